@@ -1,0 +1,55 @@
+/** Sectioning planes of formats.md §1. */
+export const PLANES = ['coronal', 'sagittal', 'axial'] as const;
+export type Plane = (typeof PLANES)[number];
+
+export function isPlane(value: unknown): value is Plane {
+  return typeof value === 'string' && (PLANES as readonly string[]).includes(value);
+}
+
+/** The two CytoCLIP variants: whole-region crops and high-resolution tiles. */
+export const VARIANTS = ['region', 'tile'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+export interface Specimen {
+  id: string;
+  /** Gestational weeks (from the last menstrual period); may be fractional. */
+  gestationalWeek: number;
+  /** Where the age came from when it was converted, e.g. "pcw 19". */
+  ageSource?: string;
+  notes?: string;
+}
+
+export interface SectionEntry {
+  id: string;
+  specimen: string;
+  plane: Plane;
+  index: number;
+  stain: string;
+  image: string;
+  micronsPerPixel: number;
+  annotations: string;
+}
+
+export interface AtlasManifest {
+  format: 'cytoclip-atlas/1';
+  name: string;
+  ontology: string;
+  specimens: Specimen[];
+  sections: SectionEntry[];
+  generator?: { name: string; version: string; seed: number; preset: string };
+}
+
+export interface OntologyRegion {
+  id: number | string;
+  acronym: string;
+  name: string;
+  /** Parent acronym, or null for a root. */
+  parent: string | null;
+  description: string;
+  color: string;
+}
+
+export interface Ontology {
+  format: 'cytoclip-ontology/1';
+  regions: OntologyRegion[];
+}

@@ -1,0 +1,3 @@
+export * from './needs.js';
+export * from './postgres.js';
+export * from './shared.js';
