@@ -1,0 +1,4 @@
+import type { Command } from '../command.js';
+
+// Each command lives in its own file under commands/ and is listed here once.
+export const COMMANDS: Command[] = [];
