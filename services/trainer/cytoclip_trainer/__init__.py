@@ -1,0 +1,3 @@
+"""CytoCLIP trainer, evaluator and exporter (PyTorch)."""
+
+__version__ = '0.1.0'

@@ -1,0 +1,99 @@
+"""`python3 -m cytoclip_trainer.export`: writes a model package from a checkpoint, or with random weights (--random)
+for test fixtures, then runs the Node parity check (onnxruntime-node) when node is available."""
+import argparse
+import os
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+from .bpe_train import train_bpe
+from .config import get_config
+from .dataset import Protocol, load_dataset, load_image, leaf_acronyms
+from .errors import CytoclipError
+from .fixtures import make_tiny_dataset
+from .model import CLIP
+from .package import write_package
+from .parity import node_parity_check
+from .prompts import DEFAULT_TEMPLATES, region_prompts
+
+DEFAULT_CLIP_BPE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'shared', 'reference', 'clip-bpe')
+
+
+def caption_corpus(dataset, templates=None) -> list:
+    texts = [c for i in dataset.items for c in i.get('captions', [])]
+    for region in dataset.ontology['regions']:
+        texts += region_prompts(region, templates) + [region['name'], region.get('description') or '']
+    return texts
+
+
+def build_tokenizer(config_name: str, dataset, vocab_size: int, clip_bpe: str = None):
+    if config_name == 'ViT-B-16':
+        from .tokenizer import load_clip_reference
+        folder = clip_bpe or DEFAULT_CLIP_BPE
+        if not os.path.isfile(os.path.join(folder, 'vocab.json')):
+            raise CytoclipError('missing-file', f'CLIP BPE vocabulary not found in {folder} (pass --clip-bpe)')
+        return load_clip_reference(folder)
+    return train_bpe(caption_corpus(dataset), vocab_size)
+
+
+def reference_images(dataset, size: int, count: int = 3) -> list:
+    """A few images from distinct regions, at model size (centre-cropped, never resized)."""
+    picked, seen = [], set()
+    for item in dataset.items:
+        if item['region'] not in seen:
+            seen.add(item['region'])
+            picked.append(load_image(dataset.image_path(item), size))
+        if len(picked) == count:
+            break
+    return picked
+
+
+def export_random(config_name: str, out: str, dataset_dir: str = None, seed: int = 0, clip_bpe: str = None) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = get_config(config_name)
+        dataset = load_dataset(dataset_dir or make_tiny_dataset(os.path.join(tmp, 'ds'), size=cfg.vision.image_size))
+        tokenizer = build_tokenizer(config_name, dataset, 800 if config_name == 'tiny' else 4096, clip_bpe)
+        torch.manual_seed(seed)
+        model = CLIP(cfg.with_tokenizer(tokenizer.vocab_size, tokenizer.eos_id))
+        info = {'name': f'cytoclip-{config_name.lower()}-random', 'version': '1', 'variant': dataset.variant,
+                'regions': leaf_acronyms(dataset.ontology), 'micronsPerPixel': 1.0 if dataset.variant == 'tile' else None,
+                'templates': DEFAULT_TEMPLATES,
+                'training': {'random': True, 'dataset': dataset.meta.get('name'), 'config': config_name, 'steps': 0,
+                             'seed': seed, 'protocol': Protocol().to_dict(),
+                             'atlasGenerator': dataset.meta.get('source', {}).get('generator')}}
+        return write_package(model, tokenizer, dataset.ontology, out, info,
+                             reference_images(dataset, cfg.vision.image_size))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog='python3 -m cytoclip_trainer.export', description=__doc__)
+    p.add_argument('--out', required=True)
+    p.add_argument('--config', default='tiny')
+    p.add_argument('--random', action='store_true', help='random weights (a test fixture)')
+    p.add_argument('--checkpoint', help='a training checkpoint (checkpoint.pt from `train`)')
+    p.add_argument('--dataset', help='dataset folder (formats.md §2); a tiny hand-made one if omitted with --random')
+    p.add_argument('--clip-bpe', help='folder with CLIP vocab.json/merges.txt (ViT-B-16)')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--no-verify', action='store_true', help='skip the Node parity check')
+    args = p.parse_args(argv)
+    try:
+        if args.random:
+            doc = export_random(args.config, args.out, args.dataset, args.seed, args.clip_bpe)
+        elif args.checkpoint:
+            from .train import export_checkpoint
+            doc = export_checkpoint(args.checkpoint, args.out, args.dataset)
+        else:
+            raise CytoclipError('bad-arguments', 'pass --random or --checkpoint')
+        print(f'wrote {args.out} ({doc["name"]}, {doc["embeddingDim"]}-d)')
+        if not args.no_verify:
+            print(node_parity_check(args.out))
+    except CytoclipError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""Prompt templates filled from the ontology, shared by training (extra captions), evaluation and model.json."""
+DEFAULT_TEMPLATES = [
+    'a NISSL-stained image of the {name} ({acronym})',
+    'NISSL cytoarchitecture of the {name}',
+    'the {acronym}, {name}, in a NISSL section',
+]
+
+
+def fill(template: str, region: dict) -> str:
+    return template.format(name=region['name'], acronym=region['acronym'])
+
+
+def region_prompts(region: dict, templates=None) -> list:
+    return [fill(t, region) for t in (templates or DEFAULT_TEMPLATES)]
