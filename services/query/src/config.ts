@@ -1,0 +1,41 @@
+import { join, resolve } from 'node:path';
+
+export interface QueryConfig {
+  /** Guards ingest and admin routes; unset means those routes answer 401. */
+  apiKey: string | null;
+  dataDir: string;
+  /** Folders POST /v1/ingest may read atlases from. */
+  atlasRoots: string[];
+  /** Built web app served at `/`, or null. */
+  staticDir: string | null;
+  maxBodyBytes: number;
+  maxImagePixels: number;
+  maxLimit: number;
+  /** offset + limit is capped here (formats.md §4). */
+  maxWindow: number;
+  /** Cap on items scored by heatmap / trajectory. */
+  maxScoreAll: number;
+}
+
+export const DEFAULT_CONFIG: Omit<QueryConfig, 'dataDir' | 'atlasRoots'> = {
+  apiKey: null,
+  staticDir: null,
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxImagePixels: 4096 * 4096,
+  maxLimit: 200,
+  maxWindow: 10_000,
+  maxScoreAll: 500_000,
+};
+
+/** Reads DATA_DIR, CYTOCLIP_API_KEY and CYTOCLIP_ATLAS_ROOTS (path-delimited) from the environment. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<QueryConfig> = {}): QueryConfig {
+  const dataDir = resolve(env.DATA_DIR ?? './data');
+  const roots = env.CYTOCLIP_ATLAS_ROOTS?.split(':').filter(Boolean) ?? [join(dataDir, 'atlases')];
+  return {
+    ...DEFAULT_CONFIG,
+    apiKey: env.CYTOCLIP_API_KEY || null,
+    dataDir,
+    atlasRoots: roots.map((r) => resolve(r)),
+    ...overrides,
+  };
+}

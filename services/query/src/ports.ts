@@ -1,0 +1,136 @@
+import type { OntologyRegion, Plane, SearchFilter, Variant } from '@cytoclip/domain';
+
+/**
+ * What the query API needs from the stores and the model runtime. The API is written against these small ports so it
+ * does not care whether the catalog is PGlite or PostgreSQL, or the vectors embedded or in Qdrant; `adapters` in the
+ * CLI bind the real services to them.
+ */
+
+export type ItemKind = 'tile' | 'region';
+
+/** One embedded image: a tile or a whole-region image of one section. */
+export interface ItemRecord {
+  id: string;
+  kind: ItemKind;
+  atlas: string;
+  section: string;
+  specimen: string;
+  gestationalWeek: number;
+  plane: Plane;
+  /** Dominant region acronym (tiles) or the region itself (region images); null where unlabelled. */
+  region: string | null;
+  /** Share of the tile's tissue the region covers (0..1), where known. */
+  regionShare?: number | null;
+  /** [x, y, width, height] in level-0 pixels of the section. */
+  bbox: [number, number, number, number];
+}
+
+export interface SectionRecord {
+  id: string;
+  atlas: string;
+  specimen: string;
+  gestationalWeek: number;
+  plane: Plane;
+  index: number;
+  stain: string;
+  micronsPerPixel: number;
+  width: number;
+  height: number;
+  /** The section's tiled pyramidal TIFF copied into DATA_DIR (absolute path). */
+  imagePath: string;
+  /** GeoJSON FeatureCollection of region polygons in level-0 pixels, or null. */
+  annotations: unknown;
+}
+
+export interface AtlasSummary {
+  id: string;
+  name: string;
+  specimens: number;
+  sections: number;
+  tiles?: number;
+  regionImages?: number;
+  generator?: unknown;
+  ingestedAt?: string | null;
+}
+
+export interface SpecimenSummary {
+  id: string;
+  atlas: string;
+  gestationalWeek: number;
+  ageSource?: string | null;
+  sections: number;
+  planes: Plane[];
+}
+
+/** An indexed model: its vectors live in `collection`; `complete` once every item of every atlas is embedded. */
+export interface ModelIndex {
+  model: string;
+  variant: Variant;
+  collection: string;
+  complete: boolean;
+  items: number;
+  /** When it became complete (ISO), to pick the newest complete one. */
+  completedAt: string | null;
+}
+
+export interface QueryCatalog {
+  atlases(): Promise<AtlasSummary[]>;
+  /** Removes an atlas and everything of it; false when there was none. Vectors are removed through `QueryVectors`. */
+  deleteAtlas(id: string): Promise<boolean>;
+  regions(): Promise<OntologyRegion[]>;
+  specimens(): Promise<SpecimenSummary[]>;
+  section(id: string): Promise<SectionRecord | null>;
+  items(ids: string[]): Promise<Map<string, ItemRecord>>;
+  modelIndexes(): Promise<ModelIndex[]>;
+}
+
+export interface Hit {
+  id: string;
+  score: number;
+  /** Metadata stored beside the vector, where the store keeps it (saves a catalog round trip). */
+  payload?: { gestationalWeek?: number; section?: string; region?: string | null };
+}
+
+export interface QueryVectors {
+  /** Nearest items by cosine similarity, best first. */
+  search(collection: string, vector: Float32Array, options: { filter: SearchFilter; limit: number; offset: number }): Promise<Hit[]>;
+  count(collection: string, filter: SearchFilter): Promise<number>;
+  get(collection: string, id: string): Promise<Float32Array | null>;
+  /** Every item matching the filter with its score (heatmaps and trajectories: bounded by the filter). */
+  scoreAll(collection: string, vector: Float32Array, filter: SearchFilter): Promise<Hit[]>;
+  deleteAtlas?(collection: string, atlas: string): Promise<void>;
+}
+
+export interface ModelInfo {
+  name: string;
+  version: string;
+  variant: Variant;
+  embeddingDim: number;
+  imageSize: number;
+  micronsPerPixel?: number | null;
+  [key: string]: unknown;
+}
+
+export interface QueryModel {
+  /** `name@version` */
+  id: string;
+  info: ModelInfo;
+  embedTexts(texts: string[]): Promise<Float32Array[]>;
+  /** Encoded images (PNG, JPEG, TIFF); the runtime decodes and preprocesses them. */
+  embedImages(images: Buffer[]): Promise<Float32Array[]>;
+  unknownWords(text: string): string[];
+  zeroShotClassify(image: Buffer, topK: number): Promise<{ region: string; score: number }[]>;
+}
+
+export interface IngestJob {
+  id: string;
+  atlas: string;
+  state: 'queued' | 'running' | 'done' | 'failed';
+  progress?: { done: number; total: number };
+  error?: string | null;
+}
+
+export interface QueryIngest {
+  start(atlasPath: string): Promise<IngestJob>;
+  get(id: string): Promise<IngestJob | null>;
+}

@@ -1,0 +1,57 @@
+import { isCytoclipError } from '@cytoclip/domain';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+
+export interface Problem {
+  type?: string;
+  title: string;
+  status: number;
+  detail?: string;
+  /** Which request fields were wrong. */
+  errors?: { field: string; message: string }[];
+  [key: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** An RFC 9457 problem+json answer. */
+export function problem(c: Context, status: number, detail: string, extra: Partial<Problem> = {}): Response {
+  const body: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...extra };
+  return c.body(JSON.stringify(body), status as ContentfulStatusCode, { 'content-type': 'application/problem+json' });
+}
+
+export function zodProblem(c: Context, error: ZodError, where: string): Response {
+  const errors = error.issues.map((issue) => ({
+    field: [where, ...issue.path.map(String)].filter(Boolean).join('.'),
+    message: issue.message,
+  }));
+  const first = errors[0];
+  return problem(c, 400, first ? `${first.field}: ${first.message}` : 'invalid request', { title: 'Invalid request', errors });
+}
+
+/** Maps any thrown error to a problem; CytoclipErrors keep their status and code, others are 500s that name nothing. */
+export function errorProblem(c: Context, error: unknown): Response {
+  if (isCytoclipError(error)) {
+    return problem(c, error.status, error.message, { code: error.code, ...(error.detail ? { errors: toErrors(error.detail) } : {}) });
+  }
+  console.error('query: unexpected error', error);
+  return problem(c, 500, 'unexpected server error');
+}
+
+function toErrors(detail: Record<string, unknown>): { field: string; message: string }[] | undefined {
+  const field = detail.field;
+  return typeof field === 'string' ? [{ field, message: String(detail.message ?? 'invalid') }] : undefined;
+}

@@ -1,0 +1,106 @@
+import type { Context } from 'hono';
+import type { OpenAPIHono as Hono } from '@hono/zod-openapi';
+import { notFound, RequestProblem, type AppContext } from '../http.js';
+import type { ItemRecord } from '../ports.js';
+import { toResult } from '../search.js';
+import { dziTileRect, dziXml, readRegion, type ImageFormat } from '../section-images.js';
+import { requireKey } from './auth.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Tile and section images never change for a given id: cache them for a day in browsers and proxies.
+const IMMUTABLE = 'public, max-age=86400, immutable';
+
+export function catalogRoutes(app: Hono, ctx: AppContext): void {
+  const { backend, service } = ctx;
+
+  app.get('/v1/atlases', async (c) => c.json({ atlases: await backend.catalog.atlases() }));
+
+  app.delete('/v1/atlases/:id', requireKey(ctx), async (c) => {
+    const id = c.req.param('id');
+    for (const index of await backend.catalog.modelIndexes()) await backend.vectors.deleteAtlas?.(index.collection, id);
+    if (!(await backend.catalog.deleteAtlas(id))) throw notFound('atlas', id);
+    service.invalidate();
+    return c.body(null, 204);
+  });
+
+  app.get('/v1/models', async (c) => {
+    const indexes = await backend.catalog.modelIndexes();
+    const models = backend.models.map((m) => ({ id: m.id, ...m.info, indexes: indexes.filter((i) => i.model === m.id) }));
+    const orphans = indexes.filter((i) => !backend.models.some((m) => m.id === i.model));
+    return c.json({ models, indexedOnly: orphans });
+  });
+
+  app.get('/v1/regions', async (c) => {
+    const ontology = await service.ontology();
+    return c.json({ regions: ontology.tree() });
+  });
+
+  app.get('/v1/specimens', async (c) => c.json({ specimens: await backend.catalog.specimens() }));
+
+  app.get('/v1/sections/:id', async (c) => {
+    const section = await backend.catalog.section(c.req.param('id'));
+    if (!section) throw notFound('section', c.req.param('id'));
+    const { imagePath: _private, ...rest } = section;
+    return c.json({ ...rest, dziUrl: `/v1/sections/${encodeURIComponent(section.id)}/dzi` });
+  });
+
+  app.get('/v1/sections/:id/dzi', async (c) => {
+    const section = await backend.catalog.section(c.req.param('id'));
+    if (!section) throw notFound('section', c.req.param('id'));
+    return c.body(dziXml(section.width, section.height), 200, { 'content-type': 'application/xml', 'cache-control': IMMUTABLE });
+  });
+
+  app.get('/v1/sections/:id/dzi_files/:level/:tile', async (c) => {
+    const match = /^(\d+)_(\d+)\.(jpeg|jpg|png)$/.exec(c.req.param('tile'));
+    const level = Number(c.req.param('level'));
+    if (!match || !Number.isInteger(level)) throw new RequestProblem(400, 'Deep Zoom tiles are {level}/{col}_{row}.jpeg', [{ field: 'path', message: 'malformed' }]);
+    const section = await backend.catalog.section(c.req.param('id'));
+    if (!section) throw notFound('section', c.req.param('id'));
+    const tile = dziTileRect(section.width, section.height, level, Number(match[1]), Number(match[2]));
+    if (!tile) throw notFound('Deep Zoom tile', c.req.param('tile'));
+    const format: ImageFormat = match[3] === 'png' ? 'png' : 'jpeg';
+    return image(c, await readRegion(section.imagePath, tile.rect, tile.out, format), format);
+  });
+
+  app.get('/v1/tiles/:id', async (c) => c.json(await itemJson(ctx, c.req.param('id'), 'tile')));
+  app.get('/v1/tiles/:id/image', async (c) => itemImage(c, ctx, await item(ctx, c.req.param('id'), 'tile')));
+  app.get('/v1/region-images/:id', async (c) => c.json(await itemJson(ctx, c.req.param('id'), 'region')));
+  app.get('/v1/region-images/:id/image', async (c) => itemImage(c, ctx, await item(ctx, c.req.param('id'), 'region')));
+}
+
+async function item(ctx: AppContext, id: string, kind: ItemRecord['kind']): Promise<ItemRecord> {
+  const what = kind === 'tile' ? 'tile' : 'region image';
+  if (!UUID.test(id)) throw new RequestProblem(400, `${what} ids are UUIDs`, [{ field: 'id', message: 'not a UUID' }]);
+  const found = (await ctx.backend.catalog.items([id])).get(id);
+  if (!found || found.kind !== kind) throw notFound(what, id);
+  return found;
+}
+
+async function itemJson(ctx: AppContext, id: string, kind: ItemRecord['kind']) {
+  const found = await item(ctx, id, kind);
+  const { score: _none, ...result } = toResult(found, 0, await ctx.service.ontology());
+  return { ...result, regionShare: found.regionShare ?? null, sectionUrl: `/v1/sections/${encodeURIComponent(found.section)}` };
+}
+
+/** The item cut from its stored section TIFF; `?size=` scales the longer side down (thumbnails), `?format=png|jpeg`. */
+async function itemImage(c: Context, ctx: AppContext, found: ItemRecord): Promise<Response> {
+  const section = await ctx.backend.catalog.section(found.section);
+  if (!section) throw notFound('section', found.section);
+  const format: ImageFormat = c.req.query('format') === 'jpeg' || (c.req.header('accept') ?? '').startsWith('image/jpeg') ? 'jpeg' : 'png';
+  const sizeText = c.req.query('size');
+  const size = sizeText === undefined ? null : Number(sizeText);
+  if (size !== null && (!Number.isInteger(size) || size < 8 || size > 2048)) {
+    throw new RequestProblem(400, 'size is an integer from 8 to 2048', [{ field: 'size', message: 'out of range' }]);
+  }
+  const [x, y, w, h] = found.bbox;
+  const left = Math.max(0, Math.round(x));
+  const top = Math.max(0, Math.round(y));
+  const rect = { left, top, width: Math.max(1, Math.min(Math.round(w), section.width - left)), height: Math.max(1, Math.min(Math.round(h), section.height - top)) };
+  const scale = size ? Math.min(1, size / Math.max(rect.width, rect.height)) : 1;
+  const out = { width: Math.max(1, Math.round(rect.width * scale)), height: Math.max(1, Math.round(rect.height * scale)) };
+  return image(c, await readRegion(section.imagePath, rect, out, format), format);
+}
+
+function image(c: Context, bytes: Buffer, format: ImageFormat): Response {
+  return c.body(new Uint8Array(bytes), 200, { 'content-type': `image/${format}`, 'cache-control': IMMUTABLE });
+}

@@ -1,0 +1,112 @@
+import { z } from '@hono/zod-openapi';
+import { PLANES } from '@cytoclip/domain';
+
+// Request and answer shapes of formats.md §4. Objects are strict: an unknown field is a mistake worth naming.
+
+export const FilterSchema = z
+  .strictObject({
+    gestationalWeek: z
+      .strictObject({ gte: z.number().finite().optional(), lte: z.number().finite().optional() })
+      .optional(),
+    planes: z.array(z.enum(PLANES)).max(3).optional(),
+    specimens: z.array(z.string().min(1).max(200)).max(1000).optional(),
+    atlases: z.array(z.string().min(1).max(200)).max(1000).optional(),
+    regions: z.array(z.string().min(1).max(200)).max(1000).optional(),
+    sections: z.array(z.string().min(1).max(200)).max(10_000).optional(),
+  })
+  .openapi('SearchFilter');
+
+export const QuerySchema = z
+  .strictObject({
+    text: z.string().trim().min(1).max(1000).optional(),
+    image: z.string().min(1).optional().openapi({ description: 'base64 PNG/JPEG/TIFF (a data: URL prefix is accepted)' }),
+    tileId: z.uuid().optional(),
+    regionImageId: z.uuid().optional(),
+  })
+  .refine((q) => [q.text, q.image, q.tileId, q.regionImageId].filter((v) => v !== undefined).length === 1, {
+    message: 'give exactly one of text, image, tileId, regionImageId',
+  })
+  .openapi('Query');
+
+export function searchSchema(maxLimit: number, maxWindow: number) {
+  return z
+    .strictObject({
+      query: QuerySchema,
+      target: z.enum(['tiles', 'regions']).default('tiles'),
+      filter: FilterSchema.default({}),
+      limit: z.number().int().min(1).max(maxLimit).default(20),
+      offset: z.number().int().min(0).max(maxWindow).default(0),
+      minScore: z.number().min(-1).max(1).optional(),
+      perSection: z.number().int().min(1).max(maxLimit).optional(),
+      model: z.string().min(1).max(200).optional(),
+    })
+    .refine((s) => s.offset + s.limit <= maxWindow, { message: `offset + limit must be at most ${maxWindow}`, path: ['offset'] })
+    .openapi('SearchRequest');
+}
+export type SearchRequest = z.infer<ReturnType<typeof searchSchema>>;
+export type QueryInput = z.infer<typeof QuerySchema>;
+
+export const ResultSchema = z
+  .object({
+    id: z.string(),
+    score: z.number(),
+    kind: z.enum(['tile', 'region']),
+    region: z.object({ acronym: z.string(), name: z.string(), path: z.array(z.string()) }).nullable(),
+    atlas: z.string(),
+    specimen: z.string(),
+    gestationalWeek: z.number(),
+    plane: z.enum(PLANES),
+    section: z.string(),
+    bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+    imageUrl: z.string(),
+  })
+  .openapi('SearchResult');
+
+export const SearchResponseSchema = z
+  .object({
+    results: z.array(ResultSchema),
+    total: z.number().int(),
+    model: z.string(),
+    tookMs: z.number(),
+    unknownWords: z.array(z.string()),
+  })
+  .openapi('SearchResponse');
+
+export const ClassifySchema = z
+  .strictObject({
+    image: z.string().min(1),
+    topK: z.number().int().min(1).max(50).default(5),
+    neighbours: z.number().int().min(1).max(200).default(25),
+    model: z.string().optional(),
+    filter: FilterSchema.default({}),
+  })
+  .openapi('ClassifyRequest');
+
+export const HeatmapSchema = z
+  .strictObject({
+    section: z.string().min(1).max(200),
+    query: z.strictObject({ text: z.string().trim().min(1).max(1000) }),
+    model: z.string().optional(),
+  })
+  .openapi('HeatmapRequest');
+
+export const TrajectorySchema = z
+  .strictObject({
+    query: QuerySchema,
+    target: z.enum(['tiles', 'regions']).default('tiles'),
+    filter: FilterSchema.default({}),
+    model: z.string().optional(),
+  })
+  .openapi('TrajectoryRequest');
+
+export const IngestSchema = z.strictObject({ atlas: z.string().min(1).max(4096) }).openapi('IngestRequest');
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().optional(),
+    title: z.string(),
+    status: z.number(),
+    detail: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');

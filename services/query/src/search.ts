@@ -1,0 +1,201 @@
+import { CytoclipError, type SearchFilter, type Variant } from '@cytoclip/domain';
+import type { QueryConfig } from './config.js';
+import { checkUpload, decodeBase64Image } from './images.js';
+import { OntologyIndex } from './ontology.js';
+import type { Hit, ItemRecord, ModelIndex, QueryCatalog, QueryModel, QueryVectors } from './ports.js';
+import type { QueryInput, SearchRequest } from './schemas.js';
+
+export interface Backend {
+  catalog: QueryCatalog;
+  vectors: QueryVectors;
+  models: QueryModel[];
+}
+
+export interface ResolvedModel {
+  index: ModelIndex;
+  /** The runtime, where this model is loaded (tileId / regionImageId queries work without one). */
+  model: QueryModel | null;
+}
+
+export interface SearchResult {
+  id: string;
+  score: number;
+  kind: 'tile' | 'region';
+  region: { acronym: string; name: string; path: string[] } | null;
+  atlas: string;
+  specimen: string;
+  gestationalWeek: number;
+  plane: ItemRecord['plane'];
+  section: string;
+  bbox: [number, number, number, number];
+  imageUrl: string;
+}
+
+const ONTOLOGY_TTL_MS = 5_000;
+const MAX_FETCH = 50_000;
+
+export function variantOf(target: 'tiles' | 'regions'): Variant {
+  return target === 'tiles' ? 'tile' : 'region';
+}
+
+/** The search logic of formats.md §4, independent of HTTP. */
+export class SearchService {
+  private ontologyCache: { at: number; index: OntologyIndex } | null = null;
+
+  constructor(
+    readonly backend: Backend,
+    readonly config: QueryConfig,
+  ) {}
+
+  async ontology(): Promise<OntologyIndex> {
+    if (this.ontologyCache && Date.now() - this.ontologyCache.at < ONTOLOGY_TTL_MS) return this.ontologyCache.index;
+    const index = new OntologyIndex(await this.backend.catalog.regions());
+    this.ontologyCache = { at: Date.now(), index };
+    return index;
+  }
+
+  invalidate(): void {
+    this.ontologyCache = null;
+  }
+
+  /** The requested model, or the newest complete index of the variant (the newest partial one while ingest runs). */
+  async resolveModel(variant: Variant, requested?: string): Promise<ResolvedModel> {
+    const indexes = (await this.backend.catalog.modelIndexes()).filter((i) => i.variant === variant && i.items > 0);
+    const loaded = (id: string) => this.backend.models.find((m) => m.id === id) ?? null;
+    if (requested) {
+      const index = indexes.find((i) => i.model === requested);
+      if (!index) {
+        const names = indexes.map((i) => i.model).join(', ') || 'none';
+        throw new CytoclipError('unknown_model', `model ${requested} has no ${variant} index (indexed: ${names})`, {
+          status: 404,
+          detail: { field: 'model', message: 'not indexed' },
+        });
+      }
+      return { index, model: loaded(index.model) };
+    }
+    const usable = indexes.filter((i) => loaded(i.model));
+    const newest = (list: ModelIndex[]) => [...list].sort((a, b) => (b.completedAt ?? '').localeCompare(a.completedAt ?? ''))[0];
+    const index = newest(usable.filter((i) => i.complete)) ?? usable.sort((a, b) => b.items - a.items)[0];
+    if (!index) {
+      throw new CytoclipError('no_index', `no ${variant} model is indexed yet: ingest an atlas first`, { status: 404 });
+    }
+    return { index, model: loaded(index.model) };
+  }
+
+  requireModel(resolved: ResolvedModel): QueryModel {
+    if (resolved.model) return resolved.model;
+    throw new CytoclipError('model_not_loaded', `model ${resolved.index.model} is indexed but not loaded by this server; query by tileId or pick a loaded model`, {
+      status: 409,
+      detail: { field: 'model', message: 'not loaded' },
+    });
+  }
+
+  /** The query's vector in the index's space, with the words the tokenizer does not know. */
+  async queryVector(query: QueryInput, resolved: ResolvedModel, target: 'tiles' | 'regions'): Promise<{ vector: Float32Array; unknownWords: string[] }> {
+    const { index } = resolved;
+    if (query.text !== undefined) {
+      const model = this.requireModel(resolved);
+      const [vector] = await model.embedTexts([query.text]);
+      return { vector: vector!, unknownWords: model.unknownWords(query.text) };
+    }
+    if (query.image !== undefined) {
+      const model = this.requireModel(resolved);
+      const bytes = decodeBase64Image(query.image, 'query.image');
+      await checkUpload(bytes, this.config.maxImagePixels, 'query.image');
+      const [vector] = await model.embedImages([bytes]);
+      return { vector: vector!, unknownWords: [] };
+    }
+    const id = (query.tileId ?? query.regionImageId)!;
+    const field = query.tileId ? 'query.tileId' : 'query.regionImageId';
+    if ((query.tileId && target !== 'tiles') || (query.regionImageId && target !== 'regions')) {
+      throw new CytoclipError('target_mismatch', `${field} searches target ${query.tileId ? 'tiles' : 'regions'}`, {
+        detail: { field: 'target', message: 'does not match the query kind' },
+      });
+    }
+    const vector = await this.backend.vectors.get(index.collection, id);
+    if (!vector) {
+      throw new CytoclipError('not_found', `${field} ${id} is not in the ${index.model} index`, { status: 404, detail: { field, message: 'not found' } });
+    }
+    return { vector, unknownWords: [] };
+  }
+
+  /** Expands region filters to descendants and rejects regions the ontology does not know. */
+  async storeFilter(filter: SearchFilter): Promise<SearchFilter> {
+    if (!filter.regions?.length) return filter;
+    const ontology = await this.ontology();
+    const unknown = filter.regions.filter((r) => !ontology.has(r));
+    if (unknown.length) {
+      throw new CytoclipError('unknown_region', `unknown region ${unknown.join(', ')}`, { detail: { field: 'filter.regions', message: 'unknown acronym' } });
+    }
+    return { ...filter, regions: ontology.expand(filter.regions) };
+  }
+
+  async search(request: SearchRequest): Promise<{ results: SearchResult[]; total: number; model: string; unknownWords: string[] }> {
+    const resolved = await this.resolveModel(variantOf(request.target), request.model);
+    const filter = await this.storeFilter(request.filter);
+    const { vector, unknownWords } = await this.queryVector(request.query, resolved, request.target);
+    const collection = resolved.index.collection;
+    const [page, total] = await Promise.all([this.page(collection, vector, filter, request), this.backend.vectors.count(collection, filter)]);
+    return { results: await this.hydrate(page.hits, page.items), total, model: resolved.index.model, unknownWords };
+  }
+
+  /** One page of hits after minScore and perSection, fetched with enough headroom for the per-section cap. */
+  private async page(collection: string, vector: Float32Array, filter: SearchFilter, request: SearchRequest): Promise<{ hits: Hit[]; items: Map<string, ItemRecord> }> {
+    const window = request.offset + request.limit;
+    const minScore = request.minScore ?? -Infinity;
+    if (!request.perSection) {
+      const hits = await this.backend.vectors.search(collection, vector, { filter, limit: request.limit, offset: request.offset });
+      const kept = hits.filter((h) => h.score >= minScore);
+      return { hits: kept, items: await this.backend.catalog.items(kept.map((h) => h.id)) };
+    }
+    let fetch = Math.min(MAX_FETCH, Math.max(window * 4, 100));
+    for (;;) {
+      const hits = (await this.backend.vectors.search(collection, vector, { filter, limit: fetch, offset: 0 })).filter((h) => h.score >= minScore);
+      const items = await this.backend.catalog.items(hits.map((h) => h.id));
+      const capped = capPerSection(hits, items, request.perSection);
+      const exhausted = hits.length < fetch || fetch >= MAX_FETCH;
+      if (capped.length >= window || exhausted) return { hits: capped.slice(request.offset, window), items };
+      fetch = Math.min(MAX_FETCH, fetch * 4);
+    }
+  }
+
+  async hydrate(hits: Hit[], known?: Map<string, ItemRecord>): Promise<SearchResult[]> {
+    const items = known ?? (await this.backend.catalog.items(hits.map((h) => h.id)));
+    const ontology = await this.ontology();
+    const results: SearchResult[] = [];
+    for (const hit of hits) {
+      const item = items.get(hit.id);
+      if (item) results.push(toResult(item, hit.score, ontology));
+    }
+    return results;
+  }
+}
+
+function capPerSection(hits: Hit[], items: Map<string, ItemRecord>, cap: number): Hit[] {
+  const counts = new Map<string, number>();
+  return hits.filter((hit) => {
+    const section = items.get(hit.id)?.section ?? hit.payload?.section ?? hit.id;
+    const n = counts.get(section) ?? 0;
+    counts.set(section, n + 1);
+    return n < cap;
+  });
+}
+
+export function toResult(item: ItemRecord, score: number, ontology: OntologyIndex): SearchResult {
+  const region = item.region
+    ? { acronym: item.region, name: ontology.get(item.region)?.name ?? item.region, path: ontology.path(item.region) }
+    : null;
+  return {
+    id: item.id,
+    score,
+    kind: item.kind,
+    region,
+    atlas: item.atlas,
+    specimen: item.specimen,
+    gestationalWeek: item.gestationalWeek,
+    plane: item.plane,
+    section: item.section,
+    bbox: item.bbox,
+    imageUrl: item.kind === 'tile' ? `/v1/tiles/${item.id}/image` : `/v1/region-images/${item.id}/image`,
+  };
+}

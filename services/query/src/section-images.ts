@@ -1,0 +1,99 @@
+import { CytoclipError } from '@cytoclip/domain';
+import sharp from 'sharp';
+
+/** Deep Zoom geometry: 254-px tiles with a 1-px overlap, as OpenSeadragon expects by default. */
+export const DZI_TILE = 254;
+export const DZI_OVERLAP = 1;
+
+export type ImageFormat = 'png' | 'jpeg';
+
+interface Pyramid {
+  /** Width and height of each TIFF page (page 0 is level 0). */
+  pages: { width: number; height: number }[];
+}
+
+const pyramids = new Map<string, Promise<Pyramid>>();
+
+async function pyramid(path: string): Promise<Pyramid> {
+  let found = pyramids.get(path);
+  if (!found) {
+    found = readPyramid(path);
+    pyramids.set(path, found);
+    found.catch(() => pyramids.delete(path));
+  }
+  return found;
+}
+
+async function readPyramid(path: string): Promise<Pyramid> {
+  try {
+    const meta = await sharp(path, { limitInputPixels: false }).metadata();
+    const pages = [{ width: meta.width!, height: meta.height! }];
+    for (let page = 1; page < (meta.pages ?? 1); page++) {
+      const m = await sharp(path, { page, limitInputPixels: false }).metadata();
+      // A pyramid's pages shrink; anything else (thumbnails, labels) ends the pyramid.
+      if (!m.width || m.width >= pages[pages.length - 1]!.width) break;
+      pages.push({ width: m.width, height: m.height! });
+    }
+    return { pages };
+  } catch (error) {
+    throw new CytoclipError('section_image_unreadable', `the stored section image could not be read`, { status: 500, cause: error });
+  }
+}
+
+/**
+ * Reads a level-0 rectangle and returns it at `outWidth` x `outHeight`, from the smallest pyramid page that still has
+ * enough pixels, so zoomed-out views never decode level 0.
+ */
+export async function readRegion(
+  path: string,
+  rect: { left: number; top: number; width: number; height: number },
+  out: { width: number; height: number },
+  format: ImageFormat,
+): Promise<Buffer> {
+  const { pages } = await pyramid(path);
+  const level0 = pages[0]!;
+  const wanted = rect.width / out.width;
+  let page = 0;
+  for (let i = 1; i < pages.length; i++) if (level0.width / pages[i]!.width <= wanted + 1e-9) page = i;
+  const scale = pages[page]!.width / level0.width;
+  const p = pages[page]!;
+  const left = Math.min(p.width - 1, Math.floor(rect.left * scale));
+  const top = Math.min(p.height - 1, Math.floor(rect.top * scale));
+  const width = Math.max(1, Math.min(p.width - left, Math.round(rect.width * scale)));
+  const height = Math.max(1, Math.min(p.height - top, Math.round(rect.height * scale)));
+  let image = sharp(path, { page, limitInputPixels: false }).extract({ left, top, width, height });
+  if (width !== out.width || height !== out.height) image = image.resize(out.width, out.height, { fit: 'fill' });
+  return format === 'png' ? image.png().toBuffer() : image.jpeg({ quality: 85 }).toBuffer();
+}
+
+export async function sectionSize(path: string): Promise<{ width: number; height: number }> {
+  return (await pyramid(path)).pages[0]!;
+}
+
+export function dziXml(width: number, height: number): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Image xmlns="http://schemas.microsoft.com/deepzoom/2008" Format="jpeg" Overlap="${DZI_OVERLAP}" TileSize="${DZI_TILE}">` +
+    `<Size Width="${width}" Height="${height}"/></Image>\n`
+  );
+}
+
+/** The level-0 rectangle and output size of one Deep Zoom tile, or null when it lies outside the image. */
+export function dziTileRect(width: number, height: number, level: number, col: number, row: number) {
+  const maxLevel = Math.ceil(Math.log2(Math.max(width, height)));
+  if (level < 0 || level > maxLevel) return null;
+  const scale = 2 ** (maxLevel - level);
+  const levelW = Math.ceil(width / scale);
+  const levelH = Math.ceil(height / scale);
+  const x = col * DZI_TILE - (col > 0 ? DZI_OVERLAP : 0);
+  const y = row * DZI_TILE - (row > 0 ? DZI_OVERLAP : 0);
+  if (x >= levelW || y >= levelH || col < 0 || row < 0) return null;
+  const w = Math.min(DZI_TILE + (col > 0 ? 1 : 0) * DZI_OVERLAP + DZI_OVERLAP, levelW - x);
+  const h = Math.min(DZI_TILE + (row > 0 ? 1 : 0) * DZI_OVERLAP + DZI_OVERLAP, levelH - y);
+  const left = x * scale;
+  const top = y * scale;
+  return {
+    rect: { left, top, width: Math.min(w * scale, width - left), height: Math.min(h * scale, height - top) },
+    out: { width: w, height: h },
+  };
+}
