@@ -1,0 +1,138 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '@cytoclip/query';
+import { buildFixture, post } from './fixture.js';
+
+let f: Awaited<ReturnType<typeof buildFixture>>;
+let sectionTile: string;
+beforeAll(async () => {
+  f = await buildFixture();
+  sectionTile = [...f.catalog.itemsById.values()].find((i) => i.section === 'S01-cor-0001' && i.bbox[0] === 224 && i.bbox[1] === 0)!.id;
+});
+
+describe('catalog routes', () => {
+  it('serves the ontology as a tree', async () => {
+    const body = (await (await f.app.request('/v1/regions')).json()) as { regions: { acronym: string; children: { acronym: string; children: { acronym: string }[] }[] }[] };
+    expect(body.regions.map((r) => r.acronym)).toEqual(['Tel']);
+    expect(body.regions[0]!.children.map((r) => r.acronym)).toEqual(['Pal', 'GE']);
+    expect(body.regions[0]!.children[0]!.children.map((r) => r.acronym)).toEqual(['CP', 'SP']);
+  });
+
+  it('lists specimens, atlases and models', async () => {
+    const specimens = (await (await f.app.request('/v1/specimens')).json()) as { specimens: { id: string; planes: string[] }[] };
+    expect(specimens.specimens.map((s) => s.id)).toEqual(['S01', 'S02', 'S03']);
+    expect(specimens.specimens[0]!.planes).toEqual(['coronal', 'sagittal']);
+    const models = (await (await f.app.request('/v1/models')).json()) as { models: { id: string; indexes: { complete: boolean }[] }[] };
+    expect(models.models[0]!.id).toBe('word-tile@1');
+    expect(models.models[0]!.indexes[0]!.complete).toBe(true);
+  });
+
+  it('describes a section without leaking its server path', async () => {
+    const body = (await (await f.app.request('/v1/sections/S01-cor-0001')).json()) as Record<string, unknown>;
+    expect(body.width).toBe(896);
+    expect(body.dziUrl).toBe('/v1/sections/S01-cor-0001/dzi');
+    expect(body.imagePath).toBeUndefined();
+    expect(body.annotations).toEqual({ type: 'FeatureCollection', features: [] });
+  });
+
+  it('describes a tile and cuts its image from the section TIFF', async () => {
+    const meta = (await (await f.app.request(`/v1/tiles/${sectionTile}`)).json()) as { bbox: number[]; region: { acronym: string } };
+    expect(meta.bbox).toEqual([224, 0, 224, 224]);
+    expect(meta.region.acronym).toBe('CP');
+    const res = await f.app.request(`/v1/tiles/${sectionTile}/image`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(res.headers.get('cache-control')).toContain('max-age');
+    const png = Buffer.from(await res.arrayBuffer());
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([224, 224]);
+    // The fixture painted this tile dark blue; its neighbours are light.
+    expect(data[0]).toBeLessThan(60);
+    expect(data[2]).toBeGreaterThan(60);
+    const thumb = await f.app.request(`/v1/tiles/${sectionTile}/image?size=64&format=jpeg`);
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+    expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).width).toBe(64);
+    expect((await f.app.request(`/v1/tiles/${sectionTile}/image?size=99999`)).status).toBe(400);
+  });
+
+  it('serves Deep Zoom: a descriptor and tiles of the right size at every level', async () => {
+    const xml = await (await f.app.request('/v1/sections/S01-cor-0001/dzi')).text();
+    expect(xml).toContain('TileSize="254"');
+    expect(xml).toContain('Width="896" Height="896"');
+    // 896 px: max level 10; level 10 col 0 is 255 wide (254 + overlap), level 0 is 1×1.
+    const top = await f.app.request('/v1/sections/S01-cor-0001/dzi_files/10/0_0.jpeg');
+    expect(top.status).toBe(200);
+    const m = await sharp(Buffer.from(await top.arrayBuffer())).metadata();
+    expect([m.width, m.height]).toEqual([255, 255]);
+    const last = await sharp(Buffer.from(await (await f.app.request('/v1/sections/S01-cor-0001/dzi_files/10/3_3.jpeg')).arrayBuffer())).metadata();
+    expect([last.width, last.height]).toEqual([896 - 3 * 254 + 1, 896 - 3 * 254 + 1]);
+    const tiny = await sharp(Buffer.from(await (await f.app.request('/v1/sections/S01-cor-0001/dzi_files/0/0_0.jpeg')).arrayBuffer())).metadata();
+    expect([tiny.width, tiny.height]).toEqual([1, 1]);
+    const mid = await sharp(Buffer.from(await (await f.app.request('/v1/sections/S01-cor-0001/dzi_files/8/0_0.jpeg')).arrayBuffer())).metadata();
+    expect([mid.width, mid.height]).toEqual([224, 224]);
+  });
+});
+
+describe('analysis routes', () => {
+  it('scores every tile of a section for a heatmap, highest on the queried region', async () => {
+    const r = await post(f.app, '/v1/heatmap', { section: 'S02-sag-0001', query: { text: 'subplate' } });
+    expect(r.status).toBe(200);
+    expect(r.json.tiles).toHaveLength(16);
+    const best = r.json.tiles.reduce((a: { score: number }, b: { score: number }) => (b.score > a.score ? b : a));
+    expect(best.bbox[1]).toBe(224); // row 1 is the subplate
+    expect(r.json.max).toBe(best.score);
+  });
+
+  it('gives best and median per gestational week', async () => {
+    const r = await post(f.app, '/v1/trajectory', { query: { text: 'cortical plate' }, filter: { planes: ['coronal'] } });
+    expect(r.json.weeks.map((w: { gestationalWeek: number }) => w.gestationalWeek)).toEqual([16, 21, 30]);
+    for (const w of r.json.weeks) {
+      expect(w.count).toBe(16);
+      expect(w.best).toBeGreaterThan(w.median);
+    }
+  });
+
+  it('classifies an image by zero-shot and by a vote of its nearest tiles', async () => {
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#303080' } }).png().toBuffer();
+    const r = await post(f.app, '/v1/classify', { image: png.toString('base64'), topK: 3, neighbours: 10 });
+    expect(r.status).toBe(200);
+    expect(r.json.zeroShot).toHaveLength(3);
+    expect(r.json.zeroShot[0].region.name).toBe('telencephalon');
+    const shares = r.json.vote.map((v: { share: number }) => v.share);
+    expect(shares.reduce((a: number, b: number) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-9);
+    expect(r.json.neighbours).toBe(10);
+  });
+});
+
+describe('operations', () => {
+  it('reports health, readiness and an OpenAPI document with a docs page', async () => {
+    let ready = false;
+    const app = createApp({ catalog: f.catalog, vectors: f.vectors, models: [], config: { dataDir: f.dir }, isReady: () => ready }).app;
+    expect((await app.request('/healthz')).status).toBe(200);
+    expect((await app.request('/readyz')).status).toBe(503);
+    ready = true;
+    expect((await app.request('/readyz')).status).toBe(200);
+    const doc = (await (await app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    expect(doc.openapi).toBe('3.0.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/search', '/v1/heatmap', '/v1/sections/{id}/dzi', '/metrics']));
+    expect(doc.components.schemas.SearchRequest).toBeDefined();
+    expect(await (await app.request('/docs')).text()).toContain('/openapi.json');
+  });
+
+  it('serves the web app with client-side routes falling back to index.html', async () => {
+    const web = join(f.dir, 'web');
+    mkdirSync(join(web, 'assets'), { recursive: true });
+    writeFileSync(join(web, 'index.html'), '<!doctype html><title>web</title>');
+    writeFileSync(join(web, 'assets', 'app-1234.js'), 'console.log(1)');
+    const app = createApp({ catalog: f.catalog, vectors: f.vectors, models: [], config: { dataDir: f.dir, staticDir: web } }).app;
+    expect(await (await app.request('/')).text()).toContain('<title>web</title>');
+    expect(await (await app.request('/search?q=cortex')).text()).toContain('<title>web</title>');
+    const js = await app.request('/assets/app-1234.js');
+    expect(js.headers.get('content-type')).toContain('javascript');
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect((await app.request('/v1/unknown')).status).toBe(404);
+    expect(await (await app.request('/..%2f..%2fetc/passwd')).text()).not.toContain('root:');
+  });
+});
