@@ -1,0 +1,103 @@
+import { access, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CytoclipError, isPlane, type Ontology, type Plane } from '@cytoclip/domain';
+import { parseOntology } from '../manifest.js';
+
+export const DATASET_FORMAT = 'cytoclip-dataset/1';
+export const SPLITS = ['train', 'val', 'test'] as const;
+export type Split = (typeof SPLITS)[number];
+
+/** One line of items.jsonl (formats.md §2). */
+export interface DatasetItem {
+  id: string;
+  image: string;
+  region: string;
+  specimen: string;
+  gestationalWeek: number;
+  plane: Plane;
+  section?: string;
+  captions?: string[];
+  split: Split;
+}
+
+export interface Dataset {
+  dir: string;
+  name: string;
+  variant: 'region' | 'tile';
+  ontology: Ontology;
+  items: DatasetItem[];
+}
+
+function bad(code: string, message: string, detail?: Record<string, unknown>): CytoclipError {
+  return new CytoclipError(code, message, detail ? { detail } : {});
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw bad('dataset-file-missing', `${what} not found: ${path}`, { file: path });
+  });
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw bad('invalid-dataset', `${what} is not valid JSON: ${(error as Error).message}`, { file: path });
+  }
+}
+
+function parseItem(line: string, lineNo: number): DatasetItem {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(line) as Record<string, unknown>;
+  } catch (error) {
+    throw bad('invalid-dataset', `items.jsonl line ${lineNo}: ${(error as Error).message}`, { line: lineNo });
+  }
+  const id = typeof raw.id === 'string' ? raw.id : `(line ${lineNo})`;
+  for (const key of ['id', 'image', 'region', 'specimen'])
+    if (typeof raw[key] !== 'string' || raw[key] === '') throw bad('invalid-dataset', `item ${id}: "${key}" must be a non-empty string`, { item: id });
+  if (typeof raw.gestationalWeek !== 'number' || !Number.isFinite(raw.gestationalWeek))
+    throw bad('invalid-dataset', `item ${id}: "gestationalWeek" must be a number`, { item: id });
+  if (!isPlane(raw.plane)) throw bad('invalid-dataset', `item ${id}: plane ${JSON.stringify(raw.plane)} is not coronal, sagittal or axial`, { item: id });
+  if (!SPLITS.includes(raw.split as Split))
+    throw bad('invalid-dataset', `item ${id}: split ${JSON.stringify(raw.split)} is not train, val or test`, { item: id });
+  return raw as unknown as DatasetItem;
+}
+
+async function checkImages(dir: string, items: DatasetItem[]): Promise<void> {
+  const missing: string[] = [];
+  for (const item of items) await access(join(dir, item.image)).catch(() => missing.push(item.image));
+  if (missing.length > 0)
+    throw bad('dataset-images-missing', `${missing.length} image(s) missing under ${dir}: ${missing.slice(0, 5).join(', ')}`, {
+      missing: missing.slice(0, 20),
+    });
+}
+
+/** Reads dataset.json, the ontology and items.jsonl; every item's region must be in the ontology and its image present. */
+export async function loadDataset(dirIn: string): Promise<Dataset> {
+  const dir = resolve(dirIn);
+  const meta = (await readJson(join(dir, 'dataset.json'), 'dataset.json')) as Record<string, unknown>;
+  if (meta.format !== DATASET_FORMAT)
+    throw new CytoclipError('unsupported-format', `${dir}/dataset.json: format ${JSON.stringify(meta.format)} is not "${DATASET_FORMAT}"`);
+  if (meta.variant !== 'region' && meta.variant !== 'tile')
+    throw bad('invalid-dataset', `dataset.json: variant ${JSON.stringify(meta.variant)} is not region or tile`);
+  const ontologyFile = typeof meta.ontology === 'string' ? meta.ontology : 'ontology.json';
+  const ontology = parseOntology(await readJson(join(dir, ontologyFile), ontologyFile), ontologyFile);
+  const text = await readFile(join(dir, 'items.jsonl'), 'utf8').catch(() => {
+    throw bad('dataset-file-missing', `items.jsonl not found in ${dir}`);
+  });
+  const items = text.split('\n').flatMap((line, i) => (line.trim() ? [parseItem(line, i + 1)] : []));
+  if (items.length === 0) throw bad('invalid-dataset', `${dir}/items.jsonl has no items`);
+  const known = new Set(ontology.regions.map((r) => r.acronym));
+  const unknown = items.filter((i) => !known.has(i.region));
+  if (unknown.length > 0)
+    throw bad('unknown-region', `regions not in ${ontologyFile}: ${[...new Set(unknown.map((i) => i.region))].join(', ')} (items ${unknown
+      .slice(0, 5)
+      .map((i) => i.id)
+      .join(', ')})`);
+  await checkImages(dir, items);
+  return { dir, name: typeof meta.name === 'string' ? meta.name : dir, variant: meta.variant, ontology, items };
+}
+
+/** Regions no other region names as its parent. */
+export function leafRegions(ontology: Ontology): Set<string> {
+  const parents = new Set(ontology.regions.map((r) => r.parent).filter((p): p is string => p !== null));
+  return new Set(ontology.regions.map((r) => r.acronym).filter((a) => !parents.has(a)));
+}

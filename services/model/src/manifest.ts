@@ -1,0 +1,184 @@
+import { CytoclipError, type Ontology, type Variant } from '@cytoclip/domain';
+
+export const MODEL_FORMAT = 'cytoclip-model/1';
+
+export interface ModelFileEntry {
+  path: string;
+  sha256: string;
+}
+
+export interface ImageSpec {
+  size: number;
+  mean: [number, number, number];
+  std: [number, number, number];
+  resize: 'bicubic' | 'bilinear';
+  crop: 'center' | 'none';
+  /** The scale a tile model was trained at; null for region models. */
+  micronsPerPixel: number | null;
+}
+
+export interface TextSpec {
+  contextLength: number;
+  lowercase: boolean;
+  bosTokenId: number;
+  eosTokenId: number;
+  padTokenId: number;
+  pooling: 'first-eos';
+  truncation: 'keep-eos';
+}
+
+/** model.json of formats.md §3, as validated by `parseModelManifest`. */
+export interface ModelManifest {
+  format: typeof MODEL_FORMAT;
+  name: string;
+  version: string;
+  variant: Variant;
+  embeddingDim: number;
+  image: ImageSpec;
+  text: TextSpec;
+  labels: { ontology: string; regions: string[] };
+  logitScale: number;
+  promptTemplates: string[];
+  files: Record<string, ModelFileEntry> & { imageEncoder: ModelFileEntry; textEncoder: ModelFileEntry; tokenizer: ModelFileEntry };
+  training?: unknown;
+  metrics?: unknown;
+}
+
+function invalid(where: string, what: string): CytoclipError {
+  return new CytoclipError('invalid-model-package', `${where}: ${what}`, { detail: { file: where } });
+}
+
+type Json = Record<string, unknown>;
+
+function object(value: unknown, where: string, key: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(where, `"${key}" must be an object`);
+  return value as Json;
+}
+
+function str(obj: Json, key: string, where: string): string {
+  const v = obj[key];
+  if (typeof v !== 'string' || v === '') throw invalid(where, `"${key}" must be a non-empty string`);
+  return v;
+}
+
+function int(obj: Json, key: string, where: string, min = 0): number {
+  const v = obj[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw invalid(where, `"${key}" must be an integer ≥ ${min}`);
+  return v;
+}
+
+function oneOf<T extends string>(obj: Json, key: string, allowed: readonly T[], where: string): T {
+  const v = obj[key];
+  if (!allowed.includes(v as T)) throw invalid(where, `"${key}" must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+function triple(obj: Json, key: string, where: string): [number, number, number] {
+  const v = obj[key];
+  if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
+    throw invalid(where, `"${key}" must be three numbers`);
+  return v as [number, number, number];
+}
+
+function strings(obj: Json, key: string, where: string): string[] {
+  const v = obj[key];
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string'))
+    throw invalid(where, `"${key}" must be a non-empty list of strings`);
+  return v as string[];
+}
+
+function imageSpec(raw: unknown, where: string): ImageSpec {
+  const o = object(raw, where, 'image');
+  const std = triple(o, 'std', where);
+  if (std.some((s) => s <= 0)) throw invalid(where, '"image.std" must be positive');
+  const mpp = o.micronsPerPixel ?? null;
+  if (mpp !== null && (typeof mpp !== 'number' || mpp <= 0)) throw invalid(where, '"image.micronsPerPixel" must be positive or null');
+  return {
+    size: int(o, 'size', where, 1),
+    mean: triple(o, 'mean', where),
+    std,
+    resize: oneOf(o, 'resize', ['bicubic', 'bilinear'] as const, where),
+    crop: oneOf(o, 'crop', ['center', 'none'] as const, where),
+    micronsPerPixel: mpp as number | null,
+  };
+}
+
+function textSpec(raw: unknown, where: string): TextSpec {
+  const o = object(raw, where, 'text');
+  if (typeof o.lowercase !== 'boolean') throw invalid(where, '"text.lowercase" must be true or false');
+  return {
+    contextLength: int(o, 'contextLength', where, 3),
+    lowercase: o.lowercase,
+    bosTokenId: int(o, 'bosTokenId', where),
+    eosTokenId: int(o, 'eosTokenId', where),
+    padTokenId: int(o, 'padTokenId', where),
+    pooling: oneOf(o, 'pooling', ['first-eos'] as const, where),
+    truncation: oneOf(o, 'truncation', ['keep-eos'] as const, where),
+  };
+}
+
+function files(raw: unknown, where: string): ModelManifest['files'] {
+  const o = object(raw, where, 'files');
+  const out: Record<string, ModelFileEntry> = {};
+  for (const [key, value] of Object.entries(o)) {
+    const entry = object(value, where, `files.${key}`);
+    const sha = str(entry, 'sha256', where).toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(sha)) throw invalid(where, `"files.${key}.sha256" must be 64 hex digits`);
+    const path = str(entry, 'path', where);
+    if (path.startsWith('/') || path.split(/[\\/]/).includes('..')) throw invalid(where, `"files.${key}.path" must stay inside the package`);
+    out[key] = { path, sha256: sha };
+  }
+  for (const required of ['imageEncoder', 'textEncoder', 'tokenizer'])
+    if (!out[required]) throw invalid(where, `"files.${required}" is required`);
+  return out as ModelManifest['files'];
+}
+
+/** Validates a parsed model.json; unknown format versions are rejected before anything else is read. */
+export function parseModelManifest(raw: unknown, where = 'model.json'): ModelManifest {
+  const o = object(raw, where, '(top level)');
+  if (o.format !== MODEL_FORMAT)
+    throw new CytoclipError(
+      'unsupported-format',
+      `${where}: format ${JSON.stringify(o.format)} is not supported (this runtime reads "${MODEL_FORMAT}")`,
+      { detail: { file: where, format: o.format } },
+    );
+  const labels = object(o.labels, where, 'labels');
+  const logitScale = o.logitScale;
+  if (typeof logitScale !== 'number' || !(logitScale > 0)) throw invalid(where, '"logitScale" must be a positive number');
+  return {
+    format: MODEL_FORMAT,
+    name: str(o, 'name', where),
+    version: str(o, 'version', where),
+    variant: oneOf(o, 'variant', ['region', 'tile'] as const, where),
+    embeddingDim: int(o, 'embeddingDim', where, 1),
+    image: imageSpec(o.image, where),
+    text: textSpec(o.text, where),
+    labels: { ontology: str(labels, 'ontology', where), regions: strings(labels, 'regions', where) },
+    logitScale,
+    promptTemplates: strings(o, 'promptTemplates', where),
+    files: files(o.files, where),
+    training: o.training,
+    metrics: o.metrics,
+  };
+}
+
+/** Validates ontology.json enough for prompts and labels: format, unique acronyms, known parents. */
+export function parseOntology(raw: unknown, where = 'ontology.json'): Ontology {
+  const o = object(raw, where, '(top level)');
+  if (o.format !== 'cytoclip-ontology/1')
+    throw new CytoclipError('unsupported-format', `${where}: format ${JSON.stringify(o.format)} is not "cytoclip-ontology/1"`, {
+      detail: { file: where, format: o.format },
+    });
+  if (!Array.isArray(o.regions)) throw invalid(where, '"regions" must be a list');
+  const seen = new Set<string>();
+  for (const region of o.regions as Json[]) {
+    const acronym = str(object(region, where, 'regions[]'), 'acronym', where);
+    str(region, 'name', where);
+    if (seen.has(acronym)) throw invalid(where, `region ${acronym} appears twice`);
+    seen.add(acronym);
+  }
+  for (const region of o.regions as Json[])
+    if (region.parent != null && !seen.has(region.parent as string))
+      throw invalid(where, `region ${String(region.acronym)} has unknown parent ${String(region.parent)}`);
+  return raw as Ontology;
+}

@@ -1,0 +1,219 @@
+import { CytoclipError, type Ontology, type Variant } from '@cytoclip/domain';
+import { prepareModelInput, type ImageInput, type RawImage } from '@cytoclip/slides';
+import { MicroBatcher } from './batcher.js';
+import type { ImageSpec, ModelManifest } from './manifest.js';
+import { loadModelPackage, type ModelPackage } from './package.js';
+import { regionPrompts } from './prompts.js';
+import { openSession, ort, type Device, type SessionOptions } from './session.js';
+import { TextTokenizer } from './text.js';
+import { cosine, l2normalize, meanNormalized, rows, softmax } from './vector.js';
+
+export interface ModelOpenOptions extends Partial<SessionOptions> {
+  /** Items (images or texts) that may wait per encoder before calls are refused with 503 'busy' (default 1024). */
+  maxQueue?: number;
+  /** Largest batch one graph run takes (default 32). */
+  maxBatch?: number;
+}
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  version: string;
+  variant: Variant;
+  embeddingDim: number;
+  image: ImageSpec;
+  labels: string[];
+  promptTemplates: string[];
+  logitScale: number;
+  micronsPerPixel: number | null;
+  device: Device;
+}
+
+export interface RegionScore {
+  acronym: string;
+  probability: number;
+}
+
+type ImageLike = Buffer | string | RawImage | Uint8Array;
+
+/** Normalised float32 CHW pixels of one prepared image. */
+function toChw(raw: RawImage, spec: ImageSpec): Float32Array {
+  const n = raw.width * raw.height;
+  const out = new Float32Array(3 * n);
+  for (let c = 0; c < 3; c++) {
+    const scale = 1 / (255 * spec.std[c]!);
+    const shift = spec.mean[c]! / spec.std[c]!;
+    for (let p = 0; p < n; p++) out[c * n + p] = raw.data[p * 3 + c]! * scale - shift;
+  }
+  return out;
+}
+
+/** The CytoCLIP runtime: one loaded model package, shared by concurrent callers. Embeddings are L2-normalised. */
+export class CytoclipModel {
+  readonly info: ModelInfo;
+  readonly tokenizer: TextTokenizer;
+  private readonly images: MicroBatcher<Float32Array, Float32Array>;
+  private readonly texts: MicroBatcher<string, Float32Array>;
+  private readonly regionCache = new Map<string, Float32Array>();
+  private preparing = 0;
+
+  private constructor(
+    readonly pkg: ModelPackage,
+    private readonly imageSession: ort.InferenceSession,
+    private readonly textSession: ort.InferenceSession,
+    device: Device,
+    private readonly options: ModelOpenOptions,
+  ) {
+    const m = pkg.manifest;
+    this.info = {
+      id: `${m.name}@${m.version}`,
+      name: m.name,
+      version: m.version,
+      variant: m.variant,
+      embeddingDim: m.embeddingDim,
+      image: m.image,
+      labels: m.labels.regions,
+      promptTemplates: m.promptTemplates,
+      logitScale: m.logitScale,
+      micronsPerPixel: m.image.micronsPerPixel,
+      device,
+    };
+    this.tokenizer = new TextTokenizer(pkg.tokenizer, m.text);
+    const maxBatch = options.maxBatch ?? 32;
+    const maxQueue = options.maxQueue ?? 1024;
+    this.images = new MicroBatcher((b) => this.runImages(b), maxBatch, maxQueue, 'images');
+    this.texts = new MicroBatcher((b) => this.runTexts(b), maxBatch, maxQueue, 'texts');
+  }
+
+  static async open(dir: string, options: ModelOpenOptions = {}): Promise<CytoclipModel> {
+    const pkg = await loadModelPackage(dir);
+    const session = { device: options.device ?? 'cpu', ...options } as SessionOptions;
+    const image = await openSession(pkg.paths.imageEncoder!, session);
+    const text = await openSession(pkg.paths.textEncoder!, { ...session, device: image.device });
+    return new CytoclipModel(pkg, image.session, text.session, image.device, options);
+  }
+
+  get manifest(): ModelManifest {
+    return this.pkg.manifest;
+  }
+
+  get ontology(): Ontology {
+    return this.pkg.ontology;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.imageSession.release(), this.textSession.release()]);
+  }
+
+  /** Image files, encoded bytes or decoded RGB, prepared by slides' prepareModelInput, embedded in batches. */
+  async embedImages(inputs: ImageLike[]): Promise<Float32Array[]> {
+    const limit = this.options.maxQueue ?? 1024;
+    if (this.preparing + this.images.queued > 0 && this.preparing + this.images.queued + inputs.length > limit)
+      throw new CytoclipError('busy', `the model is busy: ${this.preparing + this.images.queued} images waiting (limit ${limit}); retry shortly`, {
+        status: 503,
+      });
+    this.preparing += inputs.length;
+    let pixels: Float32Array[];
+    try {
+      pixels = await this.prepareAll(inputs);
+    } finally {
+      this.preparing -= inputs.length;
+    }
+    return this.images.submit(pixels);
+  }
+
+  /** Decodes and prepares a few images at a time (sharp has its own thread pool). */
+  private async prepareAll(inputs: ImageLike[]): Promise<Float32Array[]> {
+    const { size, resize, crop } = this.info.image;
+    const out: Float32Array[] = new Array(inputs.length);
+    for (let i = 0; i < inputs.length; i += 8) {
+      const slice = inputs.slice(i, i + 8);
+      const prepared = await Promise.all(slice.map((input) => prepareModelInput(input as ImageInput, { size, resize, crop })));
+      prepared.forEach((raw, j) => (out[i + j] = toChw(raw, this.info.image)));
+    }
+    return out;
+  }
+
+  /** Already-normalised pixels: float32 NCHW of n images at the model's size. */
+  async embedPixels(pixels: Float32Array, n: number): Promise<Float32Array[]> {
+    const per = 3 * this.info.image.size ** 2;
+    if (!Number.isInteger(n) || n < 0 || pixels.length !== n * per)
+      throw new CytoclipError(
+        'bad-tensor-shape',
+        `pixels must be float32 [${n}, 3, ${this.info.image.size}, ${this.info.image.size}] (${n * per} values), got ${pixels.length} values`,
+        { detail: { expected: n * per, actual: pixels.length } },
+      );
+    return this.images.submit(Array.from({ length: n }, (_, i) => pixels.subarray(i * per, (i + 1) * per)));
+  }
+
+  async embedTexts(texts: string[]): Promise<Float32Array[]> {
+    for (const t of texts) if (typeof t !== 'string') throw new CytoclipError('invalid-argument', 'texts must be strings');
+    return this.texts.submit(texts);
+  }
+
+  /** Query words this model's tokenizer does not know as whole words (see TextTokenizer.unknownWords). */
+  unknownWords(text: string): string[] {
+    return this.tokenizer.unknownWords(text);
+  }
+
+  /** Raw graph outputs (not normalised) for float NCHW pixels: what the parity check compares. */
+  async rawImageEmbeddings(pixels: Float32Array, n: number): Promise<Float32Array> {
+    const s = this.info.image.size;
+    const out = await this.imageSession.run({ pixel_values: new ort.Tensor('float32', pixels, [n, 3, s, s]) });
+    return this.output(out, 'image_embeds', n);
+  }
+
+  /** Raw graph outputs (not normalised) for int64 input_ids [n, contextLength]. */
+  async rawTextEmbeddings(ids: BigInt64Array, n: number): Promise<Float32Array> {
+    const ctx = this.manifest.text.contextLength;
+    const out = await this.textSession.run({ input_ids: new ort.Tensor('int64', ids, [n, ctx]) });
+    return this.output(out, 'text_embeds', n);
+  }
+
+  private output(out: ort.InferenceSession.ReturnType, name: string, n: number): Float32Array {
+    const tensor = out[name];
+    const dim = this.info.embeddingDim;
+    if (!tensor || tensor.type !== 'float32' || tensor.data.length !== n * dim)
+      throw new CytoclipError('invalid-model-package', `graph output ${name} is not float32 [${n}, ${dim}]`, { status: 500 });
+    return tensor.data as Float32Array;
+  }
+
+  private async runImages(batch: Float32Array[]): Promise<Float32Array[]> {
+    const per = batch[0]!.length;
+    const data = new Float32Array(batch.length * per);
+    batch.forEach((p, i) => data.set(p, i * per));
+    const raw = await this.rawImageEmbeddings(data, batch.length);
+    return rows(raw, batch.length, this.info.embeddingDim).map(l2normalize);
+  }
+
+  private async runTexts(batch: string[]): Promise<Float32Array[]> {
+    const raw = await this.rawTextEmbeddings(this.tokenizer.encodeBatch(batch), batch.length);
+    return rows(raw, batch.length, this.info.embeddingDim).map(l2normalize);
+  }
+
+  /**
+   * One embedding per region: its prompts (every template filled from the ontology) embedded, averaged and
+   * re-normalised. Cached per region. `ontology` names regions the model's own ontology lacks.
+   */
+  async regionEmbeddings(acronyms: string[], ontology: Ontology = this.ontology): Promise<Float32Array[]> {
+    const missing = acronyms.filter((a) => !this.regionCache.has(a));
+    if (missing.length > 0) {
+      const lookup = { format: ontology.format, regions: [...this.ontology.regions, ...ontology.regions] } as Ontology;
+      const prompts = missing.map((a) => regionPrompts(this.info.promptTemplates, lookup, a));
+      const embedded = await this.embedTexts(prompts.flat());
+      const k = this.info.promptTemplates.length;
+      missing.forEach((a, i) => this.regionCache.set(a, meanNormalized(embedded.slice(i * k, (i + 1) * k))));
+    }
+    return acronyms.map((a) => this.regionCache.get(a)!);
+  }
+
+  /** Zero-shot region classification: softmax(logitScale · cosine) over `regions` (default the model's labels), ranked. */
+  async zeroShotClassify(imageEmbedding: Float32Array, regions: string[] = this.info.labels): Promise<RegionScore[]> {
+    if (imageEmbedding.length !== this.info.embeddingDim)
+      throw new CytoclipError('bad-tensor-shape', `image embedding must have ${this.info.embeddingDim} values, got ${imageEmbedding.length}`);
+    if (regions.length === 0) throw new CytoclipError('invalid-argument', 'zero-shot classification needs at least one region');
+    const classes = await this.regionEmbeddings(regions);
+    const probabilities = softmax(classes.map((c) => this.info.logitScale * cosine(c, imageEmbedding)));
+    return regions.map((acronym, i) => ({ acronym, probability: probabilities[i]! })).sort((a, b) => b.probability - a.probability);
+  }
+}

@@ -1,0 +1,50 @@
+import * as ort from 'onnxruntime-node';
+import { CytoclipError } from '@cytoclip/domain';
+
+export type Device = 'cpu' | 'cuda';
+
+export interface SessionOptions {
+  device: Device;
+  /** With device 'cuda': run on the CPU (with a logged warning) when this onnxruntime-node has no CUDA provider. */
+  allowCpuFallback?: boolean;
+  intraOpNumThreads?: number;
+  /** Where the fallback warning goes (default console.warn). */
+  warn?: (message: string) => void;
+}
+
+export const CUDA_HELP =
+  'this onnxruntime-node build has no CUDA execution provider. Install the CUDA build: on a machine with CUDA 12 ' +
+  'and network access run `npm rebuild onnxruntime-node` with ONNXRUNTIME_NODE_INSTALL_CUDA=v12 (the install script, ' +
+  'skipped offline here, downloads the CUDA provider), or start with device "cpu" or allowCpuFallback';
+
+function sessionOptions(device: Device, threads: number | undefined): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [device],
+    graphOptimizationLevel: 'all',
+    ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+  };
+}
+
+async function create(path: string, device: Device, threads: number | undefined): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(path, sessionOptions(device, threads));
+  } catch (error) {
+    const message = (error as Error).message;
+    if (device === 'cuda') throw new CytoclipError('cuda-unavailable', `cannot open ${path} on CUDA: ${CUDA_HELP} (${message})`, { status: 500, cause: error });
+    throw new CytoclipError('invalid-model-package', `onnxruntime could not load ${path}: ${message}`, { cause: error });
+  }
+}
+
+/** Opens an ONNX graph on the asked device; see SessionOptions.allowCpuFallback. Returns the device it runs on. */
+export async function openSession(path: string, options: SessionOptions): Promise<{ session: ort.InferenceSession; device: Device }> {
+  if (options.device !== 'cuda') return { session: await create(path, 'cpu', options.intraOpNumThreads), device: 'cpu' };
+  try {
+    return { session: await create(path, 'cuda', options.intraOpNumThreads), device: 'cuda' };
+  } catch (error) {
+    if (!options.allowCpuFallback) throw error;
+    (options.warn ?? console.warn)(`cytoclip: CUDA requested but unavailable, running ${path} on the CPU. ${CUDA_HELP}`);
+    return { session: await create(path, 'cpu', options.intraOpNumThreads), device: 'cpu' };
+  }
+}
+
+export { ort };

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Regenerates test/fixture-model with the trainer's exporter (random weights, the 'tiny' configuration, seeded),
+# so the runtime is tested on exactly what services/trainer exports. Needs /usr/bin/python3 with Debian's torch.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here/../../trainer"
+"${CYTOCLIP_PYTHON:-/usr/bin/python3}" -m cytoclip_trainer.export --random --config tiny --seed 0 --out "$here/fixture-model" --no-verify
