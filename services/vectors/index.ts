@@ -1,0 +1,16 @@
+export type {
+  CollectionInfo,
+  CollectionSpec,
+  DeleteWhere,
+  FieldSummary,
+  PointPayload,
+  ScoredPoint,
+  SearchOptions,
+  StoredPoint,
+  SummaryField,
+  VectorPoint,
+  VectorStore,
+} from './src/types.js';
+export { openVectorStore, type OpenVectorStoreOptions } from './src/open.js';
+export { EmbeddedVectorStore } from './src/embedded/store.js';
+export { validateFilter, MAX_WINDOW } from './src/validate.js';

@@ -1,0 +1,63 @@
+import usearch from 'usearch';
+
+const { exactSearch, MetricKind } = usearch;
+
+/**
+ * Int8 rows stored back to back in one buffer of their own, with the row number of each: a section's points (or an
+ * IVF list's) are one chunk, so a filter scans only its chunks. usearch's SIMD exact search reads the buffer from its
+ * start (it ignores a view's offset), so each chunk owns its buffer and passes `subarray(0, n * dim)`.
+ */
+export class Chunk {
+  rows = new Uint32Array(16);
+  data: Int8Array;
+  n = 0;
+
+  constructor(readonly dim: number) {
+    this.data = new Int8Array(16 * dim);
+  }
+
+  push(row: number, quantized: Int8Array, from: number): number {
+    if (this.n === this.rows.length) this.grow();
+    this.rows[this.n] = row;
+    this.data.set(quantized.subarray(from, from + this.dim), this.n * this.dim);
+    return this.n++;
+  }
+
+  private grow(): void {
+    const capacity = this.rows.length * 2;
+    const rows = new Uint32Array(capacity);
+    rows.set(this.rows);
+    const data = new Int8Array(capacity * this.dim);
+    data.set(this.data);
+    this.rows = rows;
+    this.data = data;
+  }
+
+  /** The k best rows by int8 cosine: [row, approximate score] pairs, best first. */
+  top(query: Int8Array, k: number, out: Candidate[]): void {
+    const count = Math.min(k, this.n);
+    if (count <= 0) return;
+    const { keys, distances } = exactSearch(this.data.subarray(0, this.n * this.dim), query, this.dim, count, MetricKind.Cos, 1);
+    for (let i = 0; i < keys.length; i++) out.push({ row: this.rows[Number(keys[i])]!, approx: 1 - distances[i]! });
+  }
+}
+
+export interface Candidate {
+  row: number;
+  approx: number;
+}
+
+/**
+ * Per-vector int8: each row is scaled by its own largest component, which keeps 7 bits for every vector; the cosine
+ * the scan uses does not see the scale.
+ */
+export function quantize(vectors: Float32Array, dim: number): Int8Array {
+  const out = new Int8Array(vectors.length);
+  for (let base = 0; base < vectors.length; base += dim) {
+    let max = 0;
+    for (let j = 0; j < dim; j++) max = Math.max(max, Math.abs(vectors[base + j]!));
+    const scale = max > 0 ? 127 / max : 0;
+    for (let j = 0; j < dim; j++) out[base + j] = Math.round(vectors[base + j]! * scale);
+  }
+  return out;
+}

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makePoints, randomUnit, rng } from '../testing/fixtures.js';
+import { EmbeddedVectorStore } from './store.js';
+
+let dir: string;
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const fresh = () => (dir = mkdtempSync(join(tmpdir(), 'cytoclip-vectors-')));
+
+describe('embedded store on disk', () => {
+  it('reopens with the same points, deletes and answers', async () => {
+    fresh();
+    const points = makePoints(32);
+    const query = randomUnit(rng(3), 32);
+    const first = await EmbeddedVectorStore.open(dir);
+    await first.ensureCollection('tiles', { dim: 32 });
+    await first.upsert('tiles', points);
+    await first.deleteWhere('tiles', { section: points[0]!.payload.section });
+    const before = await first.search('tiles', query, { limit: 10, perSection: 3 });
+    await first.close();
+
+    const second = await EmbeddedVectorStore.open(dir);
+    expect(await second.listCollections()).toEqual([{ name: 'tiles', dim: 32, count: points.length - 24 }]);
+    expect(await second.search('tiles', query, { limit: 10, perSection: 3 })).toEqual(before);
+    await second.close();
+  });
+
+  it('ignores what a killed writer left behind: an unlisted segment, temp files, a half-dropped collection', async () => {
+    fresh();
+    const store = await EmbeddedVectorStore.open(dir);
+    await store.ensureCollection('tiles', { dim: 8 });
+    await store.upsert('tiles', makePoints(8, 4));
+    await store.close();
+    const collection = join(dir, 'vectors', 'tiles');
+    writeFileSync(join(collection, 'seg-99999999.bin'), 'half a segment');
+    writeFileSync(join(collection, 'manifest.json.tmp-123'), '{"torn":');
+    writeFileSync(join(dir, 'vectors', '.drop-old-1'), 'x');
+    const reopened = await EmbeddedVectorStore.open(dir);
+    expect(await reopened.count('tiles')).toBe(20);
+    expect(readdirSync(collection).sort()).toEqual(['manifest.json', 'seg-00000001.bin']);
+    expect(readdirSync(join(dir, 'vectors'))).toEqual(['tiles']);
+    await reopened.close();
+  });
+
+  it('leaves a readable store when the writing process is killed mid-write', async () => {
+    fresh();
+    const writer = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', fileURLToPath(new URL('../testing/crash-writer.ts', import.meta.url)), dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    writer.kill('SIGKILL');
+    await new Promise((resolve) => writer.once('exit', resolve));
+
+    const store = await EmbeddedVectorStore.open(dir);
+    expect(await store.count('crash')).toBe(100);
+    // Every point is whole: its vector is one of the batches written, and it is its own nearest neighbour.
+    for (const point of await store.get('crash', makePoints(64, 20, 1).map((p) => p.id).slice(0, 10), true)) {
+      const { hits } = await store.search('crash', point.vector!, { limit: 1 });
+      expect(hits[0]!.id).toBe(point.id);
+      expect(hits[0]!.score).toBeCloseTo(1, 5);
+    }
+    await store.close();
+  });
+});

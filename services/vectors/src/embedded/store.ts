@@ -1,0 +1,141 @@
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CytoclipError, type SearchFilter } from '@cytoclip/domain';
+import type {
+  CollectionInfo,
+  CollectionSpec,
+  DeleteWhere,
+  FieldSummary,
+  ScoredPoint,
+  SearchOptions,
+  StoredPoint,
+  SummaryField,
+  VectorPoint,
+  VectorStore,
+} from '../types.js';
+import { checkDeleteWhere, checkPoints, checkSearchOptions, checkVector, validateFilter, validateSpec } from '../validate.js';
+import { Collection } from './collection.js';
+import { bestPerField, scoreAll, searchCollection } from './search.js';
+
+/**
+ * The embedded store: one folder per collection under `<dataDir>/vectors`, nothing else to run. Every write is
+ * durable when its promise resolves (segment fsynced, manifest renamed), so `flush` has nothing left to do.
+ */
+export class EmbeddedVectorStore implements VectorStore {
+  private readonly collections = new Map<string, Collection>();
+  private closed = false;
+
+  private constructor(private readonly root: string) {}
+
+  static async open(dataDir: string): Promise<EmbeddedVectorStore> {
+    const root = join(dataDir, 'vectors');
+    mkdirSync(root, { recursive: true });
+    const store = new EmbeddedVectorStore(root);
+    for (const name of readdirSync(root)) {
+      if (name.startsWith('.')) {
+        rmSync(join(root, name), { recursive: true, force: true }); // a drop that was killed half-way
+        continue;
+      }
+      const collection = Collection.open(join(root, name));
+      if (collection) store.collections.set(name, collection);
+    }
+    return store;
+  }
+
+  async ensureCollection(name: string, spec: CollectionSpec): Promise<void> {
+    this.checkOpen();
+    validateSpec(name, spec);
+    const existing = this.collections.get(name);
+    if (existing) {
+      if (existing.dim !== spec.dim) {
+        throw new CytoclipError('dimension_mismatch', `collection "${name}" has dimension ${existing.dim}, not ${spec.dim}`, {
+          status: 409,
+        });
+      }
+      return;
+    }
+    this.collections.set(name, Collection.create(join(this.root, name), name, spec));
+  }
+
+  async listCollections(): Promise<CollectionInfo[]> {
+    this.checkOpen();
+    return [...this.collections.entries()]
+      .map(([name, c]) => ({ name, dim: c.dim, count: c.rows.liveCount }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    this.checkOpen();
+    const collection = this.collections.get(name);
+    if (!collection) return;
+    collection.close();
+    this.collections.delete(name);
+    // Rename first: a drop killed half-way leaves a hidden folder that the next open removes, never half a collection.
+    const trash = join(this.root, `.drop-${name}-${process.pid}`);
+    renameSync(collection.dir, trash);
+    rmSync(trash, { recursive: true, force: true });
+  }
+
+  async upsert(name: string, points: VectorPoint[]): Promise<void> {
+    const collection = this.collection(name);
+    checkPoints(points, collection.dim);
+    collection.upsert(points);
+  }
+
+  async deleteWhere(name: string, where: DeleteWhere): Promise<number> {
+    checkDeleteWhere(where);
+    return this.collection(name).deleteWhere(where);
+  }
+
+  async search(name: string, vector: Float32Array, options: SearchOptions): Promise<{ hits: ScoredPoint[] }> {
+    const collection = this.collection(name);
+    checkVector(vector, collection.dim);
+    const { filter, ...page } = checkSearchOptions(options);
+    return { hits: searchCollection(collection, vector, filter, page) };
+  }
+
+  async count(name: string, filter?: SearchFilter): Promise<number> {
+    return this.collection(name).count(validateFilter(filter));
+  }
+
+  async get(name: string, ids: string[], withVectors = false): Promise<StoredPoint[]> {
+    return this.collection(name).get(ids, withVectors);
+  }
+
+  async scoreAll(name: string, vector: Float32Array, filter: SearchFilter): Promise<ScoredPoint[]> {
+    const collection = this.collection(name);
+    checkVector(vector, collection.dim);
+    return scoreAll(collection, vector, validateFilter(filter));
+  }
+
+  async bestPerField(name: string, vector: Float32Array, field: SummaryField, filter?: SearchFilter): Promise<FieldSummary[]> {
+    const collection = this.collection(name);
+    checkVector(vector, collection.dim);
+    if (field !== 'gestationalWeek' && field !== 'region') {
+      throw new CytoclipError('invalid_field', `bestPerField works on "gestationalWeek" or "region", not "${String(field)}"`);
+    }
+    return bestPerField(collection, vector, field, validateFilter(filter));
+  }
+
+  async flush(): Promise<void> {
+    this.checkOpen();
+  }
+
+  async close(): Promise<void> {
+    for (const collection of this.collections.values()) collection.close();
+    this.collections.clear();
+    this.closed = true;
+  }
+
+  private collection(name: string): Collection {
+    this.checkOpen();
+    const collection = this.collections.get(name);
+    if (!collection) throw new CytoclipError('unknown_collection', `no vector collection "${name}"`, { status: 404 });
+    return collection;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new CytoclipError('store_closed', 'the vector store is closed', { status: 500 });
+  }
+}
+

@@ -1,0 +1,17 @@
+import { CytoclipError } from '@cytoclip/domain';
+import { EmbeddedVectorStore } from './embedded/store.js';
+import type { VectorStore } from './types.js';
+
+export interface OpenVectorStoreOptions {
+  /** Qdrant's URL (QDRANT_URL); without it the embedded store is used. */
+  qdrantUrl?: string;
+  qdrantApiKey?: string;
+  /** The platform's DATA_DIR: the embedded store lives in `<dataDir>/vectors`. */
+  dataDir: string;
+}
+
+/** Qdrant when a URL is given, else the embedded store under dataDir. */
+export async function openVectorStore(options: OpenVectorStoreOptions): Promise<VectorStore> {
+  if (options.qdrantUrl) throw new CytoclipError('not_implemented', 'the Qdrant adapter is not wired yet', { status: 501 });
+  return EmbeddedVectorStore.open(options.dataDir);
+}

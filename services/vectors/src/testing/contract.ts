@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CytoclipError, type SearchFilter } from '@cytoclip/domain';
+import type { ScoredPoint, VectorPoint, VectorStore } from '../types.js';
+import { dot, makePoints, randomUnit, REGION_PATHS, rng, SECTIONS } from './fixtures.js';
+
+const DIM = 16;
+const COLLECTION = 'contract-tiles';
+
+/** Brute-force answer the stores must agree with. */
+function exact(points: VectorPoint[], query: Float32Array, keep: (p: VectorPoint) => boolean): ScoredPoint[] {
+  return points
+    .filter(keep)
+    .map((p) => ({ id: p.id, score: dot(query, p.vector), payload: p.payload }))
+    .sort((a, b) => b.score - a.score);
+}
+
+/**
+ * The behaviour every VectorStore must show, in the style of Hono's shared router tests: each implementation calls
+ * this with a function that opens a fresh, empty store.
+ */
+export function vectorStoreContract(name: string, open: () => Promise<VectorStore>): void {
+  describe(`VectorStore contract: ${name}`, () => {
+    let store: VectorStore;
+    const points = makePoints(DIM);
+    const query = randomUnit(rng(99), DIM);
+
+    beforeAll(async () => {
+      store = await open();
+      await store.ensureCollection(COLLECTION, { dim: DIM });
+      await store.upsert(COLLECTION, points.slice(0, 50));
+      await store.upsert(COLLECTION, points.slice(40)); // overlaps: idempotent by id
+    });
+    afterAll(async () => {
+      await store.dropCollection(COLLECTION);
+      await store.close();
+    });
+
+    it('lists collections with dimension and count, and keeps one point per id', async () => {
+      const listed = await store.listCollections();
+      expect(listed).toContainEqual({ name: COLLECTION, dim: DIM, count: points.length });
+      expect(await store.count(COLLECTION)).toBe(points.length);
+    });
+
+    it('refuses to re-create a collection with another dimension', async () => {
+      await store.ensureCollection(COLLECTION, { dim: DIM });
+      await expect(store.ensureCollection(COLLECTION, { dim: DIM + 1 })).rejects.toThrow(/dimension/);
+    });
+
+    it('finds the exact top-k by cosine', async () => {
+      const { hits } = await store.search(COLLECTION, query, { limit: 10 });
+      const expected = exact(points, query, () => true).slice(0, 10);
+      expect(hits.map((h) => h.id)).toEqual(expected.map((h) => h.id));
+      hits.forEach((hit, i) => expect(hit.score).toBeCloseTo(expected[i]!.score, 4));
+      expect(hits[0]!.payload).toEqual(points.find((p) => p.id === hits[0]!.id)!.payload);
+    });
+
+    const filters: [string, SearchFilter, (p: VectorPoint) => boolean][] = [
+      ['a week range', { gestationalWeek: { gte: 18, lte: 25 } }, (p) => p.payload.gestationalWeek >= 18 && p.payload.gestationalWeek <= 25],
+      ['planes', { planes: ['sagittal', 'axial'] }, (p) => p.payload.plane !== 'coronal'],
+      ['specimens and a plane', { specimens: ['S01'], planes: ['coronal'] }, (p) => p.payload.specimen === 'S01' && p.payload.plane === 'coronal'],
+      ['atlases', { atlases: ['other'] }, (p) => p.payload.atlas === 'other'],
+      ['a region subtree', { regions: ['Pal'] }, (p) => p.payload.region !== 'GE'],
+      ['a leaf region', { regions: ['GE'] }, (p) => p.payload.region === 'GE'],
+      ['sections', { sections: ['S02-cor-0001'] }, (p) => p.payload.section === 'S02-cor-0001'],
+      ['nothing', { specimens: ['nobody'] }, () => false],
+    ];
+    for (const [what, filter, keep] of filters) {
+      it(`filters by ${what} in search and count`, async () => {
+        const expected = exact(points, query, keep);
+        const { hits } = await store.search(COLLECTION, query, { limit: 5, filter });
+        expect(hits.map((h) => h.id)).toEqual(expected.slice(0, 5).map((h) => h.id));
+        expect(await store.count(COLLECTION, filter)).toBe(expected.length);
+      });
+    }
+
+    it('caps hits per section and still fills the page', async () => {
+      const { hits } = await store.search(COLLECTION, query, { limit: 8, perSection: 2 });
+      expect(hits).toHaveLength(8);
+      const perSection = new Map<string, number>();
+      for (const hit of hits) perSection.set(hit.payload.section, (perSection.get(hit.payload.section) ?? 0) + 1);
+      expect(Math.max(...perSection.values())).toBe(2);
+      // The same as a greedy pass over the exact ranking that skips a section's third hit.
+      const seen = new Map<string, number>();
+      const expected = exact(points, query, () => true).filter((hit) => {
+        seen.set(hit.payload.section, (seen.get(hit.payload.section) ?? 0) + 1);
+        return seen.get(hit.payload.section)! <= 2;
+      });
+      expect(hits.map((h) => h.id)).toEqual(expected.slice(0, 8).map((h) => h.id));
+    });
+
+    it('pages with offset and drops hits under minScore', async () => {
+      const all = (await store.search(COLLECTION, query, { limit: 12 })).hits;
+      const second = (await store.search(COLLECTION, query, { limit: 6, offset: 6 })).hits;
+      expect(second.map((h) => h.id)).toEqual(all.slice(6).map((h) => h.id));
+      const threshold = all[3]!.score - 1e-6;
+      const above = (await store.search(COLLECTION, query, { limit: 12, minScore: threshold })).hits;
+      expect(above.map((h) => h.id)).toEqual(all.slice(0, 4).map((h) => h.id));
+    });
+
+    it('gets points by id, with vectors when asked, skipping unknown ids', async () => {
+      const wanted = [points[3]!.id, '00000000-0000-5000-8000-000000000000', points[70]!.id];
+      const got = await store.get(COLLECTION, wanted, true);
+      expect(got.map((p) => p.id)).toEqual([points[3]!.id, points[70]!.id]);
+      expect(Array.from(got[1]!.vector!)).toEqual(Array.from(points[70]!.vector));
+      expect(got[0]!.payload).toEqual(points[3]!.payload);
+      expect((await store.get(COLLECTION, [points[3]!.id]))[0]!.vector).toBeUndefined();
+    });
+
+    it('scores every point of one section (heatmap)', async () => {
+      const section = SECTIONS[2]!.section;
+      const scored = await store.scoreAll(COLLECTION, query, { sections: [section] });
+      const expected = exact(points, query, (p) => p.payload.section === section);
+      expect(scored.map((s) => s.id)).toEqual(expected.map((s) => s.id));
+      scored.forEach((s, i) => expect(s.score).toBeCloseTo(expected[i]!.score, 4));
+    });
+
+    it('summarises best and median per gestational week and per region', async () => {
+      const weeks = await store.bestPerField(COLLECTION, query, 'gestationalWeek');
+      expect(weeks.map((w) => w.value)).toEqual([16, 21, 30.5]);
+      for (const week of weeks) {
+        const scores = exact(points, query, (p) => p.payload.gestationalWeek === week.value).map((s) => s.score);
+        expect(week.count).toBe(scores.length);
+        expect(week.best).toBeCloseTo(scores[0]!, 4);
+        const sorted = [...scores].sort((a, b) => a - b);
+        const median = (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+        expect(week.median).toBeCloseTo(median, 1);
+      }
+      const regions = await store.bestPerField(COLLECTION, query, 'region', { specimens: ['S01'] });
+      expect(regions.map((r) => r.value)).toEqual(Object.keys(REGION_PATHS).sort());
+      expect(regions.reduce((n, r) => n + r.count, 0)).toBe(48);
+    });
+
+    it('rejects a vector of the wrong dimension, an unknown filter field and a wrongly typed one', async () => {
+      await expect(store.search(COLLECTION, new Float32Array(DIM + 1), { limit: 3 })).rejects.toThrow(/dimension 17.*expects 16/);
+      const unknown = await store.search(COLLECTION, query, { limit: 3, filter: { specimen: ['S01'] } as SearchFilter }).catch((e) => e);
+      expect(unknown).toBeInstanceOf(CytoclipError);
+      expect(unknown.status).toBe(400);
+      expect(unknown.message).toMatch(/unknown filter field "specimen"/);
+      await expect(store.count(COLLECTION, { planes: 'coronal' } as unknown as SearchFilter)).rejects.toThrow(/"planes"/);
+      await expect(store.count(COLLECTION, { gestationalWeek: { gte: '18' } } as unknown as SearchFilter)).rejects.toThrow(
+        /gestationalWeek.gte/,
+      );
+    });
+
+    it('rejects a bad batch whole, losing nothing', async () => {
+      const bad = [{ ...points[0]!, vector: randomUnit(rng(1), DIM) }, { ...points[1]!, vector: new Float32Array(DIM - 1) }];
+      await expect(store.upsert(COLLECTION, bad)).rejects.toThrow(/dimension 15/);
+      const got = await store.get(COLLECTION, [points[0]!.id], true);
+      expect(Array.from(got[0]!.vector!)).toEqual(Array.from(points[0]!.vector));
+      await expect(store.search('no-such-collection', query, { limit: 1 })).rejects.toThrow(/no-such-collection/);
+    });
+
+    it('overwrites a point on upsert and deletes by section and by atlas', async () => {
+      const moved = { ...points[5]!, vector: query };
+      await store.upsert(COLLECTION, [moved]);
+      expect((await store.search(COLLECTION, query, { limit: 1 })).hits[0]!.id).toBe(moved.id);
+      expect(await store.count(COLLECTION)).toBe(points.length);
+
+      const section = SECTIONS[1]!.section;
+      expect(await store.deleteWhere(COLLECTION, { section })).toBe(24);
+      expect(await store.count(COLLECTION, { sections: [section] })).toBe(0);
+      expect(await store.deleteWhere(COLLECTION, { atlas: 'other' })).toBe(24);
+      expect(await store.count(COLLECTION)).toBe(points.length - 48);
+      const { hits } = await store.search(COLLECTION, query, { limit: 50 });
+      expect(hits.some((h) => h.payload.section === section || h.payload.atlas === 'other')).toBe(false);
+      await expect(store.deleteWhere(COLLECTION, {})).rejects.toThrow(/atlas or a section/);
+    });
+  });
+}

@@ -1,0 +1,98 @@
+import type { Plane, SearchFilter } from '@cytoclip/domain';
+
+/** What every point carries besides its vector: the fields the search filters on (formats.md §4). */
+export interface PointPayload {
+  kind: 'tile' | 'region';
+  atlas: string;
+  specimen: string;
+  section: string;
+  plane: Plane;
+  gestationalWeek: number;
+  /** The point's dominant region (acronym). */
+  region: string;
+  /** The region and all its ancestors, so a subtree filter is one match. */
+  regionPath: string[];
+}
+
+export interface VectorPoint {
+  /** UUID v5 from @cytoclip/domain (tileId / regionImageId): the same id in every store. */
+  id: string;
+  /** L2-normalised embedding; the score is the dot product (= cosine). */
+  vector: Float32Array;
+  payload: PointPayload;
+}
+
+export interface SearchOptions {
+  filter?: SearchFilter;
+  limit: number;
+  offset?: number;
+  /** Hits scoring below this are dropped (after the cap and the page). */
+  minScore?: number;
+  /** At most this many hits from one section, so neighbouring tiles do not fill a page. */
+  perSection?: number;
+}
+
+export interface ScoredPoint {
+  id: string;
+  /** Cosine similarity, exact (f32) for returned hits. */
+  score: number;
+  payload: PointPayload;
+}
+
+export interface CollectionSpec {
+  dim: number;
+  /** int8 keeps a quantized copy for the scan (rescored in f32); the embedded store always does. */
+  quantization?: 'none' | 'int8';
+}
+
+export interface CollectionInfo {
+  name: string;
+  dim: number;
+  count: number;
+}
+
+export interface FieldSummary {
+  value: string | number;
+  best: number;
+  median: number;
+  count: number;
+}
+
+export type SummaryField = 'gestationalWeek' | 'region';
+
+export interface DeleteWhere {
+  atlas?: string;
+  section?: string;
+}
+
+export interface VectorStore {
+  /** Creates the collection, or checks an existing one has the same dimension. */
+  ensureCollection(name: string, spec: CollectionSpec): Promise<void>;
+  listCollections(): Promise<CollectionInfo[]>;
+  dropCollection(name: string): Promise<void>;
+  /** Batched, idempotent by id: a point written twice is stored once, with its last vector and payload. */
+  upsert(collection: string, points: VectorPoint[]): Promise<void>;
+  /** Deletes every point of an atlas and/or a section; returns how many went. */
+  deleteWhere(collection: string, where: DeleteWhere): Promise<number>;
+  search(collection: string, vector: Float32Array, options: SearchOptions): Promise<{ hits: ScoredPoint[] }>;
+  count(collection: string, filter?: SearchFilter): Promise<number>;
+  /** Points by id, in the order asked, missing ids left out; vectors only when asked. */
+  get(collection: string, ids: string[], withVectors?: boolean): Promise<StoredPoint[]>;
+  /** The score of every point matching the filter (a heatmap over one section), best first. */
+  scoreAll(collection: string, vector: Float32Array, filter: SearchFilter): Promise<ScoredPoint[]>;
+  /** Best and median score per value of a field (a query's trajectory over gestational weeks or regions). */
+  bestPerField(
+    collection: string,
+    vector: Float32Array,
+    field: SummaryField,
+    filter?: SearchFilter,
+  ): Promise<FieldSummary[]>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoredPoint {
+  id: string;
+  payload: PointPayload;
+  vector?: Float32Array;
+}
