@@ -102,24 +102,24 @@ export interface QueryVectors {
 }
 
 export interface ModelInfo {
+  /** `name@version` */
+  id: string;
   name: string;
   version: string;
   variant: Variant;
   embeddingDim: number;
-  imageSize: number;
   micronsPerPixel?: number | null;
-  [key: string]: unknown;
 }
 
+/** What the API asks of a model runtime; @cytoclip/model's CytoclipModel satisfies it as it is. */
 export interface QueryModel {
-  /** `name@version` */
-  id: string;
-  info: ModelInfo;
+  readonly info: ModelInfo;
   embedTexts(texts: string[]): Promise<Float32Array[]>;
   /** Encoded images (PNG, JPEG, TIFF); the runtime decodes and preprocesses them. */
   embedImages(images: Buffer[]): Promise<Float32Array[]>;
   unknownWords(text: string): string[];
-  zeroShotClassify(image: Buffer, topK: number): Promise<{ region: string; score: number }[]>;
+  /** Region probabilities for an image embedding, best first. */
+  zeroShotClassify(imageEmbedding: Float32Array): Promise<{ acronym: string; probability: number }[]>;
 }
 
 export interface IngestJob {

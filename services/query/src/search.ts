@@ -61,7 +61,7 @@ export class SearchService {
   /** The requested model, or the newest complete index of the variant (the newest partial one while ingest runs). */
   async resolveModel(variant: Variant, requested?: string): Promise<ResolvedModel> {
     const indexes = (await this.backend.catalog.modelIndexes()).filter((i) => i.variant === variant && i.items > 0);
-    const loaded = (id: string) => this.backend.models.find((m) => m.id === id) ?? null;
+    const loaded = (id: string) => this.backend.models.find((m) => m.info.id === id) ?? null;
     if (requested) {
       const index = indexes.find((i) => i.model === requested);
       if (!index) {

@@ -105,8 +105,7 @@ export function wordModel(id: string, regions: OntologyRegion[], basis: Map<stri
   for (const r of regions) for (const w of [r.acronym, ...r.name.split(/\s+/)]) vocab.set(w.toLowerCase(), r.acronym);
   const [name, version] = id.split('@');
   return {
-    id,
-    info: { name: name!, version: version!, variant: 'tile', embeddingDim: dim, imageSize: 224 },
+    info: { id, name: name!, version: version!, variant: 'tile', embeddingDim: dim },
     async embedTexts(texts) {
       return texts.map((t) => {
         const v = new Float32Array(dim);
@@ -126,8 +125,8 @@ export function wordModel(id: string, regions: OntologyRegion[], basis: Map<stri
         .split(/\W+/)
         .filter((w) => w && !vocab.has(w) && !['the', 'a', 'of', 'with'].includes(w));
     },
-    async zeroShotClassify(_image, topK) {
-      return regions.slice(0, topK).map((r, i) => ({ region: r.acronym, score: 1 / (i + 2) }));
+    async zeroShotClassify() {
+      return regions.map((r, i) => ({ acronym: r.acronym, probability: 1 / (i + 2) }));
     },
   };
 }

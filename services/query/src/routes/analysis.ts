@@ -18,7 +18,8 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
     const model = service.requireModel(resolved);
     const ontology = await service.ontology();
     const filter = await service.storeFilter(request.filter);
-    const [zeroShot, [vector]] = await Promise.all([model.zeroShotClassify(bytes, request.topK), model.embedImages([bytes])]);
+    const [vector] = await model.embedImages([bytes]);
+    const zeroShot = (await model.zeroShotClassify(vector!)).slice(0, request.topK);
     const hits = await backend.vectors.search(resolved.index.collection, vector!, { filter, limit: request.neighbours, offset: 0 });
     const items = await backend.catalog.items(hits.map((h) => h.id));
     const votes = new Map<string, { weight: number; count: number }>();
@@ -34,7 +35,7 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
     const named = (acronym: string) => ({ acronym, name: ontology.get(acronym)?.name ?? acronym });
     return c.json({
       model: resolved.index.model,
-      zeroShot: zeroShot.map((z) => ({ region: named(z.region), score: z.score })),
+      zeroShot: zeroShot.map((z) => ({ region: named(z.acronym), score: z.probability })),
       vote: [...votes.entries()]
         .map(([acronym, v]) => ({ region: named(acronym), share: v.weight / totalWeight, count: v.count }))
         .sort((a, b) => b.share - a.share)

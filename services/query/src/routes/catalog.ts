@@ -25,8 +25,8 @@ export function catalogRoutes(app: Hono, ctx: AppContext): void {
 
   app.get('/v1/models', async (c) => {
     const indexes = await backend.catalog.modelIndexes();
-    const models = backend.models.map((m) => ({ id: m.id, ...m.info, indexes: indexes.filter((i) => i.model === m.id) }));
-    const orphans = indexes.filter((i) => !backend.models.some((m) => m.id === i.model));
+    const models = backend.models.map((m) => ({ ...m.info, indexes: indexes.filter((i) => i.model === m.info.id) }));
+    const orphans = indexes.filter((i) => !backend.models.some((m) => m.info.id === i.model));
     return c.json({ models, indexedOnly: orphans });
   });
 
