@@ -1,4 +1,5 @@
 """MODEL_CARD.md: what the model was trained on, how, and its evaluation figures, honestly labelled."""
+import json
 import os
 
 from .report import metrics_markdown
@@ -15,7 +16,7 @@ def write_model_card(out: str, doc: dict):
     lines += ['## Training', '']
     for key in ('dataset', 'atlasGenerator', 'config', 'steps', 'batchSize', 'protocol', 'device', 'seconds', 'init'):
         if key in t:
-            lines.append(f'- {key}: `{t[key]}`')
+            lines.append(f'- {key}: `{json.dumps(t[key])}`')
     lines += ['', '## Evaluation', '']
     metrics = doc.get('metrics') or {}
     lines += [metrics_markdown(metrics) if metrics else 'Not evaluated.', '']

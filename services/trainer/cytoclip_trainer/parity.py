@@ -24,7 +24,9 @@ def node_parity_check(package_dir: str) -> str:
     why = node_available()
     if why:
         return f'parity check skipped: {why}'
-    proc = subprocess.run(['node', SCRIPT, os.path.abspath(package_dir)], cwd=REPO, capture_output=True, text=True,
+    # tsx + the 'source' condition let the script import @cytoclip/model's TypeScript without a build.
+    tsx = ['--conditions=source', '--import', 'tsx'] if os.path.isdir(os.path.join(REPO, 'node_modules', 'tsx')) else []
+    proc = subprocess.run(['node', *tsx, SCRIPT, os.path.abspath(package_dir)], cwd=REPO, capture_output=True, text=True,
                           timeout=600)
     if proc.returncode != 0:
         raise CytoclipError('parity-failed', f'{package_dir}: {proc.stdout.strip()} {proc.stderr.strip()[-2000:]}')

@@ -7,7 +7,7 @@ DEFAULT_TEMPLATES = [
 
 
 def fill(template: str, region: dict) -> str:
-    return template.format(name=region['name'], acronym=region['acronym'])
+    return template.format(name=region['name'], acronym=region['acronym'], description=region.get('description') or '')
 
 
 def region_prompts(region: dict, templates=None) -> list:

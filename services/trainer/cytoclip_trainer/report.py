@@ -19,6 +19,9 @@ def metrics_markdown(report: dict) -> str:
     head = '| test set | ' + ' | '.join(c[1] for c in COLUMNS) + ' |'
     rows = [head, '|' + '---|' * (len(COLUMNS) + 1)]
     for name, m in sets.items():
+        if not m.get('n'):
+            rows.append(f'| {name} | 0 | ' + ' | '.join(['–'] * (len(COLUMNS) - 1)) + ' |')
+            continue
         cells = [(fmt.format(_get(m, key)) if _get(m, key) is not None else '–') for key, _, fmt in COLUMNS]
         rows.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     notes = report.get('notes')

@@ -2,7 +2,8 @@
 // Text and float inputs within reference.tolerance (max abs difference); PNGs decoded by sharp within
 // reference.imageCosine; tokenizer.json (via @huggingface/tokenizers) must give the reference token ids.
 // Also calls verifyModelPackage from @cytoclip/model when that package provides it.
-// Usage: node verify.mjs <package dir>. Exit 0 ok, 1 mismatch.
+// Usage: node --conditions=source --import tsx verify.mjs <package dir> (tsx lets it load @cytoclip/model's sources).
+// Exit 0 ok, 1 mismatch.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
@@ -15,7 +16,9 @@ const model = read('model.json');
 const ref = read(model.files.reference?.path ?? 'reference.json');
 const failures = [];
 
-const maxAbs = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+// Compared after L2 normalisation, as services/model's verifyModelPackage does (the runtime normalises).
+const unit = (a) => { const n = Math.hypot(...a); return a.map((v) => v / n); };
+const maxAbs = (a, b) => { const ua = unit(Array.from(a)), ub = unit(Array.from(b)); return ua.reduce((m, v, i) => Math.max(m, Math.abs(v - ub[i])), 0); };
 const cosine = (a, b) => {
   let d = 0, na = 0, nb = 0;
   for (let i = 0; i < a.length; i++) { d += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
@@ -73,8 +76,8 @@ async function runtimeCheck() {
     const m = await import('@cytoclip/model');
     if (typeof m.verifyModelPackage !== 'function') return 'not provided by @cytoclip/model';
     const r = await m.verifyModelPackage(dir);
-    if (r && r.ok === false) failures.push(`verifyModelPackage: ${JSON.stringify(r)}`);
-    return 'ran';
+    if (r && r.ok === false) failures.push(`verifyModelPackage: ${r.failures.join('; ')}`);
+    return `ok=${r.ok} text ${r.textMaxAbsDiff?.toExponential(2)} pixels ${r.pixelMaxAbsDiff?.toExponential(2)} images cos ${r.imageMinCosine?.toFixed(6)}`;
   } catch (e) {
     return `not available (${String(e.message ?? e).split('\n')[0]})`;
   }

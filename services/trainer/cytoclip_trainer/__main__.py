@@ -1,0 +1,91 @@
+"""`python3 -m cytoclip_trainer train|eval|export ...`"""
+import argparse
+import json
+import sys
+
+from .errors import CytoclipError
+
+
+def _floats(text: str) -> list:
+    return [float(x) for x in text.split(',') if x]
+
+
+def train_parser(sub):
+    p = sub.add_parser('train', help='train one variant on the fixed protocol, evaluate, export a package')
+    p.add_argument('--variant', required=True, choices=['region', 'tile'])
+    p.add_argument('--dataset', required=True)
+    p.add_argument('--config', default='mini')
+    p.add_argument('--out', required=True)
+    p.add_argument('--steps', type=int, default=2000)
+    p.add_argument('--batch-size', type=int, default=64)
+    p.add_argument('--lr', type=float, default=5e-4)
+    p.add_argument('--warmup', type=int)
+    p.add_argument('--weight-decay', type=float, default=0.1)
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
+    p.add_argument('--workers', type=int, default=0)
+    p.add_argument('--vocab-size', type=int, default=4096)
+    p.add_argument('--init', help='OpenAI / open_clip checkpoint to fine-tune (ViT-B-16)')
+    p.add_argument('--clip-bpe', help='folder with CLIP vocab.json + merges.txt (ViT-B-16)')
+    p.add_argument('--resume', action='store_true', help='continue from OUT/checkpoint.pt if present')
+    p.add_argument('--ckpt-every', type=int, default=200)
+    p.add_argument('--log-every', type=int, default=10)
+    p.add_argument('--held-out-ages', type=_floats, default=[16, 21, 30])
+    p.add_argument('--held-out-planes', type=lambda t: t.split(','), default=['axial'])
+    p.add_argument('--single-positive', action='store_true', help="CLIP's identity targets instead of same-region")
+    p.add_argument('--name', help='package name (default cytoclip-<config>-<variant>)')
+    p.add_argument('--no-eval', action='store_true')
+    p.add_argument('--no-export', action='store_true')
+
+
+def eval_parser(sub):
+    p = sub.add_parser('eval', help='evaluate a training checkpoint on the four test sets')
+    p.add_argument('--checkpoint', required=True)
+    p.add_argument('--dataset', required=True)
+    p.add_argument('--out', help='write the JSON report here (and a .md beside it)')
+    p.add_argument('--device', default='cpu')
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog='python3 -m cytoclip_trainer')
+    sub = parser.add_subparsers(dest='command', required=True)
+    train_parser(sub)
+    eval_parser(sub)
+    sub.add_parser('export', help='see python3 -m cytoclip_trainer.export --help', add_help=False)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ['export']:
+        from .export import main as export_main
+        return export_main(argv[1:])
+    args = parser.parse_args(argv)
+    try:
+        if args.command == 'train':
+            from .train import train
+            opts = {k: v for k, v in vars(args).items() if v is not None}
+            train(opts)
+        else:
+            run_eval(args)
+    except CytoclipError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    return 0
+
+
+def run_eval(args):
+    import torch
+
+    from .dataset import load_dataset
+    from .evaluate import evaluate
+    from .report import metrics_markdown
+    from .train import model_from_checkpoint
+    model, tokenizer, _ = model_from_checkpoint(args.checkpoint)
+    report = evaluate(model.to(args.device), tokenizer, load_dataset(args.dataset), device=torch.device(args.device))
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(report, f, indent=1)
+        with open(args.out.rsplit('.', 1)[0] + '.md', 'w') as f:
+            f.write(metrics_markdown(report) + '\n')
+    print(metrics_markdown(report))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
