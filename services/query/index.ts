@@ -18,3 +18,4 @@ export type {
   SectionRecord,
   SpecimenSummary,
 } from './src/ports.js';
+export { catalogPort, vectorsPort } from './src/adapters.js';

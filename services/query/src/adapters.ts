@@ -1,0 +1,144 @@
+import { join } from 'node:path';
+import type { Catalog, RegionImageDetail, SectionDetail, TileDetail } from '@cytoclip/catalog';
+import type { SearchFilter } from '@cytoclip/domain';
+import type { VectorStore } from '@cytoclip/vectors';
+import type { ItemRecord, ModelIndex, QueryCatalog, QueryVectors, SectionRecord, SpecimenSummary } from './ports.js';
+
+/** Binds @cytoclip/catalog to the query ports; section images are stored relative to DATA_DIR. */
+export function catalogPort(catalog: Catalog, vectors: VectorStore, dataDir: string): QueryCatalog {
+  return {
+    async atlases() {
+      return (await catalog.listAtlases()).map((a) => ({
+        id: a.name,
+        name: a.name,
+        specimens: a.specimens,
+        sections: a.sections,
+        tiles: a.tiles,
+        regionImages: a.regionImages,
+        generator: a.generator,
+        ingestedAt: a.createdAt.toISOString(),
+      }));
+    },
+    deleteAtlas: (id) => catalog.deleteAtlas(id),
+    async regions() {
+      return (await catalog.listRegions()).map((r) => ({ ...r, id: r.sourceId }));
+    },
+    async specimens() {
+      const specimens = await catalog.listSpecimens();
+      const sections = new Map<string, { count: number; planes: Set<string> }>();
+      for (const atlas of new Set(specimens.map((s) => s.atlas))) {
+        for (const section of await catalog.listSections(atlas)) {
+          const key = `${atlas}/${section.specimen}`;
+          const entry = sections.get(key) ?? { count: 0, planes: new Set() };
+          entry.count += 1;
+          entry.planes.add(section.plane);
+          sections.set(key, entry);
+        }
+      }
+      return specimens.map((s): SpecimenSummary => {
+        const entry = sections.get(`${s.atlas}/${s.id}`);
+        return {
+          id: s.id,
+          atlas: s.atlas,
+          gestationalWeek: s.gestationalWeek,
+          ageSource: s.ageSource ?? null,
+          sections: entry?.count ?? 0,
+          planes: [...(entry?.planes ?? [])] as SpecimenSummary['planes'],
+        };
+      });
+    },
+    async section(id) {
+      const found = await catalog.getSection(id);
+      return found ? toSection(found, dataDir) : null;
+    },
+    async items(ids) {
+      const out = new Map<string, ItemRecord>();
+      if (ids.length === 0) return out;
+      for (const tile of await catalog.getTiles(ids)) out.set(tile.id, tileItem(tile));
+      const rest = ids.filter((id) => !out.has(id));
+      if (rest.length) for (const image of await catalog.getRegionImages(rest)) out.set(image.id, regionItem(image));
+      return out;
+    },
+    async modelIndexes() {
+      const models = await catalog.listModels();
+      return Promise.all(
+        models.map(async (m): Promise<ModelIndex> => ({
+          model: m.id,
+          variant: m.variant,
+          collection: m.collection,
+          complete: m.status === 'complete',
+          items: await vectors.count(m.collection).catch(() => 0),
+          completedAt: m.completedAt ? m.completedAt.toISOString() : null,
+        })),
+      );
+    },
+  };
+}
+
+/** Binds @cytoclip/vectors; the store's own minScore / perSection are not used (the API pages them itself). */
+export function vectorsPort(store: VectorStore): QueryVectors {
+  return {
+    async search(collection, vector, options) {
+      const { hits } = await store.search(collection, vector, { filter: options.filter, limit: options.limit, offset: options.offset });
+      return hits;
+    },
+    count: (collection: string, filter: SearchFilter) => store.count(collection, filter),
+    async get(collection, id) {
+      const [point] = await store.get(collection, [id], true);
+      return point?.vector ?? null;
+    },
+    scoreAll: (collection, vector, filter) => store.scoreAll(collection, vector, filter),
+    async deleteAtlas(collection, atlas) {
+      await store.deleteWhere(collection, { atlas }).catch(() => 0);
+    },
+  };
+}
+
+function toSection(s: SectionDetail, dataDir: string): SectionRecord {
+  return {
+    id: s.id,
+    atlas: s.atlas,
+    specimen: s.specimen,
+    gestationalWeek: s.gestationalWeek,
+    plane: s.plane,
+    index: s.index,
+    stain: s.stain,
+    micronsPerPixel: s.micronsPerPixel,
+    width: s.width,
+    height: s.height,
+    imagePath: join(dataDir, s.imagePath),
+    annotations: {
+      type: 'FeatureCollection',
+      features: s.annotations.map((a) => ({ type: 'Feature', properties: { region: a.region, classification: { name: a.region } }, geometry: a.geometry })),
+    },
+  };
+}
+
+function tileItem(t: TileDetail): ItemRecord {
+  return {
+    id: t.id,
+    kind: 'tile',
+    atlas: t.atlas,
+    section: t.section,
+    specimen: t.specimen,
+    gestationalWeek: t.gestationalWeek,
+    plane: t.plane,
+    region: t.region,
+    regionShare: t.regionFraction,
+    bbox: [t.x, t.y, t.level0Size, t.level0Size],
+  };
+}
+
+function regionItem(r: RegionImageDetail): ItemRecord {
+  return {
+    id: r.id,
+    kind: 'region',
+    atlas: r.atlas,
+    section: r.section,
+    specimen: r.specimen,
+    gestationalWeek: r.gestationalWeek,
+    plane: r.plane,
+    region: r.region,
+    bbox: [r.x, r.y, r.width, r.height],
+  };
+}
