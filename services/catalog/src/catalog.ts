@@ -1,0 +1,100 @@
+import type { OntologyRegion, Specimen } from '@cytoclip/domain';
+import type {
+  AnnotationInput,
+  AtlasInput,
+  AtlasSummary,
+  IngestJob,
+  IngestRun,
+  ModelInput,
+  ModelRow,
+  ModelStatus,
+  OutboxEntry,
+  RegionImageDetail,
+  RegionImageInput,
+  RegionNode,
+  RegionRow,
+  RunProgress,
+  SectionDetail,
+  SectionInput,
+  SectionResult,
+  SpecimenRow,
+  TileDetail,
+  TileInput,
+} from './types.js';
+
+/** The one repository layer over the catalog database: nothing outside services/catalog writes SQL. */
+export interface Catalog {
+  readonly dialect: 'pglite' | 'postgres';
+
+  // Atlases, specimens, sections, annotations
+  upsertAtlas(atlas: AtlasInput): Promise<void>;
+  listAtlases(): Promise<AtlasSummary[]>;
+  getAtlas(name: string): Promise<AtlasSummary | null>;
+  /** Deletes the atlas and everything under it (specimens, sections, tiles, region images, outbox points). */
+  deleteAtlas(name: string): Promise<boolean>;
+  upsertSpecimens(atlas: string, specimens: Specimen[]): Promise<void>;
+  listSpecimens(filter?: { atlas?: string }): Promise<SpecimenRow[]>;
+  upsertSection(section: SectionInput): Promise<void>;
+  replaceAnnotations(atlas: string, section: string, annotations: AnnotationInput[]): Promise<void>;
+  /** A section with its specimen's age and its annotation polygons; `atlas` disambiguates equal ids. */
+  getSection(id: string, atlas?: string): Promise<SectionDetail | null>;
+  listSections(atlas: string): Promise<SectionInput[]>;
+
+  // Ontology
+  /** Validates (unique acronyms, known parents, no cycles), computes paths, upserts. */
+  upsertOntology(regions: OntologyRegion[]): Promise<void>;
+  listRegions(): Promise<RegionRow[]>;
+  regionTree(): Promise<RegionNode[]>;
+  /** The given acronyms and all their descendants; unknown acronyms throw `unknown_region`. */
+  descendants(acronyms: string[]): Promise<string[]>;
+
+  // Tiles and region images
+  /** Bulk insert (unnest); rows whose id exists are left alone. Returns rows inserted. */
+  insertTiles(tiles: TileInput[]): Promise<number>;
+  insertRegionImages(images: RegionImageInput[]): Promise<number>;
+  getTiles(ids: string[]): Promise<TileDetail[]>;
+  getTile(id: string): Promise<TileDetail | null>;
+  listTiles(atlas: string, section: string): Promise<TileInput[]>;
+  countTiles(filter?: { atlas?: string; section?: string }): Promise<number>;
+  getRegionImages(ids: string[]): Promise<RegionImageDetail[]>;
+  getRegionImage(id: string): Promise<RegionImageDetail | null>;
+  countRegionImages(filter?: { atlas?: string; section?: string }): Promise<number>;
+
+  // Models
+  /** Registers a model (status `indexing`) or returns the existing row unchanged. */
+  registerModel(model: ModelInput): Promise<ModelRow>;
+  setModelStatus(id: string, status: ModelStatus): Promise<void>;
+  listModels(): Promise<ModelRow[]>;
+  getModel(id: string): Promise<ModelRow | null>;
+
+  // Ingest runs, jobs, outbox
+  /**
+   * Resumes the atlas's unfinished run for these models, or starts one with a job per section not yet embedded by
+   * every one of them (none: the run is complete at once, so a rerun changes nothing).
+   */
+  startRun(atlas: string, models: string[], sections: string[]): Promise<IngestRun>;
+  getRun(id: string): Promise<IngestRun | null>;
+  listRuns(atlas?: string): Promise<IngestRun[]>;
+  /** Leases the next pending (or lease-expired) job with FOR UPDATE SKIP LOCKED, or null when none is left. */
+  leaseJob(runId: string, owner: string, leaseMs: number): Promise<IngestJob | null>;
+  /** Extends a lease; false when the owner lost it. */
+  renewLease(jobId: number, owner: string, leaseMs: number): Promise<boolean>;
+  /** Hands back every lease of a run (for the single-process embedded catalog after a crash). */
+  releaseLeases(runId: string): Promise<number>;
+  /**
+   * Commits a section's rows, its outbox points and the job's completion in ONE transaction. False (and nothing
+   * written) when the owner no longer holds the lease.
+   */
+  completeJob(jobId: number, owner: string, result: SectionResult): Promise<boolean>;
+  failJob(jobId: number, owner: string, error: { code: string; message: string }): Promise<boolean>;
+  /** Marks the run complete (or failed when a job failed) once no job is pending or leased. */
+  finishRun(runId: string): Promise<IngestRun>;
+  runProgress(runId: string): Promise<RunProgress>;
+  /** The oldest outbox points, for the indexer. */
+  readOutbox(limit: number, collection?: string): Promise<OutboxEntry[]>;
+  /** Removes drained points (after the vector store acknowledged their upsert). */
+  deleteOutbox(ids: number[]): Promise<void>;
+  countOutbox(collection?: string): Promise<number>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,224 @@
+import {
+  bigserial,
+  customType,
+  doublePrecision,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+// The catalog's tables. drizzle-kit turns this file into SQL under /migrations (`npm run db:generate`); never edit
+// the generated SQL by hand. Vectors stay out of PostgreSQL except the outbox's transient bytea (no pgvector).
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => Buffer.from(value),
+});
+
+const created = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const atlases = pgTable('atlases', {
+  name: text('name').primaryKey(),
+  manifest: jsonb('manifest').notNull(),
+  generator: jsonb('generator'),
+  root: text('root').notNull(),
+  createdAt: created(),
+});
+
+export const specimens = pgTable(
+  'specimens',
+  {
+    atlas: text('atlas')
+      .notNull()
+      .references(() => atlases.name, { onDelete: 'cascade' }),
+    id: text('id').notNull(),
+    gestationalWeek: doublePrecision('gestational_week').notNull(),
+    ageSource: text('age_source'),
+    notes: text('notes'),
+  },
+  (t) => [primaryKey({ columns: [t.atlas, t.id] })],
+);
+
+export const sections = pgTable(
+  'sections',
+  {
+    atlas: text('atlas').notNull(),
+    id: text('id').notNull(),
+    specimen: text('specimen').notNull(),
+    plane: text('plane').notNull(),
+    index: integer('index').notNull(),
+    stain: text('stain').notNull(),
+    micronsPerPixel: doublePrecision('microns_per_pixel').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    levels: integer('levels').notNull(),
+    /** The tiled pyramidal TIFF copy, relative to DATA_DIR. */
+    imagePath: text('image_path').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.atlas, t.id] }),
+    foreignKey({ columns: [t.atlas, t.specimen], foreignColumns: [specimens.atlas, specimens.id] }).onDelete('cascade'),
+    index('sections_id_idx').on(t.id),
+  ],
+);
+
+/** The ontology, shared by all atlases and keyed by acronym; `path` lists the ancestors root first, then itself. */
+export const regions = pgTable(
+  'regions',
+  {
+    acronym: text('acronym').primaryKey(),
+    sourceId: text('source_id').notNull(),
+    name: text('name').notNull(),
+    parent: text('parent'),
+    description: text('description').notNull(),
+    color: text('color').notNull(),
+    path: text('path').array().notNull(),
+  },
+  (t) => [index('regions_path_idx').using('gin', t.path)],
+);
+
+export const annotations = pgTable(
+  'annotations',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    atlas: text('atlas').notNull(),
+    section: text('section').notNull(),
+    region: text('region').notNull(),
+    /** GeoJSON Polygon or MultiPolygon in level-0 pixels. */
+    geometry: jsonb('geometry').notNull(),
+  },
+  (t) => [
+    foreignKey({ columns: [t.atlas, t.section], foreignColumns: [sections.atlas, sections.id] }).onDelete('cascade'),
+    index('annotations_section_idx').on(t.atlas, t.section),
+  ],
+);
+
+export const regionImages = pgTable(
+  'region_images',
+  {
+    id: uuid('id').primaryKey(),
+    atlas: text('atlas').notNull(),
+    section: text('section').notNull(),
+    region: text('region').notNull(),
+    x: integer('x').notNull(),
+    y: integer('y').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    /** Area of the region on this section, in level-0 pixels². */
+    area: doublePrecision('area').notNull(),
+    /** The masked crop, relative to DATA_DIR, or null when it is re-cut on demand. */
+    imagePath: text('image_path'),
+  },
+  (t) => [
+    foreignKey({ columns: [t.atlas, t.section], foreignColumns: [sections.atlas, sections.id] }).onDelete('cascade'),
+    index('region_images_section_idx').on(t.atlas, t.section),
+  ],
+);
+
+export const tiles = pgTable(
+  'tiles',
+  {
+    id: uuid('id').primaryKey(),
+    atlas: text('atlas').notNull(),
+    section: text('section').notNull(),
+    /** Level-0 pixel position of the tile's top-left corner. */
+    x: integer('x').notNull(),
+    y: integer('y').notNull(),
+    /** Edge in pixels at `micronsPerPixel`, and the same edge in level-0 pixels. */
+    size: integer('size').notNull(),
+    level0Size: integer('level0_size').notNull(),
+    micronsPerPixel: doublePrecision('microns_per_pixel').notNull(),
+    region: text('region'),
+    regionFraction: real('region_fraction').notNull(),
+    tissueFraction: real('tissue_fraction').notNull(),
+  },
+  (t) => [
+    foreignKey({ columns: [t.atlas, t.section], foreignColumns: [sections.atlas, sections.id] }).onDelete('cascade'),
+    index('tiles_section_idx').on(t.atlas, t.section),
+  ],
+);
+
+export const models = pgTable('models', {
+  /** `name@version`. */
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  version: text('version').notNull(),
+  variant: text('variant').notNull(),
+  dim: integer('dim').notNull(),
+  collection: text('collection').notNull(),
+  /** `indexing` until every atlas is embedded and drained into the vector store, then `complete`. */
+  status: text('status').notNull().default('indexing'),
+  createdAt: created(),
+  completedAt: timestamp('completed_at', { withTimezone: true }),
+});
+
+export const ingestRuns = pgTable('ingest_runs', {
+  id: uuid('id').primaryKey(),
+  atlas: text('atlas').notNull(),
+  /** Model ids this run embeds with. */
+  models: text('models').array().notNull(),
+  status: text('status').notNull().default('running'),
+  createdAt: created(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+});
+
+export const ingestJobs = pgTable(
+  'ingest_jobs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => ingestRuns.id, { onDelete: 'cascade' }),
+    section: text('section').notNull(),
+    /** pending -> leased -> done | failed. An expired lease is taken over by another worker. */
+    status: text('status').notNull().default('pending'),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    attempts: integer('attempts').notNull().default(0),
+    tiles: integer('tiles').notNull().default(0),
+    regionImages: integer('region_images').notNull().default(0),
+    error: jsonb('error'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('ingest_jobs_run_section_idx').on(t.runId, t.section), index('ingest_jobs_status_idx').on(t.runId, t.status)],
+);
+
+/** Which model has embedded which section: what makes a rerun of the same atlas a no-op. */
+export const sectionEmbeddings = pgTable(
+  'section_embeddings',
+  {
+    atlas: text('atlas').notNull(),
+    section: text('section').notNull(),
+    model: text('model').notNull(),
+    doneAt: created(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.atlas, t.section, t.model] }),
+    foreignKey({ columns: [t.atlas, t.section], foreignColumns: [sections.atlas, sections.id] }).onDelete('cascade'),
+  ],
+);
+
+/** Transactional outbox: points committed with their catalog rows, awaiting the indexer's upsert into a collection. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    collection: text('collection').notNull(),
+    pointId: uuid('point_id').notNull(),
+    atlas: text('atlas').notNull(),
+    payload: jsonb('payload').notNull(),
+    /** Float32 little-endian. */
+    vector: bytea('vector').notNull(),
+    createdAt: created(),
+  },
+  (t) => [index('outbox_collection_idx').on(t.collection, t.id)],
+);

@@ -1,0 +1,96 @@
+import type { OntologyRegion, Specimen } from '@cytoclip/domain';
+import * as atlasRepo from './atlas-repo.js';
+import type { Catalog } from './catalog.js';
+import type { Db } from './db.js';
+import * as ingestRepo from './ingest-repo.js';
+import * as modelRepo from './model-repo.js';
+import * as ontologyRepo from './ontology-repo.js';
+import { insertOutbox } from './outbox-repo.js';
+import * as tileRepo from './tile-repo.js';
+import type {
+  AnnotationInput,
+  AtlasInput,
+  ModelInput,
+  ModelStatus,
+  RegionImageInput,
+  SectionInput,
+  SectionResult,
+  TileInput,
+} from './types.js';
+
+/** The Catalog over either driver; each method delegates to a small repository module. */
+export class SqlCatalog implements Catalog {
+  constructor(
+    private readonly db: Db,
+    readonly dialect: 'pglite' | 'postgres',
+    private readonly closeClient: () => Promise<void>,
+  ) {}
+
+  upsertAtlas = (atlas: AtlasInput) => atlasRepo.upsertAtlas(this.db, atlas);
+  listAtlases = () => atlasRepo.listAtlases(this.db);
+  getAtlas = async (name: string) => (await atlasRepo.listAtlases(this.db, name))[0] ?? null;
+  deleteAtlas = (name: string) => atlasRepo.deleteAtlas(this.db, name);
+  upsertSpecimens = (atlas: string, specimens: Specimen[]) => atlasRepo.upsertSpecimens(this.db, atlas, specimens);
+  listSpecimens = (filter: { atlas?: string } = {}) => atlasRepo.listSpecimens(this.db, filter.atlas);
+  upsertSection = (section: SectionInput) => atlasRepo.upsertSection(this.db, section);
+  replaceAnnotations = (atlas: string, section: string, list: AnnotationInput[]) =>
+    this.db.transaction((tx) => atlasRepo.replaceAnnotations(tx as unknown as Db, atlas, section, list));
+  getSection = (id: string, atlas?: string) => atlasRepo.getSection(this.db, id, atlas);
+  listSections = (atlas: string) => atlasRepo.listSections(this.db, atlas);
+
+  upsertOntology = (regions: OntologyRegion[]) => ontologyRepo.upsertOntology(this.db, regions);
+  listRegions = () => ontologyRepo.listRegions(this.db);
+  regionTree = () => ontologyRepo.regionTree(this.db);
+  descendants = (acronyms: string[]) => ontologyRepo.descendants(this.db, acronyms);
+
+  insertTiles = (tiles: TileInput[]) => tileRepo.insertTiles(this.db, tiles);
+  insertRegionImages = (images: RegionImageInput[]) => tileRepo.insertRegionImages(this.db, images);
+  getTiles = (ids: string[]) => tileRepo.getTiles(this.db, ids);
+  getTile = async (id: string) => (await tileRepo.getTiles(this.db, [id]))[0] ?? null;
+  listTiles = (atlas: string, section: string) => tileRepo.listTiles(this.db, atlas, section);
+  countTiles = (filter?: { atlas?: string; section?: string }) => tileRepo.countRows(this.db, 'tiles', filter);
+  getRegionImages = (ids: string[]) => tileRepo.getRegionImages(this.db, ids);
+  getRegionImage = async (id: string) => (await tileRepo.getRegionImages(this.db, [id]))[0] ?? null;
+  countRegionImages = (filter?: { atlas?: string; section?: string }) => tileRepo.countRows(this.db, 'region_images', filter);
+
+  registerModel = (model: ModelInput) => modelRepo.registerModel(this.db, model);
+  setModelStatus = (id: string, status: ModelStatus) => modelRepo.setModelStatus(this.db, id, status);
+  listModels = () => modelRepo.listModels(this.db);
+  getModel = (id: string) => modelRepo.getModel(this.db, id);
+
+  startRun = (atlas: string, models: string[], sections: string[]) => ingestRepo.startRun(this.db, atlas, models, sections);
+  getRun = (id: string) => ingestRepo.getRun(this.db, id);
+  listRuns = (atlas?: string) => ingestRepo.listRuns(this.db, atlas);
+  leaseJob = (runId: string, owner: string, leaseMs: number) => ingestRepo.leaseJob(this.db, runId, owner, leaseMs);
+  renewLease = (jobId: number, owner: string, leaseMs: number) => ingestRepo.renewLease(this.db, jobId, owner, leaseMs);
+  releaseLeases = (runId: string) => ingestRepo.releaseLeases(this.db, runId);
+  failJob = (jobId: number, owner: string, error: { code: string; message: string }) => ingestRepo.failJob(this.db, jobId, owner, error);
+  finishRun = (runId: string) => ingestRepo.finishRun(this.db, runId);
+  runProgress = (runId: string) => ingestRepo.runProgress(this.db, runId);
+  readOutbox = (limit: number, collection?: string) => ingestRepo.readOutbox(this.db, limit, collection);
+  deleteOutbox = (ids: number[]) => ingestRepo.deleteOutbox(this.db, ids);
+  countOutbox = (collection?: string) => ingestRepo.countOutbox(this.db, collection);
+
+  /** The transactional outbox: rows, points and the job's completion commit together or not at all. */
+  completeJob(jobId: number, owner: string, result: SectionResult): Promise<boolean> {
+    return this.db.transaction(async (t) => {
+      const tx = t as unknown as Db;
+      const job = await ingestRepo.holdsLease(tx, jobId, owner);
+      if (!job) return false;
+      const run = await ingestRepo.getRun(tx, job.runId);
+      const { section } = result;
+      await atlasRepo.upsertSection(tx, section);
+      await atlasRepo.replaceAnnotations(tx, section.atlas, section.id, result.annotations);
+      await tileRepo.insertTiles(tx, result.tiles);
+      await tileRepo.insertRegionImages(tx, result.regionImages);
+      await insertOutbox(tx, result.points);
+      await ingestRepo.markEmbedded(tx, section.atlas, section.id, run!.models);
+      await ingestRepo.markDone(tx, jobId, { tiles: result.tiles.length, regionImages: result.regionImages.length });
+      return true;
+    });
+  }
+
+  close(): Promise<void> {
+    return this.closeClient();
+  }
+}

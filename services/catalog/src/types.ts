@@ -1,0 +1,178 @@
+import type { AtlasManifest, OntologyRegion, Plane, Specimen } from '@cytoclip/domain';
+
+export interface AtlasInput {
+  name: string;
+  manifest: AtlasManifest;
+  /** Folder the manifest was read from (absolute). */
+  root: string;
+}
+
+export interface AtlasSummary {
+  name: string;
+  root: string;
+  generator: AtlasManifest['generator'] | null;
+  createdAt: Date;
+  specimens: number;
+  sections: number;
+  tiles: number;
+  regionImages: number;
+}
+
+export interface SpecimenRow extends Specimen {
+  atlas: string;
+}
+
+export interface SectionInput {
+  atlas: string;
+  id: string;
+  specimen: string;
+  plane: Plane;
+  index: number;
+  stain: string;
+  micronsPerPixel: number;
+  width: number;
+  height: number;
+  levels: number;
+  /** The tiled pyramidal TIFF copy, relative to DATA_DIR. */
+  imagePath: string;
+}
+
+export interface AnnotationInput {
+  region: string;
+  /** GeoJSON Polygon or MultiPolygon, level-0 pixels. */
+  geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown };
+}
+
+export interface SectionDetail extends SectionInput {
+  gestationalWeek: number;
+  annotations: AnnotationInput[];
+}
+
+export interface RegionRow extends Omit<OntologyRegion, 'id'> {
+  sourceId: string;
+  /** Ancestors root first, ending with the region itself. */
+  path: string[];
+}
+
+export interface RegionNode extends RegionRow {
+  children: RegionNode[];
+}
+
+export interface TileInput {
+  id: string;
+  atlas: string;
+  section: string;
+  x: number;
+  y: number;
+  size: number;
+  level0Size: number;
+  micronsPerPixel: number;
+  region: string | null;
+  regionFraction: number;
+  tissueFraction: number;
+}
+
+/** A tile with what a search result shows about it. */
+export interface TileDetail extends TileInput {
+  specimen: string;
+  gestationalWeek: number;
+  plane: Plane;
+  regionPath: string[];
+  regionName: string | null;
+}
+
+export interface RegionImageInput {
+  id: string;
+  atlas: string;
+  section: string;
+  region: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  area: number;
+  imagePath: string | null;
+}
+
+export interface RegionImageDetail extends RegionImageInput {
+  specimen: string;
+  gestationalWeek: number;
+  plane: Plane;
+  regionPath: string[];
+  regionName: string;
+}
+
+export type ModelStatus = 'indexing' | 'complete';
+
+export interface ModelInput {
+  name: string;
+  version: string;
+  variant: 'region' | 'tile';
+  dim: number;
+  /** Vector-store collection; defaults to `name@version` made safe: `cytoclip-mini-tile_1`. */
+  collection?: string;
+}
+
+export interface ModelRow extends Required<ModelInput> {
+  id: string;
+  status: ModelStatus;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+export type RunStatus = 'running' | 'complete' | 'failed';
+export type JobStatus = 'pending' | 'leased' | 'done' | 'failed';
+
+export interface IngestRun {
+  id: string;
+  atlas: string;
+  models: string[];
+  status: RunStatus;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface IngestJob {
+  id: number;
+  runId: string;
+  section: string;
+  status: JobStatus;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  attempts: number;
+  tiles: number;
+  regionImages: number;
+  error: { code: string; message: string } | null;
+}
+
+export interface RunProgress {
+  run: IngestRun;
+  jobs: { total: number; pending: number; leased: number; done: number; failed: number };
+  tiles: number;
+  regionImages: number;
+  /** Points committed but not yet drained into the vector store. */
+  outboxPending: number;
+  failures: { section: string; error: { code: string; message: string } }[];
+}
+
+/** One embedding waiting in the outbox for the vector indexer. */
+export interface OutboxPoint {
+  collection: string;
+  pointId: string;
+  atlas: string;
+  payload: Record<string, unknown>;
+  vector: Float32Array;
+}
+
+export interface OutboxEntry extends OutboxPoint {
+  id: number;
+}
+
+/** Everything one section's job writes, committed in one transaction with the job's completion. */
+export interface SectionResult {
+  section: SectionInput;
+  annotations: AnnotationInput[];
+  tiles: TileInput[];
+  regionImages: RegionImageInput[];
+  points: OutboxPoint[];
+}
