@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { access, constants, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { CytoclipError, DEFAULT_TILE_GRID, isPlane, type AtlasManifest, type Plane, type SectionEntry } from '@cytoclip/domain';
+import { planSection, sectionAnnotations, writeJson, writeSectionTiff } from './build.js';
+import { assertWeek, buildOntology } from './ontology.js';
+import { PRESETS, type Preset, type SpecimenPlan } from './presets.js';
+import type { Nuisances } from './render/nuisance.js';
+import { hash4, hashString } from './rng.js';
+import { GENERATOR_NAME, GENERATOR_VERSION } from './version.js';
+
+export interface GenerateOptions {
+  preset: string;
+  seed: number;
+  /** Output folder; written to a temporary sibling and renamed into place. */
+  out: string;
+  /** Replace the preset's specimens by one specimen per week, cut with the preset's default sections. */
+  weeks?: number[];
+  /** Keep only sections in these planes. */
+  planes?: Plane[];
+  /** Replace an existing output folder. */
+  overwrite?: boolean;
+  /** Switch nuisances on or off (default: the preset's). */
+  nuisances?: Partial<Nuisances>;
+}
+
+export interface GenerateStats {
+  specimens: number;
+  sections: number;
+  megapixels: number;
+  /** Tiles on the default grid (224 px at 1 µm/px) covering the sections. */
+  tiles: number;
+  seconds: number;
+  megapixelsPerSecond: number;
+}
+
+export interface GenerateResult {
+  dir: string;
+  manifest: AtlasManifest;
+  stats: GenerateStats;
+}
+
+const PLANE_CODE: Record<Plane, string> = { coronal: 'cor', sagittal: 'sag', axial: 'axi' };
+
+function resolvePreset(options: GenerateOptions): { preset: Preset; specimens: SpecimenPlan[] } {
+  const preset = PRESETS[options.preset];
+  if (!preset) {
+    throw new CytoclipError('unknown_preset', `unknown atlas preset "${options.preset}" (known: ${Object.keys(PRESETS).join(', ')})`, {
+      detail: { preset: options.preset },
+    });
+  }
+  if (!Number.isInteger(options.seed)) throw new CytoclipError('invalid_seed', `seed must be an integer, got ${options.seed}`);
+  for (const plane of options.planes ?? []) if (!isPlane(plane)) throw new CytoclipError('invalid_plane', `unknown plane "${plane}"`);
+  let specimens = preset.specimens;
+  if (options.weeks) {
+    if (options.weeks.length === 0) throw new CytoclipError('invalid_weeks', 'weeks must not be empty');
+    options.weeks.forEach(assertWeek);
+    specimens = options.weeks.map((w, k) => ({ id: `S${String(k + 1).padStart(2, '0')}`, gestationalWeek: w, sections: preset.defaultSections }));
+  }
+  const planes = options.planes;
+  if (planes) specimens = specimens.map((s) => ({ ...s, sections: s.sections.filter((p) => planes.includes(p.plane)) }));
+  specimens = specimens.filter((s) => s.sections.length > 0);
+  if (specimens.length === 0) throw new CytoclipError('empty_atlas', 'no section matches the requested planes');
+  return { preset, specimens };
+}
+
+/** Creates the temporary sibling folder, failing with a clear error when the output cannot be written. */
+async function prepareOutput(out: string, overwrite: boolean): Promise<string> {
+  const target = resolve(out);
+  const exists = await stat(target).then(() => true, () => false);
+  if (exists && !overwrite) throw new CytoclipError('output_exists', `output folder ${out} already exists (overwrite to replace it)`, { status: 409 });
+  const parent = dirname(target);
+  try {
+    await mkdir(parent, { recursive: true });
+    await access(parent, constants.W_OK);
+    const tmp = join(parent, `.${target.split('/').pop()}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    await mkdir(join(tmp, 'sections'), { recursive: true });
+    return tmp;
+  } catch (error) {
+    throw new CytoclipError('output_unwritable', `cannot write the atlas under ${parent}: ${(error as Error).message}`, { cause: error, status: 400 });
+  }
+}
+
+/** Generates a synthetic fetal NISSL atlas (formats.md §1) into `out`; all or nothing. */
+export async function generateAtlas(options: GenerateOptions): Promise<GenerateResult> {
+  const { preset, specimens } = resolvePreset(options);
+  const started = performance.now();
+  const tmp = await prepareOutput(options.out, options.overwrite ?? false);
+  const nuisances = { ...preset.nuisances, ...options.nuisances };
+  const sections: SectionEntry[] = [];
+  let pixels = 0;
+  let tiles = 0;
+  try {
+    for (const specimen of specimens) {
+      const specimenSeed = hash4(options.seed, hashString(specimen.id), 0, 1);
+      for (const plan of specimen.sections) {
+        const index = Math.round(plan.position * 100);
+        const id = `${specimen.id}-${PLANE_CODE[plan.plane]}-${String(index).padStart(4, '0')}`;
+        const section = planSection({
+          gestationalWeek: specimen.gestationalWeek, plane: plan.plane, position: plan.position, window: plan.window,
+          micronsPerPixel: preset.micronsPerPixel, labelStep: preset.labelStep, lengthMm: preset.lengthMm(specimen.gestationalWeek),
+          seed: hash4(options.seed, hashString(id), 0, 2), specimenSeed, nuisances, vessels: preset.vessels,
+        });
+        const image = `sections/${id}.tif`;
+        const annotations = `sections/${id}.geojson`;
+        await writeSectionTiff(section, join(tmp, image), join(tmp, `.scratch-${id}`));
+        await writeFile(join(tmp, annotations), `${JSON.stringify(sectionAnnotations(section.labels))}\n`);
+        const g = section.geometry;
+        pixels += g.width * g.height;
+        const grid = DEFAULT_TILE_GRID.size * DEFAULT_TILE_GRID.micronsPerPixel;
+        tiles += Math.ceil((g.width * g.micronsPerPixel) / grid) * Math.ceil((g.height * g.micronsPerPixel) / grid);
+        sections.push({ id, specimen: specimen.id, plane: plan.plane, index, stain: 'nissl', image, micronsPerPixel: preset.micronsPerPixel, annotations });
+      }
+    }
+    const manifest: AtlasManifest = {
+      format: 'cytoclip-atlas/1',
+      name: preset.atlasName,
+      ontology: 'ontology.json',
+      specimens: specimens.map((s) => ({ id: s.id, gestationalWeek: s.gestationalWeek, notes: `synthetic specimen, ${preset.name} preset` })),
+      sections,
+      generator: { name: GENERATOR_NAME, version: GENERATOR_VERSION, seed: options.seed, preset: preset.name },
+    };
+    await writeJson(join(tmp, 'ontology.json'), buildOntology());
+    await writeJson(join(tmp, 'atlas.json'), manifest);
+    const dir = resolve(options.out);
+    if (options.overwrite) await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir);
+    const seconds = (performance.now() - started) / 1000;
+    const megapixels = pixels / 1e6;
+    return {
+      dir, manifest,
+      stats: { specimens: specimens.length, sections: sections.length, megapixels, tiles, seconds, megapixelsPerSecond: megapixels / seconds },
+    };
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
