@@ -29,7 +29,7 @@ def read_checkpoint(path: str):
         return torch.load(path, map_location='cpu')
     except FileNotFoundError as e:
         raise CytoclipError('missing-file', f'checkpoint not found: {path}') from e
-    except RuntimeError as e:
+    except Exception as e:  # noqa: BLE001 - pickle, zip and torch errors all mean "not a readable checkpoint"
         # OpenAI's released files are TorchScript archives.
         try:
             return torch.jit.load(path, map_location='cpu')

@@ -77,6 +77,10 @@ class AmpContext:
             optimizer.step()
 
 
+class _Stop(Exception):
+    pass
+
+
 class _Null:
     def __enter__(self):
         return self
@@ -162,8 +166,11 @@ def train(args: dict) -> dict:
     batches = StepBatches(dataset, sets['train'], tokenizer, model.cfg, args.get('batch_size', 64), args.get('seed', 0))
     loader = torch.utils.data.DataLoader(batches, batch_size=None, sampler=range(start, total),
                                          num_workers=args.get('workers', 0))
-    seconds = _loop(model, optimizer, scheduler, loader, args, start, total, device, out, sets, dataset, tokenizer,
-                    protocol)
+    try:
+        seconds = _loop(model, optimizer, scheduler, loader, args, start, total, device, out, sets, dataset, tokenizer,
+                        protocol)
+    except _Stop:
+        return {}
     return finish(model, tokenizer, dataset, protocol, args, out, device, seconds)
 
 
@@ -194,6 +201,8 @@ def _loop(model, optimizer, scheduler, loader, args, start, total, device, out, 
                             os.path.join(out, 'tokenizer.json'))
             _validate(model, tokenizer, dataset, protocol, device, out, done, loss.item(), sets)
             model.train()
+        if done == args.get('stop_after'):  # tests: simulate an interrupted run
+            raise _Stop()
     return time.time() - began
 
 
