@@ -41,6 +41,8 @@ export async function prepareModelInput(input: ImageInput, options: ModelInputOp
   if (!Number.isInteger(size) || size < 1)
     throw new CytoclipError('invalid-argument', `model input size must be a positive integer, got ${size}`);
   const background = options.background ?? '#ffffff';
+  // Already at model size: nothing to resample (tiles cut at the grid's scale take this path).
+  if (isRawImage(input) && input.width === size && input.height === size) return input;
   try {
     const pipeline = flattenRgb(openImage(input, options), background);
     const meta = isRawImage(input) ? input : await openImage(input, options).metadata();

@@ -45,7 +45,10 @@ interface Pyramid {
   sources: Source[];
 }
 
-/** Reads the pyramid structure: OME-style sub-IFDs, or successive pages that halve (sharp/libvips pyramids). */
+/**
+ * Reads the pyramid structure of a TIFF: OME-style sub-IFDs, or successive pages that shrink (sharp/libvips
+ * pyramids). A single-level TIFF is a pyramid of one level; anything else is null.
+ */
 async function readPyramid(path: string): Promise<Pyramid | null> {
   const meta = await sharp(path, { limitInputPixels: false }).metadata();
   if (meta.format !== 'tiff' || !meta.width || !meta.height) return null;
@@ -62,7 +65,6 @@ async function readPyramid(path: string): Promise<Pyramid | null> {
     return { levels, sources };
   }
   const pages = meta.pages ?? 1;
-  if (pages < 2) return null;
   const levels = [base];
   const sources: Source[] = [{ page: 0 }];
   for (let page = 1; page < pages; page++) {
@@ -79,8 +81,10 @@ async function readPyramid(path: string): Promise<Pyramid | null> {
     levels.push({ width: m.width, height: m.height, downsample: meta.width / m.width });
     sources.push({ page });
   }
-  return levels.length > 1 ? { levels, sources } : null;
+  return { levels, sources };
 }
+
+const isPyramid = (p: Pyramid | null): p is Pyramid => p !== null && p.levels.length > 1;
 
 function checkLimit(path: string, width: number, height: number, limit: number | false | undefined): void {
   if (limit !== undefined && limit !== false && width * height > limit) {
@@ -108,9 +112,10 @@ export async function openSection(path: string, options: OpenSectionOptions = {}
   } catch (error) {
     throw decodeError(path, error);
   }
-  if (!pyramid) {
+  if (!isPyramid(pyramid)) {
     if (!needsVips(path)) await probe(path, options.limitInputPixels);
     file = await cachedPyramid(path, options.cacheDir ?? defaultCacheDir());
+    // A small image may convert to a single level; every level is tiled, so that is fine.
     pyramid = await readPyramid(file);
     if (!pyramid)
       throw new CytoclipError('invalid-image', `could not build a pyramid for ${basename(path)}`, { status: 422 });
@@ -212,13 +217,10 @@ export async function copySectionToStore(src: string, destDir: string, name?: st
   if (!/^[\w.-]+$/.test(stem)) throw new CytoclipError('invalid-argument', `unsafe section file name: ${stem}`);
   await mkdir(destDir, { recursive: true });
   const dest = join(destDir, `${stem}.tif`);
-  let pyramidal = false;
-  if (!needsVips(src))
-    pyramidal =
-      (await readPyramid(src).catch((error: unknown) => {
-        throw decodeError(src, error);
-      })) !== null;
-  if (!pyramidal) {
+  const pyramid = needsVips(src)
+    ? null
+    : await readPyramid(src).catch((error: unknown) => Promise.reject(decodeError(src, error)));
+  if (!isPyramid(pyramid)) {
     await writePyramid(src, dest);
     return dest;
   }

@@ -1,0 +1,220 @@
+import { CytoclipError, DEFAULT_TILE_GRID, tileId, tileKey, type TileGrid } from '@cytoclip/domain';
+import type { SectionAnnotations } from './annotations.js';
+import { rasteriseRegions, type LabelMap } from './raster.js';
+import { cropRaw, type RawImage } from './raw.js';
+import { prepareModelInput } from './resize.js';
+import type { SectionImage } from './section.js';
+import { detectTissue, type TissueMap, type TissueOptions } from './tissue.js';
+
+/** One planned tile: where it is on level 0, its id, how much tissue it holds and which region dominates it. */
+export interface TilePlan {
+  id: string;
+  key: string;
+  /** Level-0 pixel position of the tile's top-left corner (the key's x, y). */
+  x: number;
+  y: number;
+  /** Edge of the tile on level 0 (size × grid µm/px ÷ section µm/px, rounded). */
+  box: number;
+  col: number;
+  row: number;
+  /** Share of the tile's area that is tissue (glass and beyond-the-edge count as not). */
+  tissueFraction: number;
+  /** The region covering the largest share of the tile's tissue, or null when none of its tissue is annotated. */
+  region: string | null;
+  /** That region's share of the tile's tissue. */
+  regionShare: number;
+}
+
+export interface TileGeometry {
+  /** Exact level-0 edge of a tile: size × gridMpp / sectionMpp. */
+  step: number;
+  box: number;
+  cols: number;
+  rows: number;
+}
+
+/**
+ * The grid of formats.md "Tiles": anchored at the level-0 origin, tile (col, row) at x = round(col × step),
+ * y = round(row × step), edge round(step), covering the whole section (edge tiles run past it onto glass).
+ */
+export function tileGeometry(width: number, height: number, sectionMpp: number, grid: TileGrid): TileGeometry {
+  if (!(sectionMpp > 0) || !(grid.micronsPerPixel > 0) || !(grid.size >= 1)) {
+    throw new CytoclipError(
+      'invalid-argument',
+      `bad tile grid: section ${sectionMpp} µm/px, grid ${grid.size} px at ${grid.micronsPerPixel} µm/px`,
+    );
+  }
+  const step = (grid.size * grid.micronsPerPixel) / sectionMpp;
+  const box = Math.max(1, Math.round(step));
+  return { step, box, cols: Math.ceil(width / step), rows: Math.ceil(height / step) };
+}
+
+export interface PlanOptions {
+  /** Atlas name and section id, for tile ids. */
+  atlas: string;
+  section: string;
+  /** The section's level-0 µm/px (atlas.json micronsPerPixel). */
+  micronsPerPixel: number;
+  grid?: TileGrid;
+  /** Keep tiles with at least this tissue fraction; default 0.25. */
+  minTissue?: number;
+  /** Coarse-map pixels along a tile edge for tissue and labels; default 16. */
+  samplesPerTile?: number;
+  tissue?: TissueOptions;
+}
+
+export interface TilingPlan {
+  tiles: TilePlan[];
+  geometry: TileGeometry;
+  grid: TileGrid;
+  tissue: TissueMap;
+  labels: LabelMap | null;
+  /** All grid cells, kept or not. */
+  cells: number;
+}
+
+/** Plans a section's tiles: grid, tissue fraction, dominant region. Background tiles are left out. */
+export async function planTiles(
+  section: SectionImage,
+  annotations: SectionAnnotations | null,
+  options: PlanOptions,
+): Promise<TilingPlan> {
+  const grid = options.grid ?? DEFAULT_TILE_GRID;
+  const geometry = tileGeometry(section.width, section.height, options.micronsPerPixel, grid);
+  const downsample = Math.max(1, geometry.step / (options.samplesPerTile ?? 16));
+  const tissue = await detectTissue(section, downsample, options.tissue);
+  const labels = annotations
+    ? rasteriseRegions(annotations.features, { width: tissue.width, height: tissue.height, downsample })
+    : null;
+  const tiles = labelTiles(geometry, tissue, labels, { ...options, grid, minTissue: options.minTissue ?? 0.25 });
+  return { tiles, geometry, grid, tissue, labels, cells: geometry.cols * geometry.rows };
+}
+
+/** The pure half of planTiles: tissue fraction and dominant region of every grid cell from coarse maps. */
+export function labelTiles(
+  geometry: TileGeometry,
+  tissue: TissueMap,
+  labels: LabelMap | null,
+  options: { atlas: string; section: string; grid: TileGrid; minTissue: number },
+): TilePlan[] {
+  const tiles: TilePlan[] = [];
+  const counts = new Float64Array((labels?.regions.length ?? 0) + 1);
+  const d = tissue.downsample;
+  for (let row = 0; row < geometry.rows; row++) {
+    for (let col = 0; col < geometry.cols; col++) {
+      const x = Math.round(col * geometry.step);
+      const y = Math.round(row * geometry.step);
+      // Coarse pixels whose centres fall inside the tile box.
+      const px0 = Math.ceil(x / d - 0.5);
+      const px1 = Math.ceil((x + geometry.box) / d - 0.5);
+      const py0 = Math.ceil(y / d - 0.5);
+      const py1 = Math.ceil((y + geometry.box) / d - 0.5);
+      const area = Math.max(1, (px1 - px0) * (py1 - py0));
+      counts.fill(0);
+      let tissuePixels = 0;
+      for (let py = py0; py < Math.min(py1, tissue.height); py++) {
+        for (let px = px0; px < Math.min(px1, tissue.width); px++) {
+          const i = py * tissue.width + px;
+          if (!tissue.mask[i]) continue;
+          tissuePixels++;
+          if (labels) counts[labels.labels[i]!]!++;
+        }
+      }
+      const tissueFraction = tissuePixels / area;
+      if (tissueFraction < options.minTissue || tissuePixels === 0) continue;
+      let best = 0; // label 0 (unannotated tissue) never dominates
+      for (let k = 1; k < counts.length; k++) if (counts[k]! > (best ? counts[best]! : 0)) best = k;
+      const region = best > 0 ? labels!.regions[best - 1]! : null;
+      tiles.push({
+        id: tileId(options.atlas, options.section, options.grid, x, y),
+        key: tileKey(options.atlas, options.section, options.grid, x, y),
+        x,
+        y,
+        box: geometry.box,
+        col,
+        row,
+        tissueFraction,
+        region,
+        regionShare: region ? counts[best]! / tissuePixels : 0,
+      });
+    }
+  }
+  return tiles;
+}
+
+export interface CutOptions {
+  /** Model input edge; default the grid size the plan was made for. */
+  size: number;
+  resize?: 'bicubic' | 'bilinear';
+  batchSize?: number;
+}
+
+export interface CutTile {
+  tile: TilePlan;
+  image: RawImage;
+}
+
+/**
+ * Cuts planned tiles at model size, in batches. Reads one strip per tile row from the pyramid level closest to
+ * the grid's scale (never coarser), slices tiles in JS, resizes with prepareModelInput only where the level's box
+ * is not already `size`; the next strip is read while the current one is sliced.
+ */
+export async function* cutTiles(
+  section: SectionImage,
+  tiles: TilePlan[],
+  options: CutOptions,
+): AsyncGenerator<CutTile[]> {
+  if (tiles.length === 0) return;
+  const box = tiles[0]!.box;
+  const level = section.bestLevel(box / options.size);
+  const ds = section.levels[level]!.downsample;
+  const rows = groupByRow(tiles);
+  const batchSize = options.batchSize ?? 32;
+  let batch: CutTile[] = [];
+  let next = readStrip(section, rows[0]!, level, ds);
+  for (let r = 0; r < rows.length; r++) {
+    const strip = await next;
+    if (r + 1 < rows.length) next = readStrip(section, rows[r + 1]!, level, ds);
+    for (const tile of rows[r]!) {
+      const side = Math.max(1, Math.round(tile.box / ds));
+      const tx = Math.min(Math.round(tile.x / ds) - strip.x, strip.image.width - side);
+      const ty = Math.min(Math.round(tile.y / ds) - strip.y, strip.image.height - side);
+      const raw = cropRaw(strip.image, Math.max(0, tx), Math.max(0, ty), side, side);
+      const image =
+        side === options.size
+          ? raw
+          : await prepareModelInput(raw, { size: options.size, resize: options.resize ?? 'bicubic', crop: 'center' });
+      batch.push({ tile, image });
+      if (batch.length === batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+function groupByRow(tiles: TilePlan[]): TilePlan[][] {
+  const rows = new Map<number, TilePlan[]>();
+  for (const t of [...tiles].sort((a, b) => a.y - b.y || a.x - b.x)) {
+    const row = rows.get(t.y) ?? [];
+    row.push(t);
+    rows.set(t.y, row);
+  }
+  return [...rows.values()];
+}
+
+async function readStrip(
+  section: SectionImage,
+  row: TilePlan[],
+  level: number,
+  ds: number,
+): Promise<{ x: number; y: number; image: RawImage }> {
+  const first = row[0]!;
+  const last = row[row.length - 1]!;
+  const side = Math.max(1, Math.round(first.box / ds));
+  const x = Math.round(first.x / ds);
+  const y = Math.round(first.y / ds);
+  const width = Math.round(last.x / ds) + side - x;
+  return { x, y, image: await section.readRegion(x, y, width, side, level) };
+}

@@ -1,0 +1,129 @@
+import sharp from 'sharp';
+import { rawImage, type RawImage } from './raw.js';
+import type { SectionImage } from './section.js';
+
+/** Tissue (1) against glass (0) on a coarse grid: mask pixel (px, py) covers level-0 [px·d, (px+1)·d). */
+export interface TissueMap {
+  mask: Uint8Array;
+  width: number;
+  height: number;
+  downsample: number;
+  /** The glass colour the detection measured against. */
+  background: [number, number, number];
+}
+
+export interface TissueOptions {
+  /** Summed optical density over RGB (against the glass colour) above which a pixel is stained; default 0.06. */
+  minDensity?: number;
+  /** Saturation above which a pixel is stained (NISSL is violet-blue, glass grey); default 0.05. */
+  minSaturation?: number;
+  /**
+   * Radius in coarse pixels of the morphological closing that joins stained cells into tissue, so the pale
+   * neuropil between sparse somata counts as tissue (fetal cellular tiles are mostly near-white); default 3.
+   */
+  closeRadius?: number;
+}
+
+/** The whole section at 1/`downsample` of level 0 (size ceil(W/d)×ceil(H/d)), read from the best pyramid level. */
+export async function readThumbnail(section: SectionImage, downsample: number): Promise<RawImage> {
+  const level = section.bestLevel(downsample);
+  const info = section.levels[level]!;
+  const full = await section.readRegion(0, 0, info.width, info.height, level);
+  const width = Math.max(1, Math.ceil(section.width / downsample));
+  const height = Math.max(1, Math.ceil(section.height / downsample));
+  if (full.width === width && full.height === height) return full;
+  const data = await sharp(full.data, { raw: { width: full.width, height: full.height, channels: 3 } })
+    .resize({ width, height, fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer();
+  return rawImage(new Uint8Array(data.buffer, data.byteOffset, data.length), width, height);
+}
+
+/** Glass colour: the per-channel median of the brightest 2% of pixels (white when nothing is brighter). */
+export function glassColour(raw: RawImage): [number, number, number] {
+  const n = raw.width * raw.height;
+  const histogram = new Uint32Array(766);
+  for (let i = 0; i < n; i++) histogram[raw.data[i * 3]! + raw.data[i * 3 + 1]! + raw.data[i * 3 + 2]!]!++;
+  let cut = 765;
+  for (let seen = 0; cut > 0 && seen + histogram[cut]! < Math.max(1, n * 0.02); cut--) seen += histogram[cut]!;
+  const channels: number[][] = [[], [], []];
+  for (let i = 0; i < n; i++) {
+    if (raw.data[i * 3]! + raw.data[i * 3 + 1]! + raw.data[i * 3 + 2]! < cut) continue;
+    for (let c = 0; c < 3; c++) channels[c]!.push(raw.data[i * 3 + c]!);
+  }
+  return channels.map((v) => (v.length ? Math.max(1, v.sort((a, b) => a - b)[v.length >> 1]!) : 255)) as [
+    number,
+    number,
+    number,
+  ];
+}
+
+/** Classifies a coarse image into tissue and glass (pure; detectTissue reads the image). */
+export function tissueMask(raw: RawImage, downsample: number, options: TissueOptions = {}): TissueMap {
+  const minDensity = options.minDensity ?? 0.06;
+  const minSaturation = options.minSaturation ?? 0.05;
+  const background = glassColour(raw);
+  const logBackground = background.map((v) => Math.log10(v));
+  const n = raw.width * raw.height;
+  const stained = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = raw.data[i * 3]!;
+    const g = raw.data[i * 3 + 1]!;
+    const b = raw.data[i * 3 + 2]!;
+    let density = 0;
+    density += Math.max(0, logBackground[0]! - Math.log10(Math.max(r, 1)));
+    density += Math.max(0, logBackground[1]! - Math.log10(Math.max(g, 1)));
+    density += Math.max(0, logBackground[2]! - Math.log10(Math.max(b, 1)));
+    const max = Math.max(r, g, b);
+    const saturation = max === 0 ? 0 : (max - Math.min(r, g, b)) / max;
+    stained[i] = density > minDensity || saturation > minSaturation ? 1 : 0;
+  }
+  const mask = close(stained, raw.width, raw.height, options.closeRadius ?? 3);
+  return { mask, width: raw.width, height: raw.height, downsample, background };
+}
+
+export async function detectTissue(
+  section: SectionImage,
+  downsample: number,
+  options: TissueOptions = {},
+): Promise<TissueMap> {
+  return tissueMask(await readThumbnail(section, downsample), downsample, options);
+}
+
+/** Share of tissue pixels in the whole map. */
+export function tissueShare(map: TissueMap): number {
+  let sum = 0;
+  for (const v of map.mask) sum += v;
+  return sum / map.mask.length;
+}
+
+/** Morphological closing (dilate, then erode) with a square of radius r, separable. */
+function close(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  if (r <= 0) return mask;
+  return morph(morph(mask, w, h, r, 1), w, h, r, 0);
+}
+
+function morph(mask: Uint8Array, w: number, h: number, r: number, dilate: 0 | 1): Uint8Array {
+  // Beyond the border counts as glass when dilating and as tissue when eroding, so closing keeps edge tissue.
+  const pass = (src: Uint8Array, horizontal: boolean): Uint8Array => {
+    const out = new Uint8Array(src.length);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let value = dilate ? 0 : 1;
+        for (let k = -r; k <= r; k++) {
+          const xx = horizontal ? x + k : x;
+          const yy = horizontal ? y : y + k;
+          const inside = xx >= 0 && xx < w && yy >= 0 && yy < h;
+          const v = inside ? src[yy * w + xx]! : dilate ? 0 : 1;
+          if (v === dilate) {
+            value = dilate;
+            break;
+          }
+        }
+        out[y * w + x] = value;
+      }
+    }
+    return out;
+  };
+  return pass(pass(mask, true), false);
+}

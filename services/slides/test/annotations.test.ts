@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { isCytoclipError } from '@cytoclip/domain';
+import { parseAnnotations, rasteriseRegions } from '@cytoclip/slides';
+import { feature, HAND, rect, TEST_ONTOLOGY } from './fixtures.js';
+
+function errorOf(geojson: unknown): { code: string; message: string } {
+  try {
+    parseAnnotations(geojson, TEST_ONTOLOGY, 'S01.geojson');
+  } catch (error) {
+    expect(isCytoclipError(error)).toBe(true);
+    return error as { code: string; message: string };
+  }
+  throw new Error('expected an error');
+}
+
+const collection = (...features: object[]) => ({ type: 'FeatureCollection', features });
+
+describe('parseAnnotations', () => {
+  it('reads QuPath classification names and properties.region, matching acronyms and names', () => {
+    const parsed = parseAnnotations(
+      collection(
+        feature('CP', [rect(0, 0, 10, 10)]),
+        feature('sp', [rect(0, 0, 4, 4)], false),
+        feature('Ventricular Zone', [rect(0, 0, 2, 2)]),
+      ),
+      TEST_ONTOLOGY,
+    );
+    expect(parsed.features.map((f) => f.region)).toEqual(['CP', 'SP', 'VZ']);
+    expect(parsed.features[0]!.area).toBe(100);
+    expect(parsed.features[0]!.bbox).toEqual([0, 0, 10, 10]);
+  });
+
+  it('subtracts holes and reads MultiPolygons', () => {
+    const multi = {
+      type: 'Feature',
+      properties: { region: 'SP' },
+      geometry: { type: 'MultiPolygon', coordinates: [[rect(0, 0, 10, 10), rect(2, 2, 4, 4)], [rect(20, 20, 30, 30)]] },
+    };
+    const parsed = parseAnnotations(collection(multi), TEST_ONTOLOGY);
+    expect(parsed.features[0]!.area).toBe(100 - 4 + 100);
+    expect(parsed.features[0]!.bbox).toEqual([0, 0, 30, 30]);
+  });
+
+  it('names the feature and the region for an unknown region', () => {
+    const error = errorOf(
+      collection(feature('CP', [rect(0, 0, 1, 1)]), { ...feature('XYZ', [rect(0, 0, 1, 1)]), id: 'blob-7' }),
+    );
+    expect(error.code).toBe('unknown-region');
+    expect(error.message).toMatch(/S01\.geojson: feature #1 \(blob-7\): region "XYZ" is not in the ontology/);
+  });
+
+  it('refuses open rings, too few points, NaN and zero-area rings', () => {
+    const open = rect(0, 0, 5, 5).slice(0, 4);
+    open.push([1, 1]);
+    expect(errorOf(collection(feature('CP', [open])))).toMatchObject({
+      code: 'invalid-geometry',
+      message: expect.stringMatching(/not closed/),
+    });
+    expect(
+      errorOf(
+        collection(
+          feature('CP', [
+            [
+              [0, 0],
+              [1, 1],
+              [0, 0],
+            ],
+          ]),
+        ),
+      ),
+    ).toMatchObject({ code: 'invalid-geometry', message: expect.stringMatching(/at least 4/) });
+    const nan = rect(0, 0, 5, 5);
+    nan[2] = [Number.NaN, 3];
+    expect(errorOf(collection(feature('CP', [nan])))).toMatchObject({
+      code: 'invalid-geometry',
+      message: expect.stringMatching(/position 2/),
+    });
+    expect(
+      errorOf(
+        collection(
+          feature('CP', [
+            [
+              [0, 0],
+              [1, 1],
+              [2, 2],
+              [0, 0],
+            ],
+          ]),
+        ),
+      ),
+    ).toMatchObject({ code: 'invalid-geometry', message: expect.stringMatching(/zero area/) });
+  });
+
+  it('refuses wrong types and features without a region', () => {
+    expect(errorOf({ type: 'Feature' }).code).toBe('invalid-annotations');
+    expect(errorOf(null).code).toBe('invalid-annotations');
+    const line = {
+      type: 'Feature',
+      properties: { region: 'CP' },
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [0, 0],
+          [1, 1],
+        ],
+      },
+    };
+    expect(errorOf(collection(line))).toMatchObject({
+      code: 'invalid-annotations',
+      message: expect.stringMatching(/LineString/),
+    });
+    expect(
+      errorOf(
+        collection({ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [rect(0, 0, 1, 1)] } }),
+      ).code,
+    ).toBe('missing-region');
+  });
+});
+
+describe('rasteriseRegions', () => {
+  it('fills by pixel centres, honours holes and lets a region inside another keep its label', () => {
+    const parsed = parseAnnotations(HAND.geojson, TEST_ONTOLOGY);
+    const map = rasteriseRegions(parsed.features, { width: HAND.width, height: HAND.height, downsample: 1 });
+    const at = (x: number, y: number) => map.regions[map.labels[y * map.width + x]! - 1] ?? null;
+    expect([
+      at(50, 50),
+      at(100, 100),
+      at(599, 400),
+      at(600, 400),
+      at(799, 400),
+      at(800, 300),
+      at(999, 499),
+      at(1000, 499),
+      at(1099, 699),
+      at(1100, 699),
+    ]).toEqual([null, 'CP', 'CP', 'SP', 'SP', 'VZ', 'VZ', 'SP', 'SP', null]);
+    // Every labelled pixel agrees with the hand-drawn polygons exactly at full resolution.
+    let disagree = 0;
+    for (let y = 0; y < HAND.height; y++)
+      for (let x = 0; x < HAND.width; x++) {
+        const c = HAND.colour(x, y);
+        const expected = c[0] === 250 ? null : c[0] === 120 ? 'CP' : c[0] === 60 ? 'VZ' : 'SP';
+        if (at(x, y) !== expected) disagree++;
+      }
+    expect(disagree).toBe(0);
+  });
+
+  it('keeps a hole empty where nothing fills it', () => {
+    const parsed = parseAnnotations(collection(feature('SP', [rect(0, 0, 10, 10), rect(3, 3, 7, 7)])), TEST_ONTOLOGY);
+    const map = rasteriseRegions(parsed.features, { width: 10, height: 10, downsample: 1 });
+    expect(map.labels[5 * 10 + 5]).toBe(0);
+    expect(map.labels[1 * 10 + 1]).toBe(1);
+    expect([...map.labels].filter((v) => v === 1)).toHaveLength(100 - 16);
+  });
+
+  it('samples a coarse grid at level-0 centres', () => {
+    const parsed = parseAnnotations(collection(feature('CP', [rect(0, 0, 40, 20)])), TEST_ONTOLOGY);
+    const map = rasteriseRegions(parsed.features, { width: 10, height: 10, downsample: 8 });
+    // Centres at 4, 12, 20, 28, 36 are inside x < 40; 44 is not. Rows at 4, 12 inside y < 20.
+    expect([...map.labels].filter((v) => v === 1)).toHaveLength(5 * 2);
+  });
+});
