@@ -1,7 +1,20 @@
 import type { Command } from '../command.js';
 import { atlasGenerateCommand } from './atlas-generate.js';
+import { atlasListCommand, atlasRmCommand, modelsListCommand } from './admin.js';
+import { atlasInitCommand } from './atlas-init.js';
+import { searchCommand, similarCommand } from './search.js';
+import { serveCommand } from './serve.js';
+import { startCommand } from './start.js';
 
 // Each command lives in its own file under commands/ and is listed here once.
 export const COMMANDS: Command[] = [
   atlasGenerateCommand,
+  startCommand,
+  serveCommand,
+  searchCommand,
+  similarCommand,
+  atlasInitCommand,
+  atlasListCommand,
+  atlasRmCommand,
+  modelsListCommand,
 ];

@@ -1,0 +1,146 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { CytoclipError, isPlane, type AtlasManifest, type Ontology, type OntologyRegion, type SectionEntry, type Specimen } from '@cytoclip/domain';
+
+/**
+ * Builds atlas.json (and, where the folder has none, ontology.json) from a folder of section images, QuPath GeoJSON
+ * exports and a CSV with one row per image. CSV columns (header names, case-insensitive):
+ *   image (required), specimen (required), plane (required), week | gestationalWeek | gw, or pcw (converted: GW = pcw + 2),
+ *   and optionally section, index, stain (nissl), micronsPerPixel | mpp, annotations.
+ */
+export interface AtlasInitOptions {
+  folder: string;
+  name?: string;
+  csv?: string;
+  micronsPerPixel?: number;
+}
+
+const IMAGE_EXT = new Set(['.tif', '.tiff', '.png', '.jpg', '.jpeg', '.svs', '.ndpi', '.mrxs']);
+
+export function buildAtlasManifest(options: AtlasInitOptions): { manifest: AtlasManifest; ontology: Ontology | null; warnings: string[] } {
+  const folder = options.folder;
+  if (!existsSync(folder)) throw new CytoclipError('invalid-argument', `no folder ${folder}`);
+  const csvPath = options.csv ?? findCsv(folder);
+  const rows = parseCsv(readFileSync(csvPath, 'utf8'), csvPath);
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const specimens = new Map<string, Specimen>();
+  const sections: SectionEntry[] = [];
+  const counters = new Map<string, number>();
+  rows.forEach((row, i) => {
+    const line = `${basename(csvPath)} row ${i + 2}`;
+    const image = row.image;
+    if (!image) return void errors.push(`${line}: no image`);
+    if (!existsSync(join(folder, image))) errors.push(`${line}: image ${image} not found in ${folder}`);
+    else if (!IMAGE_EXT.has(extname(image).toLowerCase())) errors.push(`${line}: ${image} is not a section image (${[...IMAGE_EXT].join(', ')})`);
+    const plane = row.plane?.toLowerCase();
+    if (!isPlane(plane)) return void errors.push(`${line}: plane "${row.plane ?? ''}" is not coronal, sagittal or axial`);
+    const specimen = row.specimen;
+    if (!specimen) return void errors.push(`${line}: no specimen`);
+    const age = ageOf(row);
+    if (!age) return void errors.push(`${line}: give week (gestational weeks) or pcw`);
+    const known = specimens.get(specimen);
+    if (known && known.gestationalWeek !== age.gestationalWeek) errors.push(`${line}: specimen ${specimen} already has week ${known.gestationalWeek}, not ${age.gestationalWeek}`);
+    if (!known) specimens.set(specimen, { id: specimen, ...age });
+    const mpp = Number(row.micronsperpixel ?? row.mpp ?? options.micronsPerPixel ?? NaN);
+    if (!(mpp > 0)) return void errors.push(`${line}: give micronsPerPixel (a column, or --mpp)`);
+    const key = `${specimen}/${plane}`;
+    const index = row.index !== undefined ? Number(row.index) : (counters.get(key) ?? 0) + 1;
+    if (!Number.isInteger(index)) return void errors.push(`${line}: index "${row.index}" is not an integer`);
+    counters.set(key, index);
+    const stem = basename(image, extname(image));
+    const annotations = row.annotations ?? findAnnotations(folder, stem);
+    if (!annotations) warnings.push(`${line}: no GeoJSON for ${image} (expected ${stem}.geojson)`);
+    const id = row.section ?? `${specimen}-${plane.slice(0, 3)}-${String(index).padStart(4, '0')}`;
+    if (sections.some((s) => s.id === id)) return void errors.push(`${line}: section id ${id} is used twice`);
+    sections.push({ id, specimen, plane, index, stain: row.stain ?? 'nissl', image, micronsPerPixel: mpp, annotations: annotations ?? '' });
+  });
+  if (rows.length === 0) errors.push(`${csvPath} has no rows`);
+  if (errors.length) throw new CytoclipError('invalid-atlas', `cannot build atlas.json:\n  ${errors.join('\n  ')}`, { detail: { errors } });
+  const hasOntology = existsSync(join(folder, 'ontology.json'));
+  const ontology = hasOntology ? null : ontologyFromAnnotations(folder, sections);
+  const manifest: AtlasManifest = { format: 'cytoclip-atlas/1', name: options.name ?? basename(folder), ontology: 'ontology.json', specimens: [...specimens.values()], sections };
+  return { manifest, ontology, warnings };
+}
+
+function ageOf(row: Record<string, string>): { gestationalWeek: number; ageSource?: string } | null {
+  const week = row.week ?? row.gestationalweek ?? row.gw;
+  if (week !== undefined && Number.isFinite(Number(week)) && week !== '') return { gestationalWeek: Number(week) };
+  if (row.pcw !== undefined && Number.isFinite(Number(row.pcw)) && row.pcw !== '') return { gestationalWeek: Number(row.pcw) + 2, ageSource: `pcw ${row.pcw}` };
+  return null;
+}
+
+function findCsv(folder: string): string {
+  const csvs = readdirSync(folder).filter((f) => f.toLowerCase().endsWith('.csv'));
+  if (csvs.length !== 1) throw new CytoclipError('invalid-argument', `${folder} must hold exactly one .csv (found ${csvs.length}); or pass --csv`);
+  return join(folder, csvs[0]!);
+}
+
+function findAnnotations(folder: string, stem: string): string | null {
+  for (const name of [`${stem}.geojson`, `${stem}.json`]) if (existsSync(join(folder, name))) return name;
+  return null;
+}
+
+/** A minimal CSV reader: a header row, commas, double-quoted fields with "" escapes. */
+export function parseCsv(text: string, path: string): Record<string, string>[] {
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let quoted = false;
+  const endRecord = () => {
+    record.push(field.trim());
+    if (record.some((f) => f !== '')) records.push(record);
+    record = [];
+    field = '';
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      record.push(field.trim());
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      endRecord();
+    } else field += ch;
+  }
+  record.push(field.trim());
+  if (record.some((f) => f !== '')) records.push(record);
+  if (quoted) throw new CytoclipError('invalid-csv', `${path}: unterminated quote`);
+  const [header, ...rows] = records;
+  if (!header) throw new CytoclipError('invalid-csv', `${path} is empty`);
+  const keys = header.map((h) => h.toLowerCase().replace(/[^a-z]/g, ''));
+  return rows.map((r) => Object.fromEntries(keys.flatMap((k, i) => (r[i] !== undefined && r[i] !== '' ? [[k, r[i]!]] : []))));
+}
+
+/** Regions named in the annotations (QuPath classification names), flat, with QuPath's colours where given. */
+function ontologyFromAnnotations(folder: string, sections: SectionEntry[]): Ontology {
+  const regions = new Map<string, OntologyRegion>();
+  for (const section of sections) {
+    if (!section.annotations) continue;
+    let doc: { features?: { properties?: { classification?: { name?: string; color?: number[] | number }; region?: string } }[] };
+    try {
+      doc = JSON.parse(readFileSync(join(folder, section.annotations), 'utf8'));
+    } catch (error) {
+      throw new CytoclipError('invalid-geojson', `${section.annotations} is not valid JSON: ${(error as Error).message}`);
+    }
+    for (const feature of doc.features ?? []) {
+      const name = feature.properties?.classification?.name ?? feature.properties?.region;
+      if (!name || regions.has(name)) continue;
+      regions.set(name, { id: regions.size + 1, acronym: name, name, parent: null, description: '', color: colour(feature.properties?.classification?.color) });
+    }
+  }
+  return { format: 'cytoclip-ontology/1', regions: [...regions.values()] };
+}
+
+function colour(value: number[] | number | undefined): string {
+  if (Array.isArray(value)) return `#${value.slice(0, 3).map((c) => Math.max(0, Math.min(255, c)).toString(16).padStart(2, '0')).join('')}`;
+  if (typeof value === 'number') return `#${(value & 0xffffff).toString(16).padStart(6, '0')}`;
+  return '#888888';
+}

@@ -1,0 +1,73 @@
+import { CytoclipError } from '@cytoclip/domain';
+import { output, type Command } from '../command.js';
+import { findModelPackages, openStores, settingsFromEnv } from '../platform.js';
+import { loadModelPackage } from '@cytoclip/model';
+
+export const atlasListCommand: Command = {
+  path: 'atlas list',
+  summary: 'list ingested atlases',
+  async run(args) {
+    const stores = await openStores(settingsFromEnv());
+    try {
+      const atlases = await stores.catalog.listAtlases();
+      output(args, { atlases }, () =>
+        atlases.length
+          ? atlases.map((a) => `${a.name.padEnd(24)} ${a.specimens} specimens, ${a.sections} sections, ${a.tiles} tiles, ${a.regionImages} region images  (${a.root})`).join('\n')
+          : 'no atlas ingested yet',
+      );
+    } finally {
+      await stores.close();
+    }
+  },
+};
+
+export const atlasRmCommand: Command = {
+  path: 'atlas rm',
+  summary: 'remove an ingested atlas and its vectors: cytoclip atlas rm <name>',
+  async run(args) {
+    const name = args.positionals[0];
+    if (!name) throw new CytoclipError('invalid-argument', 'give the atlas name: cytoclip atlas rm <name>');
+    const stores = await openStores(settingsFromEnv());
+    try {
+      let points = 0;
+      for (const model of await stores.catalog.listModels()) {
+        points += await stores.vectors.deleteWhere(model.collection, { atlas: name }).catch(() => 0);
+      }
+      await stores.vectors.flush();
+      if (!(await stores.catalog.deleteAtlas(name))) throw new CytoclipError('not_found', `no atlas named ${name}`, { status: 404 });
+      output(args, { removed: name, vectors: points }, () => `removed atlas ${name} (${points} vectors)`);
+    } finally {
+      await stores.close();
+    }
+  },
+};
+
+export const modelsListCommand: Command = {
+  path: 'models list',
+  summary: 'list model packages (CYTOCLIP_MODELS, default models/) and their index status',
+  async run(args) {
+    const settings = settingsFromEnv();
+    const packages = await Promise.all(
+      findModelPackages(settings.modelDirs).map(async (dir) => {
+        const pkg = await loadModelPackage(dir);
+        const m = pkg.manifest;
+        return { id: `${m.name}@${m.version}`, name: m.name, version: m.version, variant: m.variant, embeddingDim: m.embeddingDim, dir };
+      }),
+    );
+    const stores = await openStores(settings);
+    try {
+      const indexed = await stores.catalog.listModels();
+      const models = packages.map((p) => {
+        const row = indexed.find((r) => r.id === p.id);
+        return { ...p, index: row ? { status: row.status, collection: row.collection, completedAt: row.completedAt } : null };
+      });
+      output(args, { models }, () =>
+        models.length
+          ? models.map((m) => `${m.id.padEnd(28)} ${m.variant.padEnd(7)} dim ${String(m.embeddingDim).padEnd(5)} ${m.index ? m.index.status : 'not indexed'}  ${m.dir}`).join('\n')
+          : 'no model packages found (set CYTOCLIP_MODELS or put packages under models/)',
+      );
+    } finally {
+      await stores.close();
+    }
+  },
+};

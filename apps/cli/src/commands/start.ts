@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateAtlas } from '@cytoclip/atlas';
+import type { Command } from '../command.js';
+import { openPlatform, settingsFromEnv } from '../platform.js';
+import { startupIngest } from '../startup-ingest.js';
+import { listen } from './serve.js';
+
+export const DEMO_ATLAS = 'demo-fetal-nissl';
+
+export const startCommand: Command = {
+  path: 'start',
+  summary: 'generate the demo atlas if absent, ingest it with the bundled models, serve, print the URL',
+  usage: 'cytoclip start [--preset demo|tiny] [--json]\n\nServes at once; /readyz answers 200 when the start-up ingest has finished.',
+  options: { preset: { type: 'string', default: 'demo' } },
+  async run(args) {
+    const settings = settingsFromEnv();
+    const preset = args.values.preset === 'tiny' ? 'tiny' : 'demo';
+    const atlasDir = join(settings.dataDir, 'atlases', preset === 'demo' ? DEMO_ATLAS : 'tiny-fetal-nissl');
+    const log = (line: string) => (args.json ? console.error(line) : console.log(line));
+    if (!existsSync(join(atlasDir, 'atlas.json'))) {
+      log(`generating the ${preset} atlas into ${atlasDir} …`);
+      const result = await generateAtlas({ preset, seed: 1, out: atlasDir });
+      log(`  ${result.stats.sections} sections, ${result.stats.tiles} tiles in ${result.stats.seconds.toFixed(1)} s`);
+    }
+    let ready = false;
+    const platform = await openPlatform(settings, { isReady: () => ready });
+    // Serve while the atlas is ingested: results appear as sections land, and /readyz flips when it is done.
+    await listen(platform, args, { atlas: atlasDir });
+    const started = performance.now();
+    const summary = await startupIngest(platform, atlasDir, settings, log);
+    ready = true;
+    platform.api.service.invalidate();
+    const seconds = (performance.now() - started) / 1000;
+    // With --json, stdout holds only the listening document; progress and readiness go to stderr.
+    log(`ready: ${summary} in ${seconds.toFixed(1)} s`);
+    await new Promise(() => undefined);
+  },
+};

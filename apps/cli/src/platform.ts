@@ -1,0 +1,127 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openCatalog, type Catalog } from '@cytoclip/catalog';
+import { CytoclipError } from '@cytoclip/domain';
+import { CytoclipModel, type Device } from '@cytoclip/model';
+import { catalogPort, configFromEnv, createApp, vectorsPort, type CytoclipApp, type QueryConfig, type QueryIngest } from '@cytoclip/query';
+import { openVectorStore, type VectorStore } from '@cytoclip/vectors';
+
+/** The repository root (where models/ and apps/web/dist live), found from this file in src/ or dist/src/. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (dir !== dirname(dir)) {
+    if (existsSync(join(dir, 'apps', 'cli', 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+export interface Settings {
+  dataDir: string;
+  databaseUrl: string | undefined;
+  qdrantUrl: string | undefined;
+  modelDirs: string[];
+  device: Device;
+  port: number;
+  host: string;
+}
+
+/** PORT, HOST, DATA_DIR, DATABASE_URL, QDRANT_URL, CYTOCLIP_MODELS, CYTOCLIP_DEVICE. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
+  const device = env.CYTOCLIP_DEVICE ?? 'cpu';
+  if (device !== 'cpu' && device !== 'cuda') throw new CytoclipError('invalid-argument', `CYTOCLIP_DEVICE must be cpu or cuda, got "${device}"`);
+  const port = Number(env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CytoclipError('invalid-argument', `PORT must be a port number, got "${env.PORT}"`);
+  const modelRoots = env.CYTOCLIP_MODELS ? env.CYTOCLIP_MODELS.split(delimiter).filter(Boolean) : [join(repoRoot(), 'models')];
+  return {
+    dataDir: resolve(env.DATA_DIR ?? './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    qdrantUrl: env.QDRANT_URL || undefined,
+    modelDirs: findModelPackages(modelRoots),
+    device,
+    port,
+    host: env.HOST ?? '127.0.0.1',
+  };
+}
+
+/** Each root is a model package (has model.json) or a folder of packages. */
+export function findModelPackages(roots: string[]): string[] {
+  const found: string[] = [];
+  for (const root of roots.map((r) => resolve(r))) {
+    if (existsSync(join(root, 'model.json'))) found.push(root);
+    else if (existsSync(root)) {
+      for (const entry of readdirSync(root).sort()) if (existsSync(join(root, entry, 'model.json'))) found.push(join(root, entry));
+    }
+  }
+  return found;
+}
+
+export interface Stores {
+  catalog: Catalog;
+  vectors: VectorStore;
+  close(): Promise<void>;
+}
+
+export async function openStores(settings: Settings): Promise<Stores> {
+  const catalog = await openCatalog({ dataDir: settings.dataDir, databaseUrl: settings.databaseUrl });
+  let vectors: VectorStore;
+  try {
+    vectors = await openVectorStore({ dataDir: settings.dataDir, ...(settings.qdrantUrl ? { qdrantUrl: settings.qdrantUrl } : {}) });
+  } catch (error) {
+    await catalog.close();
+    throw error;
+  }
+  return {
+    catalog,
+    vectors,
+    async close() {
+      await vectors.close();
+      await catalog.close();
+    },
+  };
+}
+
+export async function openModels(settings: Settings): Promise<CytoclipModel[]> {
+  // One intra-op thread per session: on small machines two sessions with one thread each beat one with two.
+  return Promise.all(settings.modelDirs.map((dir) => CytoclipModel.open(dir, { device: settings.device, intraOpNumThreads: 1 })));
+}
+
+export interface Platform extends Stores {
+  models: CytoclipModel[];
+  api: CytoclipApp;
+}
+
+/** Stores, models and the API app wired together, as `serve`, `start` and in-process `search` use them. */
+export async function openPlatform(
+  settings: Settings,
+  options: { config?: Partial<QueryConfig>; ingest?: QueryIngest | null; isReady?: () => boolean } = {},
+): Promise<Platform> {
+  const stores = await openStores(settings);
+  let models: CytoclipModel[];
+  try {
+    models = await openModels(settings);
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
+  const webDist = join(repoRoot(), 'apps', 'web', 'dist');
+  const config = configFromEnv(process.env, { dataDir: settings.dataDir, staticDir: existsSync(join(webDist, 'index.html')) ? webDist : null, ...options.config });
+  const api = createApp({
+    catalog: catalogPort(stores.catalog, stores.vectors, settings.dataDir),
+    vectors: vectorsPort(stores.vectors),
+    models,
+    config,
+    ingest: options.ingest ?? null,
+    ...(options.isReady ? { isReady: options.isReady } : {}),
+  });
+  return {
+    ...stores,
+    models,
+    api,
+    async close() {
+      await Promise.all(models.map((m) => m.close()));
+      await stores.close();
+    },
+  };
+}
