@@ -13,9 +13,10 @@ export interface SessionOptions {
 }
 
 export const CUDA_HELP =
-  'this onnxruntime-node build has no CUDA execution provider. Install the CUDA build: on a machine with CUDA 12 ' +
-  'and network access run `npm rebuild onnxruntime-node` with ONNXRUNTIME_NODE_INSTALL_CUDA=v12 (the install script, ' +
-  'skipped offline here, downloads the CUDA provider), or start with device "cpu" or allowCpuFallback';
+  'this onnxruntime-node install has no CUDA execution provider (its install script, which downloads the CUDA 12 ' +
+  'provider, is skipped here). On a machine with CUDA 12 and network access run ' +
+  '`node node_modules/onnxruntime-node/script/install.js --onnxruntime-node-install=cuda12`, or use device "cpu" ' +
+  '(or allowCpuFallback)';
 
 function sessionOptions(device: Device, threads: number | undefined): ort.InferenceSession.SessionOptions {
   return {

@@ -1,0 +1,80 @@
+/**
+ * npm run bench:embed [-- --model <dir>] [--seconds 1]: embedding throughput as JSON. Images/s at batch 1, 8, 32
+ * through the whole path (PNG bytes → slides' prepareModelInput → graph → L2) and graph-only (normalised pixels);
+ * text queries/s; for intraOpNumThreads 1 and 2; and the process's peak RSS. Defaults to the fixture model and
+ * every package under models/.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { CytoclipModel } from '@cytoclip/model';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const BATCHES = [1, 8, 32];
+const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, seconds: { type: 'string', default: '1' } } });
+const seconds = Number(values.seconds);
+
+function modelDirs(): string[] {
+  if (values.model?.length) return values.model.map((m) => resolve(m));
+  const models = join(ROOT, 'models');
+  const bundled = existsSync(models) ? readdirSync(models).map((d) => join(models, d)).filter((d) => existsSync(join(d, 'model.json'))) : [];
+  return [join(ROOT, 'services/model/test/fixture-model'), ...bundled];
+}
+
+/** Items per second of `run(batch)`, repeated for at least `seconds` (and 3 runs) after one warm-up. */
+async function rate(batch: number, run: () => Promise<unknown>): Promise<number> {
+  await run();
+  const start = performance.now();
+  let runs = 0;
+  while (runs < 3 || performance.now() - start < seconds * 1000) {
+    await run();
+    runs++;
+  }
+  return Math.round(((runs * batch) / ((performance.now() - start) / 1000)) * 10) / 10;
+}
+
+async function pngs(n: number, size: number): Promise<Buffer[]> {
+  return Promise.all(
+    Array.from({ length: n }, (_, i) => {
+      const data = Buffer.alloc(size * size * 3, 0);
+      for (let p = 0; p < data.length; p++) data[p] = (p * 31 + i * 17) % 251;
+      return sharp(data, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+    }),
+  );
+}
+
+async function benchModel(dir: string) {
+  const threads: Record<string, unknown> = {};
+  let info: CytoclipModel['info'] | undefined;
+  for (const intraOpNumThreads of [1, 2]) {
+    const model = await CytoclipModel.open(dir, { intraOpNumThreads });
+    info = model.info;
+    const size = model.info.image.size;
+    const images = await pngs(32, size);
+    const pixels = new Float32Array(32 * 3 * size * size).map((_, i) => Math.sin(i));
+    const texts = Array.from({ length: 32 }, (_, i) => `densely packed neurons of the cortical plate, section ${i}`);
+    const row = { imagesPerSecond: {} as Record<number, number>, graphImagesPerSecond: {} as Record<number, number>, textsPerSecond: {} as Record<number, number> };
+    for (const b of BATCHES) {
+      row.imagesPerSecond[b] = await rate(b, () => model.embedImages(images.slice(0, b)));
+      row.graphImagesPerSecond[b] = await rate(b, () => model.embedPixels(pixels.subarray(0, b * 3 * size * size), b));
+      row.textsPerSecond[b] = await rate(b, () => model.embedTexts(texts.slice(0, b)));
+    }
+    threads[String(intraOpNumThreads)] = row;
+    await model.close();
+  }
+  return { model: info!.id, dir: relative(ROOT, dir), imageSize: info!.image.size, embeddingDim: info!.embeddingDim, intraOpNumThreads: threads };
+}
+
+const results = [];
+for (const dir of modelDirs()) results.push(await benchModel(dir));
+const report = {
+  bench: 'embed',
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+  secondsPerFigure: seconds,
+  results,
+  peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+};
+process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
