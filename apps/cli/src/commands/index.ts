@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { atlasGenerateCommand } from './atlas-generate.js';
+import { evalCommands } from './eval.js';
 import { atlasListCommand, atlasRmCommand, modelsListCommand } from './admin.js';
 import { atlasInitCommand } from './atlas-init.js';
 import { searchCommand, similarCommand } from './search.js';
@@ -9,6 +10,7 @@ import { startCommand } from './start.js';
 // Each command lives in its own file under commands/ and is listed here once.
 export const COMMANDS: Command[] = [
   atlasGenerateCommand,
+  ...evalCommands,
   startCommand,
   serveCommand,
   searchCommand,
