@@ -48,6 +48,11 @@ describe('metrics (hand-checked)', () => {
     expect(precisionAtK(scores, relevant, 3)).toBeCloseTo(2 / 3, 12);
     expect(precisionAtK(scores, relevant, 10)).toBeCloseTo(3 / 5, 12);
     expect(topK([0.5, 0.5, 0.5], 2)).toEqual([0, 1]);
+    // The selection agrees with a full sort on random scores with ties.
+    const random = Array.from({ length: 500 }, (_, i) => Math.round(Math.sin(i * 7.3) * 20) / 20);
+    const sorted = random.map((_, i) => i).sort((a, b) => random[b]! - random[a]! || a - b);
+    expect(topK(random, 10)).toEqual(sorted.slice(0, 10));
+    expect(topK(random, 600)).toEqual(sorted);
   });
 
   it('kNN votes, ties to the larger summed similarity, then the nearer neighbour', () => {

@@ -63,11 +63,22 @@ export function recallAtK(ranks: number[], k: number): number {
   return ranks.length === 0 ? 0 : ranks.filter((r) => r < k).length / ranks.length;
 }
 
-/** Indices of the k highest scores, best first; equal scores keep index order. */
+/**
+ * Indices of the k highest scores, best first; equal scores keep index order. A selection (not a full sort) so
+ * kNN over a large gallery stays O(n·k).
+ */
 export function topK(scores: ArrayLike<number>, k: number): number[] {
-  const order = Array.from({ length: scores.length }, (_, i) => i);
-  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return order.slice(0, k);
+  const best: number[] = [];
+  if (k <= 0) return best;
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]!;
+    if (best.length === k && !(s > scores[best[k - 1]!]!)) continue;
+    let pos = best.length;
+    while (pos > 0 && scores[best[pos - 1]!]! < s) pos--;
+    best.splice(pos, 0, i);
+    if (best.length > k) best.pop();
+  }
+  return best;
 }
 
 /** Share of the top min(k, N) results that are relevant. */
