@@ -13,9 +13,15 @@ export interface TissueMap {
 }
 
 export interface TissueOptions {
-  /** Summed optical density over RGB (against the glass colour) above which a pixel is stained; default 0.06. */
+  /**
+   * Summed optical density over RGB (against the glass colour) above which a pixel is stained whatever its hue;
+   * default 0.3. High, because uneven illumination alone darkens glass by up to ~0.2.
+   */
   minDensity?: number;
-  /** Saturation above which a pixel is stained (NISSL is violet-blue, glass grey); default 0.05. */
+  /**
+   * Saturation above the glass's own at which a pixel is stained (cresyl violet is violet-blue, glass near grey
+   * even where illumination is uneven); default 0.03.
+   */
   minSaturation?: number;
   /**
    * Radius in coarse pixels of the morphological closing that joins stained cells into tissue, so the pale
@@ -60,9 +66,11 @@ export function glassColour(raw: RawImage): [number, number, number] {
 
 /** Classifies a coarse image into tissue and glass (pure; detectTissue reads the image). */
 export function tissueMask(raw: RawImage, downsample: number, options: TissueOptions = {}): TissueMap {
-  const minDensity = options.minDensity ?? 0.06;
-  const minSaturation = options.minSaturation ?? 0.05;
-  const background = glassColour(raw);
+  let background = glassColour(raw);
+  // Brightest pixels that are coloured or dark are tissue, not glass (a field entirely inside tissue): use white.
+  if (saturationOf(...background) > 0.1 || Math.min(...background) < 180) background = [255, 255, 255];
+  const minDensity = options.minDensity ?? 0.3;
+  const minSaturation = saturationOf(...background) + (options.minSaturation ?? 0.03);
   const logBackground = background.map((v) => Math.log10(v));
   const n = raw.width * raw.height;
   const stained = new Uint8Array(n);
@@ -74,12 +82,15 @@ export function tissueMask(raw: RawImage, downsample: number, options: TissueOpt
     density += Math.max(0, logBackground[0]! - Math.log10(Math.max(r, 1)));
     density += Math.max(0, logBackground[1]! - Math.log10(Math.max(g, 1)));
     density += Math.max(0, logBackground[2]! - Math.log10(Math.max(b, 1)));
-    const max = Math.max(r, g, b);
-    const saturation = max === 0 ? 0 : (max - Math.min(r, g, b)) / max;
-    stained[i] = density > minDensity || saturation > minSaturation ? 1 : 0;
+    stained[i] = density > minDensity || saturationOf(r, g, b) > minSaturation ? 1 : 0;
   }
   const mask = close(stained, raw.width, raw.height, options.closeRadius ?? 3);
   return { mask, width: raw.width, height: raw.height, downsample, background };
+}
+
+function saturationOf(r: number, g: number, b: number): number {
+  const max = Math.max(r, g, b);
+  return max === 0 ? 0 : (max - Math.min(r, g, b)) / max;
 }
 
 export async function detectTissue(
