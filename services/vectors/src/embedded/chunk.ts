@@ -23,14 +23,20 @@ export class Chunk {
     return this.n++;
   }
 
+  /** Grows by half, not double: at 1M × 512 the slack of doubling alone would cost hundreds of MB. */
   private grow(): void {
-    const capacity = this.rows.length * 2;
+    const capacity = Math.ceil(this.rows.length * 1.5);
     const rows = new Uint32Array(capacity);
     rows.set(this.rows);
     const data = new Int8Array(capacity * this.dim);
     data.set(this.data);
     this.rows = rows;
     this.data = data;
+  }
+
+  /** The int8 vector at position `index`, a view (copy it to keep it). */
+  vector(index: number): Int8Array {
+    return this.data.subarray(index * this.dim, (index + 1) * this.dim);
   }
 
   /** The k best rows by int8 cosine: [row, approximate score] pairs, best first. */

@@ -3,19 +3,33 @@ import { join } from 'node:path';
 import type { SearchFilter } from '@cytoclip/domain';
 import type { CollectionSpec, DeleteWhere, PointPayload, ScoredPoint, StoredPoint, VectorPoint } from '../types.js';
 import { Candidate, quantize } from './chunk.js';
+import { Ivf } from './ivf.js';
+import { loadIvf, saveIvf } from './ivf-file.js';
 import { readManifest, removeLeftovers, writeManifest, type Manifest } from './manifest.js';
-import { compileFilter, type Matcher } from './matcher.js';
+import { compileFilter, isRowLevel, type Matcher } from './matcher.js';
 import { Rows } from './rows.js';
 import { readSegment, readVectorBlock, VectorReader, writeDeleteSegment, writeUpsertSegment } from './segments.js';
+
+const IVF_FILE = 'ivf.bin';
+
+export interface CollectionOptions {
+  /** Live points from which an IVF index is kept (below it every search is an exact scan). */
+  indexFrom: number;
+  /** Filters that keep at most this many points are scanned exactly, skipping the index (≈1–2 ms at 512-d). */
+  exactUpTo: number;
+}
 
 /** One collection on disk (manifest + segments) and in memory (rows, section chunks). */
 export class Collection {
   readonly rows: Rows;
+  ivf: Ivf | null = null;
+  private savedAssigned = 0;
   private readonly reader: VectorReader;
 
   private constructor(
     readonly dir: string,
     private manifest: Manifest,
+    readonly options: CollectionOptions,
   ) {
     this.rows = new Rows(manifest.dim);
     this.reader = new VectorReader(manifest.dim);
@@ -25,7 +39,7 @@ export class Collection {
     return this.manifest.dim;
   }
 
-  static create(dir: string, name: string, spec: CollectionSpec): Collection {
+  static create(dir: string, name: string, spec: CollectionSpec, options: CollectionOptions): Collection {
     mkdirSync(dir, { recursive: true });
     const manifest: Manifest = {
       format: 'cytoclip-vectors/1',
@@ -36,17 +50,44 @@ export class Collection {
       nextSegment: 1,
     };
     writeManifest(dir, manifest);
-    return new Collection(dir, manifest);
+    return new Collection(dir, manifest, options);
   }
 
   /** Replays the segments the manifest lists, in order: the same rows, in the same order, as before the restart. */
-  static open(dir: string): Collection | null {
+  static open(dir: string, options: CollectionOptions): Collection | null {
     const manifest = readManifest(dir);
     if (!manifest) return null;
-    removeLeftovers(dir, manifest);
-    const collection = new Collection(dir, manifest);
+    removeLeftovers(dir, manifest, [IVF_FILE]);
+    const collection = new Collection(dir, manifest, options);
     manifest.segments.forEach((file, segment) => collection.replay(segment, file));
+    collection.openIndex();
     return collection;
+  }
+
+  private openIndex(): void {
+    const saved = loadIvf(join(this.dir, IVF_FILE), this.dim);
+    if (saved && saved.assignments.length <= this.rows.size) {
+      this.ivf = saved.ivf;
+      this.ivf.assign(this.rows, saved.assignments.length, saved.assignments);
+      this.savedAssigned = saved.assignments.length;
+      this.ivf.assign(this.rows, this.rows.size);
+    }
+    this.maintainIndex();
+  }
+
+  /** Builds the IVF index once the collection is big enough, and rebuilds it each time the collection doubles. */
+  private maintainIndex(): void {
+    const live = this.rows.liveCount;
+    if (this.ivf) this.ivf.assign(this.rows, this.rows.size);
+    if (live < this.options.indexFrom || (this.ivf && live <= 2 * this.ivf.builtFor)) return;
+    this.ivf = Ivf.build(this.rows);
+    this.saveIndex();
+  }
+
+  saveIndex(): void {
+    if (!this.ivf || this.ivf.assigned === this.savedAssigned) return;
+    saveIvf(join(this.dir, IVF_FILE), this.ivf);
+    this.savedAssigned = this.ivf.assigned;
   }
 
   private replay(segment: number, file: string): void {
@@ -74,12 +115,15 @@ export class Collection {
       unique.map((p) => p.payload),
       vectors,
     );
+    this.maintainIndex();
   }
 
   deleteWhere(where: DeleteWhere): number {
-    const ids = this.liveRows((g) => (!where.atlas || g.atlas === where.atlas) && (!where.section || g.section === where.section)).map(
-      (row) => this.rows.ids[row]!,
-    );
+    const matcher = compileFilter({
+      ...(where.atlas ? { atlases: [where.atlas] } : {}),
+      ...(where.section ? { sections: [where.section] } : {}),
+    });
+    const ids = this.liveRows(matcher).map((row) => this.rows.ids[row]!);
     if (ids.length === 0) return 0;
     const file = this.nextSegmentFile();
     writeDeleteSegment(join(this.dir, file), ids);
@@ -101,23 +145,32 @@ export class Collection {
 
   count(filter: SearchFilter): number {
     const matcher = compileFilter(filter);
-    if (!matcher.region) return this.matchingGroups(matcher).reduce((sum, g) => sum + this.rows.groups[g]!.live, 0);
-    return this.liveRows(matcher.group, matcher).length;
+    if (!isRowLevel(matcher)) return this.matchingPartitions(matcher).reduce((sum, p) => sum + this.rows.partitions[p]!.live, 0);
+    return this.liveRows(matcher).length;
   }
 
-  matchingGroups(matcher: Matcher): number[] {
+  matchingPartitions(matcher: Matcher): number[] {
     const out: number[] = [];
-    this.rows.groups.forEach((group, index) => {
-      if (group.live > 0 && matcher.group(group.fields)) out.push(index);
+    this.rows.partitions.forEach((partition, index) => {
+      if (partition.live > 0 && matcher.partition(partition.fields)) out.push(index);
     });
     return out;
   }
 
-  /** Live rows of the groups that pass, and of the region subtree when the matcher names one. */
-  liveRows(group: Matcher['group'], matcher?: Matcher): number[] {
+  /** Live points the filter keeps, counted without a scan when only section-level fields decide (an estimate for regions). */
+  estimateMatches(matcher: Matcher): number {
+    if (!matcher.section) return this.matchingPartitions(matcher).reduce((n, p) => n + this.rows.partitions[p]!.live, 0);
+    return this.rows.sections.reduce(
+      (n, s) => n + (s.live > 0 && matcher.section!(s.fields.section) && matcher.partition(s.fields) ? s.live : 0),
+      0,
+    );
+  }
+
+  /** Live rows the matcher keeps, partition by partition. */
+  liveRows(matcher: Matcher): number[] {
     const out: number[] = [];
-    for (const g of this.matchingGroups({ group, region: null })) {
-      const { chunk } = this.rows.groups[g]!;
+    for (const p of this.matchingPartitions(matcher)) {
+      const { chunk } = this.rows.partitions[p]!;
       for (let i = 0; i < chunk.n; i++) {
         const row = chunk.rows[i]!;
         if (this.rowPasses(row, matcher)) out.push(row);
@@ -126,9 +179,11 @@ export class Collection {
     return out;
   }
 
-  rowPasses(row: number, matcher?: Matcher): boolean {
+  /** Alive, and in the filter's sections and region subtree (its partition is checked by the caller). */
+  rowPasses(row: number, matcher: Matcher): boolean {
     if (!this.rows.isAlive(row)) return false;
-    return !matcher?.region || matcher.region(this.rows.regions[this.rows.regionOf[row]!]!);
+    if (matcher.section && !matcher.section(this.rows.sectionFields(row).section)) return false;
+    return !matcher.region || matcher.region(this.rows.region(row));
   }
 
   get(ids: string[], withVectors: boolean): StoredPoint[] {
@@ -162,6 +217,7 @@ export class Collection {
   }
 
   close(): void {
+    this.saveIndex();
     this.reader.close();
   }
 }

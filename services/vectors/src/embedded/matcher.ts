@@ -1,17 +1,21 @@
 import type { SearchFilter } from '@cytoclip/domain';
 import type { PointPayload } from '../types.js';
 
-/** The fields every point of one section shares: a filter on them is decided once per section chunk. */
-export type GroupFields = Omit<PointPayload, 'region' | 'regionPath'>;
+/** The fields every point of one section shares. */
+export type SectionFields = Omit<PointPayload, 'region' | 'regionPath'>;
+/** The fields a partition shares: its points are one int8 chunk, so a filter on them is decided once per chunk. */
+export type PartitionFields = Omit<SectionFields, 'section'>;
 
 export interface RegionEntry {
   region: string;
   regionPath: string[];
 }
 
-/** A filter split in two: what a whole section decides, and the region subtree each point decides. */
+/** A filter split by where it is decided: once per partition, or per point (section, region subtree). */
 export interface Matcher {
-  group(fields: GroupFields): boolean;
+  partition(fields: PartitionFields): boolean;
+  /** null when the filter names no section. */
+  section: ((section: string) => boolean) | null;
   /** null when the filter names no region: every region matches. */
   region: ((entry: RegionEntry) => boolean) | null;
 }
@@ -19,14 +23,19 @@ export interface Matcher {
 export function compileFilter(filter: SearchFilter): Matcher {
   const { gestationalWeek: week, planes, specimens, atlases, sections, regions } = filter;
   const inList = (list: string[] | undefined, value: string) => !list || list.includes(value);
+  const sectionSet = sections ? new Set(sections) : null;
   return {
-    group: (g) =>
-      inList(atlases, g.atlas) &&
-      inList(specimens, g.specimen) &&
-      inList(sections, g.section) &&
-      inList(planes, g.plane) &&
-      (week?.gte === undefined || g.gestationalWeek >= week.gte) &&
-      (week?.lte === undefined || g.gestationalWeek <= week.lte),
+    partition: (p) =>
+      inList(atlases, p.atlas) &&
+      inList(specimens, p.specimen) &&
+      inList(planes, p.plane) &&
+      (week?.gte === undefined || p.gestationalWeek >= week.gte) &&
+      (week?.lte === undefined || p.gestationalWeek <= week.lte),
+    section: sectionSet ? (section) => sectionSet.has(section) : null,
     region: regions ? (entry) => entry.regionPath.some((acronym) => regions.includes(acronym)) : null,
   };
+}
+
+export function isRowLevel(matcher: Matcher): boolean {
+  return matcher.section !== null || matcher.region !== null;
 }

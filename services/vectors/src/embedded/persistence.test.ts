@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,26 @@ describe('embedded store on disk', () => {
     expect(await second.listCollections()).toEqual([{ name: 'tiles', dim: 32, count: points.length - 24 }]);
     expect(await second.search('tiles', query, { limit: 10, perSection: 3 })).toEqual(before);
     await second.close();
+  });
+
+  it('saves the IVF index and reopens it without retraining', async () => {
+    fresh();
+    const points = makePoints(32, 60);
+    const query = randomUnit(rng(4), 32);
+    const options = { indexFrom: 100, exactUpTo: 0 };
+    const first = await EmbeddedVectorStore.open(dir, options);
+    await first.ensureCollection('tiles', { dim: 32 });
+    await first.upsert('tiles', points.slice(0, 200)); // builds the index
+    await first.upsert('tiles', points.slice(200)); // assigned to the existing lists
+    const before = await first.search('tiles', query, { limit: 10, filter: { regions: ['Pal'] } });
+    await first.close();
+    const saved = readFileSync(join(dir, 'vectors', 'tiles', 'ivf.bin'));
+    expect(saved.readUInt32LE(20)).toBe(points.length); // every row's list is saved
+
+    const second = await EmbeddedVectorStore.open(dir, options);
+    expect(await second.search('tiles', query, { limit: 10, filter: { regions: ['Pal'] } })).toEqual(before);
+    await second.close();
+    expect(readFileSync(join(dir, 'vectors', 'tiles', 'ivf.bin')).equals(saved)).toBe(true);
   });
 
   it('ignores what a killed writer left behind: an unlisted segment, temp files, a half-dropped collection', async () => {

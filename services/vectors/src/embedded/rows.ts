@@ -1,30 +1,39 @@
 import type { PointPayload } from '../types.js';
 import { Chunk, quantize } from './chunk.js';
-import type { GroupFields, RegionEntry } from './matcher.js';
+import type { PartitionFields, RegionEntry, SectionFields } from './matcher.js';
 
-export interface Group {
-  fields: GroupFields;
+export interface Partition {
+  fields: PartitionFields;
   chunk: Chunk;
   live: number;
 }
 
+export interface Section {
+  fields: SectionFields;
+  partition: number;
+  live: number;
+}
+
 /**
- * The in-memory side of a collection: one row per point ever written (a rewrite or a delete kills the old row),
- * payloads stored as a section group plus a region entry, int8 vectors in their section's chunk, and where each
- * row's f32 vector lies on disk (segment, index) for exact rescoring.
+ * The in-memory side of a collection: one row per point ever written (a rewrite or a delete kills the old row).
+ * Payloads are stored as a section plus a region entry. Int8 vectors live in their partition's chunk — a partition
+ * is one specimen's plane in one atlas (what the common filters select), big enough that one SIMD scan call covers
+ * thousands of points. Each row also knows where its f32 vector lies on disk (segment, index) for exact rescoring.
  */
 export class Rows {
   readonly ids: string[] = [];
   readonly idToRow = new Map<string, number>();
-  readonly groupOf: number[] = [];
+  readonly sectionOf: number[] = [];
   readonly regionOf: number[] = [];
+  /** Position of the row in its partition's chunk. */
+  readonly positionOf: number[] = [];
   readonly segmentOf: number[] = [];
   readonly indexInSegment: number[] = [];
   alive = new Uint8Array(1024);
-  readonly groups: Group[] = [];
+  readonly partitions: Partition[] = [];
+  readonly sections: Section[] = [];
   readonly regions: RegionEntry[] = [];
-  private readonly groupByKey = new Map<string, number>();
-  private readonly regionByKey = new Map<string, number>();
+  private readonly keys = new Map<string, number>();
   liveCount = 0;
 
   constructor(readonly dim: number) {}
@@ -39,17 +48,17 @@ export class Rows {
     return ids.map((id, i) => {
       this.kill(id);
       const row = this.ids.length;
-      const group = this.groupIndex(payloads[i]!);
+      const section = this.sectionIndex(payloads[i]!);
+      const { partition } = this.sections[section]!;
       this.ids.push(id);
       this.idToRow.set(id, row);
-      this.groupOf.push(group);
+      this.sectionOf.push(section);
       this.regionOf.push(this.regionIndex(payloads[i]!));
       this.segmentOf.push(segment);
       this.indexInSegment.push(i);
       this.setAlive(row, 1);
-      this.groups[group]!.chunk.push(row, quantized, i * this.dim);
-      this.groups[group]!.live++;
-      this.liveCount++;
+      this.positionOf.push(this.partitions[partition]!.chunk.push(row, quantized, i * this.dim));
+      this.count(row, 1);
       return row;
     });
   }
@@ -60,15 +69,33 @@ export class Rows {
     if (row === undefined) return false;
     this.idToRow.delete(id);
     this.setAlive(row, 0);
-    this.groups[this.groupOf[row]!]!.live--;
-    this.liveCount--;
+    this.count(row, -1);
     return true;
   }
 
+  private count(row: number, delta: number): void {
+    const section = this.sections[this.sectionOf[row]!]!;
+    section.live += delta;
+    this.partitions[section.partition]!.live += delta;
+    this.liveCount += delta;
+  }
+
+  /** The row's int8 vector (a view into its partition chunk). */
+  quantized(row: number): Int8Array {
+    return this.partitions[this.sections[this.sectionOf[row]!]!.partition]!.chunk.vector(this.positionOf[row]!);
+  }
+
   payload(row: number): PointPayload {
-    const { fields } = this.groups[this.groupOf[row]!]!;
     const { region, regionPath } = this.regions[this.regionOf[row]!]!;
-    return { ...fields, region, regionPath: [...regionPath] };
+    return { ...this.sections[this.sectionOf[row]!]!.fields, region, regionPath: [...regionPath] };
+  }
+
+  sectionFields(row: number): SectionFields {
+    return this.sections[this.sectionOf[row]!]!.fields;
+  }
+
+  region(row: number): RegionEntry {
+    return this.regions[this.regionOf[row]!]!;
   }
 
   isAlive(row: number): boolean {
@@ -84,25 +111,37 @@ export class Rows {
     this.alive[row] = value;
   }
 
-  private groupIndex(payload: PointPayload): number {
+  private sectionIndex(payload: PointPayload): number {
     const { kind, atlas, specimen, section, plane, gestationalWeek } = payload;
-    const key = JSON.stringify([kind, atlas, specimen, section, plane, gestationalWeek]);
-    let index = this.groupByKey.get(key);
+    const key = JSON.stringify(['section', kind, atlas, specimen, section, plane, gestationalWeek]);
+    let index = this.keys.get(key);
     if (index === undefined) {
-      index = this.groups.length;
-      this.groups.push({ fields: { kind, atlas, specimen, section, plane, gestationalWeek }, chunk: new Chunk(this.dim), live: 0 });
-      this.groupByKey.set(key, index);
+      index = this.sections.length;
+      const partition = this.partitionIndex({ kind, atlas, specimen, plane, gestationalWeek });
+      this.sections.push({ fields: { kind, atlas, specimen, section, plane, gestationalWeek }, partition, live: 0 });
+      this.keys.set(key, index);
+    }
+    return index;
+  }
+
+  private partitionIndex(fields: PartitionFields): number {
+    const key = JSON.stringify(['partition', fields.kind, fields.atlas, fields.specimen, fields.plane, fields.gestationalWeek]);
+    let index = this.keys.get(key);
+    if (index === undefined) {
+      index = this.partitions.length;
+      this.partitions.push({ fields, chunk: new Chunk(this.dim), live: 0 });
+      this.keys.set(key, index);
     }
     return index;
   }
 
   private regionIndex(payload: PointPayload): number {
-    const key = JSON.stringify([payload.region, payload.regionPath]);
-    let index = this.regionByKey.get(key);
+    const key = JSON.stringify(['region', payload.region, payload.regionPath]);
+    let index = this.keys.get(key);
     if (index === undefined) {
       index = this.regions.length;
       this.regions.push({ region: payload.region, regionPath: [...payload.regionPath] });
-      this.regionByKey.set(key, index);
+      this.keys.set(key, index);
     }
     return index;
   }

@@ -1,9 +1,12 @@
 import type { SearchFilter } from '@cytoclip/domain';
 import { byScore, capPerSection, selectPage, summarise, type PageOptions } from '../ranking.js';
 import type { FieldSummary, ScoredPoint, SummaryField } from '../types.js';
-import type { Candidate } from './chunk.js';
+import usearch from 'usearch';
+import type { Candidate, Chunk } from './chunk.js';
+import { gather } from './ivf.js';
 import type { Collection } from './collection.js';
-import { compileFilter, type Matcher } from './matcher.js';
+import { compileFilter, isRowLevel, type Matcher } from './matcher.js';
+import { ivfCandidates } from './ivf-search.js';
 
 export interface Query {
   vector: Float32Array;
@@ -16,18 +19,18 @@ export type CandidateSource = (collection: Collection, query: Query, need: numbe
 
 /**
  * Top-k: candidates by int8 cosine, the best of them rescored in f32 from disk, then capped per section and paged.
- * Candidates come from the matching sections' chunks (exact) unless `source` (the IVF index) is given.
+ * Candidates come from the matching sections' chunks (exact) when the filter is selective or the collection small,
+ * else from the IVF index.
  */
 export function searchCollection(
   collection: Collection,
   vector: Float32Array,
   filter: SearchFilter,
   page: PageOptions,
-  source: CandidateSource = exactCandidates,
 ): ScoredPoint[] {
   const query: Query = { vector, q8: collection.quantizeQuery(vector), matcher: compileFilter(filter) };
   const need = page.offset + page.limit;
-  const candidates = source(collection, query, need, page.perSection);
+  const candidates = chooseSource(collection, query.matcher)(collection, query, need, page.perSection);
   const approx = candidates.map((c) => ({ ...c, payload: collection.payloadOf(c.row), id: '', score: c.approx }));
   approx.sort(byScore);
   // Rescore a margin beyond the page: int8 order and f32 order differ only among near-equal scores.
@@ -36,37 +39,56 @@ export function searchCollection(
   return selectPage(collection.rescore(vector, chosen), page);
 }
 
-/** Exact int8 scan of the matching sections, deep enough that dead or out-of-subtree rows cannot starve the page. */
+/** The exact scan of the matching partitions when they are few (or no index exists), else the IVF lists. */
+function chooseSource(collection: Collection, matcher: Matcher): CandidateSource {
+  const { ivf } = collection;
+  if (!ivf) return exactCandidates;
+  const matched = collection.estimateMatches(matcher);
+  if (matched <= collection.options.exactUpTo) return exactCandidates;
+  return ivfCandidates(ivf, matched / Math.max(1, collection.rows.liveCount));
+}
+
+/**
+ * Exact int8 scan of the matching partitions, deep enough that dead or filtered-out rows cannot starve the page.
+ * When a filter keeps a small share of a partition (one section of a specimen's plane), only those rows are
+ * copied out and scanned.
+ */
 export function exactCandidates(collection: Collection, query: Query, need: number, perSection: number): Candidate[] {
   const want = 2 * (perSection > 0 ? Math.min(perSection, need) : need) + 10;
   const out: Candidate[] = [];
-  for (const g of collection.matchingGroups(query.matcher)) {
-    const group = collection.rows.groups[g]!;
-    const excluded = group.chunk.n - countPassing(collection, group.chunk.rows, group.chunk.n, query.matcher);
+  for (const p of collection.matchingPartitions(query.matcher)) {
+    const partition = collection.rows.partitions[p]!;
+    const { chunk } = partition;
+    const passing = isRowLevel(query.matcher) ? passingRows(collection, chunk, query.matcher) : null;
+    const kept = passing ? passing.length : partition.live;
+    if (kept === 0) continue;
     const found: Candidate[] = [];
-    group.chunk.top(query.q8, want + excluded, found);
+    if (passing && passing.length * 4 < chunk.n) {
+      scanRows(collection, passing, query.q8, Math.min(want, passing.length), found);
+      out.push(...found);
+      continue;
+    }
+    chunk.top(query.q8, want + chunk.n - kept, found);
     for (const candidate of found) if (collection.rowPasses(candidate.row, query.matcher)) out.push(candidate);
   }
   return out;
 }
 
-function countPassing(collection: Collection, rows: Uint32Array, n: number, matcher: Matcher): number {
-  if (!matcher.region) return n - deadIn(collection, rows, n);
-  let passing = 0;
-  for (let i = 0; i < n; i++) if (collection.rowPasses(rows[i]!, matcher)) passing++;
-  return passing;
+function passingRows(collection: Collection, chunk: Chunk, matcher: Matcher): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < chunk.n; i++) if (collection.rowPasses(chunk.rows[i]!, matcher)) out.push(chunk.rows[i]!);
+  return out;
 }
 
-function deadIn(collection: Collection, rows: Uint32Array, n: number): number {
-  const group = collection.rows.groups[collection.rows.groupOf[rows[0]!]!]!;
-  // A chunk's rows all belong to one group, whose live count is kept up to date.
-  return n === 0 ? 0 : n - group.live;
+/** Top-k among a few rows: their int8 vectors copied into one fresh buffer for the SIMD scan. */
+function scanRows(collection: Collection, rows: number[], q8: Int8Array, k: number, out: Candidate[]): void {
+  const { keys, distances } = usearch.exactSearch(gather(collection.rows, rows), q8, collection.dim, k, usearch.MetricKind.Cos, 1);
+  for (let i = 0; i < keys.length; i++) out.push({ row: rows[Number(keys[i])]!, approx: 1 - distances[i]! });
 }
 
 /** Exact f32 score of every matching point (a heatmap over one section). */
 export function scoreAll(collection: Collection, vector: Float32Array, filter: SearchFilter): ScoredPoint[] {
-  const matcher = compileFilter(filter);
-  const rows = collection.liveRows(matcher.group, matcher).map((row) => ({ row, approx: 0 }));
+  const rows = collection.liveRows(compileFilter(filter)).map((row) => ({ row, approx: 0 }));
   return collection.rescore(vector, rows).sort(byScore);
 }
 
@@ -78,8 +100,8 @@ export function bestPerField(collection: Collection, vector: Float32Array, field
   const matcher = compileFilter(filter);
   const q8 = collection.quantizeQuery(vector);
   const byValue = new Map<string | number, Candidate[]>();
-  for (const g of collection.matchingGroups(matcher)) {
-    const { chunk } = collection.rows.groups[g]!;
+  for (const p of collection.matchingPartitions(matcher)) {
+    const { chunk } = collection.rows.partitions[p]!;
     const found: Candidate[] = [];
     chunk.top(q8, chunk.n, found);
     for (const candidate of found) {

@@ -8,8 +8,12 @@ import { EmbeddedVectorStore } from './store.js';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-vectorStoreContract('embedded', async () => {
+function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'cytoclip-vectors-'));
   dirs.push(dir);
-  return EmbeddedVectorStore.open(dir);
-});
+  return dir;
+}
+
+vectorStoreContract('embedded', async () => EmbeddedVectorStore.open(tempDir()));
+// The same contract through the IVF index (built from the first point), so both search paths answer alike.
+vectorStoreContract('embedded, IVF index', async () => EmbeddedVectorStore.open(tempDir(), { indexFrom: 1, exactUpTo: 0 }));

@@ -14,29 +14,37 @@ import type {
   VectorStore,
 } from '../types.js';
 import { checkDeleteWhere, checkPoints, checkSearchOptions, checkVector, validateFilter, validateSpec } from '../validate.js';
-import { Collection } from './collection.js';
+import { Collection, type CollectionOptions } from './collection.js';
+import { EXACT_UP_TO, IVF_MIN_POINTS } from './ivf.js';
 import { bestPerField, scoreAll, searchCollection } from './search.js';
 
 /**
  * The embedded store: one folder per collection under `<dataDir>/vectors`, nothing else to run. Every write is
- * durable when its promise resolves (segment fsynced, manifest renamed), so `flush` has nothing left to do.
+ * durable when its promise resolves (segment fsynced, manifest renamed).
  */
 export class EmbeddedVectorStore implements VectorStore {
   private readonly collections = new Map<string, Collection>();
   private closed = false;
 
-  private constructor(private readonly root: string) {}
+  private constructor(
+    private readonly root: string,
+    private readonly options: CollectionOptions,
+  ) {}
 
-  static async open(dataDir: string): Promise<EmbeddedVectorStore> {
+  /** Opens (or creates) the store in `<dataDir>/vectors`; the options let tests take the IVF path on few points. */
+  static async open(dataDir: string, options: Partial<CollectionOptions> = {}): Promise<EmbeddedVectorStore> {
     const root = join(dataDir, 'vectors');
     mkdirSync(root, { recursive: true });
-    const store = new EmbeddedVectorStore(root);
+    const store = new EmbeddedVectorStore(root, {
+      indexFrom: options.indexFrom ?? IVF_MIN_POINTS,
+      exactUpTo: options.exactUpTo ?? EXACT_UP_TO,
+    });
     for (const name of readdirSync(root)) {
       if (name.startsWith('.')) {
         rmSync(join(root, name), { recursive: true, force: true }); // a drop that was killed half-way
         continue;
       }
-      const collection = Collection.open(join(root, name));
+      const collection = Collection.open(join(root, name), store.options);
       if (collection) store.collections.set(name, collection);
     }
     return store;
@@ -54,7 +62,7 @@ export class EmbeddedVectorStore implements VectorStore {
       }
       return;
     }
-    this.collections.set(name, Collection.create(join(this.root, name), name, spec));
+    this.collections.set(name, Collection.create(join(this.root, name), name, spec, this.options));
   }
 
   async listCollections(): Promise<CollectionInfo[]> {
@@ -117,8 +125,10 @@ export class EmbeddedVectorStore implements VectorStore {
     return bestPerField(collection, vector, field, validateFilter(filter));
   }
 
+  /** Writes are durable already; flush saves the IVF index's newest assignments so a reopen need not redo them. */
   async flush(): Promise<void> {
     this.checkOpen();
+    for (const collection of this.collections.values()) collection.saveIndex();
   }
 
   async close(): Promise<void> {
