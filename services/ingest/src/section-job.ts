@@ -1,0 +1,147 @@
+import { rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import sharp from 'sharp';
+import type { AnnotationInput, OutboxPoint, RegionImageInput, SectionResult, TileInput } from '@cytoclip/catalog';
+import { CytoclipError, type SectionEntry } from '@cytoclip/domain';
+import { copySectionToStore, cropRegionImages, openSection, planTiles, type SectionAnnotations, type SectionImage } from '@cytoclip/slides';
+import { checkSectionFiles, resolveIn, type AtlasFiles } from './atlas-files.js';
+import { embedTiles } from './embed.js';
+import type { RegionModel, TileModelGroup } from './models.js';
+
+export interface SectionContext {
+  atlas: AtlasFiles;
+  dataDir: string;
+  tileGroups: TileModelGroup[];
+  regionModels: RegionModel[];
+  /** Region acronym -> ancestors root first, ending with itself (from the catalog's ontology). */
+  regionPaths: Map<string, string[]>;
+  maxSectionPixels: number;
+  batchSize: number;
+  /** Called as tiles are embedded, for progress bars. */
+  onTiles?: (count: number) => void;
+}
+
+/**
+ * One section, start to finish, with nothing written to the stores: validate, copy the image into DATA_DIR as a
+ * tiled pyramidal TIFF, tile, label, crop, embed. The caller commits the result in one transaction.
+ */
+export async function processSection(ctx: SectionContext, entry: SectionEntry): Promise<SectionResult> {
+  const annotations = await checkSectionFiles(ctx.atlas, entry);
+  const source = resolveIn(ctx.atlas.root, entry.image);
+  await checkPixels(source, entry, ctx.maxSectionPixels);
+  const stored = await copySectionToStore(source, join(ctx.dataDir, 'sections', ctx.atlas.manifest.name), entry.id);
+  try {
+    const image = await openSection(stored, { cacheDir: join(ctx.dataDir, 'cache', 'sections') });
+    try {
+      return await embedSection(ctx, entry, annotations, image, relative(ctx.dataDir, stored));
+    } finally {
+      await image.close();
+    }
+  } catch (error) {
+    await rm(stored, { force: true }); // a failed section leaves nothing behind, not even its image
+    throw error;
+  }
+}
+
+/** Refuses a section over the pixel limit from its header alone, before anything is decoded or copied. */
+async function checkPixels(path: string, entry: SectionEntry, limit: number): Promise<void> {
+  let width = 0;
+  let height = 0;
+  try {
+    ({ width = 0, height = 0 } = await sharp(path, { limitInputPixels: false }).metadata());
+  } catch (cause) {
+    throw new CytoclipError('invalid-image', `section ${entry.id}: ${path} is not a readable image (${(cause as Error).message})`, {
+      status: 422,
+      cause,
+      detail: { section: entry.id, path },
+    });
+  }
+  if (width * height > limit)
+    throw new CytoclipError('image-too-large', `section ${entry.id} has ${width}x${height} pixels, over the limit of ${limit}`, {
+      status: 413,
+      detail: { section: entry.id, width, height, limit },
+    });
+}
+
+async function embedSection(
+  ctx: SectionContext,
+  entry: SectionEntry,
+  annotations: SectionAnnotations,
+  image: SectionImage,
+  imagePath: string,
+): Promise<SectionResult> {
+  const atlas = ctx.atlas.manifest.name;
+  const specimen = ctx.atlas.manifest.specimens.find((s) => s.id === entry.specimen)!;
+  const base = { kind: 'tile' as const, atlas, specimen: specimen.id, section: entry.id, plane: entry.plane, gestationalWeek: specimen.gestationalWeek };
+  const tiles: TileInput[] = [];
+  const points: OutboxPoint[] = [];
+  for (const group of ctx.tileGroups) {
+    const plan = await planTiles(image, annotations, { atlas, section: entry.id, micronsPerPixel: entry.micronsPerPixel, grid: group.grid });
+    // Tiles of tissue no annotation covers have no region to file them under (every point carries one): left out.
+    const planned = plan.tiles.filter((t) => t.region !== null);
+    for (const t of planned) {
+      tiles.push({ id: t.id, atlas, section: entry.id, x: t.x, y: t.y, size: group.grid.size, level0Size: t.box, micronsPerPixel: group.grid.micronsPerPixel, region: t.region, regionFraction: t.regionShare, tissueFraction: t.tissueFraction });
+    }
+    await embedTiles(image, planned, group, ctx.batchSize, (tile, model, vector) => {
+      points.push({ collection: model.collection, pointId: tile.id, atlas, vector, payload: { ...base, region: tile.region!, regionPath: pathOf(ctx, tile.region!) } });
+    }, ctx.onTiles);
+  }
+  const regionImages = await embedRegions(ctx, entry, annotations, image, (id, region, model, vector) => {
+    points.push({ collection: model.collection, pointId: id, atlas, vector, payload: { ...base, kind: 'region', region, regionPath: pathOf(ctx, region) } });
+  });
+  const section = { atlas, id: entry.id, specimen: entry.specimen, plane: entry.plane, index: entry.index, stain: entry.stain, micronsPerPixel: entry.micronsPerPixel, width: image.width, height: image.height, levels: image.levels.length, imagePath };
+  return { section, annotations: toGeoJson(annotations), tiles: dedupe(tiles), regionImages, points };
+}
+
+async function embedRegions(
+  ctx: SectionContext,
+  entry: SectionEntry,
+  annotations: SectionAnnotations,
+  image: SectionImage,
+  emit: (id: string, region: string, model: RegionModel, vector: Float32Array) => void,
+): Promise<RegionImageInput[]> {
+  const rows = new Map<string, RegionImageInput>();
+  const atlas = ctx.atlas.manifest.name;
+  for (const model of ctx.regionModels) {
+    const { size, resize } = model.model.info.image;
+    const crops = [];
+    for await (const crop of cropRegionImages(image, annotations, { atlas, section: entry.id, size, resize })) crops.push(crop);
+    for (let i = 0; i < crops.length; i += ctx.batchSize) {
+      const batch = crops.slice(i, i + ctx.batchSize);
+      const vectors = await model.model.embedImages(batch.map((c) => c.image));
+      batch.forEach((c, k) => emit(c.id, c.region, model, vectors[k]!));
+    }
+    for (const c of crops) {
+      const [x, y, width, height] = c.bbox;
+      rows.set(c.id, { id: c.id, atlas, section: entry.id, region: c.region, x, y, width, height, area: c.area, imagePath: null });
+    }
+  }
+  return [...rows.values()];
+}
+
+function pathOf(ctx: SectionContext, region: string): string[] {
+  const path = ctx.regionPaths.get(region);
+  if (!path) throw new CytoclipError('unknown-region', `region ${region} is not in the catalog's ontology`, { status: 422 });
+  return path;
+}
+
+/** Two tile models on one grid share their tile rows. */
+function dedupe(tiles: TileInput[]): TileInput[] {
+  return [...new Map(tiles.map((t) => [t.id, t])).values()];
+}
+
+/** The parsed polygons back to GeoJSON (level-0 px), the shape the catalog and the viewer keep. */
+function toGeoJson(annotations: SectionAnnotations): AnnotationInput[] {
+  return annotations.features.map((f) => {
+    const polygons = f.polygons.map((rings) => rings.map((ring) => pairs(ring)));
+    return polygons.length === 1
+      ? { region: f.region, geometry: { type: 'Polygon', coordinates: polygons[0] } }
+      : { region: f.region, geometry: { type: 'MultiPolygon', coordinates: polygons } };
+  });
+}
+
+function pairs(ring: number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < ring.length; i += 2) out.push([ring[i]!, ring[i + 1]!]);
+  return out;
+}
