@@ -1,0 +1,1 @@
+export { buildWebIfStale, webBuildIsStale, webDistDir, WEB_ROOT } from './src/node/build.js';

@@ -1,0 +1,182 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, classify, fetchAtlases, fetchRegions, fetchSpecimens, search } from './api.js';
+import { EMPTY_STATE, filterOf, parseState, queryOf, serializeState, type SearchState } from './state.js';
+import type { AtlasInfo, Classification, Query, RegionNode, SearchResponse, SearchResult, SpecimenInfo } from './types.js';
+import { SearchBar, type ImageQuery } from './components/SearchBar.js';
+import { Filters } from './components/Filters.js';
+import { Pager, RegionGroups, ResultGrid } from './components/ResultCard.js';
+import { Detail } from './components/Detail.js';
+import { Insights } from './components/Insights.js';
+import { ExportButtons } from './components/ExportButtons.js';
+
+export const PAGE_SIZE = 24;
+/** The "by region" view counts the top results of the whole search, not one page. */
+const GROUP_LIMIT = 200;
+
+const describe = (error: unknown) => (error instanceof ApiError ? error.message : `Something went wrong: ${(error as Error).message}`);
+
+function useUrlState(): [SearchState, (patch: Partial<SearchState>, replace?: boolean) => void] {
+  const [state, setState] = useState<SearchState>(() => parseState(location.search));
+  useEffect(() => {
+    const onPop = () => setState(parseState(location.search));
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, []);
+  const update = (patch: Partial<SearchState>, replace = false) => {
+    const next = { ...state, ...patch };
+    const url = `${location.pathname}${serializeState(next)}`;
+    if (replace) history.replaceState(null, '', url);
+    else history.pushState(null, '', url);
+    setState(next);
+  };
+  return [state, update];
+}
+
+export function App() {
+  const [state, update] = useUrlState();
+  const [image, setImage] = useState<ImageQuery | null>(null);
+  const [meta, setMeta] = useState<{ regions: RegionNode[]; specimens: SpecimenInfo[]; atlases: AtlasInfo[] }>({ regions: [], specimens: [], atlases: [] });
+  const [response, setResponse] = useState<SearchResponse | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [classification, setClassification] = useState<Classification | null>(null);
+  const [openResult, setOpenResult] = useState<SearchResult | null>(null);
+
+  useEffect(() => {
+    Promise.all([fetchRegions(), fetchSpecimens(), fetchAtlases()]).then(
+      ([regions, specimens, atlases]) => setMeta({ regions, specimens, atlases }),
+      (e) => setError(`The filters could not be loaded. ${describe(e)}`),
+    );
+  }, []);
+
+  const query: Query | null = image && !state.similar ? { image: image.base64 } : queryOf(state);
+  const grouped = state.view === 'groups';
+  const searchKey = JSON.stringify([query && ('image' in query ? image?.previewUrl : query), state.target, filterOf(state), grouped ? 0 : state.page]);
+
+  useEffect(() => {
+    if (!query) return setResponse(null);
+    const controller = new AbortController();
+    setBusy(true);
+    setError(null);
+    const limit = grouped ? GROUP_LIMIT : PAGE_SIZE;
+    const offset = grouped ? 0 : (state.page - 1) * PAGE_SIZE;
+    search({ query, target: state.target, filter: filterOf(state), limit, offset }, controller.signal)
+      .then(setResponse, (e) => controller.signal.aborted || setError(describe(e)))
+      .finally(() => controller.signal.aborted || setBusy(false));
+    return () => controller.abort();
+  }, [searchKey]);
+
+  // The open result survives a reload: find it in the page, or keep the one clicked.
+  const open = state.open ? (openResult?.id === state.open ? openResult : response?.results.find((r) => r.id === state.open) ?? null) : null;
+
+  async function onImage(next: ImageQuery) {
+    setImage(next);
+    setClassification(null);
+    update({ similar: null, page: 1, open: null });
+    try {
+      setClassification(await classify(next.base64));
+    } catch (e) {
+      setError(`The image could not be classified. ${describe(e)}`);
+    }
+  }
+
+  const text = state.similar || image ? null : state.text.trim() || null;
+  const firstRank = (state.page - 1) * PAGE_SIZE + 1;
+  return (
+    <div class="app">
+      <a class="skip" href="#results">Skip to results</a>
+      <header class="top">
+        <h1>CytoCLIP Atlas Search</h1>
+        <SearchBar
+          text={state.text}
+          image={image}
+          busy={busy}
+          onSearch={(t) => {
+            setImage(null);
+            setClassification(null);
+            update({ text: t, similar: null, page: 1, open: null });
+          }}
+          onImage={onImage}
+          onClearImage={() => {
+            setImage(null);
+            setClassification(null);
+          }}
+          onProblem={setError}
+        />
+      </header>
+      {error && (
+        <div class="error banner" role="alert">
+          <span>{error}</span>
+          <button type="button" class="link" onClick={() => setError(null)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <div class={`layout${open ? ' with-detail' : ''}`}>
+        <Filters state={state} specimens={meta.specimens} atlases={meta.atlases} regions={meta.regions} onChange={(patch) => update({ ...patch, page: 1, open: null })} />
+        <main id="results" tabIndex={-1} aria-busy={busy}>
+          <StatusLine state={state} response={response} busy={busy} image={image} />
+          {classification && <Insights.Classification classification={classification} />}
+          {response && query && (
+            <>
+              <div class="toolbar">
+                <div role="group" aria-label="Layout of results">
+                  <button type="button" aria-pressed={!grouped} onClick={() => update({ view: 'grid' })}>Grid</button>
+                  <button type="button" aria-pressed={grouped} onClick={() => update({ view: 'groups', page: 1 })}>By region</button>
+                </div>
+                <ExportButtons results={response.results} firstRank={grouped ? 1 : firstRank} query={describeQuery(state, image)} />
+              </div>
+              <Insights.Trajectory query={query} state={state} label={describeQuery(state, image)} />
+              {grouped ? (
+                <RegionGroups results={response.results} onOpen={(r) => { setOpenResult(r); update({ open: r.id }); }} />
+              ) : (
+                <>
+                  <ResultGrid results={response.results} firstRank={firstRank} onOpen={(r) => { setOpenResult(r); update({ open: r.id }); }} />
+                  <Pager page={state.page} pageSize={PAGE_SIZE} total={response.total} onPage={(page) => update({ page, open: null })} />
+                </>
+              )}
+            </>
+          )}
+        </main>
+        {open && (
+          <Detail
+            result={open}
+            text={text}
+            onClose={() => update({ open: null })}
+            onSimilar={(r) => {
+              setImage(null);
+              setClassification(null);
+              update({ similar: r.id, text: '', page: 1, open: null });
+            }}
+          />
+        )}
+      </div>
+    </div>
+  );
+}
+
+function describeQuery(state: SearchState, image: ImageQuery | null): string {
+  if (state.similar) return `similar to ${state.target === 'regions' ? 'region image' : 'tile'} ${state.similar.slice(0, 8)}`;
+  if (image) return `image ${image.name}`;
+  return state.text.trim();
+}
+
+function StatusLine({ state, response, busy, image }: { state: SearchState; response: SearchResponse | null; busy: boolean; image: ImageQuery | null }) {
+  if (busy) return <p role="status">Searching…</p>;
+  if (!response) return <p role="status" class="hint">Type what the tissue looks like and press Enter, or drop an image anywhere on the search bar.</p>;
+  const what = describeQuery(state, image);
+  return (
+    <div role="status" class="status">
+      <p>
+        <strong class="total">{response.total.toLocaleString('en')}</strong> {state.target === 'regions' ? 'region images' : 'tiles'} match · results for <em>{what}</em>
+        <span class="muted"> · {response.model} · {response.tookMs} ms</span>
+      </p>
+      {response.unknownWords.length > 0 && (
+        <p class="warn">The model does not know: {response.unknownWords.map((w) => `“${w}”`).join(', ')}; these words cannot steer the search.</p>
+      )}
+      {response.results.length === 0 && <p>No results. Widen the filters or rephrase the query.</p>}
+    </div>
+  );
+}
+
+export { EMPTY_STATE };

@@ -1,0 +1,48 @@
+import { useState } from 'preact/hooks';
+import { ApiError, fetchTrajectory } from '../api.js';
+import { filterOf, type SearchState } from '../state.js';
+import type { Classification as Labels, Query, TrajectoryPoint } from '../types.js';
+import { BarChart } from './BarChart.js';
+import { TrajectoryChart } from './Trajectory.js';
+
+function ClassificationPanel({ classification }: { classification: Labels }) {
+  return (
+    <section class="classification" aria-labelledby="classification-title">
+      <h2 id="classification-title">Which region this image looks like</h2>
+      <div class="charts">
+        <BarChart title="Zero-shot (text prompts)" labels={classification.zeroShot} unit="probability" />
+        <BarChart title="Vote of the nearest tiles" labels={classification.nearestTiles} unit="share" />
+      </div>
+    </section>
+  );
+}
+
+/** Opens on demand: the trajectory is a second query over every age, so it is not run for every search. */
+function TrajectoryPanel({ query, state, label }: { query: Query; state: SearchState; label: string }) {
+  const [points, setPoints] = useState<TrajectoryPoint[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [forKey, setForKey] = useState('');
+  const key = JSON.stringify([label, state.target, filterOf({ ...state, weeks: null })]);
+  async function onToggle(e: Event) {
+    if (!(e.target as HTMLDetailsElement).open || forKey === key) return;
+    setForKey(key);
+    setPoints(null);
+    setProblem(null);
+    try {
+      // Every age: the week filter would cut the very curve the chart is for.
+      setPoints(await fetchTrajectory(query, filterOf({ ...state, weeks: null }), state.target));
+    } catch (error) {
+      setProblem(error instanceof ApiError ? error.message : String(error));
+    }
+  }
+  return (
+    <details class="trajectory-panel" onToggle={onToggle} key={key}>
+      <summary>Developmental trajectory: how this pattern scores across gestational age</summary>
+      {problem && <p role="alert" class="error">{problem}</p>}
+      {!problem && !points && <p role="status">Computing…</p>}
+      {points && <TrajectoryChart points={points} query={label} />}
+    </details>
+  );
+}
+
+export const Insights = { Classification: ClassificationPanel, Trajectory: TrajectoryPanel };

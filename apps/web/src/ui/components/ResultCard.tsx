@@ -1,0 +1,72 @@
+import type { SearchResult } from '../types.js';
+
+export function ResultCard({ result, rank, onOpen }: { result: SearchResult; rank: number; onOpen(r: SearchResult): void }) {
+  const region = result.region ? `${result.region.acronym} (${result.region.name})` : 'no region';
+  return (
+    <li class="result-card" data-id={result.id} data-week={result.gestationalWeek} data-plane={result.plane}>
+      <button type="button" onClick={() => onOpen(result)} aria-label={`Result ${rank}: ${region}, score ${result.score.toFixed(3)}, ${result.gestationalWeek} GW, ${result.plane}, section ${result.section}`}>
+        <img src={result.imageUrl} alt="" loading="lazy" width={160} height={160} />
+        <span class="score">{result.score.toFixed(3)}</span>
+        <span class="region-name">{result.region?.acronym ?? '—'}</span>
+        <span class="meta">
+          {result.gestationalWeek} GW · {result.plane}
+        </span>
+      </button>
+    </li>
+  );
+}
+
+export function ResultGrid({ results, firstRank, onOpen }: { results: SearchResult[]; firstRank: number; onOpen(r: SearchResult): void }) {
+  return (
+    <ol class="result-grid" start={firstRank} aria-label="Results">
+      {results.map((r, i) => (
+        <ResultCard key={r.id} result={r} rank={firstRank + i} onOpen={onOpen} />
+      ))}
+    </ol>
+  );
+}
+
+export function Pager({ page, pageSize, total, onPage }: { page: number; pageSize: number; total: number; onPage(p: number): void }) {
+  const pages = Math.max(1, Math.ceil(Math.min(total, 10_000) / pageSize));
+  if (pages <= 1) return null;
+  return (
+    <nav class="pager" aria-label="Pages">
+      <button type="button" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        ← Previous
+      </button>
+      <span aria-current="page">
+        Page {page} of {pages}
+      </span>
+      <button type="button" disabled={page >= pages} onClick={() => onPage(page + 1)}>
+        Next →
+      </button>
+    </nav>
+  );
+}
+
+/** Results counted per region, largest group first; each group opens to its cards. */
+export function RegionGroups({ results, onOpen }: { results: SearchResult[]; onOpen(r: SearchResult): void }) {
+  const groups = new Map<string, { name: string; items: SearchResult[] }>();
+  for (const r of results) {
+    const key = r.region?.acronym ?? '—';
+    const group = groups.get(key) ?? { name: r.region?.name ?? 'no region', items: [] };
+    group.items.push(r);
+    groups.set(key, group);
+  }
+  const sorted = [...groups.entries()].sort((a, b) => b[1].items.length - a[1].items.length);
+  return (
+    <ul class="region-groups" aria-label="Results by region">
+      {sorted.map(([acronym, group]) => (
+        <li key={acronym}>
+          <details>
+            <summary>
+              <strong>{acronym}</strong> {group.name} <span class="count">{group.items.length}</span>
+              <span class="muted"> best {Math.max(...group.items.map((r) => r.score)).toFixed(3)}</span>
+            </summary>
+            <ResultGrid results={group.items} firstRank={1} onOpen={onOpen} />
+          </details>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,103 @@
+/** The shapes of formats.md §4 that the app reads. Fields the API may add are ignored. */
+export type Plane = 'coronal' | 'sagittal' | 'axial';
+export const PLANES: Plane[] = ['coronal', 'sagittal', 'axial'];
+export type Target = 'tiles' | 'regions';
+
+export interface RegionRef {
+  acronym: string;
+  name: string;
+  path?: string[];
+}
+
+export interface SearchResult {
+  id: string;
+  score: number;
+  kind: 'tile' | 'region';
+  region: RegionRef | null;
+  specimen: string;
+  gestationalWeek: number;
+  plane: Plane;
+  section: string;
+  /** [x, y, width, height] in level-0 pixels of the section. */
+  bbox: [number, number, number, number];
+  imageUrl: string;
+}
+
+export interface SearchResponse {
+  results: SearchResult[];
+  total: number;
+  model: string;
+  tookMs: number;
+  unknownWords: string[];
+}
+
+export interface SearchFilter {
+  gestationalWeek?: { gte?: number; lte?: number };
+  planes?: Plane[];
+  specimens?: string[];
+  atlases?: string[];
+  regions?: string[];
+}
+
+export type Query = { text: string } | { image: string } | { tileId: string } | { regionImageId: string };
+
+export interface RegionNode {
+  acronym: string;
+  name: string;
+  parent: string | null;
+  color?: string;
+  children: RegionNode[];
+}
+
+export interface SpecimenInfo {
+  id: string;
+  gestationalWeek: number;
+  atlas?: string;
+}
+
+export interface AtlasInfo {
+  id: string;
+  name: string;
+}
+
+export interface Polygon {
+  region: string;
+  color?: string;
+  /** Rings of [x, y] level-0 pixels; the first is the outer ring. */
+  rings: [number, number][][];
+}
+
+export interface SectionInfo {
+  id: string;
+  specimen?: string;
+  plane?: Plane;
+  gestationalWeek?: number;
+  width?: number;
+  height?: number;
+  micronsPerPixel?: number;
+  polygons: Polygon[];
+}
+
+export interface HeatCell {
+  bbox: [number, number, number, number];
+  score: number;
+}
+
+export interface TrajectoryPoint {
+  gestationalWeek: number;
+  /** null where no tile of that age exists (a gap). */
+  best: number | null;
+  median: number | null;
+  count?: number;
+}
+
+export interface ClassLabel {
+  acronym: string;
+  name: string;
+  score: number;
+}
+
+export interface Classification {
+  zeroShot: ClassLabel[];
+  nearestTiles: ClassLabel[];
+}

@@ -1,0 +1,169 @@
+/// <reference lib="dom" />
+// Callbacks passed to page.evaluate run in the browser: they see the DOM.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs } from '../../../test/support/index.js';
+import { chromiumMissing, launchChromium } from './support/browser.js';
+import { startServer, type RunningServer } from './support/server.js';
+import { cardWeeks, nudgeWeek, openResult, searchText, total, waitForSearchDone } from './support/tour.js';
+
+// The app in real headless Chromium against the query API serving the built app: the steps of issue 6's "must show".
+const run = needs('Chromium', chromiumMissing());
+const QUERY = 'layered cortex with dense granular cells';
+// Two shared cores: give the page time, and poll rather than sleep.
+const eventually = <T,>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+
+describe.runIf(run)('web app end to end (Chromium)', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'cytoclip-web-e2e-'));
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer(), launchChromium()]);
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${server.url}/`);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('searches by text: results with score, region, week and plane; the total; the state in the URL', async () => {
+    await searchText(page, QUERY);
+    const cards = page.locator('.result-card');
+    expect(await cards.count()).toBeGreaterThan(0);
+    expect(await total(page)).toBeGreaterThanOrEqual(await cards.count());
+    await eventually(() => cards.first().textContent()).toMatch(/^\d\.\d{3}\w+\d+ GW · (coronal|sagittal|axial)$/);
+    expect(new URL(page.url()).searchParams.get('q')).toBe(QUERY);
+  });
+
+  it('narrows by gestational week with the keyboard and shows only matching ages', async () => {
+    const before = await total(page);
+    const youngestBefore = Math.min(...(await cardWeeks(page)));
+    const bounds = await page.getByLabel('Youngest gestational week').evaluate((el) => Number((el as HTMLInputElement).min));
+    await nudgeWeek(page, 'Youngest', 1);
+    await waitForSearchDone(page);
+    const lo = bounds + 1;
+    await eventually(() => new URL(page.url()).searchParams.get('gw')).toMatch(new RegExp(`^${lo}-`));
+    const weeks = await cardWeeks(page);
+    expect(weeks.length).toBeGreaterThan(0);
+    expect(weeks.every((w) => w >= lo)).toBe(true);
+    expect(await total(page)).toBeLessThan(before);
+    expect(youngestBefore).toBeLessThan(lo);
+    // Back to every age for what follows.
+    await page.getByRole('button', { name: 'Any age' }).click();
+    await waitForSearchDone(page);
+    expect(await total(page)).toBe(before);
+  });
+
+  it('opens a result: the tile large, its section in the deep-zoom viewer with the tile outlined, region polygons toggle', async () => {
+    const { id } = await openResult(page, 0);
+    expect(new URL(page.url()).searchParams.get('open')).toBe(id);
+    const outline = page.locator('.section-overlay .tile-outline');
+    const [x, y, w] = await Promise.all(['x', 'y', 'width'].map((a) => outline.getAttribute(a)));
+    const box = (await page.locator('.meta-list').textContent())!;
+    expect(box).toContain(`x ${x}, y ${y}, ${w} × ${w}`);
+    // The outline is drawn on screen over the tissue, not off in a corner.
+    const rect = await outline.boundingBox();
+    expect(rect!.width).toBeGreaterThan(4);
+    const polygons = page.locator('.section-overlay .region-polygons path');
+    expect(await polygons.count()).toBeGreaterThan(0);
+    await page.getByLabel(/Region outlines/).uncheck();
+    expect(await polygons.count()).toBe(0);
+    await page.getByLabel(/Region outlines/).check();
+    expect(await polygons.count()).toBeGreaterThan(0);
+    // Deep Zoom tiles really came from the API.
+    expect(await page.evaluate(() => performance.getEntriesByType('resource').some((r) => /\/dzi_files\/\d+\/\d+_\d+\.jpe?g/.test(r.name)))).toBe(true);
+  });
+
+  it('draws the heatmap of the text query over the section', async () => {
+    await page.getByRole('button', { name: /^Heatmap of/ }).click();
+    const cells = page.locator('.section-overlay .heatmap rect');
+    await eventually(() => cells.count()).toBeGreaterThan(1);
+    const fills = new Set(await cells.evaluateAll((rects) => rects.map((r) => r.getAttribute('fill'))));
+    expect(fills.size).toBeGreaterThan(1);
+    await eventually(() => page.locator('.heat-legend').textContent()).toMatch(/\d+ tiles/);
+  });
+
+  it('finds similar tiles: the tile itself comes first', async () => {
+    const id = new URL(page.url()).searchParams.get('open')!;
+    await page.getByRole('button', { name: 'Find similar' }).click();
+    await eventually(() => new URL(page.url()).searchParams.get('similar')).toBe(id);
+    await waitForSearchDone(page);
+    await eventually(() => page.locator('.result-card').first().getAttribute('data-id')).toBe(id);
+    expect(Number(await page.locator('.result-card .score').first().textContent())).toBeGreaterThan(0.99);
+  });
+
+  it('exports the results as CSV with one row per result, and as GeoJSON polygons', async () => {
+    await searchText(page, QUERY);
+    const ids = await page.$$eval('.result-card', (cards) => cards.map((c) => (c as HTMLElement).dataset.id));
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const rows = readFileSync((await csv.path())!, 'utf8').trim().split('\r\n');
+    expect(rows[0]).toMatch(/^rank,id,score,kind,region/);
+    expect(rows.slice(1).map((r) => r.split(',')[1])).toEqual(ids);
+    expect(rows[1]!.split(',')[0]).toBe('1');
+    const [geo] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export GeoJSON' }).click()]);
+    const fc = JSON.parse(readFileSync((await geo.path())!, 'utf8'));
+    expect(fc.features).toHaveLength(ids.length);
+    expect(fc.features[0].geometry.type).toBe('Polygon');
+  });
+
+  it('groups the results by region, each group expandable', async () => {
+    await page.getByRole('button', { name: 'By region' }).click();
+    await waitForSearchDone(page);
+    const groups = page.locator('.region-groups > li');
+    expect(await groups.count()).toBeGreaterThan(0);
+    await groups.first().locator('summary').click();
+    expect(await groups.first().locator('.result-card').count()).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Grid' }).click();
+  });
+
+  it('charts the developmental trajectory with best and median per week', async () => {
+    await page.locator('.trajectory-panel summary').click();
+    await page.waitForSelector('.trajectory svg');
+    expect(await page.locator('.trajectory circle.best').count()).toBeGreaterThan(1);
+    expect(await page.locator('.trajectory table tbody tr').count()).toBeGreaterThan(1);
+  });
+
+  it('classifies an uploaded image as a bar chart and searches by it', async () => {
+    const tileUrl = await page.locator('.result-card img').first().getAttribute('src');
+    const png = Buffer.from(await (await fetch(`${server.url}${tileUrl}`)).arrayBuffer());
+    await page.setInputFiles('#image-file', { name: 'my-tile.png', mimeType: 'image/png', buffer: png });
+    await page.waitForSelector('.classification .bar');
+    expect(await page.locator('.classification .bar-chart').first().locator('.bar').count()).toBeGreaterThan(0);
+    await waitForSearchDone(page);
+    expect(await page.locator('.result-card').count()).toBeGreaterThan(0);
+    await eventually(() => page.locator('[role=status]').first().textContent()).toContain('image my-tile.png');
+  });
+
+  it('says what is wrong with an unsupported file, an over-size image and an API error, and stays usable', async () => {
+    const alert = page.locator('.banner[role=alert]');
+    await page.setInputFiles('#image-file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await eventually(() => alert.textContent()).toMatch(/"notes.txt" is not an image this search reads/);
+    // Big files go by path: Playwright sends a path to a local browser instead of the bytes.
+    const huge = join(tmp, 'huge.png');
+    writeFileSync(huge, Buffer.alloc(13 * 1024 * 1024, 1));
+    await page.setInputFiles('#image-file', huge);
+    await eventually(() => alert.textContent()).toMatch(/"huge.png" is 13.0 MB; the limit is 12 MB/);
+    const wide = join(tmp, 'wide.png');
+    await sharp({ create: { width: 5000, height: 3400, channels: 3, background: '#888888' } }).png().toFile(wide);
+    await page.setInputFiles('#image-file', wide);
+    await eventually(() => alert.textContent()).toMatch(/5000 × 3400 pixels; the limit is 4096 × 4096/);
+    // A query over the API's 1000-character limit: the server's problem+json answer, shown as it says.
+    await page.fill('#query', 'cortex '.repeat(150));
+    await page.press('#query', 'Enter');
+    await eventually(() => alert.textContent()).toMatch(/The server answered 400: Invalid request: query\.text/);
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    await searchText(page, QUERY);
+    expect(await page.locator('.result-card').count()).toBeGreaterThan(0);
+    expect(pageErrors).toEqual([]);
+  });
+});
