@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PY=${CYTOCLIP_PYTHON:-/usr/bin/python3}
 set +e
-"$PY" -m pytest -q tests
+"$PY" -m pytest -q -p no:cacheprovider tests
 rc=$?
 set -e
 exit $rc

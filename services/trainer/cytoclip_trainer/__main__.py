@@ -24,7 +24,7 @@ def train_parser(sub):
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     p.add_argument('--workers', type=int, default=0)
-    p.add_argument('--vocab-size', type=int, default=4096)
+    p.add_argument('--vocab-size', type=int, default=1024)
     p.add_argument('--init', help='OpenAI / open_clip checkpoint to fine-tune (ViT-B-16)')
     p.add_argument('--clip-bpe', help='folder with CLIP vocab.json + merges.txt (ViT-B-16)')
     p.add_argument('--resume', action='store_true', help='continue from OUT/checkpoint.pt if present')

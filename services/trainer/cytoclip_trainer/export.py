@@ -54,7 +54,7 @@ def export_random(config_name: str, out: str, dataset_dir: str = None, seed: int
     with tempfile.TemporaryDirectory() as tmp:
         cfg = get_config(config_name)
         dataset = load_dataset(dataset_dir or make_tiny_dataset(os.path.join(tmp, 'ds'), size=cfg.vision.image_size))
-        tokenizer = build_tokenizer(config_name, dataset, 800 if config_name == 'tiny' else 4096, clip_bpe)
+        tokenizer = build_tokenizer(config_name, dataset, 800 if config_name == 'tiny' else 1024, clip_bpe)
         torch.manual_seed(seed)
         model = CLIP(cfg.with_tokenizer(tokenizer.vocab_size, tokenizer.eos_id))
         info = {'name': f'cytoclip-{config_name.lower()}-random', 'version': '1', 'variant': dataset.variant,

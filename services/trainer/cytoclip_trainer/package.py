@@ -15,6 +15,7 @@ from .prompts import DEFAULT_TEMPLATES
 
 MODEL_FORMAT = 'cytoclip-model/1'
 REFERENCE_FORMAT = 'cytoclip-model-reference/1'
+SIZE_LIMIT = 25 * 1000 * 1000  # bundled packages (models/) stay under 25 MB
 REFERENCE_CAPTIONS = [
     'cortical plate',
     'a NISSL-stained image of the subplate (SP)',
@@ -115,4 +116,11 @@ def write_package(model, tokenizer, ontology: dict, out: str, info: dict, images
     }
     _write_json(os.path.join(out, 'model.json'), doc)
     write_model_card(out, doc)
+    size = package_bytes(out)
+    if size > SIZE_LIMIT:
+        print(f'warning: {out} is {size} bytes, over the {SIZE_LIMIT}-byte limit for bundled models', flush=True)
     return doc
+
+
+def package_bytes(folder: str) -> int:
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(folder) for f in files)

@@ -127,7 +127,7 @@ def _setup(args: dict, dataset, out: str, device):
         model, tokenizer, ckpt = model_from_checkpoint(ckpt_path)
         return model.to(device), tokenizer, ckpt
     cfg = get_config(args['config'])
-    tokenizer = build_tokenizer(args['config'], dataset, args.get('vocab_size', 4096), args.get('clip_bpe'))
+    tokenizer = build_tokenizer(args['config'], dataset, args.get('vocab_size', 1024), args.get('clip_bpe'))
     tokenizer.save(os.path.join(out, 'tokenizer.json'))
     model = CLIP(cfg.with_tokenizer(tokenizer.vocab_size, tokenizer.eos_id))
     if args.get('init'):
