@@ -3,8 +3,11 @@ export { generateAtlas, type GenerateOptions, type GenerateResult, type Generate
 export { PRESETS, HELD_OUT_WEEKS, type Preset, type SpecimenPlan, type SectionPlan } from './src/presets.js';
 export { buildOntology, regionDescription, REGION_ACRONYMS, labelOf, acronymOf } from './src/ontology.js';
 export { cellSpec, type CellSpec } from './src/render/cells.js';
+export { somaSpacing } from './src/render/cellfield.js';
 export { ALL_NUISANCES, NO_NUISANCES, type Nuisances } from './src/render/nuisance.js';
 export { FetalBrain, newProbe, type Probe } from './src/anatomy/brain.js';
 export { wallProfile, WALL_ZONES, type WallZone } from './src/anatomy/growth.js';
 export { planSection, renderWhole, sectionAnnotations, type SectionRequest, type PlannedSection } from './src/build.js';
 export { toPixel, toBrain, type SectionGeometry, type LabelMap } from './src/section.js';
+export { labelPolygons, pointInRing } from './src/polygons.js';
+export * from './src/dataset/index.js';

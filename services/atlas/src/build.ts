@@ -21,6 +21,8 @@ export interface SectionRequest {
   lengthMm?: number;
   labelStep?: number;
   window?: [number, number, number, number];
+  /** Crop in image-plane millimetres [u0, v0, u1, v1] (u right, v down), instead of `window`. */
+  windowMm?: [number, number, number, number];
   /** Seeds the section's cells and artefacts. */
   seed: number;
   /** Seeds the specimen's anatomy (its sulcal pattern): sections of one specimen share it. */
@@ -45,7 +47,7 @@ export function anatomyScaleFor(week: number, lengthMm?: number): number {
 
 export function planSection(req: SectionRequest): PlannedSection {
   const brain = new FetalBrain(req.gestationalWeek, anatomyScaleFor(req.gestationalWeek, req.lengthMm), req.specimenSeed ?? 7);
-  const geometry = layoutSection(brain, req.plane, req.position, req.micronsPerPixel, req.labelStep ?? 4, req.window);
+  const geometry = layoutSection(brain, req.plane, req.position, req.micronsPerPixel, req.labelStep ?? 4, req.window, req.windowMm);
   const labels = computeLabelMap(brain, geometry);
   const renderer = prepareSection(geometry, labels, cellSpecTable(req.gestationalWeek), req.seed, {
     nuisances: req.nuisances ?? ALL_NUISANCES,

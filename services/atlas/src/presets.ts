@@ -62,7 +62,7 @@ const demo: Preset = {
   atlasName: 'demo-fetal-nissl',
   micronsPerPixel: 2,
   labelStep: 4,
-  lengthMm: (w) => 6 + 0.1 * (w - 14),
+  lengthMm: (w) => 5 + 0.09 * (w - 14),
   specimens: [
     specimen('S01', 14, all),
     specimen('S02', 18, all),

@@ -66,6 +66,7 @@ export function layoutSection(
   micronsPerPixel: number,
   labelStep: number,
   window?: [number, number, number, number],
+  windowMm?: [number, number, number, number],
 ): SectionGeometry {
   const [lo, hi] = planeRange(brain, plane);
   const offsetMm = lo + (hi - lo) * position;
@@ -95,7 +96,8 @@ export function layoutSection(
   v0 -= margin;
   u1 += margin;
   v1 += margin;
-  if (window) {
+  if (windowMm) [u0, v0, u1, v1] = windowMm;
+  else if (window) {
     const [a, b, c, d] = window;
     [u0, v0, u1, v1] = [u0 + (u1 - u0) * a, v0 + (v1 - v0) * b, u0 + (u1 - u0) * c, v0 + (v1 - v0) * d];
   }

@@ -206,10 +206,16 @@ export class FetalBrain {
     return this.wallZone(depth, fromVentricle, nx, ny, nz, x, out);
   }
 
+  /** First-order distance (mm) outside the ellipsoid: (r − 1) / |∇r|, exact near its surface. */
   private ventricleDistance(X: number, Y: number, Z: number, cx: number, cy: number, cz: number, sx: number, sy: number, sz: number): number {
-    const r = Math.sqrt(ell(X, Y, Z, cx, cy, cz, sx, sy, sz));
-    // Approximate distance (mm) outside the ellipsoid along its ray, using the hemisphere's short axis for scale.
-    return (r - 1) * Math.min(sx, sz) * 2 * this.ax;
+    const a = (X - cx) / sx;
+    const b = (Y - cy) / sy;
+    const c = (Z - cz) / sz;
+    const r = Math.sqrt(a * a + b * b + c * c) || 1e-9;
+    const gx = a / (sx * r * 2 * this.ax);
+    const gy = b / (sy * r * this.ay);
+    const gz = c / (sz * r * this.az);
+    return (r - 1) / (Math.hypot(gx, gy, gz) || 1e-9);
   }
 
   private insideVentricle(X: number, Y: number, Z: number): number {
@@ -264,8 +270,9 @@ export class FetalBrain {
     if (this.sulcus > 0) {
       const q = this.sulcusFreq;
       const n = noise3(this.seed, nx * q + 10, ny * q + 10, nz * q + 10);
-      const ridge = 1 - Math.min(1, Math.abs(n - 0.5) * 5);
-      f += this.sulcus * Math.sqrt(ridge);
+      // Narrow sulci along the noise's mid-level isolines, with rounded gyral crowns between them.
+      const ridge = Math.max(0, 1 - Math.abs(n - 0.5) * 8);
+      f += this.sulcus * ridge * (2 - ridge);
     }
     if (this.sylvian > 0 && Math.abs(nx) > 0.55) {
       const a = (nz + 0.1) / 0.16;

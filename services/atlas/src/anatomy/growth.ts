@@ -50,7 +50,7 @@ export const VENTRICLE_WIDTH: Table = [[13, 1], [20, 0.75], [24, 0.6], [30, 0.45
 /** Depth of sulci as a fraction of the hemisphere radius: gyrification begins ~24 GW. */
 export const SULCUS_DEPTH: Table = [[13, 0], [23, 0], [26, 0.03], [30, 0.07], [34, 0.1], [40, 0.13]];
 /** Spatial frequency of the sulcal pattern: more, smaller gyri with age. */
-export const SULCUS_FREQUENCY: Table = [[13, 2.5], [26, 2.5], [32, 3.5], [40, 4.5]];
+export const SULCUS_FREQUENCY: Table = [[13, 3], [26, 3], [32, 4.5], [40, 6]];
 /** Depth of the lateral (Sylvian) depression over the insula. */
 export const SYLVIAN_DEPTH: Table = [[13, 0], [16, 0.03], [24, 0.08], [30, 0.14], [40, 0.18]];
 /** Cerebellar size relative to the cerebrum (grows fastest late in gestation). */

@@ -115,3 +115,8 @@ function shape(spec: CellSpec, angleByte: number, mpp: number, seed: number, i: 
   out.b = (radius * grow) / elongation / mpp;
   out.stain = spec.stain * (0.85 + 0.3 * unit(seed, i, j, salt + 8));
 }
+
+/** Spacing (µm) of the sampling grid of a region's somata: two somata of the region lie at least half of it apart. */
+export function somaSpacing(spec: CellSpec): number {
+  return planCellField([null, spec]).binOf[1]!;
+}

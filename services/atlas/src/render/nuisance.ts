@@ -73,9 +73,9 @@ export function drawArtefacts(seed: number, width: number, height: number, micro
   const centre: [number, number] = [between(0.3, 0.7), between(0.3, 0.7)];
   const gradient: [number, number] = [between(-0.06, 0.06), between(-0.06, 0.06)];
   const blurSigma = rnd() < 0.5 ? between(0.4, 1.4) : 0;
-  const folds = Array.from({ length: count(1) + (rnd() < 0.3 ? 1 : 0) }, () => line(um(between(20, 80)), 0));
-  const tears = Array.from({ length: count(2) }, () => line(um(between(3, 12)), um(between(20, 80))));
-  const bubbles = Array.from({ length: count(2) }, () => ({ x: rnd() * width, y: rnd() * height, r: um(between(60, 300)) }));
+  const folds = Array.from({ length: rnd() < 0.35 ? 1 : 0 }, () => line(um(between(15, 60)), 0));
+  const tears = Array.from({ length: rnd() < 0.4 ? 1 : 0 }, () => line(um(between(2, 8)), um(between(15, 60))));
+  const bubbles = Array.from({ length: count(1) }, () => ({ x: rnd() * width, y: rnd() * height, r: um(between(60, 300)) }));
   const area = (width * height * micronsPerPixel * micronsPerPixel) / 1e6;
   const dust = Array.from({ length: Math.min(60, Math.round(area * between(0.2, 1))) }, () => ({ x: rnd() * width, y: rnd() * height, r: um(between(2, 9)) }));
   const jpegQuality = Math.round(between(72, 90));

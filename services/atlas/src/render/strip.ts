@@ -2,7 +2,7 @@ import { mulberry32, noise2 } from '../rng.js';
 import type { LabelMap, SectionGeometry } from '../section.js';
 import type { CellSpec } from './cells.js';
 import { forEachSoma, MAX_CELL_REACH_UM, planCellField, type CellField, type Soma } from './cellfield.js';
-import { drawArtefacts, lineDistance, type Nuisances, type SectionArtefacts } from './nuisance.js';
+import { drawArtefacts, lineDistance, type Line, type Nuisances, type SectionArtefacts } from './nuisance.js';
 
 export interface RenderOptions {
   nuisances: Nuisances;
@@ -198,28 +198,47 @@ function drawVessels(r: SectionRenderer, od: Float32Array, top: number, bottom: 
   }
 }
 
+/** Columns [x0, x1) of row y within `reach` px of a line (its meander included), clipped to the section. */
+function lineSpan(l: Line, y: number, reach: number, w: number): [number, number] {
+  const r = reach + l.wander;
+  const py = y - l.y;
+  if (Math.abs(l.dy) < 1e-6) return Math.abs(py * l.dx) < r ? [0, w] : [0, 0];
+  // across(x) = -(x - l.x)·dy + py·dx; |across| < r  ⇔  x in (l.x + (py·dx - r)/dy, l.x + (py·dx + r)/dy).
+  const a = l.x + (py * l.dx - r) / l.dy;
+  const b = l.x + (py * l.dx + r) / l.dy;
+  return [Math.max(0, Math.floor(Math.min(a, b))), Math.min(w, Math.ceil(Math.max(a, b)) + 1)];
+}
+
 /** Folds (doubled tissue), tears (tissue lost), bubbles (a dark rim) and dust, in optical density. */
 function applyPreparation(r: SectionRenderer, od: Float32Array, tissue: Uint8Array, top: number, h: number): void {
   const { art } = r;
   const w = r.g.width;
-  if (art.folds.length + art.tears.length + art.bubbles.length + art.dust.length === 0) return;
   for (let y = 0; y < h; y++) {
     const gy = y + top + 0.5;
-    for (let x = 0; x < w; x++) {
-      const k = y * w + x;
-      const gx = x + 0.5;
-      if (tissue[k]) {
-        for (const f of art.folds) if (lineDistance(f, gx, gy) < f.halfWidth) od[k] = od[k]! * 1.9 + 0.08;
-        for (const t of art.tears) if (lineDistance(t, gx, gy) < t.halfWidth) od[k] = 0;
-      }
-      for (const b of art.bubbles) {
-        const d = Math.hypot(gx - b.x, gy - b.y);
-        if (d < b.r) od[k] = od[k]! * 0.9 + (d > b.r - 2 ? 0.45 : 0);
-      }
-      for (const s of art.dust) {
-        const dx = gx - s.x;
-        const dy = gy - s.y;
-        if (dx * dx + dy * dy < s.r * s.r * (0.6 + 0.4 * Math.sin(Math.atan2(dy, dx) * 3 + s.r))) od[k] = od[k]! + 2.2;
+    const row = y * w;
+    for (const f of art.folds) {
+      const [x0, x1] = lineSpan(f, gy, f.halfWidth, w);
+      for (let x = x0; x < x1; x++) if (tissue[row + x] && lineDistance(f, x + 0.5, gy) < f.halfWidth) od[row + x] = od[row + x]! * 1.9 + 0.08;
+    }
+    for (const t of art.tears) {
+      const [x0, x1] = lineSpan(t, gy, t.halfWidth, w);
+      for (let x = x0; x < x1; x++) if (tissue[row + x] && lineDistance(t, x + 0.5, gy) < t.halfWidth) od[row + x] = 0;
+    }
+    for (const b of [...art.bubbles, ...art.dust]) {
+      const dy = gy - b.y;
+      if (Math.abs(dy) >= b.r) continue;
+      const half = Math.sqrt(b.r * b.r - dy * dy);
+      const x0 = Math.max(0, Math.floor(b.x - half));
+      const x1 = Math.min(w, Math.ceil(b.x + half));
+      const dust = art.dust.includes(b);
+      for (let x = x0; x < x1; x++) {
+        const dx = x + 0.5 - b.x;
+        const d2 = dx * dx + dy * dy;
+        if (dust) {
+          if (d2 < b.r * b.r * (0.6 + 0.4 * Math.sin(Math.atan2(dy, dx) * 3 + b.r))) od[row + x] = od[row + x]! + 2.2;
+        } else if (d2 < b.r * b.r) {
+          od[row + x] = od[row + x]! * 0.9 + (Math.sqrt(d2) > b.r - 2 ? 0.45 : 0);
+        }
       }
     }
   }
