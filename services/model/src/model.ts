@@ -48,6 +48,16 @@ function toChw(raw: RawImage, spec: ImageSpec): Float32Array {
   return out;
 }
 
+/** The graphs' input and output names are part of the format (formats.md §3). */
+function checkNames(file: string, session: ort.InferenceSession, input: string, output: string): void {
+  if (!session.inputNames.includes(input) || !session.outputNames.includes(output))
+    throw new CytoclipError(
+      'invalid-model-package',
+      `${file} must take "${input}" and give "${output}"; it takes ${session.inputNames.join(', ')} and gives ${session.outputNames.join(', ')}`,
+      { detail: { file } },
+    );
+}
+
 /** The CytoCLIP runtime: one loaded model package, shared by concurrent callers. Embeddings are L2-normalised. */
 export class CytoclipModel {
   readonly info: ModelInfo;
@@ -90,6 +100,8 @@ export class CytoclipModel {
     const session = { device: options.device ?? 'cpu', ...options } as SessionOptions;
     const image = await openSession(pkg.paths.imageEncoder!, session);
     const text = await openSession(pkg.paths.textEncoder!, { ...session, device: image.device });
+    checkNames(pkg.manifest.files.imageEncoder.path, image.session, 'pixel_values', 'image_embeds');
+    checkNames(pkg.manifest.files.textEncoder.path, text.session, 'input_ids', 'text_embeds');
     return new CytoclipModel(pkg, image.session, text.session, image.device, options);
   }
 

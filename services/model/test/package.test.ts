@@ -1,7 +1,7 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadModelPackage, type ModelPackage } from '@cytoclip/model';
+import { CytoclipModel, loadModelPackage, sha256File, type ModelPackage } from '@cytoclip/model';
 import { editPackageJson, FIXTURE, fixtureCopy } from './helpers.js';
 
 async function rejection(promise: Promise<ModelPackage>) {
@@ -74,5 +74,23 @@ describe('loadModelPackage', () => {
     const dir = await copy();
     await editPackageJson(dir, 'model.json', (doc) => ((doc.files as Record<string, { path: string }>).tokenizer!.path = '../x.json'));
     expect((await rejection(loadModelPackage(dir))).message).toContain('must stay inside the package');
+  });
+});
+
+describe('graphs that do not follow the format', () => {
+  it('names a graph with the wrong input or output', async () => {
+    const dir = await fixtureCopy();
+    try {
+      // The text graph where the image graph belongs: right hash, wrong interface.
+      await cp(join(dir, 'text_encoder.onnx'), join(dir, 'image_encoder.onnx'));
+      const sha256 = await sha256File(join(dir, 'image_encoder.onnx'));
+      await editPackageJson(dir, 'model.json', (doc) => ((doc.files as Record<string, { sha256: string }>).imageEncoder!.sha256 = sha256));
+      await expect(CytoclipModel.open(dir)).rejects.toMatchObject({
+        code: 'invalid-model-package',
+        message: expect.stringContaining('image_encoder.onnx must take "pixel_values"'),
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
