@@ -51,11 +51,11 @@ export function catalogPort(catalog: Catalog, vectors: VectorStore, dataDir: str
       const found = await catalog.getSection(id);
       return found ? toSection(found, dataDir) : null;
     },
-    async items(ids) {
+    async items(ids, kind) {
       const out = new Map<string, ItemRecord>();
       if (ids.length === 0) return out;
-      for (const tile of await catalog.getTiles(ids)) out.set(tile.id, tileItem(tile));
-      const rest = ids.filter((id) => !out.has(id));
+      if (kind !== 'region') for (const tile of await catalog.getTiles(ids)) out.set(tile.id, tileItem(tile));
+      const rest = kind === 'tile' ? [] : ids.filter((id) => !out.has(id));
       if (rest.length) for (const image of await catalog.getRegionImages(rest)) out.set(image.id, regionItem(image));
       return out;
     },

@@ -80,7 +80,8 @@ export interface QueryCatalog {
   regions(): Promise<OntologyRegion[]>;
   specimens(): Promise<SpecimenSummary[]>;
   section(id: string): Promise<SectionRecord | null>;
-  items(ids: string[]): Promise<Map<string, ItemRecord>>;
+  /** Items by id; `kind` (when the caller knows it) spares a lookup in the other table. */
+  items(ids: string[], kind?: ItemKind): Promise<Map<string, ItemRecord>>;
   modelIndexes(): Promise<ModelIndex[]>;
 }
 

@@ -31,7 +31,9 @@ export interface SearchResult {
   imageUrl: string;
 }
 
-const ONTOLOGY_TTL_MS = 5_000;
+// Short caches for what changes only when an ingest or a delete finishes (both call invalidate()).
+const ONTOLOGY_TTL_MS = 30_000;
+const INDEX_TTL_MS = 2_000;
 const MAX_FETCH = 50_000;
 
 export function variantOf(target: 'tiles' | 'regions'): Variant {
@@ -41,6 +43,7 @@ export function variantOf(target: 'tiles' | 'regions'): Variant {
 /** The search logic of formats.md §4, independent of HTTP. */
 export class SearchService {
   private ontologyCache: { at: number; index: OntologyIndex } | null = null;
+  private indexCache: { at: number; indexes: Promise<ModelIndex[]> } | null = null;
 
   constructor(
     readonly backend: Backend,
@@ -56,11 +59,21 @@ export class SearchService {
 
   invalidate(): void {
     this.ontologyCache = null;
+    this.indexCache = null;
+  }
+
+  async modelIndexes(): Promise<ModelIndex[]> {
+    if (!this.indexCache || Date.now() - this.indexCache.at > INDEX_TTL_MS) {
+      const indexes = this.backend.catalog.modelIndexes();
+      this.indexCache = { at: Date.now(), indexes };
+      indexes.catch(() => (this.indexCache = null));
+    }
+    return this.indexCache.indexes;
   }
 
   /** The requested model, or the newest complete index of the variant (the newest partial one while ingest runs). */
   async resolveModel(variant: Variant, requested?: string): Promise<ResolvedModel> {
-    const indexes = (await this.backend.catalog.modelIndexes()).filter((i) => i.variant === variant && i.items > 0);
+    const indexes = (await this.modelIndexes()).filter((i) => i.variant === variant && i.items > 0);
     const loaded = (id: string) => this.backend.models.find((m) => m.info.id === id) ?? null;
     if (requested) {
       const index = indexes.find((i) => i.model === requested);
@@ -141,17 +154,18 @@ export class SearchService {
 
   /** One page of hits after minScore and perSection, fetched with enough headroom for the per-section cap. */
   private async page(collection: string, vector: Float32Array, filter: SearchFilter, request: SearchRequest): Promise<{ hits: Hit[]; items: Map<string, ItemRecord> }> {
+    const kind = request.target === 'tiles' ? 'tile' : 'region';
     const window = request.offset + request.limit;
     const minScore = request.minScore ?? -Infinity;
     if (!request.perSection) {
       const hits = await this.backend.vectors.search(collection, vector, { filter, limit: request.limit, offset: request.offset });
       const kept = hits.filter((h) => h.score >= minScore);
-      return { hits: kept, items: await this.backend.catalog.items(kept.map((h) => h.id)) };
+      return { hits: kept, items: await this.backend.catalog.items(kept.map((h) => h.id), kind) };
     }
     let fetch = Math.min(MAX_FETCH, Math.max(window * 4, 100));
     for (;;) {
       const hits = (await this.backend.vectors.search(collection, vector, { filter, limit: fetch, offset: 0 })).filter((h) => h.score >= minScore);
-      const items = await this.backend.catalog.items(hits.map((h) => h.id));
+      const items = await this.backend.catalog.items(hits.map((h) => h.id), kind);
       const capped = capPerSection(hits, items, request.perSection);
       const exhausted = hits.length < fetch || fetch >= MAX_FETCH;
       if (capped.length >= window || exhausted) return { hits: capped.slice(request.offset, window), items };

@@ -17,7 +17,7 @@ export function catalogRoutes(app: Hono, ctx: AppContext): void {
 
   app.delete('/v1/atlases/:id', requireKey(ctx), async (c) => {
     const id = c.req.param('id');
-    for (const index of await backend.catalog.modelIndexes()) await backend.vectors.deleteAtlas?.(index.collection, id);
+    for (const index of await service.modelIndexes()) await backend.vectors.deleteAtlas?.(index.collection, id);
     if (!(await backend.catalog.deleteAtlas(id))) throw notFound('atlas', id);
     service.invalidate();
     return c.body(null, 204);
@@ -71,7 +71,7 @@ export function catalogRoutes(app: Hono, ctx: AppContext): void {
 async function item(ctx: AppContext, id: string, kind: ItemRecord['kind']): Promise<ItemRecord> {
   const what = kind === 'tile' ? 'tile' : 'region image';
   if (!UUID.test(id)) throw new RequestProblem(400, `${what} ids are UUIDs`, [{ field: 'id', message: 'not a UUID' }]);
-  const found = (await ctx.backend.catalog.items([id])).get(id);
+  const found = (await ctx.backend.catalog.items([id], kind)).get(id);
   if (!found || found.kind !== kind) throw notFound(what, id);
   return found;
 }
