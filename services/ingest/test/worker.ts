@@ -1,0 +1,25 @@
+// A worker process for the crash and multi-worker tests: `node --conditions=source --import tsx worker.ts <atlas>
+// <dataDir> [databaseUrl|-] [--no-index]`. Prints each progress event and the final report as JSON lines.
+import { openCatalog } from '@cytoclip/catalog';
+import { ingestAtlas } from '@cytoclip/ingest';
+import { openVectorStore } from '@cytoclip/vectors';
+import { openModels, TEST_GRID } from './helpers.js';
+
+const [atlas, dataDir, databaseUrl, flag] = process.argv.slice(2);
+const catalog = await openCatalog({ dataDir: dataDir!, databaseUrl: databaseUrl && databaseUrl !== '-' ? databaseUrl : undefined });
+const vectors = flag === '--no-index' ? undefined : await openVectorStore({ dataDir: dataDir! });
+const models = await openModels();
+const report = await ingestAtlas({
+  atlas: atlas!,
+  catalog,
+  vectors,
+  models,
+  dataDir: dataDir!,
+  tileGrid: TEST_GRID,
+  leaseMs: 5_000,
+  onProgress: (event) => process.stdout.write(`${JSON.stringify({ event })}\n`),
+});
+process.stdout.write(`${JSON.stringify({ report })}\n`);
+await Promise.all(models.map((m) => m.close()));
+await vectors?.close();
+await catalog.close();
