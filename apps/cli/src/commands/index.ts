@@ -1,8 +1,10 @@
 import type { Command } from '../command.js';
 import { atlasGenerateCommand } from './atlas-generate.js';
+import { datasetBuildCommand } from './dataset-build.js';
 import { evalCommands } from './eval.js';
 import { atlasListCommand, atlasRmCommand, modelsListCommand } from './admin.js';
 import { atlasInitCommand } from './atlas-init.js';
+import { ingestCommand } from './ingest.js';
 import { searchCommand, similarCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
@@ -10,6 +12,7 @@ import { startCommand } from './start.js';
 // Each command lives in its own file under commands/ and is listed here once.
 export const COMMANDS: Command[] = [
   atlasGenerateCommand,
+  datasetBuildCommand,
   ...evalCommands,
   startCommand,
   serveCommand,
@@ -19,4 +22,5 @@ export const COMMANDS: Command[] = [
   atlasListCommand,
   atlasRmCommand,
   modelsListCommand,
+  ingestCommand,
 ];

@@ -154,7 +154,7 @@ async function prepareOutput(out: string, overwrite: boolean): Promise<string> {
     () => false,
   );
   if (exists && !overwrite)
-    throw new CytoclipError('output-exists', `output folder ${out} already exists (overwrite to replace it)`, {
+    throw new CytoclipError('output-exists', `output folder ${out} already exists (--force or overwrite: true replaces it)`, {
       status: 409,
     });
   const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
