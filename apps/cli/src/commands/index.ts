@@ -4,6 +4,7 @@ import { datasetBuildCommand } from './dataset-build.js';
 import { evalCommands } from './eval.js';
 import { atlasListCommand, atlasRmCommand, modelsListCommand } from './admin.js';
 import { atlasInitCommand } from './atlas-init.js';
+import { ingestCommand } from './ingest.js';
 import { searchCommand, similarCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
@@ -21,4 +22,5 @@ export const COMMANDS: Command[] = [
   atlasListCommand,
   atlasRmCommand,
   modelsListCommand,
+  ingestCommand,
 ];

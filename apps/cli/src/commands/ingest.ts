@@ -1,0 +1,74 @@
+import { CytoclipError } from '@cytoclip/domain';
+import { ingestAtlas, type IngestProgress, type IngestReport } from '@cytoclip/ingest';
+import { openCatalog } from '@cytoclip/catalog';
+import { output, type Command } from '../command.js';
+import { openModels, openStores, settingsFromEnv } from '../platform.js';
+
+export const ingestCommand: Command = {
+  path: 'ingest',
+  summary: 'ingest an atlas folder (atlas.json) with the bundled models: cytoclip ingest <atlas> [--no-index]',
+  usage: [
+    'cytoclip ingest <atlas-folder|atlas.json> [--no-index] [--json]',
+    '',
+    'Embeds every tile and region image of every section with each model package (models/ or CYTOCLIP_MODELS) into',
+    'the catalog and the vector store. Reruns resume; a finished atlas is a no-op. With DATABASE_URL set, several',
+    'processes may run it together (--no-index: commit to the outbox only; one later run without it indexes).',
+    'Exit status 1 when a section failed (each failure is listed).',
+  ].join('\n'),
+  options: { 'no-index': { type: 'boolean', default: false } },
+  async run(args) {
+    const atlas = args.positionals[0];
+    if (!atlas) throw new CytoclipError('invalid-argument', 'give the atlas folder: cytoclip ingest <atlas>');
+    const settings = settingsFromEnv();
+    if (settings.modelDirs.length === 0) throw new CytoclipError('no-models', 'no model packages found (models/ or CYTOCLIP_MODELS)');
+    const indexing = args.values['no-index'] !== true;
+    const stores = indexing ? await openStores(settings) : { catalog: await openCatalog(settings), vectors: undefined };
+    const models = await openModels(settings).catch(async (error: unknown) => {
+      await close(stores);
+      throw error;
+    });
+    const bar = progressBar();
+    try {
+      const report = await ingestAtlas({ atlas, catalog: stores.catalog, vectors: stores.vectors, models, dataDir: settings.dataDir, onProgress: bar });
+      output(args, report, () => summary(report));
+      return report.status === 'failed' ? 1 : 0;
+    } finally {
+      await Promise.all(models.map((m) => m.close()));
+      await close(stores);
+    }
+  },
+};
+
+async function close(stores: { catalog: { close(): Promise<void> }; vectors?: { close(): Promise<void> } | undefined }): Promise<void> {
+  await stores.vectors?.close();
+  await stores.catalog.close();
+}
+
+/** A bar on stderr (redrawn in place on a terminal, a line a second otherwise), so stdout stays for --json. */
+function progressBar(): (e: IngestProgress) => void {
+  const tty = process.stderr.isTTY === true;
+  const started = Date.now();
+  let last = 0;
+  return (e) => {
+    const final = e.state === 'finished';
+    if (!final && Date.now() - last < (tty ? 200 : 1000)) return;
+    last = Date.now();
+    const share = e.sectionsTotal ? e.sectionsDone / e.sectionsTotal : 1;
+    const filled = Math.round(share * 24);
+    const elapsed = (Date.now() - started) / 1000;
+    const eta = e.sectionsDone > 0 && !final ? `ETA ${Math.round((elapsed / e.sectionsDone) * (e.sectionsTotal - e.sectionsDone))} s` : '';
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(24 - filled)}] ${e.sectionsDone}/${e.sectionsTotal} sections  ${e.tiles} tiles  ${e.tilesPerSecond.toFixed(0)} tiles/s  ${eta}  ${e.state}`;
+    process.stderr.write(tty ? `\r${line.padEnd(100)}${final ? '\n' : ''}` : `${line}\n`);
+    if (e.state === 'section-failed') process.stderr.write(`${tty ? '\n' : ''}  ${e.section} failed: ${e.error?.message}\n`);
+  };
+}
+
+function summary(r: IngestReport): string {
+  const lines = [
+    `${r.atlas}: run ${r.runId} ${r.status}`,
+    `  sections ${r.progress.jobs.done}/${r.progress.jobs.total} done, ${r.progress.jobs.failed} failed; this process: ${r.processed.done} sections, ${r.processed.tiles} tiles`,
+    `  ${r.indexed} vectors indexed; ${r.seconds.toFixed(1)} s, ${r.tilesPerSecond.toFixed(1)} tiles/s; models ${r.models.join(', ')}`,
+  ];
+  for (const f of r.progress.failures) lines.push(`  failed ${f.section}: [${f.error.code}] ${f.error.message}`);
+  return lines.join('\n');
+}
