@@ -7,6 +7,7 @@ import { Ivf } from './ivf.js';
 import { loadIvf, saveIvf } from './ivf-file.js';
 import { readManifest, removeLeftovers, writeManifest, type Manifest } from './manifest.js';
 import { compileFilter, isRowLevel, type Matcher } from './matcher.js';
+import { QuantizedFile } from './quantized-file.js';
 import { Rows } from './rows.js';
 import { readSegment, readVectorBlock, VectorReader, writeDeleteSegment, writeUpsertSegment } from './segments.js';
 
@@ -22,6 +23,7 @@ export interface CollectionOptions {
 /** One collection on disk (manifest + segments) and in memory (rows, section chunks). */
 export class Collection {
   readonly rows: Rows;
+  private readonly quantized: QuantizedFile;
   ivf: Ivf | null = null;
   private savedAssigned = 0;
   private readonly reader: VectorReader;
@@ -32,6 +34,7 @@ export class Collection {
     readonly options: CollectionOptions,
   ) {
     this.rows = new Rows(manifest.dim);
+    this.quantized = new QuantizedFile(dir, manifest.dim);
     this.reader = new VectorReader(manifest.dim);
   }
 
@@ -57,7 +60,7 @@ export class Collection {
   static open(dir: string, options: CollectionOptions): Collection | null {
     const manifest = readManifest(dir);
     if (!manifest) return null;
-    removeLeftovers(dir, manifest, [IVF_FILE]);
+    removeLeftovers(dir, manifest);
     const collection = new Collection(dir, manifest, options);
     manifest.segments.forEach((file, segment) => collection.replay(segment, file));
     collection.openIndex();
@@ -84,7 +87,13 @@ export class Collection {
     this.saveIndex();
   }
 
-  saveIndex(): void {
+  /** Makes the caches durable (int8 rows, IVF lists) so the next open reads them instead of recomputing. */
+  checkpoint(): void {
+    this.quantized.checkpoint();
+    this.saveIndex();
+  }
+
+  private saveIndex(): void {
     if (!this.ivf || this.ivf.assigned === this.savedAssigned) return;
     saveIvf(join(this.dir, IVF_FILE), this.ivf);
     this.savedAssigned = this.ivf.assigned;
@@ -97,7 +106,12 @@ export class Collection {
       for (const id of content.ids) this.rows.kill(id);
       return;
     }
-    this.rows.append(segment, content.ids, content.payloads, readVectorBlock(path, content.ids.length, this.dim));
+    const start = this.rows.size;
+    const count = content.ids.length;
+    const cached = this.quantized.read(start, count);
+    const quantized = cached ?? quantize(readVectorBlock(path, count, this.dim), this.dim);
+    this.rows.append(segment, content.ids, content.payloads, quantized);
+    if (!cached) this.quantized.append(start, quantized);
   }
 
   upsert(points: VectorPoint[]): void {
@@ -109,11 +123,13 @@ export class Collection {
     const segment = this.commitSegment(file);
     const vectors = new Float32Array(unique.length * this.dim);
     unique.forEach((p, i) => vectors.set(p.vector, i * this.dim));
+    const quantized = quantize(vectors, this.dim);
+    this.quantized.append(this.rows.size, quantized);
     this.rows.append(
       segment,
       unique.map((p) => p.id),
       unique.map((p) => p.payload),
-      vectors,
+      quantized,
     );
     this.maintainIndex();
   }
@@ -217,7 +233,8 @@ export class Collection {
   }
 
   close(): void {
-    this.saveIndex();
+    this.checkpoint();
+    this.quantized.close();
     this.reader.close();
   }
 }

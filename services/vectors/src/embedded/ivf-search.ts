@@ -1,5 +1,4 @@
-import { capPerSection } from '../ranking.js';
-import type { Candidate } from './chunk.js';
+import { capRows, type Candidate } from './chunk.js';
 import type { Collection } from './collection.js';
 import type { Ivf } from './ivf.js';
 import type { Query } from './search.js';
@@ -51,8 +50,6 @@ function enough(collection: Collection, candidates: Candidate[], need: number, p
   const want = need + 10;
   if (candidates.length < want) return false;
   if (perSection === 0) return true;
-  const sorted = candidates
-    .map((c) => ({ payload: collection.payloadOf(c.row), approx: c.approx }))
-    .sort((a, b) => b.approx - a.approx);
-  return capPerSection(sorted, perSection, want).length >= want;
+  const sorted = [...candidates].sort((a, b) => b.approx - a.approx);
+  return capRows(sorted, collection.rows.sectionOf, perSection, want).length >= want;
 }

@@ -37,8 +37,8 @@ export function writeManifest(dir: string, manifest: Manifest): void {
 }
 
 /** Removes what a killed writer left behind: temp files and segments the manifest never listed. */
-export function removeLeftovers(dir: string, manifest: Manifest, keep: string[] = []): void {
-  const listed = new Set([...manifest.segments, 'manifest.json', ...keep]);
+export function removeLeftovers(dir: string, manifest: Manifest): void {
+  const listed = new Set(manifest.segments);
   for (const file of readdirSync(dir)) {
     if (!listed.has(file) && (file.includes('.tmp-') || file.startsWith('seg-'))) rmSync(join(dir, file), { force: true });
   }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,29 @@ describe('embedded store on disk', () => {
     expect(readFileSync(join(dir, 'vectors', 'tiles', 'ivf.bin')).equals(saved)).toBe(true);
   });
 
+  it('recomputes the int8 cache from the segments when it is short or its checkpoint is torn', async () => {
+    fresh();
+    const points = makePoints(32);
+    const query = randomUnit(rng(5), 32);
+    const first = await EmbeddedVectorStore.open(dir);
+    await first.ensureCollection('tiles', { dim: 32 });
+    await first.upsert('tiles', points.slice(0, 60));
+    await first.upsert('tiles', points.slice(60));
+    const before = await first.search('tiles', query, { limit: 10 });
+    await first.close();
+    const cache = join(dir, 'vectors', 'tiles', 'quantized.i8');
+    const full = readFileSync(cache);
+    truncateSync(cache, 40 * 32); // a cache cut mid-segment
+    const second = await EmbeddedVectorStore.open(dir);
+    expect(await second.search('tiles', query, { limit: 10 })).toEqual(before);
+    await second.close();
+    expect(readFileSync(cache).equals(full)).toBe(true);
+    writeFileSync(join(dir, 'vectors', 'tiles', 'checkpoint.json'), '{"rows": 1');
+    const third = await EmbeddedVectorStore.open(dir);
+    expect(await third.search('tiles', query, { limit: 10 })).toEqual(before);
+    await third.close();
+  });
+
   it('ignores what a killed writer left behind: an unlisted segment, temp files, a half-dropped collection', async () => {
     fresh();
     const store = await EmbeddedVectorStore.open(dir);
@@ -61,7 +84,7 @@ describe('embedded store on disk', () => {
     writeFileSync(join(dir, 'vectors', '.drop-old-1'), 'x');
     const reopened = await EmbeddedVectorStore.open(dir);
     expect(await reopened.count('tiles')).toBe(20);
-    expect(readdirSync(collection).sort()).toEqual(['manifest.json', 'seg-00000001.bin']);
+    expect(readdirSync(collection).sort()).toEqual(['checkpoint.json', 'manifest.json', 'quantized.i8', 'seg-00000001.bin']);
     expect(readdirSync(join(dir, 'vectors'))).toEqual(['tiles']);
     await reopened.close();
   });

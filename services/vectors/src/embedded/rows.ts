@@ -1,5 +1,5 @@
 import type { PointPayload } from '../types.js';
-import { Chunk, quantize } from './chunk.js';
+import { Chunk } from './chunk.js';
 import type { PartitionFields, RegionEntry, SectionFields } from './matcher.js';
 
 export interface Partition {
@@ -42,9 +42,8 @@ export class Rows {
     return this.ids.length;
   }
 
-  /** Appends points read from segment `segment`; returns their new row numbers. */
-  append(segment: number, ids: string[], payloads: PointPayload[], vectors: Float32Array): number[] {
-    const quantized = quantize(vectors, this.dim);
+  /** Appends points of segment `segment` with their int8 vectors; returns their new row numbers. */
+  append(segment: number, ids: string[], payloads: PointPayload[], quantized: Int8Array): number[] {
     return ids.map((id, i) => {
       this.kill(id);
       const row = this.ids.length;

@@ -1,8 +1,8 @@
 import type { SearchFilter } from '@cytoclip/domain';
-import { byScore, capPerSection, selectPage, summarise, type PageOptions } from '../ranking.js';
+import { byScore, selectPage, summarise, type PageOptions } from '../ranking.js';
 import type { FieldSummary, ScoredPoint, SummaryField } from '../types.js';
 import usearch from 'usearch';
-import type { Candidate, Chunk } from './chunk.js';
+import { capRows, type Candidate, type Chunk } from './chunk.js';
 import { gather } from './ivf.js';
 import type { Collection } from './collection.js';
 import { compileFilter, isRowLevel, type Matcher } from './matcher.js';
@@ -31,11 +31,11 @@ export function searchCollection(
   const query: Query = { vector, q8: collection.quantizeQuery(vector), matcher: compileFilter(filter) };
   const need = page.offset + page.limit;
   const candidates = chooseSource(collection, query.matcher)(collection, query, need, page.perSection);
-  const approx = candidates.map((c) => ({ ...c, payload: collection.payloadOf(c.row), id: '', score: c.approx }));
-  approx.sort(byScore);
+  candidates.sort((a, b) => b.approx - a.approx);
   // Rescore a margin beyond the page: int8 order and f32 order differ only among near-equal scores.
   const margin = 2 * need + 20;
-  const chosen = page.perSection > 0 ? capPerSection(approx, 2 * page.perSection + 2, margin) : approx.slice(0, margin);
+  const sectionOf = collection.rows.sectionOf;
+  const chosen = page.perSection > 0 ? capRows(candidates, sectionOf, 2 * page.perSection + 2, margin) : candidates.slice(0, margin);
   return selectPage(collection.rescore(vector, chosen), page);
 }
 

@@ -125,10 +125,10 @@ export class EmbeddedVectorStore implements VectorStore {
     return bestPerField(collection, vector, field, validateFilter(filter));
   }
 
-  /** Writes are durable already; flush saves the IVF index's newest assignments so a reopen need not redo them. */
+  /** Writes are durable already; flush saves the caches (int8 rows, IVF lists) so a reopen need not recompute them. */
   async flush(): Promise<void> {
     this.checkOpen();
-    for (const collection of this.collections.values()) collection.saveIndex();
+    for (const collection of this.collections.values()) collection.checkpoint();
   }
 
   async close(): Promise<void> {
