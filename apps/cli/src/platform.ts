@@ -95,7 +95,7 @@ export interface Platform extends Stores {
 /** Stores, models and the API app wired together, as `serve`, `start` and in-process `search` use them. */
 export async function openPlatform(
   settings: Settings,
-  options: { config?: Partial<QueryConfig>; ingest?: QueryIngest | null; isReady?: () => boolean } = {},
+  options: { config?: Partial<QueryConfig>; ingest?: (platform: () => Platform) => QueryIngest; isReady?: () => boolean } = {},
 ): Promise<Platform> {
   const stores = await openStores(settings);
   let models: CytoclipModel[];
@@ -107,15 +107,16 @@ export async function openPlatform(
   }
   const webDist = join(repoRoot(), 'apps', 'web', 'dist');
   const config = configFromEnv(process.env, { dataDir: settings.dataDir, staticDir: existsSync(join(webDist, 'index.html')) ? webDist : null, ...options.config });
+  let platform: Platform | null = null;
   const api = createApp({
     catalog: catalogPort(stores.catalog, stores.vectors, settings.dataDir),
     vectors: vectorsPort(stores.vectors),
     models,
     config,
-    ingest: options.ingest ?? null,
+    ingest: options.ingest ? options.ingest(() => platform!) : null,
     ...(options.isReady ? { isReady: options.isReady } : {}),
   });
-  return {
+  platform = {
     ...stores,
     models,
     api,
@@ -124,4 +125,5 @@ export async function openPlatform(
       await stores.close();
     },
   };
+  return platform;
 }

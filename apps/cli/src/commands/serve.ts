@@ -1,5 +1,6 @@
 import { serve } from '@cytoclip/query';
 import { output, type Command, type CommandArgs } from '../command.js';
+import { inProcessIngest } from '../ingest-jobs.js';
 import { openPlatform, settingsFromEnv, type Platform } from '../platform.js';
 
 /** Closes the platform on SIGINT/SIGTERM so PGlite and the embedded store flush cleanly. */
@@ -33,7 +34,8 @@ export const serveCommand: Command = {
   summary: 'serve the search API and web app (PORT, HOST, DATA_DIR, DATABASE_URL, QDRANT_URL, CYTOCLIP_MODELS)',
   usage: 'cytoclip serve [--json]\n\nListens on $HOST:$PORT (127.0.0.1:8080) over the stores in $DATA_DIR (./data) or $DATABASE_URL / $QDRANT_URL.',
   async run(args) {
-    const platform = await openPlatform(settingsFromEnv());
+    const settings = settingsFromEnv();
+    const platform = await openPlatform(settings, { ingest: (p) => inProcessIngest(p, settings) });
     await listen(platform, args);
     await new Promise(() => undefined); // serve until a signal
   },

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateAtlas } from '@cytoclip/atlas';
 import type { Command } from '../command.js';
+import { inProcessIngest } from '../ingest-jobs.js';
 import { openPlatform, settingsFromEnv } from '../platform.js';
 import { startupIngest } from '../startup-ingest.js';
 import { listen } from './serve.js';
@@ -24,7 +25,7 @@ export const startCommand: Command = {
       log(`  ${result.stats.sections} sections, ${result.stats.tiles} tiles in ${result.stats.seconds.toFixed(1)} s`);
     }
     let ready = false;
-    const platform = await openPlatform(settings, { isReady: () => ready });
+    const platform = await openPlatform(settings, { isReady: () => ready, ingest: (p) => inProcessIngest(p, settings) });
     // Serve while the atlas is ingested: results appear as sections land, and /readyz flips when it is done.
     await listen(platform, args, { atlas: atlasDir });
     const started = performance.now();
