@@ -1,0 +1,132 @@
+// npm run bench:ingest [-- --atlas <dir>] [--model <dir>] [--sections N] [--python-tiles N]
+// Tiles/s on the demo atlas (generated into DATA_DIR/atlases when absent) with a tile model (models/*tile*, else the
+// test fixture): tiling alone (plan + cut), end to end (section TIFF to stored vectors, fresh PGlite catalog and
+// embedded store), and a plain PyTorch loop over the same tiles pre-cut to PNG, as a ratio. Prints one JSON document.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { generateAtlas } from '@cytoclip/atlas';
+import { openCatalog } from '@cytoclip/catalog';
+import { CytoclipModel } from '@cytoclip/model';
+import { cutTiles, openSection, planTiles, toPng } from '@cytoclip/slides';
+import { openVectorStore } from '@cytoclip/vectors';
+import { readAtlas, resolveIn } from '../atlas-files.js';
+import { ingestAtlas } from '../ingest.js';
+import { checkSectionFiles } from '../atlas-files.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../../..');
+
+const { values } = parseArgs({
+  options: {
+    atlas: { type: 'string' },
+    model: { type: 'string' },
+    sections: { type: 'string' },
+    'python-tiles': { type: 'string', default: '2000' },
+  },
+});
+
+function defaultModel(): string {
+  const models = join(root, 'models');
+  const found = existsSync(models) ? readdirSync(models).filter((d) => d.includes('tile') && existsSync(join(models, d, 'model.json'))) : [];
+  return found.length ? join(models, found.sort()[0]!) : join(root, 'services/model/test/fixture-model');
+}
+
+async function demoAtlas(): Promise<string> {
+  const dir = resolve(process.env.DATA_DIR ?? 'data', 'atlases', 'demo-fetal-nissl');
+  if (!existsSync(join(dir, 'atlas.json'))) await generateAtlas({ preset: 'demo', seed: 1, out: dir });
+  return dir;
+}
+
+async function tilingOnly(atlasDir: string, model: CytoclipModel, limit: number, pngDir: string, pngWanted: number) {
+  const atlas = await readAtlas(atlasDir);
+  const grid = { micronsPerPixel: model.info.micronsPerPixel ?? 1, size: model.info.image.size };
+  let tiles = 0;
+  let pngs = 0;
+  const started = performance.now();
+  let cutSeconds = 0;
+  for (const entry of atlas.manifest.sections.slice(0, limit)) {
+    const annotations = await checkSectionFiles(atlas, entry);
+    const t0 = performance.now();
+    const image = await openSection(resolveIn(atlas.root, entry.image));
+    const plan = await planTiles(image, annotations, { atlas: atlas.manifest.name, section: entry.id, micronsPerPixel: entry.micronsPerPixel, grid });
+    const kept = plan.tiles.filter((t) => t.region !== null);
+    const pending: { name: string; image: Parameters<typeof toPng>[0] }[] = [];
+    for await (const batch of cutTiles(image, kept, { size: grid.size, resize: model.info.image.resize })) {
+      tiles += batch.length;
+      for (const c of batch) if (pngs + pending.length < pngWanted) pending.push({ name: `${c.tile.id}.png`, image: c.image });
+    }
+    cutSeconds += (performance.now() - t0) / 1000;
+    // PNG writing for the Python baseline is not timed.
+    for (const p of pending) await writeFile(join(pngDir, p.name), await toPng(p.image));
+    pngs += pending.length;
+  }
+  return { tiles, seconds: round(cutSeconds), tilesPerSecond: round(tiles / cutSeconds), wallSeconds: round((performance.now() - started) / 1000), pngs };
+}
+
+async function endToEnd(atlasDir: string, modelDir: string, limit: number) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'cytoclip-bench-ingest-'));
+  try {
+    let atlasPath = atlasDir;
+    if (limit < Infinity) {
+      // A manifest with the first N sections, pointing back at the atlas's files.
+      const atlas = await readAtlas(atlasDir);
+      const sections = atlas.manifest.sections.slice(0, limit).map((s) => ({ ...s, image: resolveIn(atlas.root, s.image), annotations: resolveIn(atlas.root, s.annotations) }));
+      atlasPath = join(dataDir, 'subset', 'atlas.json');
+      await mkdir(dirname(atlasPath), { recursive: true });
+      await writeFile(atlasPath, JSON.stringify({ ...atlas.manifest, ontology: resolveIn(atlas.root, atlas.manifest.ontology), sections }));
+    }
+    const catalog = await openCatalog({ dataDir });
+    const vectors = await openVectorStore({ dataDir });
+    const model = await CytoclipModel.open(modelDir, { intraOpNumThreads: 1 });
+    const report = await ingestAtlas({ atlas: atlasPath, catalog, vectors, models: [model], dataDir });
+    await model.close();
+    await vectors.close();
+    await catalog.close();
+    return { tiles: report.processed.tiles, sections: report.processed.done, failed: report.processed.failed, seconds: round(report.seconds), tilesPerSecond: round(report.tilesPerSecond), indexed: report.indexed };
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function python(modelDir: string, pngDir: string): Record<string, unknown> {
+  const script = join(root, 'services/ingest/src/bench/torch_baseline.py');
+  const out = execFileSync('/usr/bin/python3', [script, modelDir, pngDir, join(root, 'services/trainer')], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '2' } });
+  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+async function main(): Promise<void> {
+  const modelDir = resolve(values.model ?? defaultModel());
+  const atlasDir = values.atlas ? resolve(values.atlas) : await demoAtlas();
+  const limit = values.sections ? Number(values.sections) : Infinity;
+  const model = await CytoclipModel.open(modelDir, { intraOpNumThreads: 1 });
+  const pngDir = await mkdtemp(join(tmpdir(), 'cytoclip-bench-png-'));
+  try {
+    const result: Record<string, unknown> = {
+      benchmark: 'ingest',
+      atlas: atlasDir,
+      model: model.info.id,
+      grid: { micronsPerPixel: model.info.micronsPerPixel ?? 1, size: model.info.image.size },
+      machine: { cpus: cpus().length, loadAverageAtStart: round(loadavg()[0]!) },
+    };
+    result.tilingOnly = await tilingOnly(atlasDir, model, limit, pngDir, Number(values['python-tiles']));
+    await model.close();
+    result.endToEnd = await endToEnd(atlasDir, modelDir, limit);
+    const py = python(modelDir, pngDir);
+    result.pythonTorchLoop = py;
+    const ours = (result.endToEnd as { tilesPerSecond: number }).tilesPerSecond;
+    result.ratioEndToEndVsPython = round(ours / (py.tilesPerSecond as number));
+    result.note = 'endToEnd covers section TIFF to vectors (copy, tile, cut, embed, catalog commit, outbox drain); the Python loop only decodes pre-cut PNGs and embeds them';
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await rm(pngDir, { recursive: true, force: true });
+  }
+}
+
+await main();
