@@ -72,7 +72,7 @@ export function App() {
   async function onImage(next: ImageQuery) {
     setImage(next);
     setClassification(null);
-    update({ similar: null, page: 1, open: null });
+    update({ text: '', similar: null, page: 1, open: null });
     try {
       setClassification(await classify(next.base64));
     } catch (e) {
@@ -142,6 +142,7 @@ export function App() {
           <Detail
             result={open}
             text={text}
+            regionColors={regionColors(meta.regions)}
             onClose={() => update({ open: null })}
             onSimilar={(r) => {
               setImage(null);
@@ -153,6 +154,14 @@ export function App() {
       </div>
     </div>
   );
+}
+
+/** Ontology colours by acronym, so polygons on a section match the region tree's swatches. */
+function regionColors(roots: RegionNode[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (nodes: RegionNode[]) => nodes.forEach((n) => (n.color && out.set(n.acronym, n.color), walk(n.children)));
+  walk(roots);
+  return out;
 }
 
 function describeQuery(state: SearchState, image: ImageQuery | null): string {

@@ -8,13 +8,14 @@ interface Props {
   result: SearchResult;
   /** The text query, for the heatmap; null when the search is by image or tile. */
   text: string | null;
+  regionColors: Map<string, string>;
   onSimilar(result: SearchResult): void;
   onClose(): void;
 }
 
 const message = (error: unknown) => (error instanceof ApiError ? error.message : `Something went wrong: ${(error as Error).message}`);
 
-export function Detail({ result, text, onSimilar, onClose }: Props) {
+export function Detail({ result, text, regionColors, onSimilar, onClose }: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
   const [section, setSection] = useState<SectionInfo | null>(null);
   const [showRegions, setShowRegions] = useState(true);
@@ -93,7 +94,7 @@ export function Detail({ result, text, onSimilar, onClose }: Props) {
           {problem}
         </p>
       )}
-      <Viewer section={result.section} box={result.bbox} polygons={section?.polygons ?? []} showRegions={showRegions} heat={heat} />
+      <Viewer section={result.section} box={result.bbox} polygons={(section?.polygons ?? []).map((p) => ({ ...p, color: p.color ?? regionColors.get(p.region) }))} showRegions={showRegions} heat={heat} />
       {heat && <HeatLegend cells={heat} />}
     </section>
   );

@@ -34,10 +34,15 @@ export function TrajectoryChart({ points, query }: { points: TrajectoryPoint[]; 
         ))}
         {runs(points, 'best').map((run, i) => <path key={`b${i}`} class="best" d={line(run, 'best')} />)}
         {runs(points, 'median').map((run, i) => <path key={`m${i}`} class="median" d={line(run, 'median')} />)}
-        {points.filter((p) => p.best !== null).map((p) => <circle key={p.gestationalWeek} class="best" cx={x(p.gestationalWeek)} cy={y(p.best!)} r={3} />)}
+        {points.filter((p) => p.best !== null).map((p) => <circle key={`b${p.gestationalWeek}`} class="best" cx={x(p.gestationalWeek)} cy={y(p.best!)} r={4} />)}
+        {points.filter((p) => p.median !== null).map((p) => <circle key={`m${p.gestationalWeek}`} class="median" cx={x(p.gestationalWeek)} cy={y(p.median!)} r={4} />)}
+        <g class="legend" transform={`translate(${W - M.r - 150} ${M.t + 4})`}>
+          <circle class="best" cx={6} cy={0} r={4} /><text x={16} y={4}>best</text>
+          <circle class="median" cx={66} cy={0} r={4} /><text x={76} y={4}>median</text>
+        </g>
       </svg>
       <figcaption id="trajectory-caption">
-        Best (solid) and median (dashed) score per gestational week for “{query}”. {gaps.length ? `No data at ${gaps.join(', ')} GW (grey).` : ''}
+        Best (filled) and median (hollow) score per gestational week for “{query}”. {gaps.length ? `No data at ${gaps.join(', ')} GW (grey).` : ''}
       </figcaption>
       <table class="sr-only">
         <thead><tr><th>Week</th><th>Best</th><th>Median</th></tr></thead>

@@ -1,0 +1,68 @@
+// npm run docs:screenshots: each view of the app, in headless Chromium, as small PNGs in apps/web/docs/screenshots/.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import sharp from 'sharp';
+import { WEB_ROOT } from '@cytoclip/web';
+import { launchChromium } from '../test/support/browser.js';
+import { startServer } from '../test/support/server.js';
+import { nudgeWeek, openResult, searchText, waitForSearchDone } from '../test/support/tour.js';
+
+const OUT = join(WEB_ROOT, 'docs', 'screenshots');
+const QUERY = 'layered cortex with dense granular cells';
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.waitForTimeout(400); // let images and the viewer settle
+  const png = await page.screenshot({ type: 'png' });
+  // A 256-colour palette keeps each file small enough for the repository.
+  await sharp(png).png({ palette: true, colours: 128, compressionLevel: 9 }).toFile(join(OUT, `${name}.png`));
+  console.log(`docs/screenshots/${name}.png`);
+}
+
+mkdirSync(OUT, { recursive: true });
+const [server, browser] = await Promise.all([startServer(), launchChromium()]);
+try {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  await page.goto(`${server.url}/`);
+  await page.waitForSelector('.region-tree');
+  await shoot(page, '0-start');
+  await searchText(page, QUERY);
+  await shoot(page, '1-search-results');
+  await nudgeWeek(page, 'Youngest', 5);
+  await waitForSearchDone(page);
+  await shoot(page, '2-week-filter');
+  await page.getByRole('button', { name: 'Any age' }).click();
+  await waitForSearchDone(page);
+  await openResult(page, 0);
+  await shoot(page, '3-result-in-section');
+  await page.getByRole('button', { name: /^Heatmap of/ }).click();
+  await page.waitForSelector('.heat-legend');
+  await shoot(page, '4-heatmap');
+  await page.getByRole('button', { name: 'Close the detail' }).click();
+  await page.locator('.trajectory-panel summary').click();
+  await page.waitForSelector('.trajectory svg');
+  await shoot(page, '5-trajectory');
+  await page.locator('.trajectory-panel summary').click();
+  await page.getByRole('button', { name: 'By region' }).click();
+  await waitForSearchDone(page);
+  await page.locator('.region-groups summary').first().click();
+  await shoot(page, '6-by-region');
+  const tile = await page.locator('.result-card img').first().getAttribute('src');
+  const png = Buffer.from(await (await fetch(`${server.url}${tile}`)).arrayBuffer());
+  await page.getByRole('button', { name: 'Grid' }).click();
+  await page.setInputFiles('#image-file', { name: 'my-tile.png', mimeType: 'image/png', buffer: png });
+  await page.waitForSelector('.classification .bar');
+  await waitForSearchDone(page);
+  await shoot(page, '7-classify-image');
+  await page.setInputFiles('#image-file', { name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4') });
+  await page.waitForSelector('.banner[role=alert]');
+  await shoot(page, '8-bad-input');
+  const large = await browser.newPage({ viewport: { width: 2560, height: 1440 } });
+  await large.goto(`${server.url}/?q=${encodeURIComponent(QUERY)}`);
+  await large.waitForSelector('.result-card');
+  await openResult(large, 2);
+  await shoot(large, '9-large-screen');
+} finally {
+  await browser.close();
+  await server.close();
+}
