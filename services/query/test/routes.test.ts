@@ -75,6 +75,28 @@ describe('catalog routes', () => {
   });
 });
 
+describe('region images', () => {
+  it('cuts the region image and whitens what lies outside its polygons', async () => {
+    const id = '11111111-2222-5333-8444-555555555555';
+    const section = f.catalog.sectionsById.get('S03-sag-0001')!;
+    // The dark square of the fixture TIFF spans x 224..448, y 0..224; the region covers its left half only.
+    f.catalog.sectionsById.set('S03-sag-0001', {
+      ...section,
+      annotations: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { region: 'GE' }, geometry: { type: 'Polygon', coordinates: [[[224, 0], [336, 0], [336, 224], [224, 224], [224, 0]]] } }] },
+    });
+    f.catalog.itemsById.set(id, { id, kind: 'region', atlas: 'tiny', section: 'S03-sag-0001', specimen: 'S03', gestationalWeek: 30, plane: 'sagittal', region: 'GE', bbox: [224, 0, 224, 224] });
+    const meta = (await (await f.app.request(`/v1/region-images/${id}`)).json()) as { kind: string; imageUrl: string };
+    expect(meta.kind).toBe('region');
+    const res = await f.app.request(meta.imageUrl);
+    expect(res.status).toBe(200);
+    const { data, info } = await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    const at = (x: number, y: number) => data[(y * info.width + x) * info.channels]!;
+    expect(at(50, 100)).toBeLessThan(60); // inside: the dark tissue
+    expect(at(180, 100)).toBe(255); // outside: white
+    expect((await f.app.request(`/v1/tiles/${id}`)).status).toBe(404); // a region image is not a tile
+  });
+});
+
 describe('analysis routes', () => {
   it('scores every tile of a section for a heatmap, highest on the queried region', async () => {
     const r = await post(f.app, '/v1/heatmap', { section: 'S02-sag-0001', query: { text: 'subplate' } });

@@ -4,6 +4,7 @@ import { notFound, RequestProblem, type AppContext } from '../http.js';
 import type { ItemRecord } from '../ports.js';
 import { toResult } from '../search.js';
 import { dziTileRect, dziXml, readRegion, type ImageFormat } from '../section-images.js';
+import { maskToRegion, regionRings } from '../region-mask.js';
 import { requireKey } from './auth.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -98,7 +99,10 @@ async function itemImage(c: Context, ctx: AppContext, found: ItemRecord): Promis
   const rect = { left, top, width: Math.max(1, Math.min(Math.round(w), section.width - left)), height: Math.max(1, Math.min(Math.round(h), section.height - top)) };
   const scale = size ? Math.min(1, size / Math.max(rect.width, rect.height)) : 1;
   const out = { width: Math.max(1, Math.round(rect.width * scale)), height: Math.max(1, Math.round(rect.height * scale)) };
-  return image(c, await readRegion(section.imagePath, rect, out, format), format);
+  let bytes = await readRegion(section.imagePath, rect, out, format);
+  const rings = found.kind === 'region' && found.region ? regionRings(section.annotations, found.region) : [];
+  if (rings.length) bytes = await maskToRegion(bytes, rect, rings, format);
+  return image(c, bytes, format);
 }
 
 function image(c: Context, bytes: Buffer, format: ImageFormat): Response {
