@@ -59,13 +59,16 @@ def evaluate_set(image_emb, labels, prompt_emb, prompt_labels, gallery_emb, gall
 
 
 def evaluate(model, tokenizer, dataset, protocol: Protocol = Protocol(), templates=None, device='cpu',
-             sets=TEST_SETS, labels: list = None) -> dict:
-    """labels: the model's label regions (default: the dataset ontology's leaves)."""
+             sets=TEST_SETS, labels: list = None, knn: bool = True, limit: int = None) -> dict:
+    """labels: the model's label regions (default: the dataset ontology's leaves). knn=False and limit (an evenly
+    spaced subsample per set) keep the validation during training cheap."""
     model.eval()
     split = protocol.sets(dataset.items)
+    if limit:
+        split = {k: v[::max(1, -(-len(v) // limit))] for k, v in split.items()}
     leaves = set(leaf_acronyms(dataset.ontology))
     by_acronym = {r['acronym']: r for r in dataset.ontology['regions']}
-    gallery = split['train']
+    gallery = split['train'] if knn else []
     gallery_emb = embed_images(model, dataset, gallery, device) if gallery else None
     report = {'format': EVAL_FORMAT, 'dataset': dataset.meta.get('name'), 'variant': dataset.variant,
               'protocol': {**protocol.to_dict(), 'split': 'test', 'k': K}, 'gallery': len(gallery),

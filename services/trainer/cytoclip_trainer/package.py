@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .errors import CytoclipError
 from .model_card import write_model_card
 from .onnx_export import export_encoders
 from .prompts import DEFAULT_TEMPLATES
@@ -120,6 +121,23 @@ def write_package(model, tokenizer, ontology: dict, out: str, info: dict, images
     if size > SIZE_LIMIT:
         print(f'warning: {out} is {size} bytes, over the {SIZE_LIMIT}-byte limit for bundled models', flush=True)
     return doc
+
+
+def load_package(folder: str):
+    """The PyTorch network of a package (weights.pt, fp16 -> fp32), its tokenizer and model.json: a baseline
+    that runs the very same network as the graphs."""
+    from .checkpoint import load_into
+    from .config import ModelConfig
+    from .model import CLIP
+    from .tokenizer import BPETokenizer
+    with open(os.path.join(folder, 'model.json'), encoding='utf-8') as f:
+        doc = json.load(f)
+    if doc.get('format') != MODEL_FORMAT:
+        raise CytoclipError('unknown-format', f'{folder}/model.json: format {doc.get("format")!r}, expected {MODEL_FORMAT!r}')
+    weights = torch.load(os.path.join(folder, doc['files']['weights']['path']), map_location='cpu')
+    model = CLIP(ModelConfig.from_dict(weights['config']))
+    load_into(model, {k: v.float() for k, v in weights['state_dict'].items()}, f'{folder}/weights.pt')
+    return model.eval(), BPETokenizer.load(os.path.join(folder, doc['files']['tokenizer']['path'])), doc
 
 
 def package_bytes(folder: str) -> int:

@@ -209,7 +209,7 @@ def _loop(model, optimizer, scheduler, loader, args, start, total, device, out, 
 def _validate(model, tokenizer, dataset, protocol, device, out, step, loss, sets):
     entry = {'step': step, 'loss': loss}
     if sets['val']:
-        report = evaluate(model, tokenizer, dataset, protocol, device=device, sets=('val',))
+        report = evaluate(model, tokenizer, dataset, protocol, device=device, sets=('val',), knn=False, limit=512)
         entry['valZeroShotMacroF1'] = report['testSets']['val']['zeroShot']['macroF1']
         print(f'val step {step}: zero-shot macro-F1 {entry["valZeroShotMacroF1"]:.3f}', flush=True)
     with open(os.path.join(out, 'train-log.jsonl'), 'a') as f:
