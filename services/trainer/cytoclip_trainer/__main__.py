@@ -30,8 +30,8 @@ def train_parser(sub):
     p.add_argument('--resume', action='store_true', help='continue from OUT/checkpoint.pt if present')
     p.add_argument('--ckpt-every', type=int, default=200)
     p.add_argument('--log-every', type=int, default=10)
-    p.add_argument('--held-out-ages', type=_floats, default=[16, 21, 30])
-    p.add_argument('--held-out-planes', type=lambda t: t.split(','), default=['axial'])
+    p.add_argument('--held-out-ages', type=_floats, help='default: dataset.json protocol, else 16,21,30')
+    p.add_argument('--held-out-planes', type=lambda t: t.split(','), help='default: dataset.json protocol, else axial')
     p.add_argument('--single-positive', action='store_true', help="CLIP's identity targets instead of same-region")
     p.add_argument('--name', help='package name (default cytoclip-<config>-<variant>)')
     p.add_argument('--no-eval', action='store_true')
@@ -76,9 +76,11 @@ def run_eval(args):
     from .dataset import load_dataset
     from .evaluate import evaluate
     from .report import metrics_markdown
-    from .train import model_from_checkpoint
+    from .train import model_from_checkpoint, protocol_for
     model, tokenizer, _ = model_from_checkpoint(args.checkpoint)
-    report = evaluate(model.to(args.device), tokenizer, load_dataset(args.dataset), device=torch.device(args.device))
+    dataset = load_dataset(args.dataset)
+    report = evaluate(model.to(args.device), tokenizer, dataset, protocol_for({}, dataset.meta),
+                      device=torch.device(args.device))
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(report, f, indent=1)

@@ -115,9 +115,21 @@ def model_from_checkpoint(path: str):
     return model, tokenizer, ckpt
 
 
+def tile_scale(meta: dict) -> float:
+    return float((meta.get('grid') or {}).get('micronsPerPixel') or meta.get('micronsPerPixel') or 1.0)
+
+
 def generator_info(meta: dict):
     source = meta.get('source') or {}
     return source.get('generator') or (source.get('atlas') or {}).get('generator') or meta.get('generator')
+
+
+def protocol_for(args: dict, meta: dict) -> Protocol:
+    """Command-line held-out ages/planes, else the dataset's recorded protocol, else formats.md's defaults."""
+    recorded = meta.get('protocol') or {}
+    ages = args.get('held_out_ages') or recorded.get('heldOutWeeks') or recorded.get('heldOutAges') or (16, 21, 30)
+    planes = args.get('held_out_planes') or recorded.get('heldOutPlanes') or ('axial',)
+    return Protocol(tuple(ages), tuple(planes))
 
 
 def _setup(args: dict, dataset, out: str, device):
@@ -146,7 +158,7 @@ def train(args: dict) -> dict:
     dataset = load_dataset(args['dataset'])
     if dataset.variant != args['variant']:
         raise CytoclipError('variant-mismatch', f'{args["dataset"]} is a {dataset.variant} dataset, not {args["variant"]}')
-    protocol = Protocol(tuple(args.get('held_out_ages', (16, 21, 30))), tuple(args.get('held_out_planes', ('axial',))))
+    protocol = protocol_for(args, dataset.meta)
     sets = protocol.sets(dataset.items)
     require_nonempty(sets, 'train', protocol)
     device = torch.device(args.get('device', 'cpu'))
@@ -236,7 +248,7 @@ def finish(model, tokenizer, dataset, protocol, args, out, device, seconds, pack
     name = args.get('name') or f'cytoclip-{args["config"].lower()}-{dataset.variant}'
     info = {'name': name, 'version': args.get('model_version', '1'), 'variant': dataset.variant,
             'regions': leaf_acronyms(dataset.ontology),
-            'micronsPerPixel': dataset.meta.get('micronsPerPixel', 1.0) if dataset.variant == 'tile' else None,
+            'micronsPerPixel': tile_scale(dataset.meta) if dataset.variant == 'tile' else None,
             'training': {'dataset': dataset.meta.get('name'), 'atlasGenerator': generator_info(dataset.meta),
                          'config': args['config'], 'steps': args['steps'], 'batchSize': args.get('batch_size', 64),
                          'protocol': protocol.to_dict(), 'device': _device_name(device), 'seconds': round(seconds, 1),
