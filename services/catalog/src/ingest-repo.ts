@@ -48,7 +48,16 @@ export async function listRuns(db: Db, atlas?: string): Promise<IngestRun[]> {
   return found.map(toRun);
 }
 
+/** A section whose worker died this many times (killed mid-job, e.g. out of memory) is failed, not retried forever. */
+export const MAX_ATTEMPTS = 3;
+
+const GAVE_UP = { code: 'too_many_attempts', message: `the section's worker stopped ${MAX_ATTEMPTS} times without finishing it` };
+
 export async function leaseJob(db: Db, runId: string, owner: string, leaseMs: number): Promise<IngestJob | null> {
+  await db.execute(
+    sql`UPDATE ingest_jobs SET status = 'failed', error = ${JSON.stringify(GAVE_UP)}::jsonb, finished_at = now(), lease_expires_at = NULL
+        WHERE run_id = ${runId} AND status = 'leased' AND lease_expires_at < now() AND attempts >= ${MAX_ATTEMPTS}`,
+  );
   const found = await rows<JobSqlRow>(
     db,
     sql`UPDATE ingest_jobs SET status = 'leased', lease_owner = ${owner},
@@ -72,6 +81,10 @@ export async function renewLease(db: Db, jobId: number, owner: string, leaseMs: 
 }
 
 export async function releaseLeases(db: Db, runId: string): Promise<number> {
+  await db.execute(
+    sql`UPDATE ingest_jobs SET status = 'failed', error = ${JSON.stringify(GAVE_UP)}::jsonb, finished_at = now(), lease_expires_at = NULL
+        WHERE run_id = ${runId} AND status = 'leased' AND attempts >= ${MAX_ATTEMPTS}`,
+  );
   return affected(db, sql`UPDATE ingest_jobs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL WHERE run_id = ${runId} AND status = 'leased'`);
 }
 

@@ -195,7 +195,13 @@ function ingestTests(get: () => Catalog): void {
     expect(await c.completeJob(slow!.id, 'slow', sectionResult('demo', slow!.section))).toBe(false);
     expect(await c.renewLease(fast!.id, 'fast', 60_000)).toBe(true);
     expect(await c.releaseLeases(run.id)).toBe(1);
-    expect((await c.leaseJob(run.id, 'next', 60_000))!.id).toBe(fast!.id);
+    const third = await c.leaseJob(run.id, 'next', 1);
+    expect(third).toMatchObject({ id: fast!.id, attempts: 3 });
+    await new Promise((r) => setTimeout(r, 20));
+    // Its worker died a third time: the section is failed with a clear error instead of being retried forever.
+    expect((await c.leaseJob(run.id, 'other', 60_000))!.id).not.toBe(fast!.id);
+    const failures = (await c.runProgress(run.id)).failures;
+    expect(failures).toEqual([{ section: fast!.section, error: { code: 'too_many_attempts', message: expect.any(String) } }]);
   });
 
   it('refuses a run for an unknown atlas or without models', async () => {
