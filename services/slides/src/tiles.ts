@@ -147,6 +147,8 @@ export interface CutOptions {
   size: number;
   resize?: 'bicubic' | 'bilinear';
   batchSize?: number;
+  /** Strips read ahead concurrently; default 2. */
+  readAhead?: number;
 }
 
 export interface CutTile {
@@ -171,10 +173,22 @@ export async function* cutTiles(
   const rows = groupByRow(tiles);
   const batchSize = options.batchSize ?? 32;
   let batch: CutTile[] = [];
-  let next = readStrip(section, rows[0]!, level, ds);
+  // Keep `readAhead` strips decoding at once: libvips decodes each on its own thread, so two use both cores.
+  const readAhead = Math.max(1, options.readAhead ?? 2);
+  const pending: Promise<Strip>[] = [];
+  let nextRow = 0;
+  const refill = () => {
+    while (pending.length < readAhead && nextRow < rows.length) {
+      const strip = readStrip(section, rows[nextRow++]!, level, ds);
+      // A read that fails while an earlier strip is being sliced is reported when its turn comes, not as unhandled.
+      strip.catch(() => undefined);
+      pending.push(strip);
+    }
+  };
   for (let r = 0; r < rows.length; r++) {
-    const strip = await next;
-    if (r + 1 < rows.length) next = readStrip(section, rows[r + 1]!, level, ds);
+    refill();
+    const strip = await pending.shift()!;
+    refill();
     for (const tile of rows[r]!) {
       const side = Math.max(1, Math.round(tile.box / ds));
       const tx = Math.min(Math.round(tile.x / ds) - strip.x, strip.image.width - side);
@@ -204,12 +218,13 @@ function groupByRow(tiles: TilePlan[]): TilePlan[][] {
   return [...rows.values()];
 }
 
-async function readStrip(
-  section: SectionImage,
-  row: TilePlan[],
-  level: number,
-  ds: number,
-): Promise<{ x: number; y: number; image: RawImage }> {
+interface Strip {
+  x: number;
+  y: number;
+  image: RawImage;
+}
+
+async function readStrip(section: SectionImage, row: TilePlan[], level: number, ds: number): Promise<Strip> {
   const first = row[0]!;
   const last = row[row.length - 1]!;
   const side = Math.max(1, Math.round(first.box / ds));
