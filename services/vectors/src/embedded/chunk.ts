@@ -23,9 +23,17 @@ export class Chunk {
     return this.n++;
   }
 
+  /** Makes room for `more` rows beyond those held. */
+  reserve(more: number): void {
+    if (this.n + more > this.rows.length) this.resize(this.n + more);
+  }
+
   /** Grows by half, not double: at 1M × 512 the slack of doubling alone would cost hundreds of MB. */
   private grow(): void {
-    const capacity = Math.ceil(this.rows.length * 1.5);
+    this.resize(Math.ceil(this.rows.length * 1.5));
+  }
+
+  private resize(capacity: number): void {
     const rows = new Uint32Array(capacity);
     rows.set(this.rows);
     const data = new Int8Array(capacity * this.dim);

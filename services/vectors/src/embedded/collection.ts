@@ -13,6 +13,12 @@ import { readSegment, readVectorBlock, VectorReader, writeDeleteSegment, writeUp
 
 const IVF_FILE = 'ivf.bin';
 
+interface PendingVectors {
+  path: string;
+  start: number;
+  count: number;
+}
+
 export interface CollectionOptions {
   /** Live points from which an IVF index is kept (below it every search is an exact scan). */
   indexFrom: number;
@@ -62,14 +68,17 @@ export class Collection {
     if (!manifest) return null;
     removeLeftovers(dir, manifest);
     const collection = new Collection(dir, manifest, options);
-    manifest.segments.forEach((file, segment) => collection.replay(segment, file));
+    const pending = manifest.segments.map((file, segment) => collection.replay(segment, file));
+    collection.rows.reserve();
+    for (const upsert of pending) if (upsert) collection.fillVectors(upsert);
     collection.openIndex();
     return collection;
   }
 
   private openIndex(): void {
     const saved = loadIvf(join(this.dir, IVF_FILE), this.dim);
-    if (saved && saved.assignments.length <= this.rows.size) {
+    const fits = (a: Int32Array) => a.length <= this.rows.size && a.every((list, row) => list >= 0 || !this.rows.isAlive(row));
+    if (saved && fits(saved.assignments)) {
       this.ivf = saved.ivf;
       this.ivf.assign(this.rows, saved.assignments.length, saved.assignments);
       this.savedAssigned = saved.assignments.length;
@@ -99,19 +108,23 @@ export class Collection {
     this.savedAssigned = this.ivf.assigned;
   }
 
-  private replay(segment: number, file: string): void {
+  /** First pass of an open: ids, payloads and deletes of one segment; the vectors come in a second pass. */
+  private replay(segment: number, file: string): PendingVectors | null {
     const path = join(this.dir, file);
     const content = readSegment(path, this.dim);
     if (content.kind === 'delete') {
       for (const id of content.ids) this.rows.kill(id);
-      return;
+      return null;
     }
-    const start = this.rows.size;
-    const count = content.ids.length;
+    return { path, start: this.rows.appendMeta(segment, content.ids, content.payloads), count: content.ids.length };
+  }
+
+  /** Int8 vectors from the cache file, or from the f32 segment (then cached) where the cache stops short. */
+  private fillVectors({ path, start, count }: PendingVectors): void {
     const cached = this.quantized.read(start, count);
     const quantized = cached ?? quantize(readVectorBlock(path, count, this.dim), this.dim);
-    this.rows.append(segment, content.ids, content.payloads, quantized);
     if (!cached) this.quantized.append(start, quantized);
+    this.rows.fill(start, quantized);
   }
 
   upsert(points: VectorPoint[]): void {
@@ -125,12 +138,12 @@ export class Collection {
     unique.forEach((p, i) => vectors.set(p.vector, i * this.dim));
     const quantized = quantize(vectors, this.dim);
     this.quantized.append(this.rows.size, quantized);
-    this.rows.append(
+    const start = this.rows.appendMeta(
       segment,
       unique.map((p) => p.id),
       unique.map((p) => p.payload),
-      quantized,
     );
+    this.rows.fill(start, quantized);
     this.maintainIndex();
   }
 

@@ -50,16 +50,26 @@ export class Ivf {
     return ivf;
   }
 
-  /** Assigns rows [assigned, upTo) to their nearest centroid, in batches. */
+  /**
+   * Assigns rows [assigned, upTo) to their nearest centroid in batches (or to the lists `known` saved for them).
+   * Dead rows get no list: nothing can find them again.
+   */
   assign(rows: Rows, upTo: number, known?: Int32Array): void {
+    if (known) this.reserveFor(rows, known, upTo);
     const batch = 8192;
     for (let start = this.assigned; start < upTo; start += batch) {
-      const end = Math.min(upTo, start + batch);
-      const ids = Array.from({ length: end - start }, (_, i) => start + i);
-      const nearest = known ? known.subarray(start, end) : this.nearest(gather(rows, ids), end - start);
+      const ids: number[] = [];
+      for (let row = start; row < Math.min(upTo, start + batch); row++) if (rows.isAlive(row)) ids.push(row);
+      const nearest = known ? Int32Array.from(ids, (row) => known[row]!) : this.nearest(gather(rows, ids), ids.length);
       ids.forEach((row, i) => this.addRow(row, nearest[i]!, rows));
     }
-    this.assigned = upTo;
+    this.assigned = Math.max(this.assigned, upTo);
+  }
+
+  private reserveFor(rows: Rows, known: Int32Array, upTo: number): void {
+    const counts = new Uint32Array(this.size);
+    for (let row = this.assigned; row < upTo; row++) if (rows.isAlive(row) && known[row]! >= 0) counts[known[row]!]!++;
+    counts.forEach((count, list) => this.lists[list]!.reserve(count));
   }
 
   private addRow(row: number, list: number, rows: Rows): void {
@@ -75,6 +85,7 @@ export class Ivf {
 
   /** Nearest centroid of each of `count` int8 vectors. */
   nearest(vectors: Int8Array, count: number): Int32Array {
+    if (count === 0) return new Int32Array(0);
     const { keys } = exactSearch(this.centroids, vectors, this.dim, 1, MetricKind.Cos, 0) as unknown as { keys: BigUint64Array };
     const out = new Int32Array(count);
     for (let i = 0; i < count; i++) out[i] = Number(keys[i]);
@@ -90,7 +101,7 @@ export class Ivf {
   /** Every assigned row's list, for saving. */
   assignments(): Int32Array {
     const out = new Int32Array(this.assigned);
-    for (let row = 0; row < this.assigned; row++) out[row] = this.listOf[row >>> 16]![row & 0xffff]!;
+    for (let row = 0; row < this.assigned; row++) out[row] = this.listOf[row >>> 16]?.[row & 0xffff] ?? -1;
     return out;
   }
 }

@@ -42,24 +42,42 @@ export class Rows {
     return this.ids.length;
   }
 
-  /** Appends points of segment `segment` with their int8 vectors; returns their new row numbers. */
-  append(segment: number, ids: string[], payloads: PointPayload[], quantized: Int8Array): number[] {
-    return ids.map((id, i) => {
+  /**
+   * Appends the points of segment `segment` (metadata only; `fill` adds their int8 vectors). Returns the first new
+   * row number. An id written before loses its old row.
+   */
+  appendMeta(segment: number, ids: string[], payloads: PointPayload[]): number {
+    const start = this.ids.length;
+    ids.forEach((id, i) => {
       this.kill(id);
       const row = this.ids.length;
-      const section = this.sectionIndex(payloads[i]!);
-      const { partition } = this.sections[section]!;
       this.ids.push(id);
       this.idToRow.set(id, row);
-      this.sectionOf.push(section);
+      this.sectionOf.push(this.sectionIndex(payloads[i]!));
       this.regionOf.push(this.regionIndex(payloads[i]!));
+      this.positionOf.push(-1);
       this.segmentOf.push(segment);
       this.indexInSegment.push(i);
       this.setAlive(row, 1);
-      this.positionOf.push(this.partitions[partition]!.chunk.push(row, quantized, i * this.dim));
       this.count(row, 1);
-      return row;
     });
+    return start;
+  }
+
+  /** Copies the int8 vectors of rows [start, …) into their partition chunks; rows dead by now are left out. */
+  fill(start: number, quantized: Int8Array): void {
+    const count = quantized.length / this.dim;
+    for (let i = 0; i < count; i++) {
+      const row = start + i;
+      if (!this.isAlive(row)) continue;
+      const chunk = this.partitions[this.sections[this.sectionOf[row]!]!.partition]!.chunk;
+      this.positionOf[row] = chunk.push(row, quantized, i * this.dim);
+    }
+  }
+
+  /** Sizes every partition chunk for its live rows at once (growing row by row costs more than the copy itself). */
+  reserve(): void {
+    for (const partition of this.partitions) partition.chunk.reserve(partition.live);
   }
 
   /** Kills the live row of an id, if any; true when there was one. */
