@@ -11,3 +11,5 @@ export { planSection, renderWhole, sectionAnnotations, type SectionRequest, type
 export { toPixel, toBrain, type SectionGeometry, type LabelMap } from './src/section.js';
 export { labelPolygons, pointInRing } from './src/polygons.js';
 export * from './src/dataset/index.js';
+// The dataset builder (src/dataset, its own README section) shares this package's public face.
+export * from './src/dataset/index.js';

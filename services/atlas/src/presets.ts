@@ -33,7 +33,7 @@ export interface Preset {
 
 const all: SectionPlan[] = [
   { plane: 'coronal', position: 0.5 },
-  { plane: 'sagittal', position: 0.3 },
+  { plane: 'sagittal', position: 0.38 },
   { plane: 'axial', position: 0.62 },
 ];
 
@@ -47,9 +47,9 @@ const tiny: Preset = {
   labelStep: 4,
   lengthMm: () => 2.4,
   specimens: [
-    specimen('T01', 15, [{ plane: 'coronal', position: 0.5 }, { plane: 'sagittal', position: 0.3 }]),
+    specimen('T01', 15, [{ plane: 'coronal', position: 0.5 }, { plane: 'sagittal', position: 0.38 }]),
     specimen('T02', 22, [{ plane: 'coronal', position: 0.45 }, { plane: 'axial', position: 0.62 }]),
-    specimen('T03', 31, [{ plane: 'sagittal', position: 0.32 }]),
+    specimen('T03', 31, [{ plane: 'sagittal', position: 0.4 }]),
   ],
   defaultSections: all,
   nuisances: ALL_NUISANCES,
@@ -62,7 +62,7 @@ const demo: Preset = {
   atlasName: 'demo-fetal-nissl',
   micronsPerPixel: 2,
   labelStep: 4,
-  lengthMm: (w) => 5 + 0.09 * (w - 14),
+  lengthMm: (w) => 4.8 + 0.085 * (w - 14),
   specimens: [
     specimen('S01', 14, all),
     specimen('S02', 18, all),
@@ -79,8 +79,8 @@ const demo: Preset = {
 const trainPlanes: SectionPlan[] = [
   { plane: 'coronal', position: 0.4 },
   { plane: 'coronal', position: 0.6 },
-  { plane: 'sagittal', position: 0.28 },
-  { plane: 'sagittal', position: 0.36 },
+  { plane: 'sagittal', position: 0.32 },
+  { plane: 'sagittal', position: 0.4 },
 ];
 const testPlanes: SectionPlan[] = [...trainPlanes, { plane: 'axial', position: 0.58 }, { plane: 'axial', position: 0.7 }];
 

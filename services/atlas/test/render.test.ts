@@ -4,7 +4,7 @@ import {
   type PlannedSection,
 } from '@cytoclip/atlas';
 
-const GLASS_GREEN = 241;
+const GLASS_GREEN = 243;
 
 /** Somata counted from the image: darkest points of the green channel, one per soma spacing, per region. */
 function countSomata(section: PlannedSection, rgb: Buffer, week: number): Map<string, { count: number; areaMm2: number }> {

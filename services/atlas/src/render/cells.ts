@@ -43,11 +43,20 @@ function cortexLayers(week: number, granular: number, layerV: number): ((d: numb
   return (d) => raw(d) / mean;
 }
 
+/**
+ * Calibration against the reference scans (npm run atlas:sheet): nuclei reach an optical density of ~3 in red and
+ * green (RGB ~(5, 10, 103) on (243, 243, 248) glass) while the fetal neuropil stays nearly as pale as the glass.
+ * The table below is written in relative units; these gains map it onto the scans.
+ */
+const STAIN_GAIN = 1.6;
+const NEUROPIL_GAIN = 0.3;
+
 function base(partial: Partial<CellSpec>): CellSpec {
-  return {
+  const spec: CellSpec = {
     density: 3000, radius: 3.6, radiusSpread: 0.15, elongation: 1.15, orientation: 'random', stain: 1.7,
     clustering: 0.2, neuropil: 0.16, pyramidal: 0, ...partial,
   };
+  return { ...spec, stain: spec.stain * STAIN_GAIN, neuropil: spec.neuropil * NEUROPIL_GAIN };
 }
 
 /** Cortical plate of an area: `dense` scales density, `granular` the layer-IV band, `big` the pyramidal share. */

@@ -53,8 +53,8 @@ export interface SectionArtefacts {
 }
 
 /** Cresyl violet on these scans: strong red/green absorption, weak blue (calibrated on the reference tiles). */
-const STAIN_RGB: [number, number, number] = [1.0, 1.03, 0.31];
-const GLASS: [number, number, number] = [241, 241, 248];
+const STAIN_RGB: [number, number, number] = [1.05, 1.0, 0.28];
+const GLASS: [number, number, number] = [243, 243, 248];
 
 export function drawArtefacts(seed: number, width: number, height: number, micronsPerPixel: number, on: Nuisances): SectionArtefacts {
   const rnd = mulberry32(seed);

@@ -108,6 +108,13 @@ export function renderStrip(r: SectionRenderer, y0: number, y1: number): Buffer 
 
 /** Soma optical density, composited by maximum so neighbouring nuclei keep their own darkest point. */
 function drawSoma(buf: Float32Array, w: number, top: number, bottom: number, s: Soma): void {
+  if (s.a < 0.9) {
+    // Smaller than a pixel (overview scales): the soma darkens its pixel by the share of it that it covers.
+    const x = s.x | 0;
+    const y = s.y | 0;
+    if (y >= top && y < bottom && x < w) buf[(y - top) * w + x] = buf[(y - top) * w + x]! + s.stain * Math.min(1, Math.PI * s.a * s.b);
+    return;
+  }
   const reach = Math.max(s.a, s.b) + 1;
   const ya = Math.max(top, Math.floor(s.y - reach));
   const yb = Math.min(bottom - 1, Math.ceil(s.y + reach));
@@ -191,7 +198,7 @@ function drawVessels(r: SectionRenderer, od: Float32Array, top: number, bottom: 
         else if (d < v.halfWidth + 2.5 * um) {
           // Endothelial nuclei every ~20 µm along the wall.
           const phase = ((t * length) / (20 * um)) % 1;
-          od[k] = phase < 0.45 ? 1.4 : od[k]! + 0.15;
+          od[k] = phase < 0.45 ? 2.2 : od[k]! + 0.1;
         }
       }
     }
