@@ -1,6 +1,7 @@
 import { CytoclipError, type SearchFilter, type Variant } from '@cytoclip/domain';
 import type { QueryConfig } from './config.js';
 import { checkUpload, decodeBase64Image } from './images.js';
+import { Lru } from './lru.js';
 import { OntologyIndex } from './ontology.js';
 import type { Hit, ItemRecord, ModelIndex, QueryCatalog, QueryModel, QueryVectors } from './ports.js';
 import type { QueryInput, SearchRequest } from './schemas.js';
@@ -44,6 +45,10 @@ export function variantOf(target: 'tiles' | 'regions'): Variant {
 export class SearchService {
   private ontologyCache: { at: number; index: OntologyIndex } | null = null;
   private indexCache: { at: number; indexes: Promise<ModelIndex[]> } | null = null;
+  // An item's metadata never changes for its id (ids are content keys); only a delete or re-ingest clears them.
+  private readonly itemCache = new Lru<string, ItemRecord>(200_000);
+  // Paging through one query re-asks the same text: embed it once per model.
+  private readonly textCache = new Lru<string, Float32Array>(2_000);
 
   constructor(
     readonly backend: Backend,
@@ -60,6 +65,34 @@ export class SearchService {
   invalidate(): void {
     this.ontologyCache = null;
     this.indexCache = null;
+    this.itemCache.clear();
+  }
+
+  /** Catalog items by id through the cache. */
+  async items(ids: string[], kind?: ItemRecord['kind']): Promise<Map<string, ItemRecord>> {
+    const out = new Map<string, ItemRecord>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const cached = this.itemCache.get(id);
+      if (cached && (!kind || cached.kind === kind)) out.set(id, cached);
+      else missing.push(id);
+    }
+    if (missing.length) {
+      for (const [id, item] of await this.backend.catalog.items(missing, kind)) {
+        this.itemCache.set(id, item);
+        out.set(id, item);
+      }
+    }
+    return out;
+  }
+
+  async embedText(model: QueryModel, text: string): Promise<Float32Array> {
+    const key = `${model.info.id}\u0000${text}`;
+    const cached = this.textCache.get(key);
+    if (cached) return cached;
+    const [vector] = await model.embedTexts([text]);
+    this.textCache.set(key, vector!);
+    return vector!;
   }
 
   async modelIndexes(): Promise<ModelIndex[]> {
@@ -108,8 +141,7 @@ export class SearchService {
     const { index } = resolved;
     if (query.text !== undefined) {
       const model = this.requireModel(resolved);
-      const [vector] = await model.embedTexts([query.text]);
-      return { vector: vector!, unknownWords: model.unknownWords(query.text) };
+      return { vector: await this.embedText(model, query.text), unknownWords: model.unknownWords(query.text) };
     }
     if (query.image !== undefined) {
       const model = this.requireModel(resolved);
@@ -160,12 +192,12 @@ export class SearchService {
     if (!request.perSection) {
       const hits = await this.backend.vectors.search(collection, vector, { filter, limit: request.limit, offset: request.offset });
       const kept = hits.filter((h) => h.score >= minScore);
-      return { hits: kept, items: await this.backend.catalog.items(kept.map((h) => h.id), kind) };
+      return { hits: kept, items: await this.items(kept.map((h) => h.id), kind) };
     }
     let fetch = Math.min(MAX_FETCH, Math.max(window * 4, 100));
     for (;;) {
       const hits = (await this.backend.vectors.search(collection, vector, { filter, limit: fetch, offset: 0 })).filter((h) => h.score >= minScore);
-      const items = await this.backend.catalog.items(hits.map((h) => h.id), kind);
+      const items = await this.items(hits.map((h) => h.id), kind);
       const capped = capPerSection(hits, items, request.perSection);
       const exhausted = hits.length < fetch || fetch >= MAX_FETCH;
       if (capped.length >= window || exhausted) return { hits: capped.slice(request.offset, window), items };
@@ -174,7 +206,7 @@ export class SearchService {
   }
 
   async hydrate(hits: Hit[], known?: Map<string, ItemRecord>): Promise<SearchResult[]> {
-    const items = known ?? (await this.backend.catalog.items(hits.map((h) => h.id)));
+    const items = known ?? (await this.items(hits.map((h) => h.id)));
     const ontology = await this.ontology();
     const results: SearchResult[] = [];
     for (const hit of hits) {

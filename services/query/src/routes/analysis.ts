@@ -21,7 +21,7 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
     const [vector] = await model.embedImages([bytes]);
     const zeroShot = (await model.zeroShotClassify(vector!)).slice(0, request.topK);
     const hits = await backend.vectors.search(resolved.index.collection, vector!, { filter, limit: request.neighbours, offset: 0 });
-    const items = await backend.catalog.items(hits.map((h) => h.id), 'tile');
+    const items = await service.items(hits.map((h) => h.id), 'tile');
     const votes = new Map<string, { weight: number; count: number }>();
     for (const hit of hits) {
       const region = items.get(hit.id)?.region;
@@ -53,7 +53,7 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
     const resolved = await service.resolveModel('tile', request.model);
     const { vector, unknownWords } = await service.queryVector({ text: request.query.text }, resolved, 'tiles');
     const hits = await backend.vectors.scoreAll(resolved.index.collection, vector, { sections: [section.id] });
-    const items = await backend.catalog.items(hits.map((h) => h.id), 'tile');
+    const items = await service.items(hits.map((h) => h.id), 'tile');
     const tiles = hits.flatMap((h) => {
       const item = items.get(h.id);
       return item ? [{ id: h.id, bbox: item.bbox, score: h.score }] : [];
@@ -85,7 +85,7 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
 
 async function weeksOf(ctx: AppContext, hits: Hit[]) {
   const missing = hits.filter((h) => h.payload?.gestationalWeek === undefined).map((h) => h.id);
-  const items = missing.length ? await ctx.backend.catalog.items(missing) : new Map();
+  const items = missing.length ? await ctx.service.items(missing) : new Map();
   const groups = new Map<number, { scores: number[]; bestId: string; best: number }>();
   for (const hit of hits) {
     const week = hit.payload?.gestationalWeek ?? items.get(hit.id)?.gestationalWeek;

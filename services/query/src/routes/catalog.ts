@@ -72,7 +72,7 @@ export function catalogRoutes(app: Hono, ctx: AppContext): void {
 async function item(ctx: AppContext, id: string, kind: ItemRecord['kind']): Promise<ItemRecord> {
   const what = kind === 'tile' ? 'tile' : 'region image';
   if (!UUID.test(id)) throw new RequestProblem(400, `${what} ids are UUIDs`, [{ field: 'id', message: 'not a UUID' }]);
-  const found = (await ctx.backend.catalog.items([id], kind)).get(id);
+  const found = (await ctx.service.items([id], kind)).get(id);
   if (!found || found.kind !== kind) throw notFound(what, id);
   return found;
 }
