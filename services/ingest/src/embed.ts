@@ -1,5 +1,6 @@
 import { cutTiles, type SectionImage, type TilePlan } from '@cytoclip/slides';
 import type { IngestModel, TileModelGroup } from './models.js';
+import { embedTileImages } from './pixels.js';
 
 /**
  * Cuts and embeds a section's tiles batch by batch; the next batch is cut (strip read, sliced, resized) while the
@@ -17,7 +18,7 @@ export async function embedTiles(
   for await (const batch of cutTiles(image, tiles, { size: group.size, resize: group.resize, batchSize })) {
     const work = Promise.all(
       group.models.map(async (m) => {
-        const vectors = await m.model.embedImages(batch.map((c) => c.image));
+        const vectors = await embedTileImages(m.model, batch.map((c) => c.image));
         batch.forEach((c, i) => emit(c.tile, m, vectors[i]!));
       }),
     ).then(() => onTiles?.(batch.length));
