@@ -13,7 +13,8 @@ async function loop(worker: number): Promise<void> {
   let i = worker;
   while (performance.now() < deadline) {
     const filtered = i % 2 === 1;
-    const body = JSON.stringify({ query: { text: texts[i++ % texts.length] }, limit: 20, ...(filtered ? { filter: { planes: ['coronal'] } } : {}) });
+    // Each text is new (a running number), so the server's text-embedding cache never answers.
+    const body = JSON.stringify({ query: { text: `${texts[i % texts.length]} ${worker}-${i++}` }, limit: 20, ...(filtered ? { filter: { planes: ['coronal'] } } : {}) });
     try {
       const res = await fetch(`${url}/v1/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       await res.arrayBuffer();
