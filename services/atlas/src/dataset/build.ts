@@ -154,9 +154,13 @@ async function prepareOutput(out: string, overwrite: boolean): Promise<string> {
     () => false,
   );
   if (exists && !overwrite)
-    throw new CytoclipError('output-exists', `output folder ${out} already exists (--force or overwrite: true replaces it)`, {
-      status: 409,
-    });
+    throw new CytoclipError(
+      'output-exists',
+      `output folder ${out} already exists (--force or overwrite: true replaces it)`,
+      {
+        status: 409,
+      },
+    );
   const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await mkdir(join(tmp, 'images'), { recursive: true });

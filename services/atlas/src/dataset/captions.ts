@@ -42,7 +42,11 @@ const VOCABULARY: [RegExp, string[]][] = [
   [/\bsmall\b/i, ['small cells', 'small somata', 'small-bodied neurons']],
   [/\blarge\b|\bbetz\b|\bgiant\b/i, ['large cells', 'large somata', 'big cell bodies', 'magnocellular']],
   [/\bpyramidal\b/i, ['pyramidal neurons', 'triangular cell bodies']],
-  [/\bgranul(ar|e)\b|\bkonio/i, ['granular', 'granule cells', 'koniocellular', 'small granular neurons']],
+  // Not for "without a granular layer" (M1) nor "weakly granular" (PFC): those are agranular or dysgranular.
+  [
+    /(?<!without an? |no |lacking an? |weakly |thin, weakly )\bgranul(ar|e)\b|\bkonio/i,
+    ['granular', 'granule cells', 'koniocellular', 'small granular neurons'],
+  ],
   [/\bagranular\b/i, ['agranular', 'no granular layer IV', 'lacking an inner granular layer']],
   [
     /\bdarkly stained\b|\bdark\b/i,
@@ -140,19 +144,26 @@ export function composeCaptions(input: CaptionInput, seed: string, count = 5): s
   const acr = region.acronym;
   const kind = () => one(variant === 'tile' ? TILE_KINDS : REGION_KINDS);
   const planeWord = () => one(PLANES[plane]);
-  const words = descriptors(description, pick);
-  const traits = words.length ? words.slice(0, 4).join(', ') : 'characteristic cytoarchitecture';
+  // A fresh draw of up to four descriptors (and of their synonyms) each time, so every concept gets its turn.
+  const traits = () => {
+    const words = descriptors(description, pick);
+    for (let i = words.length - 1; i > 0; i--) {
+      const j = pick(i + 1);
+      [words[i], words[j]] = [words[j]!, words[i]!];
+    }
+    return words.length ? words.slice(0, 4).join(', ') : 'characteristic cytoarchitecture';
+  };
   const partOf = parent ? `, part of the ${parent.name}` : '';
   const first = firstSentence(description);
   const candidates = [
     `A ${one(STAINS)} ${kind()} of the ${name} (${acr}) from a ${planeWord()} section of the fetal human brain at ${week} gestational weeks.`,
     `${first}. The ${name} at ${week} GW, ${planeWord()} section.`,
-    `${capitalise(traits)}: the ${name}${partOf}, ${one(['in a', 'seen in a', 'from a'])} ${planeWord()} ${one(STAINS)} section at ${week} weeks of gestation.`,
+    `${capitalise(traits())}: the ${name}${partOf}, ${one(['in a', 'seen in a', 'from a'])} ${planeWord()} ${one(STAINS)} section at ${week} weeks of gestation.`,
     `${acr} at ${week} GW (${pcw} post-conception weeks), ${planeWord()} plane: ${lowerFirst(first)}.`,
-    `${capitalise(ageStage(input.gestationalWeek))} ${name}, ${trimester(input.gestationalWeek)} trimester, ${one(STAINS)}: ${traits}.`,
+    `${capitalise(ageStage(input.gestationalWeek))} ${name}, ${trimester(input.gestationalWeek)} trimester, ${one(STAINS)}: ${traits()}.`,
     `${description} (${name}, ${acr}; ${week} GW; ${plane})`,
-    `${one(['Cytoarchitecture of the', 'Nissl cytoarchitecture of the', 'Cell-body stain of the'])} ${name}${partOf}: ${traits}; ${ageStage(input.gestationalWeek)} fetal brain, ${planeWord()} cut.`,
-    `${capitalise(kind())} showing ${name} (${acr}) with ${traits}, ${week}-week fetal brain.`,
+    `${one(['Cytoarchitecture of the', 'Nissl cytoarchitecture of the', 'Cell-body stain of the'])} ${name}${partOf}: ${traits()}; ${ageStage(input.gestationalWeek)} fetal brain, ${planeWord()} cut.`,
+    `${capitalise(kind())} showing ${name} (${acr}) with ${traits()}, ${week}-week fetal brain.`,
   ];
   // Deterministic shuffle, then the first `count` distinct captions.
   for (let i = candidates.length - 1; i > 0; i--) {

@@ -24,7 +24,10 @@ function inside(polygon: number[][][], x: number, y: number): boolean {
 
 function regionAt(features: Feature[], x: number, y: number): string | null {
   for (const f of features) {
-    const polygons = f.geometry.type === 'Polygon' ? [f.geometry.coordinates as number[][][]] : (f.geometry.coordinates as number[][][][]);
+    const polygons =
+      f.geometry.type === 'Polygon'
+        ? [f.geometry.coordinates as number[][][]]
+        : (f.geometry.coordinates as number[][][][]);
     if (polygons.some((p) => inside(p, x, y))) return f.properties.classification?.name ?? null;
   }
   return null;
@@ -37,7 +40,13 @@ describe('dataset builder on the generated tiny atlas', () => {
 
   beforeAll(async () => {
     await generateAtlas({ preset: 'tiny', seed: 1, out: atlasDir, weeks: [22], planes: ['coronal'] });
-    await buildDataset({ atlasDir, variant: 'tile', out: join(root, 'tiles'), cacheDir: join(root, 'cache'), minRegionShare: 0.6 });
+    await buildDataset({
+      atlasDir,
+      variant: 'tile',
+      out: join(root, 'tiles'),
+      cacheDir: join(root, 'cache'),
+      minRegionShare: 0.6,
+    });
     items = readFileSync(join(root, 'tiles', 'items.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -48,7 +57,9 @@ describe('dataset builder on the generated tiny atlas', () => {
     expect(items.length).toBeGreaterThan(10);
     let agree = 0;
     for (const item of items) {
-      const section = JSON.parse(readFileSync(join(atlasDir, 'atlas.json'), 'utf8')).sections.find((s: { id: string }) => s.id === item.section);
+      const section = JSON.parse(readFileSync(join(atlasDir, 'atlas.json'), 'utf8')).sections.find(
+        (s: { id: string }) => s.id === item.section,
+      );
       const features = JSON.parse(readFileSync(join(atlasDir, section.annotations), 'utf8')).features as Feature[];
       const counts = new Map<string, number>();
       const [x0, y0, w, h] = item.bbox;
