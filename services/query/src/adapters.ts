@@ -88,6 +88,10 @@ export function vectorsPort(store: VectorStore): QueryVectors {
       return point?.vector ?? null;
     },
     scoreAll: (collection, vector, filter) => store.scoreAll(collection, vector, filter),
+    async weekSummary(collection, vector, filter) {
+      const rows = await store.bestPerField(collection, vector, 'gestationalWeek', filter);
+      return rows.map((r) => ({ gestationalWeek: Number(r.value), best: r.best, median: r.median, count: r.count }));
+    },
     async deleteAtlas(collection, atlas) {
       await store.deleteWhere(collection, { atlas }).catch(() => 0);
     },

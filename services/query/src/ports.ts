@@ -85,6 +85,13 @@ export interface QueryCatalog {
   modelIndexes(): Promise<ModelIndex[]>;
 }
 
+export interface WeekSummary {
+  gestationalWeek: number;
+  best: number;
+  median: number;
+  count: number;
+}
+
 export interface Hit {
   id: string;
   score: number;
@@ -100,6 +107,8 @@ export interface QueryVectors {
   /** Every item matching the filter with its score (heatmaps and trajectories: bounded by the filter). */
   scoreAll(collection: string, vector: Float32Array, filter: SearchFilter): Promise<Hit[]>;
   deleteAtlas?(collection: string, atlas: string): Promise<void>;
+  /** Best and median score per gestational week, computed in the store (spares shipping every score). */
+  weekSummary?(collection: string, vector: Float32Array, filter: SearchFilter): Promise<WeekSummary[]>;
 }
 
 export interface ModelInfo {

@@ -50,6 +50,15 @@ describe('malformed requests get problem+json, never 5xx', () => {
     if (field) expect(r.json.errors.map((e: { field: string }) => e.field)).toContain(field);
   });
 
+  it('refuses a trajectory over more items than maxScoreAll, naming the filter', async () => {
+    const small = await buildFixture({ maxScoreAll: 10 });
+    const r = await post(small.app, '/v1/trajectory', { query: { text: 'cortical' } });
+    expect(r.status).toBe(422);
+    expect(r.json.errors[0].field).toBe('filter');
+    const narrow = await post(small.app, '/v1/trajectory', { query: { text: 'cortical' }, filter: { sections: ['S01-cor-0001'], regions: ['CP'] } });
+    expect(narrow.status).toBe(200);
+  });
+
   it('rejects a non-JSON media type with 415', async () => {
     const res = await f.app.request('/v1/search', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'cortex' });
     expect(res.status).toBe(415);

@@ -1,4 +1,5 @@
 import type { OpenAPIHono as Hono } from '@hono/zod-openapi';
+import { CytoclipError } from '@cytoclip/domain';
 import { checkUpload, decodeBase64Image } from '../images.js';
 import { jsonBody, notFound, type AppContext } from '../http.js';
 import type { Hit } from '../ports.js';
@@ -77,8 +78,16 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
     const resolved = await service.resolveModel(variantOf(request.target), request.model);
     const filter = await service.storeFilter(request.filter);
     const { vector, unknownWords } = await service.queryVector(request.query, resolved, request.target);
-    const hits = await backend.vectors.scoreAll(resolved.index.collection, vector, filter);
-    const weeks = await weeksOf(ctx, hits);
+    const collection = resolved.index.collection;
+    if (backend.vectors.weekSummary) {
+      const weeks = (await backend.vectors.weekSummary(collection, vector, filter)).sort((a, b) => a.gestationalWeek - b.gestationalWeek);
+      return c.json({ model: resolved.index.model, weeks, unknownWords });
+    }
+    const matching = await backend.vectors.count(collection, filter);
+    if (matching > config.maxScoreAll) {
+      throw new CytoclipError('too_many_items', `the filter admits ${matching} items; narrow it to at most ${config.maxScoreAll}`, { status: 422, detail: { field: 'filter', message: 'too broad' } });
+    }
+    const weeks = await weeksOf(ctx, await backend.vectors.scoreAll(collection, vector, filter));
     return c.json({ model: resolved.index.model, weeks, unknownWords });
   });
 }
