@@ -10,6 +10,7 @@ import { CytoclipError } from '@cytoclip/domain';
 import type { Catalog } from './catalog.js';
 import { SqlCatalog } from './sql-catalog.js';
 import type { Db } from './db.js';
+import { lockCatalogDir } from './lock.js';
 import { migrationsFolder } from './migrations.js';
 import * as schema from './schema.js';
 
@@ -31,15 +32,20 @@ export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog>
 async function openPglite(dataDir: string): Promise<Catalog> {
   const dir = join(resolve(dataDir), 'catalog');
   mkdirSync(dir, { recursive: true });
+  const unlock = lockCatalogDir(dir);
   let client: PGlite;
   try {
     client = await PGlite.create(dir);
   } catch (cause) {
+    unlock();
     throw new CytoclipError('catalog_unavailable', `cannot open the embedded catalog at ${dir}: ${String(cause)}`, { status: 503, cause });
   }
   const db = drizzlePglite({ client, schema });
   await migratePglite(db, { migrationsFolder: migrationsFolder() });
-  return new SqlCatalog(db as unknown as Db, 'pglite', () => client.close());
+  return new SqlCatalog(db as unknown as Db, 'pglite', async () => {
+    await client.close();
+    unlock();
+  });
 }
 
 async function openPostgres(url: string, options: OpenCatalogOptions): Promise<Catalog> {

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,5 +27,20 @@ describe('embedded catalog', () => {
     const second = await openCatalog({ dataDir });
     expect((await second.listAtlases()).map((a) => a.name)).toEqual(['kept']);
     await second.close();
+  });
+
+  it('keeps a second live process out of the same folder, and takes over from a dead one', async () => {
+    const dataDir = tempDataDir();
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      writeFileSync(join(dataDir, 'catalog.pid'), String(sleeper.pid));
+      await expect(openCatalog({ dataDir })).rejects.toMatchObject({ code: 'catalog_locked', message: expect.stringContaining(String(sleeper.pid)) });
+    } finally {
+      sleeper.kill('SIGKILL');
+      await new Promise((r) => sleeper.once('exit', r));
+    }
+    const catalog = await openCatalog({ dataDir });
+    expect(await catalog.listAtlases()).toEqual([]);
+    await catalog.close();
   });
 });
