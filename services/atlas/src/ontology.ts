@@ -82,7 +82,7 @@ const DEFS: RegionDef[] = [
   { acronym: 'PCL', name: 'Purkinje cell layer', parent: 'Cb', color: '#8060c0', text: 'A row of large, rounded Purkinje cell somata, loosely multilayered in the fetus.' },
   { acronym: 'IGL', name: 'internal granular layer', parent: 'Cb', color: '#4040a0', text: 'A very dense layer of tiny round granule cells.', age: (w) => w < 24 ? 'It is thin and just forming.' : 'It is thickening as granule cells arrive from the external layer.' },
   { acronym: 'CbWM', name: 'cerebellar white matter', parent: 'Cb', color: '#c0c0e0', text: 'Pale cerebellar core of fibres and scattered glia, with the deep cerebellar nuclei.' },
-  { acronym: 'BS', name: 'brainstem', parent: 'Br', color: '#c0c080', text: 'Midbrain, pons and medulla.' },
+  { acronym: 'BS', name: 'brainstem', parent: 'Br', color: '#c0c080', text: 'Midbrain, pons and medulla: reticular grey matter with scattered large multipolar neurons, cranial nerve nuclei and long fibre tracts.' },
   { acronym: 'Mb', name: 'midbrain', parent: 'BS', color: '#d0d090', text: 'Moderately dense reticular grey matter with medium neurons and scattered large motor cells.' },
   { acronym: 'Pons', name: 'pons', parent: 'BS', color: '#b0b070', text: 'Clusters of small pontine nucleus neurons between transverse fibre bundles.' },
   { acronym: 'Med', name: 'medulla oblongata', parent: 'BS', color: '#a0a060', text: 'Reticular formation with scattered large multipolar neurons in pale neuropil.' },
