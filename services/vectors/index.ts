@@ -13,4 +13,5 @@ export type {
 } from './src/types.js';
 export { openVectorStore, type OpenVectorStoreOptions } from './src/open.js';
 export { EmbeddedVectorStore } from './src/embedded/store.js';
+export { QdrantVectorStore, type QdrantOptions } from './src/qdrant/store.js';
 export { validateFilter, MAX_WINDOW } from './src/validate.js';

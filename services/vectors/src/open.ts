@@ -1,5 +1,5 @@
-import { CytoclipError } from '@cytoclip/domain';
 import { EmbeddedVectorStore } from './embedded/store.js';
+import { QdrantVectorStore } from './qdrant/store.js';
 import type { VectorStore } from './types.js';
 
 export interface OpenVectorStoreOptions {
@@ -12,6 +12,6 @@ export interface OpenVectorStoreOptions {
 
 /** Qdrant when a URL is given, else the embedded store under dataDir. */
 export async function openVectorStore(options: OpenVectorStoreOptions): Promise<VectorStore> {
-  if (options.qdrantUrl) throw new CytoclipError('not_implemented', 'the Qdrant adapter is not wired yet', { status: 501 });
+  if (options.qdrantUrl) return QdrantVectorStore.open({ url: options.qdrantUrl, apiKey: options.qdrantApiKey });
   return EmbeddedVectorStore.open(options.dataDir);
 }

@@ -1,0 +1,134 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CytoclipError, type SearchFilter } from '@cytoclip/domain';
+import { makePoints, randomUnit, rng } from '../testing/fixtures.js';
+import { SECTION_KEY } from './builders.js';
+import { QdrantVectorStore } from './store.js';
+
+/**
+ * No Qdrant server runs on these machines, so these tests put a fake `fetch` at the HTTP boundary: they check the
+ * requests the adapter sends through the real client, and its retries. The contract suite runs against a real
+ * server wherever QDRANT_URL is set (vectors-contract-qdrant.test.ts).
+ */
+interface Sent {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+type Reply = { status?: number; result?: unknown; headers?: Record<string, string> } | 'hang' | 'drop';
+
+let sent: Sent[];
+let replies: ((request: Sent) => Reply | undefined)[];
+
+function answer(request: Sent): Reply {
+  for (const reply of replies) {
+    const out = reply(request);
+    if (out) return out;
+  }
+  if (request.path === '/collections' && request.method === 'GET') return { result: { collections: [] } };
+  if (request.path.endsWith('/exists')) return { result: { exists: false } };
+  if (/^\/collections\/[^/]+$/.test(request.path) && request.method === 'GET') {
+    return { result: { status: 'green', config: { params: { vectors: { size: 8, distance: 'Cosine' } } } } };
+  }
+  return { result: { status: 'completed', operation_id: 1 } };
+}
+
+const fakeFetch = async (input: string | URL | Request, init?: RequestInit) => {
+  const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+  const request: Sent = { method: init?.method ?? 'GET', path: url.pathname, body: init?.body ? JSON.parse(String(init.body)) : undefined };
+  sent.push(request);
+  const reply = answer(request);
+  if (reply === 'drop') throw new TypeError('fetch failed');
+  if (reply === 'hang') {
+    return new Promise<Response>((_, reject) =>
+      init?.signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
+    );
+  }
+  return new Response(JSON.stringify({ result: reply.result ?? null, status: 'ok', time: 0 }), {
+    status: reply.status ?? 200,
+    headers: { 'content-type': 'application/json', ...reply.headers },
+  });
+};
+
+const fast = { attempts: 3, baseMs: 1, maxMs: 2, sleep: async () => {} };
+const open = () => QdrantVectorStore.open({ url: 'http://qdrant.test:6333', timeoutMs: 200, retry: fast });
+
+beforeEach(() => {
+  sent = [];
+  replies = [];
+  vi.stubGlobal('fetch', fakeFetch);
+});
+afterEach(() => vi.unstubAllGlobals());
+
+describe('Qdrant adapter at the HTTP boundary', () => {
+  it('creates a collection with a payload index on every filter field', async () => {
+    const store = await open();
+    await store.ensureCollection('tiles-mini', { dim: 8, quantization: 'int8' });
+    const create = sent.find((r) => r.method === 'PUT' && r.path === '/collections/tiles-mini')!;
+    expect(create.body).toMatchObject({ vectors: { size: 8, distance: 'Cosine' }, quantization_config: { scalar: { type: 'int8' } } });
+    const indexed = sent.filter((r) => r.path === '/collections/tiles-mini/index').map((r) => (r.body as { field_name: string }).field_name);
+    expect(indexed.sort()).toEqual(['atlas', 'gestationalWeek', 'kind', 'plane', 'region', 'regionPath', 'section', SECTION_KEY, 'specimen'].sort());
+  });
+
+  it('upserts in batches under the limit, with the platform ids, retrying a 429 and a time-out', async () => {
+    const store = await open();
+    const points = makePoints(8, 500); // 2500 points
+    let upserts = 0;
+    replies.push((r) => {
+      if (r.path !== '/collections/tiles/points' || r.method !== 'PUT') return undefined;
+      upserts++;
+      if (upserts === 1) return { status: 429, result: null };
+      if (upserts === 2) return 'hang';
+      return undefined;
+    });
+    await store.upsert('tiles', points);
+    const batches = sent.filter((r) => r.path === '/collections/tiles/points' && r.method === 'PUT');
+    expect(batches).toHaveLength(5); // 2 failed tries + 3 batches
+    const delivered = batches.slice(2).flatMap((r) => (r.body as { points: { id: string }[] }).points.map((p) => p.id));
+    expect(delivered).toEqual(points.map((p) => p.id));
+    expect(batches.slice(2).map((r) => (r.body as { points: unknown[] }).points.length)).toEqual([1000, 1000, 500]);
+  });
+
+  it('asks for groups by atlas/section when hits are capped per section, and pages them', async () => {
+    const store = await open();
+    const hit = (id: string, score: number, section: string) => ({ id, score, payload: { ...makePoints(8, 1)[0]!.payload, section, [SECTION_KEY]: `demo/${section}` } });
+    replies.push((r) =>
+      r.path.endsWith('/points/query/groups')
+        ? { result: { groups: [{ id: 'demo/a', hits: [hit('1', 0.9, 'a'), hit('2', 0.8, 'a')] }, { id: 'demo/b', hits: [hit('3', 0.85, 'b')] }] } }
+        : undefined,
+    );
+    const { hits } = await store.search('tiles', randomUnit(rng(1), 8), { limit: 2, offset: 1, perSection: 2, filter: { regions: ['Pal'] } });
+    const request = sent.find((r) => r.path.endsWith('/points/query/groups'))!;
+    expect(request.body).toMatchObject({ group_by: SECTION_KEY, group_size: 2, limit: 3, filter: { must: [{ key: 'regionPath', match: { any: ['Pal'] } }] } });
+    expect(hits.map((h) => [h.id, h.score])).toEqual([
+      ['3', 0.85],
+      ['2', 0.8],
+    ]);
+    expect(hits[0]!.payload).not.toHaveProperty(SECTION_KEY);
+  });
+
+  it('rejects bad input before sending anything', async () => {
+    const store = await open();
+    const before = sent.length;
+    await expect(store.count('tiles', { week: 3 } as unknown as SearchFilter)).rejects.toThrow(/unknown filter field "week"/);
+    await expect(store.search('tiles', new Float32Array(9), { limit: 1 })).rejects.toThrow(/dimension 9/);
+    expect(sent.slice(before).every((r) => r.method === 'GET')).toBe(true); // at most the collection's dimension was read
+  });
+
+  it('names a collection Qdrant does not have', async () => {
+    const store = await open();
+    replies.push((r) => (r.path === '/collections/nope' ? { status: 404, result: null } : undefined));
+    const error = await store.count('nope').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CytoclipError);
+    expect((error as CytoclipError).status).toBe(404);
+    expect((error as Error).message).toMatch(/"nope"/);
+  });
+
+  it('fails to open with a clear error when Qdrant does not answer, after retrying', async () => {
+    replies.push(() => 'drop');
+    const error = await open().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CytoclipError);
+    expect((error as Error).message).toMatch(/Qdrant at http:\/\/qdrant.test:6333 does not answer/);
+    expect(sent).toHaveLength(3);
+  });
+});

@@ -1,0 +1,213 @@
+import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
+import { CytoclipError, type SearchFilter } from '@cytoclip/domain';
+import { selectPage, summarise } from '../ranking.js';
+import type {
+  CollectionInfo,
+  CollectionSpec,
+  DeleteWhere,
+  FieldSummary,
+  ScoredPoint,
+  SearchOptions,
+  StoredPoint,
+  SummaryField,
+  VectorPoint,
+  VectorStore,
+} from '../types.js';
+import { checkDeleteWhere, checkPoints, checkSearchOptions, checkVector, validateFilter, validateSpec } from '../validate.js';
+import {
+  batches,
+  createCollectionRequest,
+  deleteFilter,
+  fromRecord,
+  fromScored,
+  PAYLOAD_INDEXES,
+  searchParams,
+  searchRequest,
+  toQdrantFilter,
+  toQdrantPoint,
+} from './builders.js';
+import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
+
+export interface QdrantOptions {
+  url: string;
+  apiKey?: string;
+  /** Per-request time-out in ms (a timed-out request is retried). */
+  timeoutMs?: number;
+  retry?: Partial<RetryOptions>;
+}
+
+interface Known {
+  dim: number;
+  quantized: boolean;
+}
+
+/** The VectorStore on a Qdrant server, through @qdrant/js-client-rest. Point ids are the platform's UUIDs as they are. */
+export class QdrantVectorStore implements VectorStore {
+  private readonly known = new Map<string, Known>();
+
+  private constructor(
+    private readonly client: QdrantClient,
+    private readonly url: string,
+    private readonly retry: RetryOptions,
+  ) {}
+
+  /** Connects and checks the server answers, so a wrong QDRANT_URL fails at start-up with a clear message. */
+  static async open(options: QdrantOptions): Promise<QdrantVectorStore> {
+    const client = new QdrantClient({ url: options.url, apiKey: options.apiKey, timeout: options.timeoutMs ?? 30_000, checkCompatibility: false });
+    const store = new QdrantVectorStore(client, options.url, { ...DEFAULT_RETRY, ...options.retry });
+    try {
+      await store.call(() => client.getCollections());
+    } catch (cause) {
+      throw new CytoclipError('qdrant_unreachable', `Qdrant at ${options.url} does not answer: ${(cause as Error).message}`, {
+        status: 503,
+        cause,
+      });
+    }
+    return store;
+  }
+
+  private call<T>(request: () => Promise<T>): Promise<T> {
+    return withRetry(request, this.retry);
+  }
+
+  async ensureCollection(name: string, spec: CollectionSpec): Promise<void> {
+    validateSpec(name, spec);
+    const { exists } = await this.call(() => this.client.collectionExists(name));
+    if (exists) {
+      const known = await this.collection(name);
+      if (known.dim !== spec.dim) {
+        throw new CytoclipError('dimension_mismatch', `collection "${name}" has dimension ${known.dim}, not ${spec.dim}`, { status: 409 });
+      }
+      return;
+    }
+    await this.call(() => this.client.createCollection(name, createCollectionRequest(spec)));
+    for (const index of PAYLOAD_INDEXES) {
+      await this.call(() => this.client.createPayloadIndex(name, { ...index, wait: true }));
+    }
+    this.known.set(name, { dim: spec.dim, quantized: spec.quantization === 'int8' });
+  }
+
+  async listCollections(): Promise<CollectionInfo[]> {
+    const { collections } = await this.call(() => this.client.getCollections());
+    const infos = await Promise.all(
+      collections.map(async ({ name }) => {
+        const info = await this.call(() => this.client.getCollection(name));
+        return { name, dim: dimOf(info), count: await this.count(name) };
+      }),
+    );
+    return infos.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    await this.call(() => this.client.deleteCollection(name));
+    this.known.delete(name);
+  }
+
+  async upsert(name: string, points: VectorPoint[]): Promise<void> {
+    const { dim } = await this.collection(name);
+    checkPoints(points, dim);
+    // Last write wins inside one batch, as in the embedded store.
+    const unique = [...new Map(points.map((p) => [p.id, p])).values()];
+    for (const batch of batches(unique)) {
+      await this.call(() => this.client.upsert(name, { wait: true, points: batch.map(toQdrantPoint) }));
+    }
+  }
+
+  async deleteWhere(name: string, where: DeleteWhere): Promise<number> {
+    checkDeleteWhere(where);
+    await this.collection(name);
+    const filter = deleteFilter(where);
+    const { count } = await this.call(() => this.client.count(name, { filter, exact: true }));
+    if (count > 0) await this.call(() => this.client.delete(name, { wait: true, filter }));
+    return count;
+  }
+
+  async search(name: string, vector: Float32Array, options: SearchOptions): Promise<{ hits: ScoredPoint[] }> {
+    const known = await this.collection(name);
+    checkVector(vector, known.dim);
+    const page = checkSearchOptions(options);
+    const request = searchRequest(vector, page, known.quantized);
+    if (request.kind === 'query') {
+      const { points } = await this.call(() => this.client.query(name, request.body));
+      return { hits: points.map(fromScored) };
+    }
+    const { groups } = await this.call(() => this.client.queryGroups(name, request.body));
+    return { hits: selectPage(groups.flatMap((group) => group.hits.map(fromScored)), page) };
+  }
+
+  async count(name: string, filter?: SearchFilter): Promise<number> {
+    const qdrantFilter = toQdrantFilter(validateFilter(filter));
+    await this.collection(name);
+    const { count } = await this.call(() => this.client.count(name, { filter: qdrantFilter, exact: true }));
+    return count;
+  }
+
+  async get(name: string, ids: string[], withVectors = false): Promise<StoredPoint[]> {
+    await this.collection(name);
+    if (ids.length === 0) return [];
+    const records = await this.call(() => this.client.retrieve(name, { ids, with_payload: true, with_vector: withVectors }));
+    const byId = new Map(records.map((record) => [String(record.id), fromRecord(record, withVectors)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /** Every matching point's score, by asking for as many hits as the filter keeps (meant for one section). */
+  async scoreAll(name: string, vector: Float32Array, filter: SearchFilter): Promise<ScoredPoint[]> {
+    return this.scoreEvery(name, vector, filter, true);
+  }
+
+  async bestPerField(name: string, vector: Float32Array, field: SummaryField, filter?: SearchFilter): Promise<FieldSummary[]> {
+    if (field !== 'gestationalWeek' && field !== 'region') {
+      throw new CytoclipError('invalid_field', `bestPerField works on "gestationalWeek" or "region", not "${String(field)}"`);
+    }
+    const scored = await this.scoreEvery(name, vector, filter ?? {}, false);
+    return summarise(scored.map((hit) => ({ value: hit.payload[field], score: hit.score })));
+  }
+
+  private async scoreEvery(name: string, vector: Float32Array, filter: SearchFilter, payload: boolean): Promise<ScoredPoint[]> {
+    const known = await this.collection(name);
+    checkVector(vector, known.dim);
+    const total = await this.count(name, filter);
+    if (total === 0) return [];
+    const body: Schemas['QueryRequest'] = {
+      query: Array.from(vector),
+      filter: toQdrantFilter(validateFilter(filter)),
+      params: { ...searchParams(known.quantized), exact: true },
+      limit: total,
+      with_payload: payload ? true : ['gestationalWeek', 'region'],
+    };
+    const { points } = await this.call(() => this.client.query(name, body));
+    return points.map(fromScored);
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.known.clear();
+  }
+
+  /** The collection's dimension and quantization, asked once; a missing collection is a 404 naming it. */
+  private async collection(name: string): Promise<Known> {
+    const cached = this.known.get(name);
+    if (cached) return cached;
+    let info: Schemas['CollectionInfo'];
+    try {
+      info = await this.call(() => this.client.getCollection(name));
+    } catch (cause) {
+      if ((cause as { status?: number }).status === 404) {
+        throw new CytoclipError('unknown_collection', `no vector collection "${name}" on ${this.url}`, { status: 404, cause });
+      }
+      throw cause;
+    }
+    const known = { dim: dimOf(info), quantized: Boolean(info.config.quantization_config) };
+    this.known.set(name, known);
+    return known;
+  }
+}
+
+function dimOf(info: Schemas['CollectionInfo']): number {
+  const vectors = info.config.params.vectors;
+  if (vectors && 'size' in vectors && typeof vectors.size === 'number') return vectors.size;
+  throw new CytoclipError('unsupported_collection', 'the Qdrant collection has named vectors; the platform uses one unnamed vector', {
+    status: 500,
+  });
+}
