@@ -286,10 +286,11 @@ export class FetalBrain {
   private hindbrain(x: number, y: number, z: number, out: Probe): number {
     const c = this.cbSize;
     const sx = 0.85 * this.ax * c;
-    const sy = 0.2 * this.ay * c;
-    const sz = 0.2 * this.az * c;
-    const cy = -0.74 * this.ay;
-    const cz = -0.82 * this.az;
+    const sy = 0.22 * this.ay * c;
+    const sz = 0.26 * this.az * c;
+    // Tucked under the occipital lobe, behind the pons, so the vermis meets the brainstem at the midline.
+    const cy = -0.6 * this.ay;
+    const cz = -0.92 * this.az;
     const dx = x / sx;
     const dy = (y - cy) / sy;
     const dz = (z - cz) / sz;
@@ -320,9 +321,9 @@ export class FetalBrain {
 
   /** A tilted column: midbrain, pons (bulging ventrally) and medulla. */
   private brainstem(y: number, z: number, ax: number): number {
-    const y0 = -0.22 * this.ay;
+    const y0 = -0.15 * this.ay;
     const z0 = -0.2 * this.az;
-    const y1 = -0.5 * this.ay;
+    const y1 = -0.4 * this.ay;
     const z1 = -1.4 * this.az;
     const vy = y1 - y0;
     const vz = z1 - z0;
@@ -331,7 +332,7 @@ export class FetalBrain {
     const py = y0 + t * vy;
     const pz = z0 + t * vz;
     const pons = t > 0.3 && t < 0.62 ? Math.sin(((t - 0.3) / 0.32) * Math.PI) : 0;
-    const radius = 0.16 * this.az * (1 - 0.3 * t);
+    const radius = 0.2 * this.az * (1 - 0.3 * t);
     // The pons bulges anteriorly (towards +y).
     const ventral = (y - py) * 0.9 > 0 ? 1 + 0.7 * pons : 1;
     const r = Math.hypot(ax / radius, (y - py) / (radius * ventral), (z - pz) / radius);
