@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateAtlas } from '@cytoclip/atlas';
+import { CytoclipError } from '@cytoclip/domain';
 import type { Command } from '../command.js';
 import { inProcessIngest } from '../ingest-jobs.js';
 import { openPlatform, settingsFromEnv } from '../platform.js';
@@ -16,18 +17,20 @@ export const startCommand: Command = {
   options: { preset: { type: 'string', default: 'demo' } },
   async run(args) {
     const settings = settingsFromEnv();
-    const preset = args.values.preset === 'tiny' ? 'tiny' : 'demo';
+    const preset = args.values.preset;
+    if (preset !== 'demo' && preset !== 'tiny') throw new CytoclipError('invalid-argument', `--preset is demo or tiny, got "${String(preset)}"`);
     const atlasDir = join(settings.dataDir, 'atlases', preset === 'demo' ? DEMO_ATLAS : 'tiny-fetal-nissl');
     const log = (line: string) => (args.json ? console.error(line) : console.log(line));
+    let ready = false;
+    const platform = await openPlatform(settings, { isReady: () => ready, ingest: (p) => inProcessIngest(p, settings) });
+    // Serve first: the URL is printed at once, /readyz says 503 until the atlas is generated and ingested, and
+    // searches answer from the first ingested sections on.
+    await listen(platform, args, { atlas: atlasDir });
     if (!existsSync(join(atlasDir, 'atlas.json'))) {
       log(`generating the ${preset} atlas into ${atlasDir} …`);
       const result = await generateAtlas({ preset, seed: 1, out: atlasDir });
       log(`  ${result.stats.sections} sections, ${result.stats.tiles} tiles in ${result.stats.seconds.toFixed(1)} s`);
     }
-    let ready = false;
-    const platform = await openPlatform(settings, { isReady: () => ready, ingest: (p) => inProcessIngest(p, settings) });
-    // Serve while the atlas is ingested: results appear as sections land, and /readyz flips when it is done.
-    await listen(platform, args, { atlas: atlasDir });
     const started = performance.now();
     const summary = await startupIngest(platform, atlasDir, settings, log);
     ready = true;
