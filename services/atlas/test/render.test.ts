@@ -56,7 +56,7 @@ function countSomata(section: PlannedSection, rgb: Buffer, week: number): Map<st
     const a = acronymOf(labelAt(x, y));
     const spec = a ? cellSpec(a, week) : null;
     if (!spec) continue;
-    const r = (0.45 * somaSpacing(spec)) / mpp;
+    const r = (0.28 * somaSpacing(spec)) / mpp;
     if (accepted.some((j) => Math.abs((j % w) - x) <= r && Math.abs(((j / w) | 0) - y) <= r && Math.hypot((j % w) - x, ((j / w) | 0) - y) < r)) continue;
     accepted.push(k);
     if (!inner[((y / labels.step) | 0) * labels.width + ((x / labels.step) | 0)]) continue;

@@ -50,7 +50,7 @@ export interface Soma {
 /**
  * Visits every soma whose centre lies in rows [y0, y1) of the section. A soma exists in bin (i, j) of its region's
  * grid with probability density × bin area × lamination × clustering × columns, decided by a hash of
- * (seed, i, j, grid): the same soma whatever the strip layout.
+ * (seed, i, j, grid): the same soma whatever the strip layout. Centres are jittered over 70% of a bin.
  */
 export function forEachSoma(
   g: SectionGeometry,
@@ -72,8 +72,8 @@ export function forEachSoma(
     const i1 = Math.ceil(g.width / bp);
     for (let j = j0; j < j1; j++) {
       for (let i = 0; i < i1; i++) {
-        const cx = (i + 0.25 + 0.5 * unit(seed, i, j, salt)) * bp;
-        const cy = (j + 0.25 + 0.5 * unit(seed, i, j, salt + 1)) * bp;
+        const cx = (i + 0.15 + 0.7 * unit(seed, i, j, salt)) * bp;
+        const cy = (j + 0.15 + 0.7 * unit(seed, i, j, salt + 1)) * bp;
         if (cy < y0 || cy >= y1 || cx >= g.width) continue;
         const k = ((cy / map.step) | 0) * map.width + ((cx / map.step) | 0);
         const label = map.label[k]!;
@@ -113,10 +113,11 @@ function shape(spec: CellSpec, angleByte: number, mpp: number, seed: number, i: 
   const grow = out.pyramidal ? 1.5 : 1;
   out.a = (radius * grow) / mpp;
   out.b = (radius * grow) / elongation / mpp;
-  out.stain = spec.stain * (0.85 + 0.3 * unit(seed, i, j, salt + 8));
+  // Somata at different depths of the section: some in focus and dark, others paler.
+  out.stain = spec.stain * (0.55 + 0.45 * Math.sqrt(unit(seed, i, j, salt + 8)));
 }
 
-/** Spacing (µm) of the sampling grid of a region's somata: two somata of the region lie at least half of it apart. */
+/** Spacing (µm) of the sampling grid of a region's somata: two somata of the region lie at least 0.3 of it apart. */
 export function somaSpacing(spec: CellSpec): number {
   return planCellField([null, spec]).binOf[1]!;
 }
