@@ -156,10 +156,20 @@ function pyramidSection(path: string, { levels, sources }: Pyramid): SectionImag
   };
 }
 
-function levelPipeline(path: string, source: Source): Sharp {
+type FailOn = 'warning' | 'error';
+
+function levelPipeline(path: string, source: Source, failOn: FailOn): Sharp {
   const options = 'page' in source ? { page: source.page } : { tiff: { subifd: source.subifd } };
-  return sharp(path, { limitInputPixels: false, failOn: 'truncated', ...options });
+  return sharp(path, { limitInputPixels: false, failOn, ...options });
 }
+
+/**
+ * libtiff reports a damaged tile (bad deflate or JPEG data) only as a warning, and libvips then returns wrong
+ * pixels silently; so reads are strict, and only a warning that is not about damaged data (an unknown tag, say)
+ * earns a lenient second read.
+ */
+const DAMAGE =
+  /decod|incorrect header|corrupt|truncat|premature|read error|invalid|bad|zlib|lzw|jpeg|huffman|unexpected end/i;
 
 async function readLevelRegion(
   path: string,
@@ -180,22 +190,29 @@ async function readLevelRegion(
       `region must be whole pixels with a positive size, got ${x},${y} ${w}x${h}`,
     );
   }
-  const left = Math.max(0, x);
-  const top = Math.max(0, y);
-  const right = Math.min(info.width, x + w);
-  const bottom = Math.min(info.height, y + h);
-  if (right <= left || bottom <= top) return rawImage(new Uint8Array(w * h * 3).fill(255), w, h);
-  let pipeline = levelPipeline(path, sources[level]!).extract({ left, top, width: right - left, height: bottom - top });
-  if (left !== x || top !== y || right !== x + w || bottom !== y + h) {
-    pipeline = pipeline.extend({
-      left: left - x,
-      top: top - y,
-      right: x + w - right,
-      bottom: y + h - bottom,
-      background: '#ffffff',
+  const box = {
+    left: Math.max(0, x),
+    top: Math.max(0, y),
+    right: Math.min(info.width, x + w),
+    bottom: Math.min(info.height, y + h),
+  };
+  if (box.right <= box.left || box.bottom <= box.top) return rawImage(new Uint8Array(w * h * 3).fill(255), w, h);
+  const read = async (failOn: FailOn) => {
+    let pipeline = levelPipeline(path, sources[level]!, failOn).extract({
+      left: box.left,
+      top: box.top,
+      width: box.right - box.left,
+      height: box.bottom - box.top,
     });
-  }
-  try {
+    if (box.left !== x || box.top !== y || box.right !== x + w || box.bottom !== y + h) {
+      pipeline = pipeline.extend({
+        left: box.left - x,
+        top: box.top - y,
+        right: x + w - box.right,
+        bottom: y + h - box.bottom,
+        background: '#ffffff',
+      });
+    }
     const { data } = await pipeline
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
@@ -203,8 +220,16 @@ async function readLevelRegion(
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     return rawImage(new Uint8Array(data.buffer, data.byteOffset, data.length), w, h);
-  } catch (error) {
-    throw decodeError(path, error);
+  };
+  try {
+    return await read('warning');
+  } catch (strict) {
+    if (DAMAGE.test(strict instanceof Error ? strict.message : String(strict))) throw decodeError(path, strict);
+    try {
+      return await read('error');
+    } catch (error) {
+      throw decodeError(path, error);
+    }
   }
 }
 
