@@ -1,13 +1,30 @@
-import { defineConfig } from 'vite';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
+
+const outDir = join(import.meta.dirname, 'dist');
+
+/**
+ * The app builds into dist/ (what the CLI serves) beside dist/node/, the compiled Node face that `tsc -b` writes, so
+ * Vite must not empty dist/: this removes only its own previous output.
+ */
+const cleanOwnOutput: Plugin = {
+  name: 'cytoclip-clean-own-output',
+  apply: 'build',
+  buildStart() {
+    for (const path of ['assets', 'index.html']) rmSync(join(outDir, path), { recursive: true, force: true });
+  },
+};
 
 // Preact's automatic JSX runtime through Vite's own transformer: no Babel preset needed.
 export default defineConfig({
   root: import.meta.dirname,
   base: '/',
+  plugins: [cleanOwnOutput],
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
-    outDir: 'dist/www',
-    emptyOutDir: true,
+    outDir,
+    emptyOutDir: false,
     target: 'es2022',
     sourcemap: false,
     chunkSizeWarningLimit: 400,

@@ -1,6 +1,6 @@
 // npm run docs:screenshots: each view of the app, in headless Chromium, as small PNGs in apps/web/docs/screenshots/.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { WEB_ROOT } from '@cytoclip/web';
@@ -20,7 +20,10 @@ async function shoot(page: Page, name: string): Promise<void> {
 }
 
 mkdirSync(OUT, { recursive: true });
-const [server, browser] = await Promise.all([startServer(), launchChromium()]);
+// The demo atlas as the benchmark leaves it in DATA_DIR/bench-web (generated and ingested on first use).
+const dataDir = resolve(process.env.DATA_DIR ?? 'data', 'bench-web');
+mkdirSync(dataDir, { recursive: true });
+const [server, browser] = await Promise.all([startServer({ preset: 'demo', dataDir }), launchChromium()]);
 try {
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   await page.goto(`${server.url}/`);

@@ -6,8 +6,8 @@ import { webBuildIsStale, webDistDir, WEB_ROOT } from '@cytoclip/web';
 
 // Building itself is exercised by the end-to-end suite (one build at a time: two Vite builds into one folder race).
 describe('web build', () => {
-  it('serves dist/www of apps/web', () => {
-    expect(webDistDir()).toBe(join(WEB_ROOT, 'dist', 'www'));
+  it('serves apps/web/dist', () => {
+    expect(webDistDir()).toBe(join(WEB_ROOT, 'dist'));
   });
 
   it('calls a build stale when any source is newer than it, or when there is none', () => {
@@ -15,9 +15,9 @@ describe('web build', () => {
     try {
       expect(webBuildIsStale(root)).toBe(true);
       mkdirSync(join(root, 'src', 'ui'), { recursive: true });
-      mkdirSync(join(root, 'dist', 'www'), { recursive: true });
+      mkdirSync(join(root, 'dist'), { recursive: true });
       writeFileSync(join(root, 'src', 'ui', 'state.ts'), 'export {};');
-      writeFileSync(join(root, 'dist', 'www', 'index.html'), '<!doctype html>');
+      writeFileSync(join(root, 'dist', 'index.html'), '<!doctype html>');
       const past = new Date(Date.now() - 60_000);
       utimesSync(join(root, 'src', 'ui', 'state.ts'), past, past);
       utimesSync(join(root, 'src', 'ui'), past, past);

@@ -11,9 +11,9 @@ export const WEB_ROOT = (() => {
   return dir;
 })();
 
-/** The built app that the query API serves at `/` (its `staticDir`). */
+/** The built app that the query API serves at `/` (its `staticDir`): apps/web/dist (dist/node is this Node face). */
 export function webDistDir(): string {
-  return join(WEB_ROOT, 'dist', 'www');
+  return join(WEB_ROOT, 'dist');
 }
 
 const INPUTS = ['index.html', 'vite.config.ts', 'package.json', 'tsconfig.ui.json', 'src/ui'];
@@ -25,9 +25,9 @@ function newestMtime(path: string): number {
   return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
 }
 
-/** True when dist/www is missing or older than any source of the app. */
+/** True when dist/index.html is missing or older than any source of the app. */
 export function webBuildIsStale(root = WEB_ROOT): boolean {
-  const built = join(root, 'dist', 'www', 'index.html');
+  const built = join(root, 'dist', 'index.html');
   if (!existsSync(built)) return true;
   const builtAt = statSync(built).mtimeMs;
   return INPUTS.some((input) => newestMtime(join(root, input)) > builtAt);

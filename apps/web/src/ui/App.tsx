@@ -143,7 +143,11 @@ export function App() {
             result={open}
             text={text}
             regionColors={regionColors(meta.regions)}
-            onClose={() => update({ open: null })}
+            onClose={() => {
+              update({ open: null });
+              // Back to the card that opened it, so keyboard users keep their place.
+              requestAnimationFrame(() => document.querySelector<HTMLButtonElement>(`.result-card[data-id="${CSS.escape(open.id)}"] button`)?.focus());
+            }}
             onSimilar={(r) => {
               setImage(null);
               setClassification(null);
