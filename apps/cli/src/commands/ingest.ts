@@ -1,5 +1,5 @@
 import { CytoclipError } from '@cytoclip/domain';
-import { ingestAtlas, type IngestProgress, type IngestReport } from '@cytoclip/ingest';
+import { ingestAtlas, readAtlas, type IngestProgress, type IngestReport } from '@cytoclip/ingest';
 import { openCatalog } from '@cytoclip/catalog';
 import { output, type Command } from '../command.js';
 import { openModels, openStores, settingsFromEnv } from '../platform.js';
@@ -19,6 +19,7 @@ export const ingestCommand: Command = {
   async run(args) {
     const atlas = args.positionals[0];
     if (!atlas) throw new CytoclipError('invalid-argument', 'give the atlas folder: cytoclip ingest <atlas>');
+    await readAtlas(atlas); // a wrong manifest or ontology is reported before any store or model is opened
     const settings = settingsFromEnv();
     if (settings.modelDirs.length === 0) throw new CytoclipError('no-models', 'no model packages found (models/ or CYTOCLIP_MODELS)');
     const indexing = args.values['no-index'] !== true;
