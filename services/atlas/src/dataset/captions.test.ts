@@ -90,3 +90,14 @@ describe('caption vocabulary and negation', () => {
     );
   });
 });
+
+describe('caption wording', () => {
+  it('never doubles a word ("fetal fetal", "plane plane")', () => {
+    for (const plane of ['coronal', 'sagittal', 'axial'] as const)
+      for (const week of [14, 22, 30, 38])
+        for (let i = 0; i < 20; i++) {
+          for (const caption of composeCaptions({ ...input, plane, gestationalWeek: week }, `w${i}`))
+            expect(caption).not.toMatch(/\b(\w+)[ -]\1\b/i);
+        }
+  });
+});

@@ -84,8 +84,8 @@ const TILE_KINDS = [
 ];
 const REGION_KINDS = ['whole-region image', 'masked crop of the whole region', 'region image', 'outline of the region'];
 const PLANES: Record<Plane, string[]> = {
-  coronal: ['coronal', 'frontal-plane', 'coronal-plane'],
-  sagittal: ['sagittal', 'parasagittal', 'sagittal-plane'],
+  coronal: ['coronal', 'frontal'],
+  sagittal: ['sagittal', 'parasagittal'],
   axial: ['axial', 'horizontal', 'transverse'],
 };
 
@@ -162,7 +162,7 @@ export function composeCaptions(input: CaptionInput, seed: string, count = 5): s
     `${acr} at ${week} GW (${pcw} post-conception weeks), ${planeWord()} plane: ${lowerFirst(first)}.`,
     `${capitalise(ageStage(input.gestationalWeek))} ${name}, ${trimester(input.gestationalWeek)} trimester, ${one(STAINS)}: ${traits()}.`,
     `${description} (${name}, ${acr}; ${week} GW; ${plane})`,
-    `${one(['Cytoarchitecture of the', 'Nissl cytoarchitecture of the', 'Cell-body stain of the'])} ${name}${partOf}: ${traits()}; ${ageStage(input.gestationalWeek)} fetal brain, ${planeWord()} cut.`,
+    `${one(['Cytoarchitecture of the', 'Nissl cytoarchitecture of the', 'Cell-body stain of the'])} ${name}${partOf}: ${traits()}; ${ageStage(input.gestationalWeek)} brain, ${planeWord()} cut.`,
     `${capitalise(kind())} showing ${name} (${acr}) with ${traits()}, ${week}-week fetal brain.`,
   ];
   // Deterministic shuffle, then the first `count` distinct captions.
