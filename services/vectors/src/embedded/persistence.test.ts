@@ -72,6 +72,16 @@ describe('embedded store on disk', () => {
     await third.close();
   });
 
+  it('refuses a second open of the same store, and takes over the lock of a dead process', async () => {
+    fresh();
+    const first = await EmbeddedVectorStore.open(dir);
+    await expect(EmbeddedVectorStore.open(dir)).rejects.toThrow(/open in process/);
+    await first.close();
+    writeFileSync(join(dir, 'vectors', 'LOCK'), '999999999'); // a pid that cannot exist
+    const second = await EmbeddedVectorStore.open(dir);
+    await second.close();
+  });
+
   it('ignores what a killed writer left behind: an unlisted segment, temp files, a half-dropped collection', async () => {
     fresh();
     const store = await EmbeddedVectorStore.open(dir);
@@ -85,7 +95,7 @@ describe('embedded store on disk', () => {
     const reopened = await EmbeddedVectorStore.open(dir);
     expect(await reopened.count('tiles')).toBe(20);
     expect(readdirSync(collection).sort()).toEqual(['checkpoint.json', 'manifest.json', 'quantized.i8', 'seg-00000001.bin']);
-    expect(readdirSync(join(dir, 'vectors'))).toEqual(['tiles']);
+    expect(readdirSync(join(dir, 'vectors')).sort()).toEqual(['LOCK', 'tiles']);
     await reopened.close();
   });
 
@@ -94,7 +104,10 @@ describe('embedded store on disk', () => {
     const writer = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', fileURLToPath(new URL('../testing/crash-writer.ts', import.meta.url)), dir], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      writer.stdout.once('data', () => resolve());
+      writer.once('exit', (code) => reject(new Error(`crash writer exited early (${code})`)));
+    });
     await new Promise((resolve) => setTimeout(resolve, 150));
     writer.kill('SIGKILL');
     await new Promise((resolve) => writer.once('exit', resolve));

@@ -16,6 +16,7 @@ import type {
 import { checkDeleteWhere, checkPoints, checkSearchOptions, checkVector, validateFilter, validateSpec } from '../validate.js';
 import { Collection, type CollectionOptions } from './collection.js';
 import { EXACT_UP_TO, IVF_MIN_POINTS } from './ivf.js';
+import { acquireLock } from './lock.js';
 import { bestPerField, scoreAll, searchCollection } from './search.js';
 
 /**
@@ -25,6 +26,7 @@ import { bestPerField, scoreAll, searchCollection } from './search.js';
 export class EmbeddedVectorStore implements VectorStore {
   private readonly collections = new Map<string, Collection>();
   private closed = false;
+  private unlock: () => void = () => {};
 
   private constructor(
     private readonly root: string,
@@ -35,11 +37,14 @@ export class EmbeddedVectorStore implements VectorStore {
   static async open(dataDir: string, options: Partial<CollectionOptions> = {}): Promise<EmbeddedVectorStore> {
     const root = join(dataDir, 'vectors');
     mkdirSync(root, { recursive: true });
+    const unlock = acquireLock(root);
     const store = new EmbeddedVectorStore(root, {
       indexFrom: options.indexFrom ?? IVF_MIN_POINTS,
       exactUpTo: options.exactUpTo ?? EXACT_UP_TO,
     });
+    store.unlock = unlock;
     for (const name of readdirSync(root)) {
+      if (name === 'LOCK') continue;
       if (name.startsWith('.')) {
         rmSync(join(root, name), { recursive: true, force: true }); // a drop that was killed half-way
         continue;
@@ -132,9 +137,11 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     for (const collection of this.collections.values()) collection.close();
     this.collections.clear();
     this.closed = true;
+    this.unlock();
   }
 
   private collection(name: string): Collection {
