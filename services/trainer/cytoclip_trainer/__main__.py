@@ -27,6 +27,8 @@ def train_parser(sub):
     p.add_argument('--vocab-size', type=int, default=1024)
     p.add_argument('--init', help='OpenAI / open_clip checkpoint to fine-tune (ViT-B-16)')
     p.add_argument('--clip-bpe', help='folder with CLIP vocab.json + merges.txt (ViT-B-16)')
+    p.add_argument('--activation', choices=['quick_gelu', 'gelu'],
+                   help="MLP activation (default quick_gelu as OpenAI's weights; open_clip LAION ViT-B-16 needs gelu)")
     p.add_argument('--resume', action='store_true', help='continue from OUT/checkpoint.pt if present')
     p.add_argument('--ckpt-every', type=int, default=200)
     p.add_argument('--log-every', type=int, default=10)

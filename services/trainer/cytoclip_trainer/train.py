@@ -1,4 +1,5 @@
 """`python3 -m cytoclip_trainer train`: one command per variant, on the fixed protocol's training set."""
+import dataclasses
 import json
 import math
 import os
@@ -139,6 +140,8 @@ def _setup(args: dict, dataset, out: str, device):
         model, tokenizer, ckpt = model_from_checkpoint(ckpt_path)
         return model.to(device), tokenizer, ckpt
     cfg = get_config(args['config'])
+    if args.get('activation'):  # open_clip's LAION ViT-B-16 uses GELU; OpenAI's weights QuickGELU
+        cfg = dataclasses.replace(cfg, activation=args['activation'])
     tokenizer = build_tokenizer(args['config'], dataset, args.get('vocab_size', 1024), args.get('clip_bpe'))
     tokenizer.save(os.path.join(out, 'tokenizer.json'))
     model = CLIP(cfg.with_tokenizer(tokenizer.vocab_size, tokenizer.eos_id))
