@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
@@ -29,7 +30,12 @@ export async function processSection(ctx: SectionContext, entry: SectionEntry): 
   const annotations = await checkSectionFiles(ctx.atlas, entry);
   const source = resolveIn(ctx.atlas.root, entry.image);
   await checkPixels(source, entry, ctx.maxSectionPixels);
-  const stored = await copySectionToStore(source, join(ctx.dataDir, 'sections', ctx.atlas.manifest.name), entry.id);
+  const storeDir = join(ctx.dataDir, 'sections', ctx.atlas.manifest.name);
+  // A copy that exists belongs to rows an earlier run committed (another model): a failure now must not remove it.
+  // Copies are written to a temporary name and renamed, so one that exists is whole: reindexing skips the copy.
+  const dest = join(storeDir, `${entry.id}.tif`);
+  const existed = existsSync(dest);
+  const stored = existed ? dest : await copySectionToStore(source, storeDir, entry.id);
   try {
     const image = await openSection(stored, { cacheDir: join(ctx.dataDir, 'cache', 'sections') });
     try {
@@ -38,7 +44,7 @@ export async function processSection(ctx: SectionContext, entry: SectionEntry): 
       await image.close();
     }
   } catch (error) {
-    await rm(stored, { force: true }); // a failed section leaves nothing behind, not even its image
+    if (!existed) await rm(stored, { force: true }); // a failed section leaves nothing behind, not even its image
     throw error;
   }
 }
