@@ -8,7 +8,7 @@ import { buildRealBackend } from './real-backend.js';
 let f: Awaited<ReturnType<typeof buildRealBackend>>;
 beforeAll(async () => {
   f = await buildRealBackend();
-});
+}, 300_000);
 afterAll(async () => {
   await f?.close();
 });
