@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tileId } from '@cytoclip/domain';
 import {
+  prepareModelInput,
   cropRegionImages,
   cutTiles,
   openSection,
@@ -174,6 +175,36 @@ describe('cutTiles', () => {
           expect(near(pixel(image, 32, 32), blockColour(cx, cy), 6)).toBe(true);
       }
     }
+  });
+});
+
+describe('cutTiles resampling', () => {
+  it('gives the pixels the one resize gives the tile box alone, but for the border where real neighbours differ', async () => {
+    const section = await openSection(join(dir, 'hand.tif'), { cacheDir: join(dir, 'cache') });
+    // 2 µm/px under a 1 µm/px grid of 96 px: 48-px boxes upsampled 2×.
+    const grid = { micronsPerPixel: 1, size: 96 };
+    const plan = await planTiles(section, annotations, { atlas: 'h', section: 's', micronsPerPixel: 2, grid });
+    let compared = 0;
+    for await (const batch of cutTiles(section, plan.tiles, { size: 96 })) {
+      for (const { tile, image } of batch.filter((_, i) => i % 7 === 0)) {
+        const alone = await prepareModelInput(await section.readRegion(tile.x, tile.y, tile.box, tile.box), {
+          size: 96,
+          resize: 'bicubic',
+          crop: 'center',
+        });
+        let sum = 0;
+        let n = 0;
+        for (let y = 6; y < 90; y++)
+          for (let x = 6; x < 90; x++)
+            for (let c = 0; c < 3; c++) {
+              sum += Math.abs(image.data[(y * 96 + x) * 3 + c]! - alone.data[(y * 96 + x) * 3 + c]!);
+              n++;
+            }
+        expect(sum / n, `${tile.x},${tile.y}`).toBeLessThan(1.5);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(10);
   });
 });
 
