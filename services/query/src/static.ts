@@ -19,7 +19,12 @@ const TYPES: Record<string, string> = {
 export function staticRoutes(app: Hono, dir: string): void {
   const root = resolve(dir);
   app.get('*', async (c, next) => {
-    const path = decodeURIComponent(new URL(c.req.url).pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(c.req.url).pathname);
+    } catch {
+      return next(); // a malformed %-escape names no file
+    }
     if (path.startsWith('/v1/')) return next();
     let file = normalize(join(root, path));
     if (!file.startsWith(root + sep) && file !== root) return next();

@@ -45,7 +45,7 @@ export function ingestRoutes(app: Hono, ctx: AppContext): void {
   });
 
   app.get('/v1/ingest/:id', requireKey(ctx), async (c) => {
-    const job = await service().get(c.req.param('id'));
+    const job = ctx.ingest ? await ctx.ingest.get(c.req.param('id')) : null;
     if (!job) throw notFound('ingest job', c.req.param('id'));
     return c.json(job);
   });
