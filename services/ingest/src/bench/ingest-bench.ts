@@ -115,11 +115,16 @@ async function main(): Promise<void> {
       grid: { micronsPerPixel: model.info.micronsPerPixel ?? 1, size: model.info.image.size },
       machine: { cpus: cpus().length, loadAverageAtStart: round(loadavg()[0]!) },
     };
-    result.tilingOnly = await tilingOnly(atlasDir, model, limit, pngDir, Number(values['python-tiles']));
+    // Each part goes to stderr as soon as it is measured, so a later failure loses nothing.
+    const partial = (key: string, value: unknown) => {
+      result[key] = value;
+      process.stderr.write(`${key}: ${JSON.stringify(value)}\n`);
+    };
+    partial('tilingOnly', await tilingOnly(atlasDir, model, limit, pngDir, Number(values['python-tiles'])));
     await model.close();
-    result.endToEnd = await endToEnd(atlasDir, modelDir, limit);
     const py = python(modelDir, pngDir);
-    result.pythonTorchLoop = py;
+    partial('pythonTorchLoop', py);
+    partial('endToEnd', await endToEnd(atlasDir, modelDir, limit));
     const ours = (result.endToEnd as { tilesPerSecond: number }).tilesPerSecond;
     result.ratioEndToEndVsPython = round(ours / (py.tilesPerSecond as number));
     result.note = 'endToEnd covers section TIFF to vectors (copy, tile, cut, embed, catalog commit, outbox drain); the Python loop only decodes pre-cut PNGs and embeds them';
