@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { WEB_ROOT } from '@cytoclip/web';
 import { launchChromium } from '../test/support/browser.js';
 import { startServer } from '../test/support/server.js';
-import { nudgeWeek, openResult, searchText, waitForSearchDone } from '../test/support/tour.js';
+import { nudgeWeek, openResult, searchText, untilSearched } from '../test/support/tour.js';
 
 const OUT = join(WEB_ROOT, 'docs', 'screenshots');
 const QUERY = 'layered cortex with dense granular cells';
@@ -14,8 +14,8 @@ const QUERY = 'layered cortex with dense granular cells';
 async function shoot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(400); // let images and the viewer settle
   const png = await page.screenshot({ type: 'png' });
-  // A 256-colour palette keeps each file small enough for the repository.
-  await sharp(png).png({ palette: true, colours: 128, compressionLevel: 9 }).toFile(join(OUT, `${name}.png`));
+  // At most 1600 px wide with a 64-colour palette: small enough for the repository, still legible.
+  await sharp(png).resize({ width: 1600, withoutEnlargement: true }).png({ palette: true, colours: 64, dither: 0, compressionLevel: 9 }).toFile(join(OUT, `${name}.png`));
   console.log(`docs/screenshots/${name}.png`);
 }
 
@@ -31,11 +31,9 @@ try {
   await shoot(page, '0-start');
   await searchText(page, QUERY);
   await shoot(page, '1-search-results');
-  await nudgeWeek(page, 'Youngest', 5);
-  await waitForSearchDone(page);
+  await untilSearched(page, () => nudgeWeek(page, 'Youngest', 5));
   await shoot(page, '2-week-filter');
-  await page.getByRole('button', { name: 'Any age' }).click();
-  await waitForSearchDone(page);
+  await untilSearched(page, () => page.getByRole('button', { name: 'Any age' }).click());
   await openResult(page, 0);
   await shoot(page, '3-result-in-section');
   await page.getByRole('button', { name: /^Heatmap of/ }).click();
@@ -46,16 +44,14 @@ try {
   await page.waitForSelector('.trajectory svg');
   await shoot(page, '5-trajectory');
   await page.locator('.trajectory-panel summary').click();
-  await page.getByRole('button', { name: 'By region' }).click();
-  await waitForSearchDone(page);
+  await untilSearched(page, () => page.getByRole('button', { name: 'By region' }).click());
   await page.locator('.region-groups summary').first().click();
   await shoot(page, '6-by-region');
   const tile = await page.locator('.result-card img').first().getAttribute('src');
   const png = Buffer.from(await (await fetch(`${server.url}${tile}`)).arrayBuffer());
-  await page.getByRole('button', { name: 'Grid' }).click();
-  await page.setInputFiles('#image-file', { name: 'my-tile.png', mimeType: 'image/png', buffer: png });
+  await untilSearched(page, () => page.getByRole('button', { name: 'Grid' }).click());
+  await untilSearched(page, () => page.setInputFiles('#image-file', { name: 'my-tile.png', mimeType: 'image/png', buffer: png }));
   await page.waitForSelector('.classification .bar');
-  await waitForSearchDone(page);
   await shoot(page, '7-classify-image');
   await page.setInputFiles('#image-file', { name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4') });
   await page.waitForSelector('.banner[role=alert]');

@@ -38,6 +38,9 @@ export function App() {
   const [meta, setMeta] = useState<{ regions: RegionNode[]; specimens: SpecimenInfo[]; atlases: AtlasInfo[] }>({ regions: [], specimens: [], atlases: [] });
   const [response, setResponse] = useState<SearchResponse | null>(null);
   const [busy, setBusy] = useState(false);
+  // Pressing Enter searches again even when nothing changed; `completed` counts answered searches (tests wait on it).
+  const [nonce, setNonce] = useState(0);
+  const [completed, setCompleted] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [classification, setClassification] = useState<Classification | null>(null);
   const [openResult, setOpenResult] = useState<SearchResult | null>(null);
@@ -51,7 +54,7 @@ export function App() {
 
   const query: Query | null = image && !state.similar ? { image: image.base64 } : queryOf(state);
   const grouped = state.view === 'groups';
-  const searchKey = JSON.stringify([query && ('image' in query ? image?.previewUrl : query), state.target, filterOf(state), grouped ? 0 : state.page]);
+  const searchKey = JSON.stringify([query && ('image' in query ? image?.previewUrl : query), state.target, filterOf(state), grouped ? 0 : state.page, nonce]);
 
   useEffect(() => {
     if (!query) return setResponse(null);
@@ -62,7 +65,11 @@ export function App() {
     const offset = grouped ? 0 : (state.page - 1) * PAGE_SIZE;
     search({ query, target: state.target, filter: filterOf(state), limit, offset }, controller.signal)
       .then(setResponse, (e) => controller.signal.aborted || setError(describe(e)))
-      .finally(() => controller.signal.aborted || setBusy(false));
+      .finally(() => {
+        if (controller.signal.aborted) return;
+        setBusy(false);
+        setCompleted((n) => n + 1);
+      });
     return () => controller.abort();
   }, [searchKey]);
 
@@ -92,6 +99,7 @@ export function App() {
           image={image}
           busy={busy}
           onSearch={(t) => {
+            setNonce((n) => n + 1);
             setImage(null);
             setClassification(null);
             update({ text: t, similar: null, page: 1, open: null });
@@ -114,7 +122,7 @@ export function App() {
       )}
       <div class={`layout${open ? ' with-detail' : ''}`}>
         <Filters state={state} specimens={meta.specimens} atlases={meta.atlases} regions={meta.regions} onChange={(patch) => update({ ...patch, page: 1, open: null })} />
-        <main id="results" tabIndex={-1} aria-busy={busy}>
+        <main id="results" tabIndex={-1} aria-busy={busy} data-searches={completed}>
           <StatusLine state={state} response={response} busy={busy} image={image} />
           {classification && <Insights.Classification classification={classification} />}
           {response && query && (

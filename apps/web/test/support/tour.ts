@@ -4,10 +4,16 @@ import type { Page } from 'playwright-core';
 
 /** Steps a person takes in the app, shared by the end-to-end suite, the screenshots and the benchmark. */
 
+/** Runs `action` and waits until the app has answered one more search than before it (Enter always searches). */
+export async function untilSearched(page: Page, action: () => Promise<unknown>): Promise<void> {
+  const before = Number(await page.getAttribute('main', 'data-searches'));
+  await action();
+  await page.waitForFunction((n) => Number(document.querySelector('main')?.dataset.searches) > n, before);
+}
+
 export async function searchText(page: Page, text: string): Promise<void> {
   await page.fill('#query', text);
-  await page.press('#query', 'Enter');
-  await page.waitForSelector('[role=status] .total');
+  await untilSearched(page, () => page.press('#query', 'Enter'));
   await page.waitForSelector('.result-card');
 }
 
@@ -32,10 +38,6 @@ export async function openResult(page: Page, index = 0): Promise<{ id: string }>
   await card.locator('button').click();
   await page.waitForSelector('.viewer[data-ready="true"] .tile-outline', { state: 'attached', timeout: 20_000 });
   return { id };
-}
-
-export async function waitForSearchDone(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.querySelector('main')?.getAttribute('aria-busy') === 'false');
 }
 
 /** A promise in the page resolving to ms from the Enter key-down to the frame after the first result card appears. */

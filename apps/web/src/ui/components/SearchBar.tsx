@@ -102,7 +102,7 @@ export function SearchBar(props: Props) {
         autocomplete="off"
         onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
       />
-      <button type="submit" disabled={props.busy}>
+      <button type="submit">
         Search
       </button>
       <button type="button" class="secondary" onClick={() => fileInput.current?.click()}>
