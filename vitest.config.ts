@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 // Tests import workspace packages through their "source" export condition, so they run on the TypeScript
-// sources and never on a stale dist/.
-const conditions = ['source', 'node', 'import', 'module', 'default'];
+// sources and never on a stale dist/. No 'import' here: these conditions also reach Node's require(), where 'import'
+// makes CommonJS packages load ESM builds (pg's require('pg-pool') got a module namespace and crashed).
+const conditions = ['source', 'node', 'module', 'default'];
 
 export default defineConfig({
   resolve: { conditions },
