@@ -15,12 +15,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function latency(url: string, texts: string[], filter: object | undefined, round: number) {
+async function latency(url: string, texts: string[], filter: object | undefined, pass: number) {
   const times: number[] = [];
   let results = 0;
   for (let i = 0; i < SAMPLES; i++) {
     // A number makes every text new, so each request pays for its text embedding (the server caches repeated texts).
-    const body = JSON.stringify({ query: { text: `${texts[i % texts.length]} r${round}-${i}` }, limit: 20, ...(filter ? { filter } : {}) });
+    const body = JSON.stringify({ query: { text: `${texts[i % texts.length]} r${pass}-${i}` }, limit: 20, ...(filter ? { filter } : {}) });
     const started = performance.now();
     const res = await fetch(`${url}/v1/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const json = (await res.json()) as { results?: unknown[] };
