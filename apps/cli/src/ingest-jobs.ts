@@ -18,6 +18,7 @@ export function inProcessIngest(platform: () => Platform, settings: Settings): Q
         job.state = 'running';
         try {
           const report = await ingestInProcess(platform(), atlasPath, settings, (e) => (job.progress = { done: e.sectionsDone, total: e.sectionsTotal }));
+          job.runId = report.runId;
           job.state = report.status === 'complete' ? 'done' : 'failed';
           if (report.progress.failures.length) job.error = report.progress.failures.map((f) => `${f.section}: ${f.error.message}`).join('; ');
         } catch (error) {
@@ -29,7 +30,17 @@ export function inProcessIngest(platform: () => Platform, settings: Settings): Q
     },
     async get(id) {
       const job = jobs.get(id);
-      return job ? { ...job } : null;
+      return job ? { ...job } : runAsJob(platform(), id);
     },
   };
+}
+
+/** A run in the catalog (e.g. one that `cytoclip ingest` workers are doing) reported as a job: GET /v1/ingest/{runId}. */
+async function runAsJob(platform: Platform, id: string): Promise<IngestJob | null> {
+  const run = await platform.catalog.getRun(id).catch(() => null);
+  if (!run) return null;
+  const progress = await platform.catalog.runProgress(id);
+  const state = run.status === 'running' ? 'running' : run.status === 'complete' ? 'done' : 'failed';
+  const error = progress.failures.map((f) => `${f.section}: ${f.error.message}`).join('; ') || null;
+  return { id, runId: id, atlas: run.atlas, state, progress: { done: progress.jobs.done + progress.jobs.failed, total: progress.jobs.total }, error };
 }

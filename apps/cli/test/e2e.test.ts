@@ -45,11 +45,17 @@ describe('tiny atlas through the API and the CLI', () => {
     expect(started.status).toBe(202);
     const job = (await started.json()) as { id: string };
     let state = '';
+    let runId = '';
     for (let i = 0; i < 600 && !['done', 'failed'].includes(state); i++) {
       await new Promise((r) => setTimeout(r, 500));
-      state = ((await (await app.request(`/v1/ingest/${job.id}`, { headers: key })).json()) as { state: string }).state;
+      ({ state, runId = '' } = (await (await app.request(`/v1/ingest/${job.id}`, { headers: key })).json()) as { state: string; runId?: string });
     }
     expect(state).toBe('done');
+    // The catalog's run is reported too (what `cytoclip ingest` workers do is visible to the API).
+    const run = (await (await app.request(`/v1/ingest/${runId}`, { headers: key })).json()) as { state: string; progress: { done: number; total: number } };
+    expect(run.state).toBe('done');
+    expect(run.progress.done).toBe(run.progress.total);
+    expect((await app.request(`/v1/ingest/${crypto.randomUUID()}`, { headers: key })).status).toBe(404);
 
     const search = await app.request('/v1/search', { method: 'POST', headers: key, body: JSON.stringify({ query: { text: 'cortical plate' }, limit: 5 }) });
     const body = (await search.json()) as { total: number; results: { id: string; plane: string; region: { path: string[] } | null }[] };

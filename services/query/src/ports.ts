@@ -138,6 +138,8 @@ export interface IngestJob {
   state: 'queued' | 'running' | 'done' | 'failed';
   progress?: { done: number; total: number };
   error?: string | null;
+  /** The catalog's ingest run, once known: GET /v1/ingest/{runId} reports it from any process's work. */
+  runId?: string;
 }
 
 export interface QueryIngest {
