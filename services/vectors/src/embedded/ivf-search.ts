@@ -3,53 +3,57 @@ import type { Collection } from './collection.js';
 import type { Ivf } from './ivf.js';
 import type { Query } from './search.js';
 
-/** Lists probed first; doubled (with the depth) until the page can be filled. Chosen on the bench's recall. */
+/** Lists probed first; doubled until the page can be filled. Chosen on the bench's recall. */
 export const DEFAULT_NPROBE = 24;
 
+interface ListScan {
+  list: number;
+  depth: number;
+  /** Rows that pass the filter, best first. */
+  found: Candidate[];
+  /** Int8 score of the last row read when the list was not read to its end, else -Infinity. */
+  cutoff: number;
+}
+
 /**
- * Candidates from the IVF lists nearest the query. A filter that keeps a share `selectivity` of the points deepens
- * the scan of each list by 1/selectivity; if the filter or the per-section cap still leaves too few, the probe
- * widens until it has covered every list.
+ * Candidates from the IVF lists nearest the query. Each list is read to a depth of ~page/selectivity. The page is
+ * settled when it is full after the filter and the per-section cap, and no list stopped short above the page's last
+ * score (an unread row there could still belong to the page); otherwise those lists are read deeper, and when the
+ * page cannot fill, more lists are probed, up to all of them.
  */
 export function ivfCandidates(ivf: Ivf, selectivity: number, nprobe = DEFAULT_NPROBE) {
   return (collection: Collection, query: Query, need: number, perSection: number): Candidate[] => {
-    let probes = nprobe;
-    let depth = Math.ceil((2 * need + 10) / Math.max(selectivity, 1e-6));
-    for (;;) {
-      const out = scan(collection, ivf, query, probes, depth);
-      const exhausted = probes >= ivf.size && ivf.lists.every((list) => list.n <= depth);
-      if (exhausted || enough(collection, out, need, perSection)) return out;
-      probes *= 2;
-      depth *= 2;
+    const want = need + 10;
+    const baseDepth = Math.ceil((2 * need + 10) / Math.max(selectivity, 1e-6));
+    const scans: ListScan[] = [];
+    for (let probes = nprobe; ; probes *= 2) {
+      const lists = ivf.probe(query.q8, probes);
+      for (const list of lists.slice(scans.length)) scans.push(scanList(collection, ivf, query, list, baseDepth));
+      for (;;) {
+        const candidates = scans.flatMap((scan) => scan.found).sort((a, b) => b.approx - a.approx);
+        const page = perSection > 0 ? capRows(candidates, collection.rows.sectionOf, perSection, want) : candidates.slice(0, want);
+        const threshold = page.length >= want ? page[want - 1]!.approx : Infinity;
+        const short = scans.filter((scan) => scan.cutoff > threshold || (page.length < want && scan.cutoff > -Infinity));
+        if (page.length >= want && short.length === 0) return candidates;
+        if (page.length < want && scans.length < ivf.size) break; // probe more lists first
+        if (short.length === 0) return candidates; // every list read to its end
+        for (const scan of short) Object.assign(scan, scanList(collection, ivf, query, scan.list, scan.depth * 2));
+      }
     }
   };
 }
 
-function scan(collection: Collection, ivf: Ivf, query: Query, probes: number, depth: number): Candidate[] {
-  const out: Candidate[] = [];
-  const sectionOk = new Map<number, boolean>();
+function scanList(collection: Collection, ivf: Ivf, query: Query, list: number, depth: number): ListScan {
+  const chunk = ivf.lists[list]!;
+  const all: Candidate[] = [];
+  chunk.top(query.q8, depth, all);
+  const found: Candidate[] = [];
   const { rows } = collection;
-  for (const list of ivf.probe(query.q8, probes)) {
-    const found: Candidate[] = [];
-    ivf.lists[list]!.top(query.q8, depth, found);
-    for (const candidate of found) {
-      const section = rows.sectionOf[candidate.row]!;
-      let ok = sectionOk.get(section);
-      if (ok === undefined) {
-        ok = query.matcher.partition(rows.sections[section]!.fields);
-        sectionOk.set(section, ok);
-      }
-      if (ok && collection.rowPasses(candidate.row, query.matcher)) out.push(candidate);
+  for (const candidate of all) {
+    if (query.matcher.partition(rows.sections[rows.sectionOf[candidate.row]!]!.fields) && collection.rowPasses(candidate.row, query.matcher)) {
+      found.push(candidate);
     }
   }
-  return out;
-}
-
-/** Enough when the page plus a rescoring margin survives the per-section cap. */
-function enough(collection: Collection, candidates: Candidate[], need: number, perSection: number): boolean {
-  const want = need + 10;
-  if (candidates.length < want) return false;
-  if (perSection === 0) return true;
-  const sorted = [...candidates].sort((a, b) => b.approx - a.approx);
-  return capRows(sorted, collection.rows.sectionOf, perSection, want).length >= want;
+  const cutoff = all.length < chunk.n ? all[all.length - 1]!.approx : -Infinity;
+  return { list, depth, found, cutoff };
 }

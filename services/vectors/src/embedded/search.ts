@@ -54,24 +54,44 @@ function chooseSource(collection: Collection, matcher: Matcher): CandidateSource
  * copied out and scanned.
  */
 export function exactCandidates(collection: Collection, query: Query, need: number, perSection: number): Candidate[] {
-  const want = 2 * (perSection > 0 ? Math.min(perSection, need) : need) + 10;
   const out: Candidate[] = [];
   for (const p of collection.matchingPartitions(query.matcher)) {
     const partition = collection.rows.partitions[p]!;
-    const { chunk } = partition;
-    const passing = isRowLevel(query.matcher) ? passingRows(collection, chunk, query.matcher) : null;
+    const passing = isRowLevel(query.matcher) ? passingRows(collection, partition.chunk, query.matcher) : null;
     const kept = passing ? passing.length : partition.live;
-    if (kept === 0) continue;
-    const found: Candidate[] = [];
-    if (passing && passing.length * 4 < chunk.n) {
-      scanRows(collection, passing, query.q8, Math.min(want, passing.length), found);
-      out.push(...found);
-      continue;
-    }
-    chunk.top(query.q8, want + chunk.n - kept, found);
-    for (const candidate of found) if (collection.rowPasses(candidate.row, query.matcher)) out.push(candidate);
+    if (kept > 0) out.push(...partitionCandidates(collection, partition.chunk, passing, kept, query, need, perSection));
   }
   return out;
+}
+
+/**
+ * One partition's best rows, deep enough to fill the page alone: the whole top of a page may come from one
+ * partition, and with a per-section cap its best rows may crowd into a few sections, so the depth doubles until
+ * the capped rows fill the page or the partition is exhausted.
+ */
+function partitionCandidates(
+  collection: Collection,
+  chunk: Chunk,
+  passing: number[] | null,
+  kept: number,
+  query: Query,
+  need: number,
+  perSection: number,
+): Candidate[] {
+  const want = need + 10;
+  // Dead and filtered-out rows cannot starve the page: they are added to the depth.
+  for (let depth = 2 * need + 10; ; depth *= 2) {
+    const found: Candidate[] = [];
+    if (passing && passing.length * 4 < chunk.n) {
+      scanRows(collection, passing, query.q8, Math.min(depth, passing.length), found);
+    } else {
+      const all: Candidate[] = [];
+      chunk.top(query.q8, depth + chunk.n - kept, all);
+      for (const candidate of all) if (collection.rowPasses(candidate.row, query.matcher)) found.push(candidate);
+    }
+    const exhausted = found.length >= kept || depth >= kept;
+    if (perSection === 0 || exhausted || capRows(found, collection.rows.sectionOf, perSection, want).length >= want) return found;
+  }
 }
 
 function passingRows(collection: Collection, chunk: Chunk, matcher: Matcher): number[] {

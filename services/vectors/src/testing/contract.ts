@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CytoclipError, type SearchFilter } from '@cytoclip/domain';
 import type { ScoredPoint, VectorPoint, VectorStore } from '../types.js';
-import { dot, makePoints, randomUnit, REGION_PATHS, rng, SECTIONS } from './fixtures.js';
+import { dot, makePoints, randomUnit, REGION_PATHS, rng, SECTIONS, unit } from './fixtures.js';
 
 const DIM = 16;
 const COLLECTION = 'contract-tiles';
@@ -86,6 +86,27 @@ export function vectorStoreContract(name: string, open: () => Promise<VectorStor
         return seen.get(hit.payload.section)! <= 2;
       });
       expect(hits.map((h) => h.id)).toEqual(expected.slice(0, 8).map((h) => h.id));
+    });
+
+    it('fills a capped page when the best points crowd into a few sections of one specimen plane', async () => {
+      const crowded = 'contract-crowded';
+      await store.ensureCollection(crowded, { dim: DIM });
+      const random = rng(5);
+      // Six sections of one specimen's coronal plane; sections 0 and 1 hold the points nearest the query.
+      const near = points.slice(0, 120).map((p, i) => {
+        const section = `S09-cor-${Math.floor(i / 20)}`;
+        const noise = randomUnit(random, DIM).map((x) => x * (i < 40 ? 0.2 : 1.5));
+        return { ...p, vector: unit(query.map((x, j) => x + noise[j]!)), payload: { ...p.payload, specimen: 'S09', plane: 'coronal' as const, section } };
+      });
+      await store.upsert(crowded, near);
+      const { hits } = await store.search(crowded, query, { limit: 8, perSection: 2 });
+      const seen = new Map<string, number>();
+      const expected = exact(near, query, () => true).filter((hit) => {
+        seen.set(hit.payload.section, (seen.get(hit.payload.section) ?? 0) + 1);
+        return seen.get(hit.payload.section)! <= 2;
+      });
+      expect(hits.map((h) => h.id)).toEqual(expected.slice(0, 8).map((h) => h.id));
+      await store.dropCollection(crowded);
     });
 
     it('pages with offset and drops hits under minScore', async () => {
