@@ -3,7 +3,7 @@ import { resultsToCsv, resultsToGeoJson } from './export.js';
 import { imageProblem, MAX_IMAGE_BYTES } from './image-input.js';
 import { readClassification, readHeatmap, readRegionTree, readSection, readTrajectory } from './normalize.js';
 import { filterOf, parseState, queryOf, serializeState, EMPTY_STATE } from './state.js';
-import { gapWeeks, runs } from './trajectory.js';
+import { gapWeeks, runs, weekRanges } from './trajectory.js';
 import type { SearchResult } from './types.js';
 
 const result = (over: Partial<SearchResult> = {}): SearchResult => ({
@@ -113,6 +113,7 @@ describe('trajectory gaps', () => {
     const points = [p(14, 0.2), p(15, 0.3), p(17, 0.5), p(18, null), p(19, 0.6)];
     expect(runs(points, 'best').map((r) => r.map((x) => x.gestationalWeek))).toEqual([[14, 15], [17], [19]]);
     expect(gapWeeks(points)).toEqual([16, 18]);
+    expect(weekRanges([15, 16, 17, 19, 21, 22])).toBe('15–17, 19, 21–22');
   });
 });
 

@@ -33,3 +33,14 @@ export function gapWeeks(points: TrajectoryPoint[]): number[] {
   for (let w = first; w <= last; w++) if (!have.has(w)) gaps.push(w);
   return gaps;
 }
+
+/** Whole weeks as short ranges for reading aloud: [15, 16, 17, 19] -> "15–17, 19". */
+export function weekRanges(weeks: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < weeks.length; i++) {
+    const start = weeks[i]!;
+    while (i + 1 < weeks.length && weeks[i + 1] === weeks[i]! + 1) i++;
+    parts.push(start === weeks[i] ? `${start}` : `${start}–${weeks[i]}`);
+  }
+  return parts.join(', ');
+}

@@ -1,4 +1,4 @@
-import { gapWeeks, runs } from '../trajectory.js';
+import { gapWeeks, runs, weekRanges } from '../trajectory.js';
 import type { TrajectoryPoint } from '../types.js';
 
 const W = 640, H = 260, M = { l: 48, r: 16, t: 16, b: 40 };
@@ -36,13 +36,13 @@ export function TrajectoryChart({ points, query }: { points: TrajectoryPoint[]; 
         {runs(points, 'median').map((run, i) => <path key={`m${i}`} class="median" d={line(run, 'median')} />)}
         {points.filter((p) => p.best !== null).map((p) => <circle key={`b${p.gestationalWeek}`} class="best" cx={x(p.gestationalWeek)} cy={y(p.best!)} r={4} />)}
         {points.filter((p) => p.median !== null).map((p) => <circle key={`m${p.gestationalWeek}`} class="median" cx={x(p.gestationalWeek)} cy={y(p.median!)} r={4} />)}
-        <g class="legend" transform={`translate(${W - M.r - 150} ${M.t + 4})`}>
+        <g class="legend" transform={`translate(${W - M.r - 130} ${H - 10})`}>
           <circle class="best" cx={6} cy={0} r={4} /><text x={16} y={4}>best</text>
           <circle class="median" cx={66} cy={0} r={4} /><text x={76} y={4}>median</text>
         </g>
       </svg>
       <figcaption id="trajectory-caption">
-        Best (filled) and median (hollow) score per gestational week for “{query}”. {gaps.length ? `No data at ${gaps.join(', ')} GW (grey).` : ''}
+        Best (filled) and median (hollow) score per gestational week for “{query}”. {gaps.length ? `No data at ${weekRanges(gaps)} GW (grey).` : ''}
       </figcaption>
       <table class="sr-only">
         <thead><tr><th>Week</th><th>Best</th><th>Median</th></tr></thead>
