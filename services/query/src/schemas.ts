@@ -75,6 +75,7 @@ export const SearchResponseSchema = z
 export const ClassifySchema = z
   .strictObject({
     image: z.string().min(1),
+    target: z.enum(['tiles', 'regions']).default('tiles'),
     topK: z.number().int().min(1).max(50).default(5),
     neighbours: z.number().int().min(1).max(200).default(25),
     model: z.string().optional(),

@@ -9,20 +9,20 @@ import { variantOf } from '../search.js';
 export function analysisRoutes(app: Hono, ctx: AppContext): void {
   const { service, backend, config } = ctx;
 
-  // Zero-shot over the model's ontology, and a vote of the nearest stored tiles weighted by similarity.
+  // Zero-shot over the model's ontology, and a vote of the nearest stored tiles (or region images) weighted by similarity.
   app.post('/v1/classify', async (c) => {
     const started = performance.now();
     const request = await jsonBody(c, ClassifySchema);
     const bytes = decodeBase64Image(request.image, 'image');
     await checkUpload(bytes, config.maxImagePixels, 'image');
-    const resolved = await service.resolveModel('tile', request.model);
+    const resolved = await service.resolveModel(variantOf(request.target), request.model);
     const model = service.requireModel(resolved);
     const ontology = await service.ontology();
     const filter = await service.storeFilter(request.filter);
     const [vector] = await model.embedImages([bytes]);
     const zeroShot = (await model.zeroShotClassify(vector!)).slice(0, request.topK);
     const hits = await backend.vectors.search(resolved.index.collection, vector!, { filter, limit: request.neighbours, offset: 0 });
-    const items = await service.items(hits.map((h) => h.id), 'tile');
+    const items = await service.items(hits.map((h) => h.id), request.target === 'tiles' ? 'tile' : 'region');
     const votes = new Map<string, { weight: number; count: number }>();
     for (const hit of hits) {
       const region = items.get(hit.id)?.region;
