@@ -53,8 +53,12 @@ export class Rows {
       const row = this.ids.length;
       this.ids.push(id);
       this.idToRow.set(id, row);
-      this.sectionOf.push(this.sectionIndex(payloads[i]!));
-      this.regionOf.push(this.regionIndex(payloads[i]!));
+      const payload = payloads[i]!;
+      const section = this.sectionIndex(payload);
+      const region = this.regionIndex(payload);
+      this.last = { payload, section, region };
+      this.sectionOf.push(section);
+      this.regionOf.push(region);
       this.positionOf.push(-1);
       this.segmentOf.push(segment);
       this.indexInSegment.push(i);
@@ -128,7 +132,26 @@ export class Rows {
     this.alive[row] = value;
   }
 
+  private last: { payload: PointPayload; section: number; region: number } | null = null;
+
+  /** Consecutive points mostly share a section and often a region: compare with the last before building a key. */
   private sectionIndex(payload: PointPayload): number {
+    const last = this.last?.payload;
+    if (
+      last &&
+      last.section === payload.section &&
+      last.atlas === payload.atlas &&
+      last.specimen === payload.specimen &&
+      last.plane === payload.plane &&
+      last.gestationalWeek === payload.gestationalWeek &&
+      last.kind === payload.kind
+    ) {
+      return this.last!.section;
+    }
+    return this.sectionKeyIndex(payload);
+  }
+
+  private sectionKeyIndex(payload: PointPayload): number {
     const { kind, atlas, specimen, section, plane, gestationalWeek } = payload;
     const key = JSON.stringify(['section', kind, atlas, specimen, section, plane, gestationalWeek]);
     let index = this.keys.get(key);
@@ -153,6 +176,8 @@ export class Rows {
   }
 
   private regionIndex(payload: PointPayload): number {
+    const last = this.last?.payload;
+    if (last && last.region === payload.region && samePath(last.regionPath, payload.regionPath)) return this.last!.region;
     const key = JSON.stringify(['region', payload.region, payload.regionPath]);
     let index = this.keys.get(key);
     if (index === undefined) {
@@ -162,4 +187,8 @@ export class Rows {
     }
     return index;
   }
+}
+
+function samePath(a: string[], b: string[]): boolean {
+  return a === b || (a.length === b.length && a.every((acronym, i) => acronym === b[i]));
 }
