@@ -96,9 +96,13 @@ async function contactSheet(): Promise<string> {
   const out = join(root, 'docs', 'atlas-contact-sheet.png');
   await mkdir(dirname(out), { recursive: true });
   const raw = await sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(parts).png().toBuffer();
-  // Kept in the repository: fewer palette colours until it fits under 400 KB.
-  for (const colours of [24, 16, 12, 8]) {
-    const encoded = await sharp(raw).png({ palette: true, colours, dither: 0, compressionLevel: 9, effort: 10 }).toBuffer();
+  // Kept in the repository under 400 KB: fewer palette colours, then a smaller sheet, until it fits.
+  const attempts = [[1, 32], [1, 24], [0.85, 32], [0.85, 24], [0.75, 24], [0.75, 16]] as const;
+  for (const [scale, colours] of attempts) {
+    const encoded = await sharp(raw)
+      .resize(Math.round(width * scale))
+      .png({ palette: true, colours, dither: 0, compressionLevel: 9, effort: 10 })
+      .toBuffer();
     await writeFile(out, encoded);
     if (encoded.length < 400 * 1024) break;
   }

@@ -92,7 +92,7 @@ const benchmark: Preset = {
   atlasName: 'benchmark-fetal-nissl',
   micronsPerPixel: 2,
   labelStep: 4,
-  lengthMm: (w) => 7 + 0.12 * (w - 14),
+  lengthMm: (w) => 4.8 + 0.085 * (w - 14),
   specimens: [
     ...[14, 18, 20, 23, 25, 27, 33, 38].map((w, k) => specimen(`B${String(k + 1).padStart(2, '0')}`, w, testPlanes)),
     ...[19, 26, 35].map((w, k) => specimen(`B${String(k + 9).padStart(2, '0')}`, w, testPlanes)),
