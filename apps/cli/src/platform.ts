@@ -6,6 +6,7 @@ import { CytoclipError } from '@cytoclip/domain';
 import { CytoclipModel, type Device } from '@cytoclip/model';
 import { catalogPort, configFromEnv, createApp, vectorsPort, type CytoclipApp, type QueryConfig, type QueryIngest } from '@cytoclip/query';
 import { openVectorStore, type VectorStore } from '@cytoclip/vectors';
+import { buildWebIfStale } from '@cytoclip/web';
 
 /** The repository root (where models/ and apps/web/dist live), found from this file in src/ or dist/src/. */
 export function repoRoot(): string {
@@ -95,8 +96,16 @@ export interface Platform extends Stores {
 /** Stores, models and the API app wired together, as `serve`, `start` and in-process `search` use them. */
 export async function openPlatform(
   settings: Settings,
-  options: { config?: Partial<QueryConfig>; ingest?: (platform: () => Platform) => QueryIngest; isReady?: () => boolean } = {},
+  options: {
+    config?: Partial<QueryConfig>;
+    ingest?: (platform: () => Platform) => QueryIngest;
+    isReady?: () => boolean;
+    /** Serve the web app at `/`, building it first when its sources are newer than its build. */
+    web?: boolean;
+  } = {},
 ): Promise<Platform> {
+  // Before the stores open: a Vite build briefly removes dist/index.html, and a failed build should cost nothing.
+  const webDist = options.web ? buildWebIfStale({ quiet: true }).dir : null;
   const stores = await openStores(settings);
   let models: CytoclipModel[];
   try {
@@ -105,8 +114,8 @@ export async function openPlatform(
     await stores.close();
     throw error;
   }
-  const webDist = join(repoRoot(), 'apps', 'web', 'dist');
-  const config = configFromEnv(process.env, { dataDir: settings.dataDir, staticDir: existsSync(join(webDist, 'index.html')) ? webDist : null, ...options.config });
+  const staticDir = webDist && existsSync(join(webDist, 'index.html')) ? webDist : null;
+  const config = configFromEnv(process.env, { dataDir: settings.dataDir, staticDir, ...options.config });
   let platform: Platform | null = null;
   const api = createApp({
     catalog: catalogPort(stores.catalog, stores.vectors, settings.dataDir),

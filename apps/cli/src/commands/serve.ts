@@ -35,7 +35,7 @@ export const serveCommand: Command = {
   usage: 'cytoclip serve [--json]\n\nListens on $HOST:$PORT (127.0.0.1:8080) over the stores in $DATA_DIR (./data) or $DATABASE_URL / $QDRANT_URL.',
   async run(args) {
     const settings = settingsFromEnv();
-    const platform = await openPlatform(settings, { ingest: (p) => inProcessIngest(p, settings) });
+    const platform = await openPlatform(settings, { web: true, ingest: (p) => inProcessIngest(p, settings) });
     await listen(platform, args);
     await new Promise(() => undefined); // serve until a signal
   },

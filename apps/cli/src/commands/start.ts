@@ -22,7 +22,7 @@ export const startCommand: Command = {
     const atlasDir = join(settings.dataDir, 'atlases', preset === 'demo' ? DEMO_ATLAS : 'tiny-fetal-nissl');
     const log = (line: string) => (args.json ? console.error(line) : console.log(line));
     let ready = false;
-    const platform = await openPlatform(settings, { isReady: () => ready, ingest: (p) => inProcessIngest(p, settings) });
+    const platform = await openPlatform(settings, { web: true, isReady: () => ready, ingest: (p) => inProcessIngest(p, settings) });
     // Serve first: the URL is printed at once, /readyz says 503 until the atlas is generated and ingested, and
     // searches answer from the first ingested sections on.
     await listen(platform, args, { atlas: atlasDir });
