@@ -1,4 +1,4 @@
-// npm run bench:search [-- --full] [--sizes 100000,1000000] [--dims 256,512] [--queries 100]
+// npm run bench:search [-- --full] [--sizes 100000,1000000] [--dims 256,512] [--queries 100] [--nprobe 24]
 // Prints JSON: build time and peak RSS (build phase), reopen time, p50/p95 of top-10 search unfiltered / selective /
 // broad and recall@10 against exact f32 search, for each size × dimension. Each phase runs in its own process so
 // peak RSS belongs to that phase.
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import usearch from 'usearch';
 import type { SearchFilter } from '@cytoclip/domain';
 import { EmbeddedVectorStore } from '../index.js';
+import { DEFAULT_NPROBE } from '../src/embedded/ivf-search.js';
 import { compileFilter } from '../src/embedded/matcher.js';
 import { FILTERS, Synthetic } from './data.js';
 
@@ -47,7 +48,7 @@ async function build(dir: string, n: number, dim: number): Promise<object> {
 async function query(dir: string, n: number, dim: number, count: number): Promise<object> {
   const data = new Synthetic(n, dim);
   const opened = performance.now();
-  const store = await EmbeddedVectorStore.open(dir);
+  const store = await EmbeddedVectorStore.open(dir, { nprobe: Number(flag('nprobe', String(DEFAULT_NPROBE))) });
   const reopenSeconds = (performance.now() - opened) / 1000;
   const queries = data.queries(count + 10);
   const result: Record<string, unknown> = { reopenSeconds: round(reopenSeconds) };
@@ -125,7 +126,7 @@ function round(x: number): number {
 function phase(name: string, dir: string, n: number, dim: number, count: number): object {
   const child = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--conditions=source', fileURLToPath(import.meta.url), '--phase', name, '--dir', dir, '--n', String(n), '--dim', String(dim), '--queries', String(count)],
+    ['--import', 'tsx', '--conditions=source', fileURLToPath(import.meta.url), '--phase', name, '--dir', dir, '--n', String(n), '--dim', String(dim), '--queries', String(count), '--nprobe', flag('nprobe', String(DEFAULT_NPROBE))],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
   );
   if (child.status !== 0) throw new Error(`bench phase ${name} failed (${child.status})`);

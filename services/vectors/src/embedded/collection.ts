@@ -24,6 +24,8 @@ export interface CollectionOptions {
   indexFrom: number;
   /** Filters that keep at most this many points are scanned exactly, skipping the index (≈1–2 ms at 512-d). */
   exactUpTo: number;
+  /** IVF lists probed first (more when a filter or the per-section cap leaves the page short). */
+  nprobe: number;
 }
 
 /** One collection on disk (manifest + segments) and in memory (rows, section chunks). */

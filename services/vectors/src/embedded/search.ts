@@ -32,8 +32,8 @@ export function searchCollection(
   const need = page.offset + page.limit;
   const candidates = chooseSource(collection, query.matcher)(collection, query, need, page.perSection);
   candidates.sort((a, b) => b.approx - a.approx);
-  // Rescore a margin beyond the page: int8 order and f32 order differ only among near-equal scores.
-  const margin = 2 * need + 20;
+  // Rescore a margin of 10 beyond the page: int8 order and f32 order differ only among near-equal scores.
+  const margin = need + 10;
   const sectionOf = collection.rows.sectionOf;
   const chosen = page.perSection > 0 ? capRows(candidates, sectionOf, 2 * page.perSection + 2, margin) : candidates.slice(0, margin);
   return selectPage(collection.rescore(vector, chosen), page);
@@ -45,7 +45,7 @@ function chooseSource(collection: Collection, matcher: Matcher): CandidateSource
   if (!ivf) return exactCandidates;
   const matched = collection.estimateMatches(matcher);
   if (matched <= collection.options.exactUpTo) return exactCandidates;
-  return ivfCandidates(ivf, matched / Math.max(1, collection.rows.liveCount));
+  return ivfCandidates(ivf, matched / Math.max(1, collection.rows.liveCount), collection.options.nprobe);
 }
 
 /**

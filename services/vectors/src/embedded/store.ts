@@ -17,6 +17,7 @@ import { checkDeleteWhere, checkPoints, checkSearchOptions, checkVector, validat
 import { Collection, type CollectionOptions } from './collection.js';
 import { EXACT_UP_TO, IVF_MIN_POINTS } from './ivf.js';
 import { acquireLock } from './lock.js';
+import { DEFAULT_NPROBE } from './ivf-search.js';
 import { bestPerField, scoreAll, searchCollection } from './search.js';
 
 /**
@@ -41,6 +42,7 @@ export class EmbeddedVectorStore implements VectorStore {
     const store = new EmbeddedVectorStore(root, {
       indexFrom: options.indexFrom ?? IVF_MIN_POINTS,
       exactUpTo: options.exactUpTo ?? EXACT_UP_TO,
+      nprobe: options.nprobe ?? DEFAULT_NPROBE,
     });
     store.unlock = unlock;
     for (const name of readdirSync(root)) {
