@@ -45,8 +45,8 @@ function filterError(field: string, what: string): CytoclipError {
 }
 
 export function validateSpec(name: string, spec: CollectionSpec): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name)) {
-    throw new CytoclipError('invalid_collection', `invalid collection name "${name}" (letters, digits, . _ -)`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/.test(name)) {
+    throw new CytoclipError('invalid_collection', `invalid collection name "${name}" (letters, digits, . _ @ -)`);
   }
   if (!Number.isInteger(spec.dim) || spec.dim < 1 || spec.dim > 65536) {
     throw new CytoclipError('invalid_collection', `collection dimension must be a positive integer, got ${spec.dim}`);

@@ -4,7 +4,7 @@ import type { ScoredPoint, VectorPoint, VectorStore } from '../types.js';
 import { dot, makePoints, randomUnit, REGION_PATHS, rng, SECTIONS, unit } from './fixtures.js';
 
 const DIM = 16;
-const COLLECTION = 'contract-tiles';
+const COLLECTION = 'contract-tiles@1';
 
 /** Brute-force answer the stores must agree with. */
 function exact(points: VectorPoint[], query: Float32Array, keep: (p: VectorPoint) => boolean): ScoredPoint[] {
