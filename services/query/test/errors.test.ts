@@ -1,10 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { buildFixture, post } from './fixture.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type QueryVectors } from '@cytoclip/query';
+import { buildFixture, closeFixture, post } from './fixture.js';
 
 let f: Awaited<ReturnType<typeof buildFixture>>;
 beforeAll(async () => {
   f = await buildFixture({ apiKey: 'sesame', maxBodyBytes: 64 * 1024, maxImagePixels: 100 * 100 });
-});
+}, 300_000);
+afterAll(closeFixture);
 
 const tile = '00000000-0000-5000-8000-000000000000';
 const MALFORMED: [string, string, unknown, number, string][] = [
@@ -51,12 +53,20 @@ describe('malformed requests get problem+json, never 5xx', () => {
   });
 
   it('refuses a trajectory over more items than maxScoreAll, naming the filter', async () => {
-    const small = await buildFixture({ maxScoreAll: 10 });
+    // maxScoreAll bounds the API's own scoring, used when the vector port cannot summarise weeks in the store: the
+    // real store's port without its weekSummary. (With it, the store summarises any number of items.)
+    const summarised = await post((await buildFixture({ maxScoreAll: 10 })).app, '/v1/trajectory', { query: { text: 'cortical' } });
+    expect(summarised.status).toBe(200);
+    const scoring: QueryVectors = { ...f.vectors };
+    delete scoring.weekSummary;
+    const small = createApp({ catalog: f.catalog, vectors: scoring, models: [f.stack.model], config: { dataDir: f.dir, maxScoreAll: 10 } });
     const r = await post(small.app, '/v1/trajectory', { query: { text: 'cortical' } });
     expect(r.status).toBe(422);
     expect(r.json.errors[0].field).toBe('filter');
     const narrow = await post(small.app, '/v1/trajectory', { query: { text: 'cortical' }, filter: { sections: ['S01-cor-0001'], regions: ['CP'] } });
     expect(narrow.status).toBe(200);
+    expect(narrow.json.weeks).toEqual([expect.objectContaining({ gestationalWeek: 16, count: 4 })]);
+    expect(summarised.json.weeks.map((w: { count: number }) => w.count)).toEqual([32, 32, 32]);
   });
 
   it('rejects a non-JSON media type with 415', async () => {
@@ -122,11 +132,13 @@ describe('keys guard ingest and admin routes', () => {
     expect(up.status).toBe(400);
   });
 
-  it('deletes an atlas with the key', async () => {
+  // Last in the file: every app here shares one real stack, and this empties it.
+  it('deletes an atlas with the key, its points included', async () => {
     const g = await buildFixture({ apiKey: 'sesame' });
     const res = await g.app.request('/v1/atlases/tiny', { method: 'DELETE', headers: { authorization: 'Bearer sesame' } });
     expect(res.status).toBe(204);
     expect((await g.app.request('/v1/atlases/tiny', { method: 'DELETE', headers: { authorization: 'Bearer sesame' } })).status).toBe(404);
     expect(((await (await g.app.request('/v1/atlases')).json()) as { atlases: unknown[] }).atlases).toEqual([]);
+    expect(await g.stack.store.count('cytoclip-tiny-random_1')).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { buildFixture } from './fixture.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFixture, closeFixture } from './fixture.js';
 
 let f: Awaited<ReturnType<typeof buildFixture>>;
 beforeAll(async () => {
@@ -10,7 +10,8 @@ beforeAll(async () => {
   mkdirSync(web, { recursive: true });
   writeFileSync(join(web, 'index.html'), '<!doctype html>');
   f = await buildFixture({ staticDir: web, apiKey: 'k' });
-});
+}, 300_000);
+afterAll(closeFixture);
 
 // Odd paths, methods and query strings are the client's mistake: never a 5xx.
 const ODD: [string, string][] = [

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCatalog, type Catalog, type TileInput } from '@cytoclip/catalog';
 import { DEFAULT_TILE_GRID, tileId, type AtlasManifest, type OntologyRegion, type Plane } from '@cytoclip/domain';
 import { CytoclipModel } from '@cytoclip/model';
-import { catalogPort, createApp, vectorsPort } from '@cytoclip/query';
+import { catalogPort, createApp, vectorsPort, type QueryConfig } from '@cytoclip/query';
 import { openVectorStore, type VectorPoint, type VectorStore } from '@cytoclip/vectors';
 import sharp from 'sharp';
 import { REPO_ROOT } from '../../../test/support/index.js';
@@ -27,14 +27,33 @@ export const SECTIONS: { id: string; specimen: string; week: number; plane: Plan
 const SIDE = 896;
 
 /**
+ * Opens the real parts under a fresh temp DATA_DIR, the way apps/cli's platform does: the catalog (PGlite, or
+ * PostgreSQL at databaseUrl), the embedded vector store and the fixture ONNX model. `makeApp(config)` wires them into the
+ * query API with catalogPort / vectorsPort; several apps (different configs) may share one stack.
+ */
+export async function openRealStack(options: { databaseUrl?: string; prefix?: string } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), options.prefix ?? 'cytoclip-query-real-'));
+  const catalog = await openCatalog({ dataDir, databaseUrl: options.databaseUrl });
+  const store = await openVectorStore({ dataDir });
+  const model = await CytoclipModel.open(FIXTURE_MODEL, { intraOpNumThreads: 1 });
+  const ports = { catalog: catalogPort(catalog, store, dataDir), vectors: vectorsPort(store) };
+  const makeApp = (config: Partial<QueryConfig> = {}) => createApp({ ...ports, models: [model], config: { dataDir, atlasRoots: [dataDir], ...config } });
+  const close = async () => {
+    await model.close();
+    await store.close();
+    await catalog.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { dataDir, catalog, store, model, ports, makeApp, close };
+}
+
+/**
  * The real stack: PGlite catalog, embedded vector store and the fixture ONNX model, filled through their public
  * APIs the way ingest does (rows in the catalog, one point per tile embedded from the tile's own pixels).
  */
 export async function buildRealBackend(options: { databaseUrl?: string } = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cytoclip-query-real-'));
-  const catalog = await openCatalog({ dataDir, databaseUrl: options.databaseUrl });
-  const store = await openVectorStore({ dataDir });
-  const model = await CytoclipModel.open(FIXTURE_MODEL, { intraOpNumThreads: 1 });
+  const stack = await openRealStack(options);
+  const { dataDir, catalog, store, model } = stack;
   const manifest: AtlasManifest = {
     format: 'cytoclip-atlas/1',
     name: 'tiny',
@@ -55,18 +74,7 @@ export async function buildRealBackend(options: { databaseUrl?: string } = {}) {
   for (const s of SECTIONS) await addSection(catalog, store, model, dataDir, collection, s, SECTIONS.indexOf(s));
   await store.flush();
   await catalog.setModelStatus('cytoclip-tiny-random@1', 'complete');
-  const built = createApp({
-    catalog: catalogPort(catalog, store, dataDir),
-    vectors: vectorsPort(store),
-    models: [model],
-    config: { dataDir, atlasRoots: [dataDir] },
-  });
-  const close = async () => {
-    await model.close();
-    await store.close();
-    await catalog.close();
-  };
-  return { ...built, catalog, store, model, dataDir, close };
+  return { ...stack, ...stack.makeApp() };
 }
 
 async function addSection(catalog: Catalog, store: VectorStore, model: CytoclipModel, dataDir: string, collection: string, s: (typeof SECTIONS)[number], n: number) {

@@ -1,32 +1,46 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { buildFixture, post } from './fixture.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFixture, closeFixture, MODEL, post } from './fixture.js';
 
 type Fixture = Awaited<ReturnType<typeof buildFixture>>;
 let f: Fixture;
 beforeAll(async () => {
   f = await buildFixture();
-});
+}, 300_000);
+afterAll(closeFixture);
+
+/** A tile of row 0 (the cortical plate) of the second section. */
+const cpTile = () => f.tileIds[17]!;
 
 describe('POST /v1/search', () => {
-  it('answers a text query with tiles of the named region first', async () => {
+  it('answers a text query with tiles, best first, from the default complete model', async () => {
     const r = await post(f.app, '/v1/search', { query: { text: 'cortical plate' }, limit: 10 });
     expect(r.status).toBe(200);
-    expect(r.json.model).toBe('word-tile@1');
+    expect(r.json.model).toBe(MODEL);
     expect(r.json.total).toBe(96);
     expect(r.json.results).toHaveLength(10);
-    expect(r.json.results.every((x: { region: { acronym: string } }) => x.region.acronym === 'CP')).toBe(true);
-    expect(r.json.results[0].region.path).toEqual(['Tel', 'Pal', 'CP']);
+    const scores = r.json.results.map((x: { score: number }) => x.score);
+    expect(scores).toEqual([...scores].sort((a: number, b: number) => b - a));
     expect(r.json.results[0].imageUrl).toBe(`/v1/tiles/${r.json.results[0].id}/image`);
-    expect(r.json.unknownWords).toEqual([]);
+    expect(Array.isArray(r.json.unknownWords)).toBe(true);
   });
 
-  it('lists words the tokenizer does not know', async () => {
+  it('ranks the tiles nearest the query first, with their region paths', async () => {
+    // The fixture's vectors are one-hot per region, so a cortical-plate tile's 24 CP neighbours come first.
+    const r = await post(f.app, '/v1/search', { query: { tileId: cpTile() }, limit: 24 });
+    expect(r.json.results.every((x: { region: { acronym: string } }) => x.region.acronym === 'CP')).toBe(true);
+    expect(r.json.results[0].region.path).toEqual(['Tel', 'Pal', 'CP']);
+    const next = await post(f.app, '/v1/search', { query: { tileId: cpTile() }, limit: 1, offset: 24 });
+    expect(next.json.results[0].region.acronym).not.toBe('CP');
+  });
+
+  it("lists words the model's tokenizer does not know", async () => {
     const r = await post(f.app, '/v1/search', { query: { text: 'cortical plate zebrafish' } });
-    expect(r.json.unknownWords).toEqual(['zebrafish']);
+    expect(r.json.unknownWords).toEqual(f.stack.model.unknownWords('cortical plate zebrafish'));
+    expect(r.json.unknownWords).toContain('zebrafish');
   });
 
   it('finds a stored tile first, with score ≈ 1, when queried by its id', async () => {
-    const id = [...f.catalog.itemsById.keys()][37]!;
+    const id = f.tileIds[37]!;
     const r = await post(f.app, '/v1/search', { query: { tileId: id }, limit: 5 });
     expect(r.status).toBe(200);
     expect(r.json.results[0].id).toBe(id);
@@ -67,8 +81,10 @@ describe('POST /v1/search', () => {
   });
 
   it('drops results under minScore', async () => {
-    const r = await post(f.app, '/v1/search', { query: { text: 'cortical plate' }, limit: 100, minScore: 0.5 });
+    const r = await post(f.app, '/v1/search', { query: { tileId: cpTile() }, limit: 100, minScore: 0.5 });
     expect(r.json.results.length).toBe(24);
+    const text = await post(f.app, '/v1/search', { query: { text: 'cortical plate' }, limit: 100, minScore: 0.5 });
+    expect(text.json.results.every((x: { score: number }) => x.score >= 0.5)).toBe(true);
     expect(r.json.results.every((x: { score: number }) => x.score >= 0.5)).toBe(true);
   });
 

@@ -1,10 +1,9 @@
-// Dev only: the real query app over the synthetic fixture atlas, serving the built UI from dist/.
-// Run: npx tsx apps/web/test/support/dev-server.ts [port]   (then `vite` in apps/web proxies /v1 to it, or open it directly)
-import { fileURLToPath } from 'node:url';
-import { serve } from '@cytoclip/query';
-import { buildFixtureApp } from './fixture-atlas.js';
+// Dev only: the real platform of the end-to-end suite (tiny preset ingested into PGlite + the embedded vector store),
+// serving the built UI from dist/. The stores live in DATA_DIR/web-dev (default ./data/web-dev) and are reused.
+// Run: npm run dev -w @cytoclip/web [-- port]   (then `vite` in apps/web proxies /v1 to it, or open it directly)
+import { join, resolve } from 'node:path';
+import { startServer } from './server.js';
 
-const staticDir = fileURLToPath(new URL('../../dist', import.meta.url));
-const { app, tiles } = await buildFixtureApp({ staticDir });
-const listening = await serve(app, { port: Number(process.argv[2] ?? 8787), host: '127.0.0.1' });
-console.log(`fixture atlas (${tiles} tiles) on ${listening.url}`);
+const dataDir = join(resolve(process.env.DATA_DIR ?? './data'), 'web-dev');
+const server = await startServer({ dataDir, port: Number(process.argv[2] ?? 8787) });
+console.log(`${server.atlas} on ${server.url}`);
