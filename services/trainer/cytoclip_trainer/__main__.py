@@ -15,6 +15,10 @@ def train_parser(sub):
     p.add_argument('--variant', required=True, choices=['region', 'tile'])
     p.add_argument('--dataset', required=True)
     p.add_argument('--config', default='mini')
+    p.add_argument('--image-size', type=int,
+                   help="override the configuration's input edge in px (a multiple of its patch size; e.g. 112 for mini)")
+    p.add_argument('--context-length', type=int,
+                   help="override the configuration's text context (tokens incl. bos/eos; e.g. 48 for mini)")
     p.add_argument('--out', required=True)
     p.add_argument('--steps', type=int, default=2000)
     p.add_argument('--batch-size', type=int, default=64)

@@ -90,9 +90,10 @@ class _Null:
         return False
 
 
-def save_checkpoint(path, model, optimizer, scheduler, step, args, tokenizer_path):
+def save_checkpoint(path, model, optimizer, scheduler, step, args, tokenizer_path, seconds=None):
+    """seconds: training time so far, over every resumed segment (the package records the whole run's time)."""
     tmp = path + '.tmp'
-    torch.save({'format': CKPT_FORMAT, 'step': step, 'config': model.cfg.to_dict(), 'args': args,
+    torch.save({'format': CKPT_FORMAT, 'step': step, 'seconds': seconds, 'config': model.cfg.to_dict(), 'args': args,
                 'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
                 'scheduler': scheduler.state_dict(), 'tokenizer': os.path.basename(tokenizer_path)}, tmp)
     os.replace(tmp, path)  # never leave a half-written checkpoint
@@ -142,12 +143,28 @@ def _setup(args: dict, dataset, out: str, device):
     cfg = get_config(args['config'])
     if args.get('activation'):  # open_clip's LAION ViT-B-16 uses GELU; OpenAI's weights QuickGELU
         cfg = dataclasses.replace(cfg, activation=args['activation'])
+    cfg = with_sizes(cfg, args.get('image_size'), args.get('context_length'))
     tokenizer = build_tokenizer(args['config'], dataset, args.get('vocab_size', 1024), args.get('clip_bpe'))
     tokenizer.save(os.path.join(out, 'tokenizer.json'))
     model = CLIP(cfg.with_tokenizer(tokenizer.vocab_size, tokenizer.eos_id))
     if args.get('init'):
         load_init(model, args['init'])
     return model.to(device), tokenizer, None
+
+
+def with_sizes(cfg: ModelConfig, image_size=None, context_length=None) -> ModelConfig:
+    """The configuration at another input edge and/or text context (a fresh model only: --init needs the original)."""
+    if image_size is not None:
+        patch = cfg.vision.patch_size
+        if image_size < patch or image_size % patch:
+            raise CytoclipError('bad-arguments', f'--image-size {image_size} is not a positive multiple of the '
+                                                 f'{cfg.name} patch size {patch}')
+        cfg = dataclasses.replace(cfg, vision=dataclasses.replace(cfg.vision, image_size=image_size))
+    if context_length is not None:
+        if context_length < 3:
+            raise CytoclipError('bad-arguments', f'--context-length {context_length} leaves no room for text (>= 3)')
+        cfg = dataclasses.replace(cfg, text=dataclasses.replace(cfg.text, context_length=context_length))
+    return cfg
 
 
 def _log_line(step, total, loss, lr, scale, rate):
@@ -182,14 +199,16 @@ def train(args: dict) -> dict:
     loader = torch.utils.data.DataLoader(batches, batch_size=None, sampler=range(start, total),
                                          num_workers=args.get('workers', 0))
     try:
+        prior = float((ckpt or {}).get('seconds') or 0.0)
         seconds = _loop(model, optimizer, scheduler, loader, args, start, total, device, out, sets, dataset, tokenizer,
-                        protocol)
+                        protocol, prior)
     except _Stop:
         return {}
     return finish(model, tokenizer, dataset, protocol, args, out, device, seconds)
 
 
-def _loop(model, optimizer, scheduler, loader, args, start, total, device, out, sets, dataset, tokenizer, protocol):
+def _loop(model, optimizer, scheduler, loader, args, start, total, device, out, sets, dataset, tokenizer, protocol,
+          prior=0.0):
     amp, params = AmpContext(device), [p for p in model.parameters()]
     ckpt_every, log_every = args.get('ckpt_every', 200), args.get('log_every', 10)
     multi = not args.get('single_positive', False)
@@ -213,12 +232,12 @@ def _loop(model, optimizer, scheduler, loader, args, start, total, device, out, 
             t0, seen = time.time(), 0
         if done % ckpt_every == 0 or done == total:
             save_checkpoint(os.path.join(out, 'checkpoint.pt'), model, optimizer, scheduler, done, args,
-                            os.path.join(out, 'tokenizer.json'))
+                            os.path.join(out, 'tokenizer.json'), prior + time.time() - began)
             _validate(model, tokenizer, dataset, protocol, device, out, done, loss.item(), sets)
             model.train()
         if done == args.get('stop_after'):  # tests: simulate an interrupted run
             raise _Stop()
-    return time.time() - began
+    return prior + time.time() - began
 
 
 def _validate(model, tokenizer, dataset, protocol, device, out, step, loss, sets):
