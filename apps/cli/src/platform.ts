@@ -22,13 +22,14 @@ export interface Settings {
   dataDir: string;
   databaseUrl: string | undefined;
   qdrantUrl: string | undefined;
+  qdrantApiKey: string | undefined;
   modelDirs: string[];
   device: Device;
   port: number;
   host: string;
 }
 
-/** PORT, HOST, DATA_DIR, DATABASE_URL, QDRANT_URL, CYTOCLIP_MODELS, CYTOCLIP_DEVICE. */
+/** PORT, HOST, DATA_DIR, DATABASE_URL, QDRANT_URL, QDRANT_API_KEY, CYTOCLIP_MODELS, CYTOCLIP_DEVICE. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
   const device = env.CYTOCLIP_DEVICE ?? 'cpu';
   if (device !== 'cpu' && device !== 'cuda') throw new CytoclipError('invalid-argument', `CYTOCLIP_DEVICE must be cpu or cuda, got "${device}"`);
@@ -39,6 +40,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     dataDir: resolve(env.DATA_DIR ?? './data'),
     databaseUrl: env.DATABASE_URL || undefined,
     qdrantUrl: env.QDRANT_URL || undefined,
+    qdrantApiKey: env.QDRANT_API_KEY || undefined,
     modelDirs: findModelPackages(modelRoots),
     device,
     port,
@@ -68,7 +70,7 @@ export async function openStores(settings: Settings): Promise<Stores> {
   const catalog = await openCatalog({ dataDir: settings.dataDir, databaseUrl: settings.databaseUrl });
   let vectors: VectorStore;
   try {
-    vectors = await openVectorStore({ dataDir: settings.dataDir, ...(settings.qdrantUrl ? { qdrantUrl: settings.qdrantUrl } : {}) });
+    vectors = await openVectorStore({ dataDir: settings.dataDir, ...(settings.qdrantUrl ? { qdrantUrl: settings.qdrantUrl, qdrantApiKey: settings.qdrantApiKey } : {}) });
   } catch (error) {
     await catalog.close();
     throw error;
