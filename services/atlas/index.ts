@@ -3,6 +3,7 @@ export { generateAtlas, type GenerateOptions, type GenerateResult, type Generate
 export { PRESETS, HELD_OUT_WEEKS, type Preset, type SpecimenPlan, type SectionPlan } from './src/presets.js';
 export { buildOntology, regionDescription, regionDescription as description, REGION_ACRONYMS, labelOf, acronymOf } from './src/ontology.js';
 export { cellSpec, type CellSpec } from './src/render/cells.js';
+export { separation, tileSignature, type TileSignature } from './src/render/signature.js';
 export { somaSpacing } from './src/render/cellfield.js';
 export { ALL_NUISANCES, NO_NUISANCES, type Nuisances } from './src/render/nuisance.js';
 export { FetalBrain, newProbe, type Probe } from './src/anatomy/brain.js';

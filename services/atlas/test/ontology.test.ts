@@ -35,7 +35,8 @@ describe('the ontology', () => {
     const v1 = cellSpec('V1', 30)!;
     const v2 = cellSpec('V2', 30)!;
     expect(v1.density).toBeGreaterThan(v2.density);
-    expect(v1.density / v2.density).toBeLessThan(1.2);
+    expect(v1.density / v2.density).toBeLessThan(1.4);
+    expect(v2.clustering).toBeGreaterThan(v1.clustering);
     const osvz = cellSpec('OSVZ', 20)!;
     const isvz = cellSpec('ISVZ', 20)!;
     expect(isvz.density).toBeGreaterThan(osvz.density);

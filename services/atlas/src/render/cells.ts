@@ -59,60 +59,72 @@ function base(partial: Partial<CellSpec>): CellSpec {
   return { ...spec, stain: spec.stain * STAIN_GAIN, neuropil: spec.neuropil * NEUROPIL_GAIN };
 }
 
-/** Cortical plate of an area: `dense` scales density, `granular` the layer-IV band, `big` the pyramidal share. */
-function plate(week: number, dense: number, granular: number, big: number): CellSpec {
-  const density = (9500 - 4500 * ramp(week, 13, 40)) * dense;
+/**
+ * An area's signature on its plate, present at every age so that a tile's label is decidable from the tile: an
+ * exaggeration of the early protomap (real areal differences are subtle before ~26 GW), chosen for the benchmark.
+ * `dense` scales density, `radius` adds to the soma radius, `granular` the layer-IV band and `big` the pyramidal share.
+ */
+interface AreaSignature { dense: number; radius: number; clustering: number; round?: boolean; granular: number; big: number }
+
+const AREAS: Readonly<Record<string, AreaSignature>> = {
+  CP: { dense: 1, radius: 0, clustering: 0.25, granular: 0.5, big: 0.3 },
+  PFC: { dense: 0.78, radius: 0.3, clustering: 0.7, granular: 0.2, big: 0.35 },
+  M1: { dense: 0.55, radius: 1.4, clustering: 0.25, granular: 0, big: 0.8 },
+  S1: { dense: 1.3, radius: -0.4, clustering: 0.25, granular: 0.8, big: 0.2 },
+  A1: { dense: 1.3, radius: -0.4, clustering: 0, round: true, granular: 0.7, big: 0.2 },
+  V1: { dense: 1.65, radius: -0.6, clustering: 0.1, granular: 1.3, big: 0.1 },
+  V2: { dense: 1.3, radius: -0.3, clustering: 0.6, granular: 0.8, big: 0.15 },
+  TCx: { dense: 0.78, radius: 0.8, clustering: 0, round: true, granular: 0.45, big: 0.3 },
+  PCx: { dense: 1, radius: 0, clustering: 0.62, granular: 0.5, big: 0.3 },
+  Ins: { dense: 0.6, radius: 0.9, clustering: 0.05, round: true, granular: 0.15, big: 0.3 },
+};
+
+function plate(week: number, area: AreaSignature): CellSpec {
+  const density = (9500 - 4500 * ramp(week, 13, 40)) * area.dense;
+  const elongation = area.round ? 1.1 : 1.6 - 0.3 * ramp(week, 26, 40);
   return base({
-    density, radius: 3.3 + 1.2 * ramp(week, 18, 40), elongation: 1.6 - 0.3 * ramp(week, 26, 40), orientation: 'radial',
-    stain: 1.8, clustering: 0.25, neuropil: 0.2, pyramidal: big * ramp(week, 24, 36),
-    lamination: cortexLayers(week, granular, big),
+    density, radius: 3.3 + 1.2 * ramp(week, 18, 40) + area.radius, elongation, orientation: area.round ? 'random' : 'radial',
+    stain: 1.8, clustering: area.clustering, neuropil: 0.2, pyramidal: Math.max(area.big === 0.8 ? 0.3 : 0, area.big * ramp(week, 24, 36)),
+    lamination: cortexLayers(week, area.granular, area.big),
   });
 }
 
 export function cellSpec(acronym: string, week: number): CellSpec | null {
   const w = week;
+  const area = AREAS[acronym];
+  if (area) return plate(w, area);
   switch (acronym) {
     case 'MZ': return base({ density: 900, radius: 4, elongation: 2.0, orientation: 'tangential', stain: 1.5, neuropil: 0.1, clustering: 0.1 });
-    case 'CP': return plate(w, 1, 0.5, 0.3);
-    case 'PFC': return plate(w, 0.94, 0.2, 0.35);
-    case 'M1': return plate(w, 0.86, 0, 0.8);
-    case 'S1': return plate(w, 1.04, 0.8, 0.2);
-    case 'A1': return plate(w, 1.03, 0.7, 0.2);
-    case 'V1': return plate(w, 1.18, 1.3, 0.1);
-    case 'V2': return plate(w, 1.08, 0.8, 0.15);
-    case 'TCx': return plate(w, 0.98, 0.45, 0.3);
-    case 'PCx': return plate(w, 1.0, 0.5, 0.3);
-    case 'Ins': return plate(w, 0.95, 0.15, 0.3);
     case 'SP': return base({ density: 1400, radius: 5.2, radiusSpread: 0.25, elongation: 1.3, stain: 1.5, neuropil: 0.09, clustering: 0.35, pyramidal: 0.3 });
     case 'IZ': return base({ density: 1900 - 600 * ramp(w, 28, 40), radius: 3.2, elongation: 1.8, orientation: 'tangential', stain: 1.5, neuropil: 0.13, clustering: 0.3 });
-    case 'OSVZ': return base({ density: 6200, radius: 3.4, elongation: 1.3, orientation: 'radial', stain: 1.8, clustering: 0.45, neuropil: 0.16 });
-    case 'ISVZ': return base({ density: 8600, radius: 3.2, elongation: 1.1, stain: 1.9, clustering: 0.2, neuropil: 0.2 });
-    case 'VZ': return base({ density: 11500, radius: 3.3, elongation: 1.7, orientation: 'radial', stain: 2.0, clustering: 0.05, neuropil: 0.24 });
-    case 'MGE': return base({ density: 11000, radius: 2.9, elongation: 1.05, stain: 2.0, clustering: 0.5, neuropil: 0.22 });
-    case 'LGE': return base({ density: 10000, radius: 2.9, elongation: 1.05, stain: 2.0, clustering: 0.3, neuropil: 0.22 });
-    case 'CGE': return base({ density: 9800, radius: 3.0, elongation: 1.05, stain: 1.95, clustering: 0.2, neuropil: 0.2 });
-    case 'Cd': return base({ density: 4600, radius: 4.2, clustering: 0.5, neuropil: 0.17 });
-    case 'Pu': return base({ density: 4200, radius: 4.3, clustering: 0.6, neuropil: 0.15 });
+    case 'OSVZ': return base({ density: 6200, radius: 3.0, elongation: 1.5, orientation: 'radial', stain: 1.8, clustering: 0.3, neuropil: 0.16 });
+    case 'ISVZ': return base({ density: 8200, radius: 2.6, elongation: 1.1, stain: 1.9, clustering: 0.1, neuropil: 0.2 });
+    case 'VZ': return base({ density: 11500, radius: 3.3, elongation: 2.1, orientation: 'radial', stain: 2.0, clustering: 0.05, neuropil: 0.24 });
+    case 'MGE': return base({ density: 12500, radius: 2.9, elongation: 1.05, stain: 2.0, clustering: 0.75, neuropil: 0.22 });
+    case 'LGE': return base({ density: 10500, radius: 3.2, elongation: 1.05, stain: 2.0, clustering: 0.4, neuropil: 0.22 });
+    case 'CGE': return base({ density: 7000, radius: 3.6, elongation: 1.05, stain: 1.95, clustering: 0.4, neuropil: 0.2 });
+    case 'Cd': return base({ density: 5200, radius: 3.9, clustering: 0.35, neuropil: 0.17 });
+    case 'Pu': return base({ density: 3500, radius: 4.6, clustering: 0.65, neuropil: 0.15 });
     case 'GP': return base({ density: 1200, radius: 6.2, radiusSpread: 0.2, elongation: 1.6, stain: 1.6, neuropil: 0.1, clustering: 0.2 });
-    case 'IC': return base({ density: 1000, radius: 3.0, elongation: 2.0, orientation: 'radial', stain: 1.5, neuropil: 0.09, clustering: 0.4 });
-    case 'Th': return base({ density: 3200, radius: 4.8, radiusSpread: 0.2, clustering: 0.55, neuropil: 0.15 });
+    case 'IC': return base({ density: 800, radius: 3.2, elongation: 2.4, orientation: 'radial', stain: 1.5, neuropil: 0.09, clustering: 0.4 });
+    case 'Th': return base({ density: 3300, radius: 5.4, radiusSpread: 0.2, clustering: 0.45, neuropil: 0.15 });
     case 'TRN': return base({ density: 2600, radius: 4.8, elongation: 2.2, orientation: 'tangential', neuropil: 0.14, clustering: 0.2 });
-    case 'Hy': return base({ density: 3800, radius: 3.6, clustering: 0.6, neuropil: 0.15 });
-    case 'DG': return base({ density: 10500, radius: 2.8, elongation: 1.05, stain: 2.0, clustering: 0.1, neuropil: 0.2 });
+    case 'Hy': return base({ density: 4600, radius: 3.4, clustering: 0.7, neuropil: 0.15 });
+    case 'DG': return base({ density: 17000, radius: 2.7, elongation: 1.05, stain: 2.0, clustering: 0, neuropil: 0.2 });
     case 'CA': return base({
-      density: 3600, radius: 5.2, elongation: 1.4, orientation: 'radial', neuropil: 0.14, pyramidal: 0.5 * ramp(w, 20, 34),
+      density: 5200, radius: 5.2, elongation: 1.4, orientation: 'radial', neuropil: 0.14, clustering: 0.55, pyramidal: 0.5 * ramp(w, 20, 34),
       lamination: (d) => (d > 0.55 && d < 0.8 ? 3.2 : 0.42),
     });
-    case 'ChP': return base({ density: 7000, radius: 3.5, elongation: 1.1, stain: 1.7, clustering: 0.7, neuropil: 0.28 });
-    case 'CC': return base({ density: 1500, radius: 3.0, elongation: 2.0, orientation: 'radial', stain: 1.5, neuropil: 0.1, clustering: 0.4 });
-    case 'EGL': return base({ density: 12000, radius: 2.6, elongation: 1.1, stain: 2.1, clustering: 0.05, neuropil: 0.24 });
-    case 'CbML': return base({ density: 800, radius: 3.0, stain: 1.5, neuropil: 0.11, clustering: 0.1 });
+    case 'ChP': return base({ density: 7500, radius: 5.4, elongation: 1.1, stain: 1.7, clustering: 0.8, neuropil: 0.28 });
+    case 'CC': return base({ density: 1700, radius: 3.0, elongation: 1.7, orientation: 'tangential', stain: 1.5, neuropil: 0.1, clustering: 0.05 });
+    case 'EGL': return base({ density: 13000, radius: 2.5, elongation: 2.0, orientation: 'tangential', stain: 2.1, clustering: 0, neuropil: 0.24 });
+    case 'CbML': return base({ density: 600, radius: 3.0, stain: 1.5, neuropil: 0.11, clustering: 0.1 });
     case 'PCL': return base({ density: 2800, radius: 7.0, radiusSpread: 0.15, elongation: 1.3, orientation: 'radial', stain: 1.6, pyramidal: 0.6, neuropil: 0.15 });
-    case 'IGL': return base({ density: 11000, radius: 2.6, stain: 2.1, clustering: 0.3, neuropil: 0.22 });
+    case 'IGL': return base({ density: 14500, radius: 2.4, stain: 2.1, clustering: 0.35, neuropil: 0.22 });
     case 'CbWM': return base({ density: 1600, radius: 3.3, elongation: 1.3, stain: 1.6, neuropil: 0.12, clustering: 0.3 });
-    case 'Mb': return base({ density: 2600, radius: 4.5, radiusSpread: 0.3, clustering: 0.35, pyramidal: 0.1 });
-    case 'Pons': return base({ density: 3100, radius: 3.6, clustering: 0.6, neuropil: 0.13 });
-    case 'Med': return base({ density: 2000, radius: 4.8, radiusSpread: 0.35, clustering: 0.35, pyramidal: 0.15, neuropil: 0.13 });
+    case 'Mb': return base({ density: 2600, radius: 4.3, radiusSpread: 0.3, clustering: 0.15, pyramidal: 0.1 });
+    case 'Pons': return base({ density: 2500, radius: 3.6, elongation: 1.7, orientation: 'tangential', clustering: 0.45, neuropil: 0.13 });
+    case 'Med': return base({ density: 1800, radius: 5.2, radiusSpread: 0.35, clustering: 0.35, pyramidal: 0.15, neuropil: 0.13 });
     default: return null;
   }
 }
