@@ -39,6 +39,8 @@ def train_parser(sub):
     p.add_argument('--held-out-ages', type=_floats, help='default: dataset.json protocol, else 16,21,30')
     p.add_argument('--held-out-planes', type=lambda t: t.split(','), help='default: dataset.json protocol, else axial')
     p.add_argument('--single-positive', action='store_true', help="CLIP's identity targets instead of same-region")
+    p.add_argument('--balance', action='store_true', help='draw every region equally often (default: every item)')
+    p.add_argument('--min-scale', type=float, default=0.9, help='scale jitter: smallest crop side kept (1 = none)')
     p.add_argument('--name', help='package name (default cytoclip-<config>-<variant>)')
     p.add_argument('--no-eval', action='store_true')
     p.add_argument('--no-export', action='store_true')

@@ -44,7 +44,9 @@ def scale_jitter(x: torch.Tensor, g: torch.Generator, min_scale: float = 0.75) -
     return F.interpolate(crop[None], size=(size, size), mode='bilinear', align_corners=False)[0].clamp(0, 1)
 
 
-def augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+def augment(x: torch.Tensor, g: torch.Generator, min_scale: float = 0.9) -> torch.Tensor:
+    # Tiles come at a fixed µm/px, so cell size and density are evidence: scale jitter only covers calibration error
+    # between scanners (±10% by default), not zoom.
     r = lambda: torch.rand(1, generator=g).item()  # noqa: E731
     x = stain_jitter(x, g)
     x = colour_jitter(x, g)
@@ -53,6 +55,6 @@ def augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     x = torch.rot90(x, int(torch.randint(0, 4, (1,), generator=g)), dims=(-2, -1))
     if r() < 0.3:
         x = blur(x, 0.3 + 1.2 * r())
-    if r() < 0.5:
-        x = scale_jitter(x, g)
+    if r() < 0.5 and min_scale < 1:
+        x = scale_jitter(x, g, min_scale)
     return x

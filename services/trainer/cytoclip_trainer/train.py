@@ -195,7 +195,8 @@ def train(args: dict) -> dict:
         scheduler.load_state_dict(ckpt['scheduler'])
         start = ckpt['step']
         print(f'resumed from {out}/checkpoint.pt at step {start}', flush=True)
-    batches = StepBatches(dataset, sets['train'], tokenizer, model.cfg, args.get('batch_size', 64), args.get('seed', 0))
+    batches = StepBatches(dataset, sets['train'], tokenizer, model.cfg, args.get('batch_size', 64), args.get('seed', 0),
+                          balance=args.get('balance', False), min_scale=args.get('min_scale', 0.9))
     loader = torch.utils.data.DataLoader(batches, batch_size=None, sampler=range(start, total),
                                          num_workers=args.get('workers', 0))
     try:

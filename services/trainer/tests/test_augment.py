@@ -27,3 +27,4 @@ def test_blur_preserves_a_flat_image_and_smooths_an_edge():
     edge[:, :, 8:] = 1
     out = blur(edge, 1.0)
     assert 0 < out[0, 0, 7] < 0.5 < out[0, 0, 8] < 1
+
