@@ -15,3 +15,4 @@ export { openVectorStore, type OpenVectorStoreOptions } from './src/open.js';
 export { EmbeddedVectorStore } from './src/embedded/store.js';
 export { QdrantVectorStore, type QdrantOptions } from './src/qdrant/store.js';
 export { validateFilter, MAX_WINDOW } from './src/validate.js';
+export { mulberry32 } from './src/random.js';

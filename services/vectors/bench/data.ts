@@ -1,5 +1,5 @@
 import { uuidV5, type Plane, type SearchFilter } from '@cytoclip/domain';
-import type { PointPayload, VectorPoint } from '../index.js';
+import { mulberry32 as mulberry, type PointPayload, type VectorPoint } from '@cytoclip/vectors';
 
 /**
  * Synthetic embeddings clustered like real ones: 400 unit centres (50 per region), each point its region's centre
@@ -34,17 +34,6 @@ export const FILTERS: Record<'unfiltered' | 'selective' | 'broad', SearchFilter>
   /** Half the specimens' weeks (12–25.5). */
   broad: { gestationalWeek: { gte: 12, lte: 26 } },
 };
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class Synthetic {
   private readonly centres: Float32Array;

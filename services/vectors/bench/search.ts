@@ -1,7 +1,8 @@
-// npm run bench:search [-- --full] [--sizes 100000,1000000] [--dims 256,512] [--queries 100] [--nprobe 24]
+// npm run bench:search [-- --full] [--sizes 100000,1000000] [--dims 256,512] [--queries 100] [--nprobe 16[,24…]]
 // Prints JSON: build time and peak RSS (build phase), reopen time, p50/p95 of top-10 search unfiltered / selective /
-// broad and recall@10 against exact f32 search, for each size × dimension. Each phase runs in its own process so
-// peak RSS belongs to that phase.
+// broad and recall@10 against exact f32 search, for each size × dimension (and each --nprobe, on the same build).
+// Each phase runs in its own process so peak RSS belongs to that phase; `afterOpen` splits the reopened store's
+// memory into JS heap and typed arrays (the int8 lists, the row columns).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -48,10 +49,16 @@ async function build(dir: string, n: number, dim: number): Promise<object> {
 async function query(dir: string, n: number, dim: number, count: number): Promise<object> {
   const data = new Synthetic(n, dim);
   const opened = performance.now();
+  const openCpu = process.cpuUsage();
   const store = await EmbeddedVectorStore.open(dir, { nprobe: Number(flag('nprobe', String(DEFAULT_NPROBE))) });
   const reopenSeconds = (performance.now() - opened) / 1000;
+  const { user, system } = process.cpuUsage(openCpu);
+  const reopenCpuSeconds = (user + system) / 1e6;
+  const memory = process.memoryUsage();
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+  const afterOpen = { rssMB: mb(memory.rss), heapUsedMB: mb(memory.heapUsed), arrayBuffersMB: mb(memory.arrayBuffers) };
   const queries = data.queries(count + 10);
-  const result: Record<string, unknown> = { reopenSeconds: round(reopenSeconds) };
+  const result: Record<string, unknown> = { reopenSeconds: round(reopenSeconds), reopenCpuSeconds: round(reopenCpuSeconds), afterOpen };
   const found: Record<string, string[][]> = {};
   for (const [kind, filter] of Object.entries(FILTERS)) {
     const times: number[] = [];
@@ -123,10 +130,10 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-function phase(name: string, dir: string, n: number, dim: number, count: number): object {
+function phase(name: string, dir: string, n: number, dim: number, count: number, nprobe = DEFAULT_NPROBE): object {
   const child = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--conditions=source', fileURLToPath(import.meta.url), '--phase', name, '--dir', dir, '--n', String(n), '--dim', String(dim), '--queries', String(count), '--nprobe', flag('nprobe', String(DEFAULT_NPROBE))],
+    ['--import', 'tsx', '--conditions=source', fileURLToPath(import.meta.url), '--phase', name, '--dir', dir, '--n', String(n), '--dim', String(dim), '--queries', String(count), '--nprobe', String(nprobe)],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
   );
   if (child.status !== 0) throw new Error(`bench phase ${name} failed (${child.status})`);
@@ -149,9 +156,12 @@ async function main(): Promise<void> {
     for (const dim of dims) {
       const dir = mkdtempSync(join(tmpdir(), 'cytoclip-bench-'));
       try {
-        const run = { points: n, dim, ...phase('build', dir, n, dim, count), ...phase('query', dir, n, dim, count) };
-        process.stderr.write(`${JSON.stringify(run)}\n`);
-        runs.push(run);
+        const built = phase('build', dir, n, dim, count);
+        for (const nprobe of flag('nprobe', String(DEFAULT_NPROBE)).split(',').map(Number)) {
+          const run = { points: n, dim, nprobe, ...built, ...phase('query', dir, n, dim, count, nprobe) };
+          process.stderr.write(`${JSON.stringify(run)}\n`);
+          runs.push(run);
+        }
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -3,21 +3,25 @@ import usearch from 'usearch';
 const { exactSearch, MetricKind } = usearch;
 
 /**
- * Int8 rows stored back to back in one buffer of their own, with the row number of each: a section's points (or an
- * IVF list's) are one chunk, so a filter scans only its chunks. usearch's SIMD exact search reads the buffer from its
+ * Int8 rows stored back to back in one buffer of their own, with the row number of each, rows ascending: an IVF
+ * list (or, before the index exists, the whole collection). usearch's SIMD exact search reads the buffer from its
  * start (it ignores a view's offset), so each chunk owns its buffer and passes `subarray(0, n * dim)`.
  */
 export class Chunk {
-  rows = new Uint32Array(16);
+  rows: Uint32Array;
   data: Int8Array;
   n = 0;
 
-  constructor(readonly dim: number) {
-    this.data = new Int8Array(16 * dim);
+  constructor(
+    readonly dim: number,
+    capacity = 16,
+  ) {
+    this.rows = new Uint32Array(capacity);
+    this.data = new Int8Array(capacity * dim);
   }
 
   push(row: number, quantized: Int8Array, from: number): number {
-    if (this.n === this.rows.length) this.grow();
+    if (this.n === this.rows.length) this.resize(Math.max(16, Math.ceil(this.rows.length * 1.5))); // by half: less slack at 1M
     this.rows[this.n] = row;
     this.data.set(quantized.subarray(from, from + this.dim), this.n * this.dim);
     return this.n++;
@@ -28,16 +32,11 @@ export class Chunk {
     if (this.n + more > this.rows.length) this.resize(this.n + more);
   }
 
-  /** Grows by half, not double: at 1M × 512 the slack of doubling alone would cost hundreds of MB. */
-  private grow(): void {
-    this.resize(Math.ceil(this.rows.length * 1.5));
-  }
-
   private resize(capacity: number): void {
     const rows = new Uint32Array(capacity);
-    rows.set(this.rows);
+    rows.set(this.rows.subarray(0, this.n));
     const data = new Int8Array(capacity * this.dim);
-    data.set(this.data);
+    data.set(this.data.subarray(0, this.n * this.dim));
     this.rows = rows;
     this.data = data;
   }
@@ -45,6 +44,27 @@ export class Chunk {
   /** The int8 vector at position `index`, a view (copy it to keep it). */
   vector(index: number): Int8Array {
     return this.data.subarray(index * this.dim, (index + 1) * this.dim);
+  }
+
+  /** Position of the first held row ≥ `row` (rows are ascending). */
+  lowerBound(row: number, from = 0): number {
+    let lo = from;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.rows[mid]! < row) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Appends positions [lo, hi) of another chunk (one contiguous copy). */
+  copyFrom(source: Chunk, lo: number, hi: number): void {
+    if (hi <= lo) return;
+    if (this.n + hi - lo > this.rows.length) this.resize(Math.max(this.n + hi - lo, Math.ceil(this.rows.length * 1.5)));
+    this.rows.set(source.rows.subarray(lo, hi), this.n);
+    this.data.set(source.data.subarray(lo * this.dim, hi * this.dim), this.n * this.dim);
+    this.n += hi - lo;
   }
 
   /** The k best rows by int8 cosine: [row, approximate score] pairs, best first. */
@@ -77,7 +97,7 @@ export function quantize(vectors: Float32Array, dim: number): Int8Array {
 }
 
 /** The per-section cap on int8-ranked candidates, keyed by section number (no payloads built). */
-export function capRows(sorted: Candidate[], sectionOf: number[], cap: number, want: number): Candidate[] {
+export function capRows(sorted: Candidate[], sectionOf: Uint32Array, cap: number, want: number): Candidate[] {
   const taken = new Map<number, number>();
   const out: Candidate[] = [];
   for (const candidate of sorted) {

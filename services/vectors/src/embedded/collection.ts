@@ -2,22 +2,20 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SearchFilter } from '@cytoclip/domain';
 import type { CollectionSpec, DeleteWhere, PointPayload, ScoredPoint, StoredPoint, VectorPoint } from '../types.js';
-import { Candidate, quantize } from './chunk.js';
-import { Ivf } from './ivf.js';
+import { Chunk, quantize, type Candidate } from './chunk.js';
+import { assignAll, Ivf } from './ivf.js';
 import { loadIvf, saveIvf } from './ivf-file.js';
+import { Lists } from './lists.js';
 import { readManifest, removeLeftovers, writeManifest, type Manifest } from './manifest.js';
 import { compileFilter, isRowLevel, type Matcher } from './matcher.js';
 import { QuantizedFile } from './quantized-file.js';
 import { Rows } from './rows.js';
 import { readSegment, readVectorBlock, VectorReader, writeDeleteSegment, writeUpsertSegment } from './segments.js';
+import { loadSnapshot, saveSnapshot } from './snapshot.js';
 
 const IVF_FILE = 'ivf.bin';
-
-interface PendingVectors {
-  path: string;
-  start: number;
-  count: number;
-}
+/** Rows read from the int8 cache at a time when opening. */
+const OPEN_BLOCK = 65_536;
 
 export interface CollectionOptions {
   /** Live points from which an IVF index is kept (below it every search is an exact scan). */
@@ -28,12 +26,16 @@ export interface CollectionOptions {
   nprobe: number;
 }
 
-/** One collection on disk (manifest + segments) and in memory (rows, section chunks). */
+/** One collection on disk (manifest + segments + caches) and in memory (rows' metadata, int8 lists). */
 export class Collection {
-  readonly rows: Rows;
-  private readonly quantized: QuantizedFile;
+  rows: Rows;
+  lists: Lists;
   ivf: Ivf | null = null;
-  private savedAssigned = 0;
+  /** Reused by filtered exact scans (the runs of the matching partitions, copied out of the lists). */
+  readonly scratch: Chunk;
+  private readonly quantized: QuantizedFile;
+  private savedIndexRows = 0;
+  private savedSnapshotSegments = 0;
   private readonly reader: VectorReader;
 
   private constructor(
@@ -42,6 +44,8 @@ export class Collection {
     readonly options: CollectionOptions,
   ) {
     this.rows = new Rows(manifest.dim);
+    this.lists = new Lists(manifest.dim, 1);
+    this.scratch = new Chunk(manifest.dim, 0);
     this.quantized = new QuantizedFile(dir, manifest.dim);
     this.reader = new VectorReader(manifest.dim);
   }
@@ -64,69 +68,112 @@ export class Collection {
     return new Collection(dir, manifest, options);
   }
 
-  /** Replays the segments the manifest lists, in order: the same rows, in the same order, as before the restart. */
+  /**
+   * The rows' metadata from the snapshot, then the segments written after it replayed in order (the same rows in the
+   * same order as before the restart); then the int8 vectors from their cache straight into the saved IVF lists.
+   */
   static open(dir: string, options: CollectionOptions): Collection | null {
     const manifest = readManifest(dir);
     if (!manifest) return null;
     removeLeftovers(dir, manifest);
     const collection = new Collection(dir, manifest, options);
-    const pending = manifest.segments.map((file, segment) => collection.replay(segment, file));
-    collection.rows.reserve();
-    for (const upsert of pending) if (upsert) collection.fillVectors(upsert);
-    collection.openIndex();
+    const snapshot = loadSnapshot(dir, manifest.dim, manifest.segments);
+    if (snapshot) {
+      collection.rows = snapshot.rows;
+      collection.savedSnapshotSegments = snapshot.segments;
+    }
+    for (let segment = snapshot?.segments ?? 0; segment < manifest.segments.length; segment++) collection.replay(segment);
+    collection.loadVectors();
+    collection.maintainIndex();
     return collection;
   }
 
-  private openIndex(): void {
+  /** First pass of an open: ids, payloads and deletes of one segment. */
+  private replay(segment: number): void {
+    const content = readSegment(join(this.dir, this.manifest.segments[segment]!), this.dim);
+    if (content.kind === 'delete') for (const id of content.ids) this.rows.kill(id);
+    else this.rows.appendMeta(segment, content.ids, content.payloads);
+  }
+
+  /** Fills the lists with the live rows' int8 vectors: the saved IVF lists when they fit, else one list. */
+  private loadVectors(): void {
+    const { rows } = this;
     const saved = loadIvf(join(this.dir, IVF_FILE), this.dim);
-    const fits = (a: Int32Array) => a.length <= this.rows.size && a.every((list, row) => list >= 0 || !this.rows.isAlive(row));
-    if (saved && fits(saved.assignments)) {
-      this.ivf = saved.ivf;
-      this.ivf.assign(this.rows, saved.assignments.length, saved.assignments);
-      this.savedAssigned = saved.assignments.length;
-      this.ivf.assign(this.rows, this.rows.size);
+    const known = saved?.assignments;
+    const fits = known && known.length <= rows.size && known.every((list, row) => list >= 0 || !rows.isAlive(row));
+    this.ivf = fits ? saved.ivf : null;
+    this.savedIndexRows = fits ? known.length : 0;
+    this.lists = new Lists(this.dim, this.ivf ? this.ivf.size : 1);
+    const counts = new Uint32Array(this.ivf ? this.ivf.size : 1);
+    for (let row = 0; row < rows.size; row++) if (rows.isAlive(row)) counts[fits && row < known.length ? known[row]! : 0]!++;
+    this.lists.reserve(counts);
+    for (let start = 0; start < rows.size; ) {
+      const { end, vectors } = this.int8Block(start);
+      const live: number[] = [];
+      for (let row = start; row < end; row++) if (rows.isAlive(row)) live.push(row);
+      const unknown = this.ivf && (!fits || end > known.length) ? this.nearestOf(live, start, vectors) : null;
+      live.forEach((row, i) => {
+        const list = !this.ivf ? 0 : fits && row < known.length ? known[row]! : unknown![i]!;
+        this.lists.add(row, list, vectors, (row - start) * this.dim);
+      });
+      start = end;
     }
-    this.maintainIndex();
+  }
+
+  /** Int8 vectors of rows [start, end): from the cache, or from the f32 segment (then cached) where the cache stops short. */
+  private int8Block(start: number): { end: number; vectors: Int8Array } {
+    const cachedEnd = Math.min(this.rows.size, start + OPEN_BLOCK, this.quantized.rows);
+    if (start < cachedEnd) return { end: cachedEnd, vectors: this.quantized.read(start, cachedEnd - start)! };
+    // A segment's rows are consecutive: recompute the whole segment holding `start`.
+    const first = start - this.rows.indexInSegment.data[start]!;
+    const path = join(this.dir, this.manifest.segments[this.rows.segmentOf.data[start]!]!);
+    const content = readSegment(path, this.dim);
+    const vectors = quantize(readVectorBlock(path, content.ids.length, this.dim), this.dim);
+    this.quantized.append(first, vectors);
+    return { end: first + content.ids.length, vectors: vectors.subarray((start - first) * this.dim) };
+  }
+
+  private nearestOf(live: number[], start: number, vectors: Int8Array): Int32Array {
+    const own = new Int8Array(live.length * this.dim);
+    live.forEach((row, i) => own.set(vectors.subarray((row - start) * this.dim, (row - start + 1) * this.dim), i * this.dim));
+    return this.ivf!.nearest(own, live.length);
   }
 
   /** Builds the IVF index once the collection is big enough, and rebuilds it each time the collection doubles. */
   private maintainIndex(): void {
     const live = this.rows.liveCount;
-    if (this.ivf) this.ivf.assign(this.rows, this.rows.size);
     if (live < this.options.indexFrom || (this.ivf && live <= 2 * this.ivf.builtFor)) return;
-    this.ivf = Ivf.build(this.rows);
+    const liveRows: number[] = [];
+    for (let row = 0; row < this.rows.size; row++) if (this.rows.isAlive(row)) liveRows.push(row);
+    const ivf = Ivf.train(liveRows, this.lists);
+    const assignments = assignAll(ivf, this.lists, liveRows, this.rows.size);
+    const lists = new Lists(this.dim, ivf.size);
+    const counts = new Uint32Array(ivf.size);
+    for (const row of liveRows) counts[assignments[row]!]!++;
+    lists.reserve(counts);
+    for (const row of liveRows) lists.add(row, assignments[row]!, this.lists.vector(row), 0);
+    this.ivf = ivf;
+    this.lists = lists; // the old lists go: one int8 copy (two only while rebuilding)
+    this.savedIndexRows = 0;
     this.saveIndex();
   }
 
-  /** Makes the caches durable (int8 rows, IVF lists) so the next open reads them instead of recomputing. */
+  /** Makes the caches durable (int8 rows, IVF lists, rows' metadata) so the next open reads them instead of recomputing. */
   checkpoint(): void {
     this.quantized.checkpoint();
     this.saveIndex();
+    if (this.savedSnapshotSegments !== this.manifest.segments.length) {
+      saveSnapshot(this.dir, this.rows, this.manifest.segments);
+      this.savedSnapshotSegments = this.manifest.segments.length;
+    }
   }
 
   private saveIndex(): void {
-    if (!this.ivf || this.ivf.assigned === this.savedAssigned) return;
-    saveIvf(join(this.dir, IVF_FILE), this.ivf);
-    this.savedAssigned = this.ivf.assigned;
-  }
-
-  /** First pass of an open: ids, payloads and deletes of one segment; the vectors come in a second pass. */
-  private replay(segment: number, file: string): PendingVectors | null {
-    const path = join(this.dir, file);
-    const content = readSegment(path, this.dim);
-    if (content.kind === 'delete') {
-      for (const id of content.ids) this.rows.kill(id);
-      return null;
-    }
-    return { path, start: this.rows.appendMeta(segment, content.ids, content.payloads), count: content.ids.length };
-  }
-
-  /** Int8 vectors from the cache file, or from the f32 segment (then cached) where the cache stops short. */
-  private fillVectors({ path, start, count }: PendingVectors): void {
-    const cached = this.quantized.read(start, count);
-    const quantized = cached ?? quantize(readVectorBlock(path, count, this.dim), this.dim);
-    if (!cached) this.quantized.append(start, quantized);
-    this.rows.fill(start, quantized);
+    if (!this.ivf || this.savedIndexRows === this.rows.size) return;
+    const assignments = new Int32Array(this.rows.size).fill(-1);
+    assignments.set(this.lists.listOf.view().subarray(0, this.rows.size));
+    saveIvf(join(this.dir, IVF_FILE), this.ivf, assignments);
+    this.savedIndexRows = this.rows.size;
   }
 
   upsert(points: VectorPoint[]): void {
@@ -145,7 +192,8 @@ export class Collection {
       unique.map((p) => p.id),
       unique.map((p) => p.payload),
     );
-    this.rows.fill(start, quantized);
+    const nearest = this.ivf ? this.ivf.nearest(quantized, unique.length) : null;
+    for (let i = 0; i < unique.length; i++) this.lists.add(start + i, nearest ? nearest[i]! : 0, quantized, i * this.dim);
     this.maintainIndex();
   }
 
@@ -197,15 +245,23 @@ export class Collection {
     );
   }
 
-  /** Live rows the matcher keeps, partition by partition. */
+  /** The row ranges of the partitions, merged and ascending ([start, end) pairs). */
+  rangesOf(partitions: number[]): Uint32Array {
+    const pairs: [number, number][] = [];
+    for (const p of partitions) {
+      const ranges = this.rows.partitions[p]!.ranges;
+      for (let i = 0; i < ranges.length; i += 2) pairs.push([ranges.data[i]!, ranges.data[i + 1]!]);
+    }
+    pairs.sort((a, b) => a[0] - b[0]);
+    return Uint32Array.from(pairs.flat());
+  }
+
+  /** Live rows the matcher keeps, ascending. */
   liveRows(matcher: Matcher): number[] {
     const out: number[] = [];
-    for (const p of this.matchingPartitions(matcher)) {
-      const { chunk } = this.rows.partitions[p]!;
-      for (let i = 0; i < chunk.n; i++) {
-        const row = chunk.rows[i]!;
-        if (this.rowPasses(row, matcher)) out.push(row);
-      }
+    const ranges = this.rangesOf(this.matchingPartitions(matcher));
+    for (let r = 0; r < ranges.length; r += 2) {
+      for (let row = ranges[r]!; row < ranges[r + 1]!; row++) if (this.rowPasses(row, matcher)) out.push(row);
     }
     return out;
   }
@@ -230,8 +286,8 @@ export class Collection {
   }
 
   vectorOf(row: number): Float32Array {
-    const file = this.manifest.segments[this.rows.segmentOf[row]!]!;
-    return this.reader.read(join(this.dir, file), this.rows.indexInSegment[row]!);
+    const file = this.manifest.segments[this.rows.segmentOf.data[row]!]!;
+    return this.reader.read(join(this.dir, file), this.rows.indexInSegment.data[row]!);
   }
 
   /** Exact f32 cosine of candidate rows, as hits. */

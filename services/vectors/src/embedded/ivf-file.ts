@@ -10,16 +10,16 @@ import { Ivf } from './ivf.js';
 const MAGIC = 'CVIVF1\0\0';
 const HEADER = 24;
 
-export function saveIvf(path: string, ivf: Ivf): void {
+export function saveIvf(path: string, ivf: Ivf, assignments: Int32Array): void {
   const header = Buffer.alloc(HEADER);
   header.write(MAGIC, 0, 'latin1');
   header.writeUInt32LE(ivf.dim, 8);
   header.writeUInt32LE(ivf.size, 12);
   header.writeUInt32LE(ivf.builtFor, 16);
-  header.writeUInt32LE(ivf.assigned, 20);
+  header.writeUInt32LE(assignments.length, 20);
   const centroids = new Uint8Array(Math.ceil(ivf.centroids.length / 4) * 4); // keeps the assignments 4-byte aligned
   centroids.set(bytesOf(ivf.centroids));
-  writeAtomic(path, [header, centroids, bytesOf(ivf.assignments())]);
+  writeAtomic(path, [header, centroids, bytesOf(assignments)]);
 }
 
 /** The saved index, or null when there is none or it does not fit this collection (then it is rebuilt). */

@@ -4,7 +4,7 @@ import type { Ivf } from './ivf.js';
 import type { Query } from './search.js';
 
 /** Lists probed first; doubled until the page can be filled. Chosen on the bench's recall. */
-export const DEFAULT_NPROBE = 24;
+export const DEFAULT_NPROBE = 16;
 
 interface ListScan {
   list: number;
@@ -25,34 +25,33 @@ export function ivfCandidates(ivf: Ivf, selectivity: number, nprobe = DEFAULT_NP
   return (collection: Collection, query: Query, need: number, perSection: number): Candidate[] => {
     const want = need + 10;
     const baseDepth = Math.ceil((2 * need + 10) / Math.max(selectivity, 1e-6));
+    const keep = Uint8Array.from(collection.rows.partitions, (p) => (query.matcher.partition(p.fields) ? 1 : 0));
     const scans: ListScan[] = [];
     for (let probes = nprobe; ; probes *= 2) {
       const lists = ivf.probe(query.q8, probes);
-      for (const list of lists.slice(scans.length)) scans.push(scanList(collection, ivf, query, list, baseDepth));
+      for (const list of lists.slice(scans.length)) scans.push(scanList(collection, keep, query, list, baseDepth));
       for (;;) {
         const candidates = scans.flatMap((scan) => scan.found).sort((a, b) => b.approx - a.approx);
-        const page = perSection > 0 ? capRows(candidates, collection.rows.sectionOf, perSection, want) : candidates.slice(0, want);
+        const page = perSection > 0 ? capRows(candidates, collection.rows.sectionOf.data, perSection, want) : candidates.slice(0, want);
         const threshold = page.length >= want ? page[want - 1]!.approx : Infinity;
         const short = scans.filter((scan) => scan.cutoff > threshold || (page.length < want && scan.cutoff > -Infinity));
         if (page.length >= want && short.length === 0) return candidates;
         if (page.length < want && scans.length < ivf.size) break; // probe more lists first
         if (short.length === 0) return candidates; // every list read to its end
-        for (const scan of short) Object.assign(scan, scanList(collection, ivf, query, scan.list, scan.depth * 2));
+        for (const scan of short) Object.assign(scan, scanList(collection, keep, query, scan.list, scan.depth * 2));
       }
     }
   };
 }
 
-function scanList(collection: Collection, ivf: Ivf, query: Query, list: number, depth: number): ListScan {
-  const chunk = ivf.lists[list]!;
+function scanList(collection: Collection, keep: Uint8Array, query: Query, list: number, depth: number): ListScan {
+  const chunk = collection.lists.chunks[list]!;
   const all: Candidate[] = [];
   chunk.top(query.q8, depth, all);
   const found: Candidate[] = [];
   const { rows } = collection;
   for (const candidate of all) {
-    if (query.matcher.partition(rows.sections[rows.sectionOf[candidate.row]!]!.fields) && collection.rowPasses(candidate.row, query.matcher)) {
-      found.push(candidate);
-    }
+    if (keep[rows.partitionOf(candidate.row)] === 1 && collection.rowPasses(candidate.row, query.matcher)) found.push(candidate);
   }
   const cutoff = all.length < chunk.n ? all[all.length - 1]!.approx : -Infinity;
   return { list, depth, found, cutoff };

@@ -1,6 +1,5 @@
 import usearch from 'usearch';
-import { Chunk } from './chunk.js';
-import type { Rows } from './rows.js';
+import type { Lists } from './lists.js';
 
 const { exactSearch, MetricKind } = usearch;
 
@@ -9,81 +8,39 @@ export const IVF_MIN_POINTS = 50_000;
 /** Filters keeping at most this many points skip the index for an exact scan (≈1–2 ms at 512 dimensions). */
 export const EXACT_UP_TO = 40_000;
 const KMEANS_ITERATIONS = 8;
+const MAX_LISTS = 1024;
+/** Lists = √n / this: fewer rows a list means fewer bytes scanned per probe. */
+const LIST_DIVISOR = 1.5;
 const SAMPLE_PER_LIST = 32;
 
 /**
- * An inverted-file index over the int8 vectors: k-means centroids, and each point's int8 vector copied into its
- * nearest centroid's list chunk. A query scans the lists of its `nprobe` nearest centroids with usearch's SIMD
- * exact search. The lists hold dead rows too; search drops them like any filtered-out row.
+ * An inverted-file index over the int8 vectors: k-means centroids; each point's int8 vector lives in its nearest
+ * centroid's list (`Lists`). A query scans the lists of its `nprobe` nearest centroids with usearch's SIMD exact
+ * search. The lists hold dead rows too; search drops them like any filtered-out row.
  */
 export class Ivf {
-  readonly lists: Chunk[];
-  /** List of each row, by row number (rows added after the build included). */
-  readonly listOf: Int32Array[] = [];
-  assigned = 0;
-
   constructor(
     readonly dim: number,
     readonly centroids: Int8Array,
     readonly builtFor: number,
-  ) {
-    this.lists = Array.from({ length: this.size }, () => new Chunk(dim));
-  }
+  ) {}
 
   get size(): number {
     return this.centroids.length / this.dim;
   }
 
   static listsFor(points: number): number {
-    return Math.min(1024, Math.max(16, Math.round(Math.sqrt(points) / 3)));
+    return Math.min(MAX_LISTS, Math.max(16, Math.round(Math.sqrt(points) / LIST_DIVISOR)));
   }
 
-  /** Trains centroids on a sample of the live rows, then assigns every row. */
-  static build(rows: Rows, random: () => number = Math.random): Ivf {
-    const live: number[] = [];
-    for (let row = 0; row < rows.size; row++) if (rows.isAlive(row)) live.push(row);
-    const lists = Ivf.listsFor(live.length);
-    const sample = gather(rows, pick(live, Math.min(live.length, lists * SAMPLE_PER_LIST), random));
-    const centroids = kmeans(sample, rows.dim, lists, random);
-    const ivf = new Ivf(rows.dim, centroids, live.length);
-    ivf.assign(rows, rows.size);
-    return ivf;
+  /** Trains centroids on a sample of the live rows of `lists`. */
+  static train(live: number[], lists: Lists, random: () => number = Math.random): Ivf {
+    const count = Ivf.listsFor(live.length);
+    const sample = lists.collect(pick(live, Math.min(live.length, count * SAMPLE_PER_LIST), random));
+    return new Ivf(lists.dim, kmeans(sample, lists.dim, count, random), live.length);
   }
 
-  /**
-   * Assigns rows [assigned, upTo) to their nearest centroid in batches (or to the lists `known` saved for them).
-   * Dead rows get no list: nothing can find them again.
-   */
-  assign(rows: Rows, upTo: number, known?: Int32Array): void {
-    if (known) this.reserveFor(rows, known, upTo);
-    const batch = 8192;
-    for (let start = this.assigned; start < upTo; start += batch) {
-      const ids: number[] = [];
-      for (let row = start; row < Math.min(upTo, start + batch); row++) if (rows.isAlive(row)) ids.push(row);
-      const nearest = known ? Int32Array.from(ids, (row) => known[row]!) : this.nearest(gather(rows, ids), ids.length);
-      ids.forEach((row, i) => this.addRow(row, nearest[i]!, rows));
-    }
-    this.assigned = Math.max(this.assigned, upTo);
-  }
-
-  private reserveFor(rows: Rows, known: Int32Array, upTo: number): void {
-    const counts = new Uint32Array(this.size);
-    for (let row = this.assigned; row < upTo; row++) if (rows.isAlive(row) && known[row]! >= 0) counts[known[row]!]!++;
-    counts.forEach((count, list) => this.lists[list]!.reserve(count));
-  }
-
-  private addRow(row: number, list: number, rows: Rows): void {
-    this.lists[list]!.push(row, rows.quantized(row), 0);
-    this.setList(row, list);
-  }
-
-  private setList(row: number, list: number): void {
-    const page = row >>> 16;
-    while (this.listOf.length <= page) this.listOf.push(new Int32Array(65536).fill(-1));
-    this.listOf[page]![row & 0xffff] = list;
-  }
-
-  /** Nearest centroid of each of `count` int8 vectors. */
+  /** Nearest centroid of each of `count` int8 vectors (a buffer of their own). */
   nearest(vectors: Int8Array, count: number): Int32Array {
     if (count === 0) return new Int32Array(0);
     const { keys } = exactSearch(this.centroids, vectors, this.dim, 1, MetricKind.Cos, 0) as unknown as { keys: BigUint64Array };
@@ -97,19 +54,17 @@ export class Ivf {
     const { keys } = exactSearch(this.centroids, q8, this.dim, Math.min(nprobe, this.size), MetricKind.Cos, 1);
     return Array.from(keys, Number);
   }
-
-  /** Every assigned row's list, for saving. */
-  assignments(): Int32Array {
-    const out = new Int32Array(this.assigned);
-    for (let row = 0; row < this.assigned; row++) out[row] = this.listOf[row >>> 16]?.[row & 0xffff] ?? -1;
-    return out;
-  }
 }
 
-/** Copies the int8 vectors of `ids` into one fresh buffer (usearch reads buffers from their start). */
-export function gather(rows: Rows, ids: number[]): Int8Array {
-  const out = new Int8Array(ids.length * rows.dim);
-  ids.forEach((row, i) => out.set(rows.quantized(row), i * rows.dim));
+/** The list of each of `live` (ascending rows) under `ivf`, by row number (-1 for the others), in batches. */
+export function assignAll(ivf: Ivf, lists: Lists, live: number[], size: number): Int32Array {
+  const out = new Int32Array(size).fill(-1);
+  const batch = 8192;
+  for (let start = 0; start < live.length; start += batch) {
+    const rows = live.slice(start, start + batch);
+    const nearest = ivf.nearest(lists.collect(rows), rows.length);
+    rows.forEach((row, i) => (out[row] = nearest[i]!));
+  }
   return out;
 }
 

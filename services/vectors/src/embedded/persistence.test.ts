@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,57 @@ describe('embedded store on disk', () => {
     await third.close();
   });
 
+  it('reopens from the rows snapshot without reading the segments it covers, and replays the ones after it', async () => {
+    fresh();
+    const points = makePoints(32);
+    const query = randomUnit(rng(6), 32);
+    const store = await EmbeddedVectorStore.open(dir);
+    await store.ensureCollection('tiles', { dim: 32 });
+    await store.upsert('tiles', points.slice(0, 60));
+    await store.flush(); // the snapshot covers segment 1
+    await store.upsert('tiles', points.slice(60));
+    await store.deleteWhere('tiles', { section: points[0]!.payload.section });
+    const before = await store.search('tiles', query, { limit: 10, perSection: 2 });
+    // The store as a killed process leaves it: segments 2 and 3 are durable but not in the snapshot.
+    const killed = join(dir, 'killed');
+    cpSync(join(dir, 'vectors'), join(killed, 'vectors'), { recursive: true });
+    rmSync(join(killed, 'vectors', 'LOCK'));
+    await store.close();
+    const segment = join(killed, 'vectors', 'tiles', 'seg-00000001.bin');
+    const bytes = readFileSync(segment);
+    writeFileSync(segment, Buffer.concat([bytes.subarray(0, 24 + 60 * 32 * 4), Buffer.from('not json')])); // its ids and payloads
+
+    const reopened = await EmbeddedVectorStore.open(killed);
+    expect(await reopened.count('tiles')).toBe(points.length - 24);
+    expect(await reopened.search('tiles', query, { limit: 10, perSection: 2 })).toEqual(before);
+    expect((await reopened.get('tiles', [points[30]!.id]))[0]!.payload).toEqual(points[30]!.payload);
+    await reopened.close();
+    expect(readFileSync(join(killed, 'vectors', 'tiles', 'rows.bin')).readUInt32LE(12)).toBe(3); // now covers all three
+  });
+
+  it('opens a store written before the snapshot existed (or with a damaged one) by replaying its segments', async () => {
+    fresh();
+    const points = makePoints(32);
+    const query = randomUnit(rng(7), 32);
+    const first = await EmbeddedVectorStore.open(dir);
+    await first.ensureCollection('tiles', { dim: 32 });
+    await first.upsert('tiles', points);
+    await first.deleteWhere('tiles', { atlas: 'other' });
+    const before = await first.search('tiles', query, { limit: 10 });
+    await first.close();
+    const snapshot = join(dir, 'vectors', 'tiles', 'rows.bin');
+    rmSync(snapshot);
+    const second = await EmbeddedVectorStore.open(dir);
+    expect(await second.search('tiles', query, { limit: 10 })).toEqual(before);
+    await second.close();
+    expect(readFileSync(snapshot).toString('latin1', 0, 7)).toBe('CVROWS1'); // written at close
+    writeFileSync(snapshot, readFileSync(snapshot).subarray(0, 100)); // cut short
+    const third = await EmbeddedVectorStore.open(dir);
+    expect(await third.count('tiles')).toBe(points.length - 24);
+    expect(await third.search('tiles', query, { limit: 10 })).toEqual(before);
+    await third.close();
+  });
+
   it('refuses a second open of the same store, and takes over the lock of a dead process', async () => {
     fresh();
     const first = await EmbeddedVectorStore.open(dir);
@@ -94,7 +145,7 @@ describe('embedded store on disk', () => {
     writeFileSync(join(dir, 'vectors', '.drop-old-1'), 'x');
     const reopened = await EmbeddedVectorStore.open(dir);
     expect(await reopened.count('tiles')).toBe(20);
-    expect(readdirSync(collection).sort()).toEqual(['checkpoint.json', 'manifest.json', 'quantized.i8', 'seg-00000001.bin']);
+    expect(readdirSync(collection).sort()).toEqual(['checkpoint.json', 'manifest.json', 'quantized.i8', 'rows.bin', 'seg-00000001.bin']);
     expect(readdirSync(join(dir, 'vectors')).sort()).toEqual(['LOCK', 'tiles']);
     await reopened.close();
   });

@@ -1,11 +1,17 @@
 import type { PointPayload } from '../types.js';
-import { Chunk } from './chunk.js';
+import { Column } from './column.js';
 import type { PartitionFields, RegionEntry, SectionFields } from './matcher.js';
 
+/**
+ * A partition is one specimen's plane in one atlas at one week (what the common filters select). Its rows are kept
+ * as ranges of row numbers: an ingest writes a section's points together, so a partition is a few long ranges, and
+ * each range is one contiguous run inside every IVF list (lists hold rows in ascending order).
+ */
 export interface Partition {
   fields: PartitionFields;
-  chunk: Chunk;
   live: number;
+  /** [start, end) pairs of row numbers, ascending. */
+  ranges: Column<Uint32Array>;
 }
 
 export interface Section {
@@ -15,21 +21,18 @@ export interface Section {
 }
 
 /**
- * The in-memory side of a collection: one row per point ever written (a rewrite or a delete kills the old row).
- * Payloads are stored as a section plus a region entry. Int8 vectors live in their partition's chunk — a partition
- * is one specimen's plane in one atlas (what the common filters select), big enough that one SIMD scan call covers
- * thousands of points. Each row also knows where its f32 vector lies on disk (segment, index) for exact rescoring.
+ * The metadata side of a collection: one row per point ever written (a rewrite or a delete kills the old row).
+ * Payloads are stored as a section plus a region entry; per-row columns are typed arrays. Each row also knows where
+ * its f32 vector lies on disk (segment, index) for exact rescoring. The int8 vectors live in `Lists`.
  */
 export class Rows {
   readonly ids: string[] = [];
   readonly idToRow = new Map<string, number>();
-  readonly sectionOf: number[] = [];
-  readonly regionOf: number[] = [];
-  /** Position of the row in its partition's chunk. */
-  readonly positionOf: number[] = [];
-  readonly segmentOf: number[] = [];
-  readonly indexInSegment: number[] = [];
-  alive = new Uint8Array(1024);
+  readonly sectionOf = Column.u32();
+  readonly regionOf = Column.u32();
+  readonly segmentOf = Column.u32();
+  readonly indexInSegment = Column.u32();
+  readonly alive = Column.u8();
   readonly partitions: Partition[] = [];
   readonly sections: Section[] = [];
   readonly regions: RegionEntry[] = [];
@@ -42,46 +45,37 @@ export class Rows {
     return this.ids.length;
   }
 
-  /**
-   * Appends the points of segment `segment` (metadata only; `fill` adds their int8 vectors). Returns the first new
-   * row number. An id written before loses its old row.
-   */
+  /** Appends the points of segment `segment` and returns the first new row number. An id written before loses its old row. */
   appendMeta(segment: number, ids: string[], payloads: PointPayload[]): number {
     const start = this.ids.length;
     ids.forEach((id, i) => {
-      this.kill(id);
-      const row = this.ids.length;
-      this.ids.push(id);
-      this.idToRow.set(id, row);
       const payload = payloads[i]!;
-      const section = this.sectionIndex(payload);
-      const region = this.regionIndex(payload);
-      this.last = { payload, section, region };
-      this.sectionOf.push(section);
-      this.regionOf.push(region);
-      this.positionOf.push(-1);
-      this.segmentOf.push(segment);
-      this.indexInSegment.push(i);
-      this.setAlive(row, 1);
-      this.count(row, 1);
+      this.kill(id);
+      this.append(id, this.sectionIndex(payload), this.regionIndex(payload), segment, i, true);
     });
     return start;
   }
 
-  /** Copies the int8 vectors of rows [start, …) into their partition chunks; rows dead by now are left out. */
-  fill(start: number, quantized: Int8Array): void {
-    const count = quantized.length / this.dim;
-    for (let i = 0; i < count; i++) {
-      const row = start + i;
-      if (!this.isAlive(row)) continue;
-      const chunk = this.partitions[this.sections[this.sectionOf[row]!]!.partition]!.chunk;
-      this.positionOf[row] = chunk.push(row, quantized, i * this.dim);
+  /** One new row (its id not live already), from a payload or a snapshot (then `alive` may be false, `id` empty). */
+  append(id: string, section: number, region: number, segment: number, index: number, alive: boolean): void {
+    const row = this.ids.length;
+    this.ids.push(id);
+    this.sectionOf.push(section);
+    this.regionOf.push(region);
+    this.segmentOf.push(segment);
+    this.indexInSegment.push(index);
+    this.alive.push(alive ? 1 : 0);
+    const { ranges } = this.partitions[this.sections[section]!.partition]!;
+    if (ranges.length > 0 && ranges.data[ranges.length - 1] === row) {
+      ranges.data[ranges.length - 1] = row + 1;
+    } else {
+      ranges.push(row);
+      ranges.push(row + 1);
     }
-  }
-
-  /** Sizes every partition chunk for its live rows at once (growing row by row costs more than the copy itself). */
-  reserve(): void {
-    for (const partition of this.partitions) partition.chunk.reserve(partition.live);
+    if (alive) {
+      this.idToRow.set(id, row);
+      this.count(row, 1);
+    }
   }
 
   /** Kills the live row of an id, if any; true when there was one. */
@@ -89,47 +83,37 @@ export class Rows {
     const row = this.idToRow.get(id);
     if (row === undefined) return false;
     this.idToRow.delete(id);
-    this.setAlive(row, 0);
+    this.alive.data[row] = 0;
     this.count(row, -1);
     return true;
   }
 
   private count(row: number, delta: number): void {
-    const section = this.sections[this.sectionOf[row]!]!;
+    const section = this.sections[this.sectionOf.data[row]!]!;
     section.live += delta;
     this.partitions[section.partition]!.live += delta;
     this.liveCount += delta;
   }
 
-  /** The row's int8 vector (a view into its partition chunk). */
-  quantized(row: number): Int8Array {
-    return this.partitions[this.sections[this.sectionOf[row]!]!.partition]!.chunk.vector(this.positionOf[row]!);
+  isAlive(row: number): boolean {
+    return this.alive.data[row] === 1;
+  }
+
+  partitionOf(row: number): number {
+    return this.sections[this.sectionOf.data[row]!]!.partition;
   }
 
   payload(row: number): PointPayload {
-    const { region, regionPath } = this.regions[this.regionOf[row]!]!;
-    return { ...this.sections[this.sectionOf[row]!]!.fields, region, regionPath: [...regionPath] };
+    const { region, regionPath } = this.regions[this.regionOf.data[row]!]!;
+    return { ...this.sections[this.sectionOf.data[row]!]!.fields, region, regionPath: [...regionPath] };
   }
 
   sectionFields(row: number): SectionFields {
-    return this.sections[this.sectionOf[row]!]!.fields;
+    return this.sections[this.sectionOf.data[row]!]!.fields;
   }
 
   region(row: number): RegionEntry {
-    return this.regions[this.regionOf[row]!]!;
-  }
-
-  isAlive(row: number): boolean {
-    return this.alive[row] === 1;
-  }
-
-  private setAlive(row: number, value: number): void {
-    if (row >= this.alive.length) {
-      const grown = new Uint8Array(this.alive.length * 2);
-      grown.set(this.alive);
-      this.alive = grown;
-    }
-    this.alive[row] = value;
+    return this.regions[this.regionOf.data[row]!]!;
   }
 
   private last: { payload: PointPayload; section: number; region: number } | null = null;
@@ -148,11 +132,15 @@ export class Rows {
     ) {
       return this.last!.section;
     }
-    return this.sectionKeyIndex(payload);
+    const { kind, atlas, specimen, section, plane, gestationalWeek } = payload;
+    const index = this.sectionKeyIndex({ kind, atlas, specimen, section, plane, gestationalWeek });
+    this.last = { payload, section: index, region: this.last?.region ?? -1 };
+    return index;
   }
 
-  private sectionKeyIndex(payload: PointPayload): number {
-    const { kind, atlas, specimen, section, plane, gestationalWeek } = payload;
+  /** The section's number, registering it (and its partition) when new. */
+  sectionKeyIndex(fields: SectionFields): number {
+    const { kind, atlas, specimen, section, plane, gestationalWeek } = fields;
     const key = JSON.stringify(['section', kind, atlas, specimen, section, plane, gestationalWeek]);
     let index = this.keys.get(key);
     if (index === undefined) {
@@ -169,20 +157,27 @@ export class Rows {
     let index = this.keys.get(key);
     if (index === undefined) {
       index = this.partitions.length;
-      this.partitions.push({ fields, chunk: new Chunk(this.dim), live: 0 });
+      this.partitions.push({ fields, live: 0, ranges: Column.u32(16) });
       this.keys.set(key, index);
     }
     return index;
   }
 
   private regionIndex(payload: PointPayload): number {
-    const last = this.last?.payload;
-    if (last && last.region === payload.region && samePath(last.regionPath, payload.regionPath)) return this.last!.region;
-    const key = JSON.stringify(['region', payload.region, payload.regionPath]);
+    const last = this.last!;
+    const previous = last.region >= 0 ? this.regions[last.region] : undefined;
+    if (previous && previous.region === payload.region && samePath(previous.regionPath, payload.regionPath)) return last.region;
+    last.region = this.regionKeyIndex({ region: payload.region, regionPath: payload.regionPath });
+    return last.region;
+  }
+
+  /** The region entry's number, registering it when new. */
+  regionKeyIndex(entry: RegionEntry): number {
+    const key = JSON.stringify(['region', entry.region, entry.regionPath]);
     let index = this.keys.get(key);
     if (index === undefined) {
       index = this.regions.length;
-      this.regions.push({ region: payload.region, regionPath: [...payload.regionPath] });
+      this.regions.push({ region: entry.region, regionPath: [...entry.regionPath] });
       this.keys.set(key, index);
     }
     return index;

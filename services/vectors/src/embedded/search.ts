@@ -3,7 +3,6 @@ import { byScore, selectPage, summarise, type PageOptions } from '../ranking.js'
 import type { FieldSummary, ScoredPoint, SummaryField } from '../types.js';
 import usearch from 'usearch';
 import { capRows, type Candidate, type Chunk } from './chunk.js';
-import { gather } from './ivf.js';
 import type { Collection } from './collection.js';
 import { compileFilter, isRowLevel, type Matcher } from './matcher.js';
 import { ivfCandidates } from './ivf-search.js';
@@ -34,7 +33,7 @@ export function searchCollection(
   candidates.sort((a, b) => b.approx - a.approx);
   // Rescore a margin of 10 beyond the page: int8 order and f32 order differ only among near-equal scores.
   const margin = need + 10;
-  const sectionOf = collection.rows.sectionOf;
+  const sectionOf = collection.rows.sectionOf.data;
   const chosen = page.perSection > 0 ? capRows(candidates, sectionOf, 2 * page.perSection + 2, margin) : candidates.slice(0, margin);
   return selectPage(collection.rescore(vector, chosen), page);
 }
@@ -50,48 +49,43 @@ function chooseSource(collection: Collection, matcher: Matcher): CandidateSource
 
 /**
  * Exact int8 scan of the matching partitions, deep enough that dead or filtered-out rows cannot starve the page.
- * When a filter keeps a small share of a partition (one section of a specimen's plane), only those rows are
- * copied out and scanned.
+ * The partitions' rows are copied out of the lists (a few contiguous runs per list) into one scratch chunk; when a
+ * filter keeps a small share of them (one section of a specimen's plane), only those rows are copied and scanned.
+ * With a per-section cap the best rows may crowd into a few sections, so the depth doubles until the capped rows
+ * fill the page or the candidates run out.
  */
 export function exactCandidates(collection: Collection, query: Query, need: number, perSection: number): Candidate[] {
-  const out: Candidate[] = [];
-  for (const p of collection.matchingPartitions(query.matcher)) {
-    const partition = collection.rows.partitions[p]!;
-    const passing = isRowLevel(query.matcher) ? passingRows(collection, partition.chunk, query.matcher) : null;
-    const kept = passing ? passing.length : partition.live;
-    if (kept > 0) out.push(...partitionCandidates(collection, partition.chunk, passing, kept, query, need, perSection));
-  }
-  return out;
-}
-
-/**
- * One partition's best rows, deep enough to fill the page alone: the whole top of a page may come from one
- * partition, and with a per-section cap its best rows may crowd into a few sections, so the depth doubles until
- * the capped rows fill the page or the partition is exhausted.
- */
-function partitionCandidates(
-  collection: Collection,
-  chunk: Chunk,
-  passing: number[] | null,
-  kept: number,
-  query: Query,
-  need: number,
-  perSection: number,
-): Candidate[] {
+  const { block, kept: partitionLive } = exactBlock(collection, collection.matchingPartitions(query.matcher));
+  const passing = isRowLevel(query.matcher) ? passingRows(collection, block, query.matcher) : null;
+  const kept = passing ? passing.length : partitionLive;
+  if (kept === 0) return [];
   const want = need + 10;
-  // Dead and filtered-out rows cannot starve the page: they are added to the depth.
   for (let depth = 2 * need + 10; ; depth *= 2) {
     const found: Candidate[] = [];
-    if (passing && passing.length * 4 < chunk.n) {
+    if (passing && passing.length * 4 < block.n) {
       scanRows(collection, passing, query.q8, Math.min(depth, passing.length), found);
     } else {
       const all: Candidate[] = [];
-      chunk.top(query.q8, depth + chunk.n - kept, all);
+      block.top(query.q8, depth + block.n - kept, all);
       for (const candidate of all) if (collection.rowPasses(candidate.row, query.matcher)) found.push(candidate);
     }
     const exhausted = found.length >= kept || depth >= kept;
-    if (perSection === 0 || exhausted || capRows(found, collection.rows.sectionOf, perSection, want).length >= want) return found;
+    if (perSection === 0 || exhausted || capRows(found, collection.rows.sectionOf.data, perSection, want).length >= want) return found;
   }
+}
+
+/**
+ * The chunk holding the partitions' rows (dead ones included) and how many of them are live: the single list itself
+ * when they are the whole collection, else their runs copied into the collection's scratch chunk.
+ */
+function exactBlock(collection: Collection, partitions: number[]): { block: Chunk; kept: number } {
+  const kept = partitions.reduce((n, p) => n + collection.rows.partitions[p]!.live, 0);
+  const { chunks } = collection.lists;
+  if (chunks.length === 1 && kept === collection.rows.liveCount) return { block: chunks[0]!, kept };
+  const scratch = collection.scratch;
+  scratch.n = 0;
+  collection.lists.gather(collection.rangesOf(partitions), scratch);
+  return { block: scratch, kept };
 }
 
 function passingRows(collection: Collection, chunk: Chunk, matcher: Matcher): number[] {
@@ -102,7 +96,7 @@ function passingRows(collection: Collection, chunk: Chunk, matcher: Matcher): nu
 
 /** Top-k among a few rows: their int8 vectors copied into one fresh buffer for the SIMD scan. */
 function scanRows(collection: Collection, rows: number[], q8: Int8Array, k: number, out: Candidate[]): void {
-  const { keys, distances } = usearch.exactSearch(gather(collection.rows, rows), q8, collection.dim, k, usearch.MetricKind.Cos, 1);
+  const { keys, distances } = usearch.exactSearch(collection.lists.collect(rows), q8, collection.dim, k, usearch.MetricKind.Cos, 1);
   for (let i = 0; i < keys.length; i++) out.push({ row: rows[Number(keys[i])]!, approx: 1 - distances[i]! });
 }
 
@@ -120,18 +114,20 @@ export function bestPerField(collection: Collection, vector: Float32Array, field
   const matcher = compileFilter(filter);
   const q8 = collection.quantizeQuery(vector);
   const byValue = new Map<string | number, Candidate[]>();
-  for (const p of collection.matchingPartitions(matcher)) {
-    const { chunk } = collection.rows.partitions[p]!;
-    const found: Candidate[] = [];
-    chunk.top(q8, chunk.n, found);
-    for (const candidate of found) {
-      if (!collection.rowPasses(candidate.row, matcher)) continue;
-      const payload = collection.payloadOf(candidate.row);
-      const value = field === 'gestationalWeek' ? payload.gestationalWeek : payload.region;
-      const list = byValue.get(value);
-      if (list) list.push(candidate);
-      else byValue.set(value, [candidate]);
-    }
+  const partitions = collection.matchingPartitions(matcher);
+  const keep = new Uint8Array(collection.rows.partitions.length);
+  for (const p of partitions) keep[p] = 1;
+  // A filter keeping few points gathers their runs; a broad one reads every list in place (no scratch copy of it all).
+  const few = collection.estimateMatches(matcher) <= collection.options.exactUpTo;
+  const blocks = few ? [exactBlock(collection, partitions).block] : collection.lists.chunks;
+  const found: Candidate[] = [];
+  for (const block of blocks) block.top(q8, block.n, found);
+  for (const candidate of found) {
+    if (keep[collection.rows.partitionOf(candidate.row)] !== 1 || !collection.rowPasses(candidate.row, matcher)) continue;
+    const value = field === 'gestationalWeek' ? collection.rows.sectionFields(candidate.row).gestationalWeek : collection.rows.region(candidate.row).region;
+    const list = byValue.get(value);
+    if (list) list.push(candidate);
+    else byValue.set(value, [candidate]);
   }
   const summaries = summarise([...byValue].flatMap(([value, list]) => list.map((c) => ({ value, score: c.approx }))));
   for (const summary of summaries) {

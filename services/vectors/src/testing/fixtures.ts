@@ -1,17 +1,9 @@
 import { DEFAULT_TILE_GRID, tileId, type Plane } from '@cytoclip/domain';
+import { mulberry32 } from '../random.js';
 import type { PointPayload, VectorPoint } from '../types.js';
 
-/** Small deterministic PRNG (mulberry32), so every store sees the same points. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Every store sees the same points: the package's PRNG, under the name the tests use. */
+export const rng = mulberry32;
 
 export function unit(values: number[] | Float32Array): Float32Array {
   const v = Float32Array.from(values);
