@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from .dataset import TEST_SETS, Protocol, leaf_acronyms, load_image
 from .errors import CytoclipError
-from .metrics import classification_report, knn_predict, precision_per_region, recall_at_k
+from .metrics import attainable_precision, classification_report, knn_predict, precision_per_region, recall_at_k
 from .package import pixels_from_uint8
 from .prompts import DEFAULT_TEMPLATES, region_prompts
 
@@ -53,7 +53,8 @@ def evaluate_set(image_emb, labels, prompt_emb, prompt_labels, gallery_emb, gall
         knn = {'k': K, **classification_report(labels, knn_predict(gallery_emb, gallery_labels, image_emb, K), regions)}
         knn.pop('confusion')
     return {'n': len(labels), 'regions': regions, 'zeroShot': zero_shot, 'knn': knn,
-            'textToImage': {'precisionAt10': float(np.mean(list(per_region.values()))), 'perRegion': per_region},
+            'textToImage': {'precisionAt10': float(np.mean(list(per_region.values()))), 'perRegion': per_region,
+                            'attainableAt10': attainable_precision(labels, regions, K)},
             'imageToText': {'recallAt1': recall_at_k(all_scores, own, 1), 'recallAt5': recall_at_k(all_scores, own, 5),
                             'prompts': len(prompt_labels)}}
 

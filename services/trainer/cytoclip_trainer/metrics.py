@@ -54,6 +54,12 @@ def precision_per_region(scores: np.ndarray, image_labels: list, regions: list, 
             for j, r in enumerate(regions)}
 
 
+def attainable_precision(image_labels: list, regions: list, k: int = 10) -> float:
+    """The best precision@k a perfect ranking could score: a region with fewer than k test images caps its own."""
+    k = min(k, len(image_labels))
+    return float(np.mean([min(k, image_labels.count(r)) / k for r in regions]))
+
+
 def precision_at_k(scores: np.ndarray, image_labels: list, regions: list, k: int = 10) -> float:
     return float(np.mean(list(precision_per_region(scores, image_labels, regions, k).values())))
 

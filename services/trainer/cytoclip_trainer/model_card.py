@@ -45,8 +45,10 @@ def target_lines(variant: str, metrics: dict) -> list:
         if f1_target is not None and f1 is not None:
             parts.append(f'zero-shot macro-F1 {f1:.3f} vs ≥ {f1_target:.2f} ({"met" if f1 >= f1_target else "NOT met"})')
         if p10 is not None:
+            ceiling = (m.get('textToImage') or {}).get('attainableAt10')
+            cap = f'; a perfect ranking would score {ceiling:.3f} on this set' if ceiling is not None and ceiling < 1 else ''
             parts.append(f'text→image P@10 {p10:.3f} vs ≥ {TARGET_P_AT_10:.1f} '
-                         f'({"met" if p10 >= TARGET_P_AT_10 else "NOT met"})')
+                         f'({"met" if p10 >= TARGET_P_AT_10 else "NOT met"}{cap})')
         lines.append(f'- {name}: ' + '; '.join(parts))
     return lines
 

@@ -3,6 +3,7 @@
 COLUMNS = [('n', 'images', '{}'), ('zeroShot.accuracy', 'zero-shot acc', '{:.3f}'),
            ('zeroShot.macroF1', 'zero-shot macro-F1', '{:.3f}'), ('knn.macroF1', 'kNN macro-F1', '{:.3f}'),
            ('textToImage.precisionAt10', 'text→image P@10', '{:.3f}'),
+           ('textToImage.attainableAt10', 'P@10 attainable', '{:.3f}'),
            ('imageToText.recallAt1', 'image→text R@1', '{:.3f}'), ('imageToText.recallAt5', 'image→text R@5', '{:.3f}')]
 
 

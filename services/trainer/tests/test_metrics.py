@@ -49,3 +49,11 @@ def test_knn_majority_then_summed_similarity():
     labels = ['A', 'B', 'B']
     assert knn_predict(gallery, labels, np.array([[0.9, 0.2, 0.2]]), k=3) == ['B']  # two votes beat one
     assert knn_predict(gallery, labels, np.array([[0.9, 0.2, 0.0]]), k=2) == ['A']  # 1-1 tie: larger summed sim
+
+
+def test_attainable_precision_counts_regions_with_fewer_than_k_images():
+    from cytoclip_trainer.metrics import attainable_precision
+    labels = ['A'] * 12 + ['B'] * 3 + ['C'] * 1
+    # A can fill its top 10, B only 3 of 10, C 1 of 10.
+    assert abs(attainable_precision(labels, ['A', 'B', 'C'], 10) - (1 + 0.3 + 0.1) / 3) < 1e-12
+    assert attainable_precision(['A', 'B'], ['A', 'B'], 10) == 0.5

@@ -49,6 +49,8 @@ def test_model_card_states_the_targets_and_notes(tmp_path):
     assert target_lines('tile', metrics) == [
         '- held-out-ages: zero-shot macro-F1 0.909 vs ≥ 0.91 (NOT met); text→image P@10 0.950 vs ≥ 0.9 (met)',
         '- held-out-plane: no items, not measured']
+    capped = {'testSets': {'held-out-ages': {'n': 5, 'textToImage': {'precisionAt10': 0.4, 'attainableAt10': 0.5}}}}
+    assert target_lines('region', capped)[0].endswith('(NOT met; a perfect ranking would score 0.500 on this set)')
     pkg = tmp_path / 'pkg'
     pkg.mkdir()
     doc = {'name': 'm', 'version': '1', 'variant': 'region', 'embeddingDim': 8, 'image': {'size': 112},

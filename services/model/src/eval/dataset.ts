@@ -1,24 +1,9 @@
 import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CytoclipError, isPlane, type Ontology, type Plane } from '@cytoclip/domain';
+import { CytoclipError, DATASET_FORMAT, isPlane, SPLITS, type DatasetItem, type Ontology, type Split } from '@cytoclip/domain';
 import { parseOntology } from '../manifest.js';
 
-export const DATASET_FORMAT = 'cytoclip-dataset/1';
-export const SPLITS = ['train', 'val', 'test'] as const;
-export type Split = (typeof SPLITS)[number];
-
-/** One line of items.jsonl (formats.md §2). */
-export interface DatasetItem {
-  id: string;
-  image: string;
-  region: string;
-  specimen: string;
-  gestationalWeek: number;
-  plane: Plane;
-  section?: string;
-  captions?: string[];
-  split: Split;
-}
+export { DATASET_FORMAT, SPLITS, type DatasetItem, type Split };
 
 export interface Dataset {
   dir: string;
@@ -58,6 +43,9 @@ function parseItem(line: string, lineNo: number): DatasetItem {
   if (!isPlane(raw.plane)) throw bad('invalid-dataset', `item ${id}: plane ${JSON.stringify(raw.plane)} is not coronal, sagittal or axial`, { item: id });
   if (!SPLITS.includes(raw.split as Split))
     throw bad('invalid-dataset', `item ${id}: split ${JSON.stringify(raw.split)} is not train, val or test`, { item: id });
+  if (typeof raw.section !== 'string') throw bad('invalid-dataset', `item ${id}: "section" must be a string`, { item: id });
+  if (!Array.isArray(raw.captions) || !raw.captions.every((c) => typeof c === 'string'))
+    throw bad('invalid-dataset', `item ${id}: "captions" must be a list of strings`, { item: id });
   return raw as unknown as DatasetItem;
 }
 

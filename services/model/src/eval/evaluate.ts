@@ -17,7 +17,8 @@ export interface TestSetReport {
   regions: string[];
   zeroShot?: ClassificationMetrics;
   knn?: (Omit<ClassificationMetrics, 'confusion'> & { k: number }) | null;
-  textToImage?: { precisionAt10: number; perRegion: Record<string, number> };
+  /** attainableAt10: what a perfect ranking would score (a region with fewer than 10 test images caps its own). */
+  textToImage?: { precisionAt10: number; perRegion: Record<string, number>; attainableAt10: number };
   imageToText?: { recallAt1: number; recallAt5: number; prompts: number };
   note?: string;
 }
@@ -99,7 +100,7 @@ async function evaluateSet(ctx: Context, all: DatasetItem[]): Promise<TestSetRep
     regions,
     zeroShot,
     knn: knn(ctx, images, truth, regions),
-    textToImage: { precisionAt10, perRegion },
+    textToImage: { precisionAt10, perRegion, attainableAt10: attainablePrecision(truth, regions, 10) },
     imageToText: { recallAt1: recallAtK(ranks, 1), recallAt5: recallAtK(ranks, 5), prompts: promptRegions.length },
   };
 }
@@ -148,4 +149,11 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
   } finally {
     await model.close();
   }
+}
+
+/** The best precision@k a perfect ranking could score over these regions. */
+function attainablePrecision(truth: string[], regions: string[], k: number): number {
+  const top = Math.min(k, truth.length);
+  const count = (r: string) => truth.filter((t) => t === r).length;
+  return regions.reduce((sum, r) => sum + Math.min(top, count(r)) / top, 0) / regions.length;
 }

@@ -7,6 +7,7 @@ const COLUMNS: [string, (s: EvalReport['testSets']['seen']) => number | undefine
   ['kNN acc', (s) => s.knn?.accuracy],
   ['kNN macro-F1', (s) => s.knn?.macroF1],
   ['text→image P@10', (s) => s.textToImage?.precisionAt10],
+  ['P@10 attainable', (s) => s.textToImage?.attainableAt10],
   ['image→text R@1', (s) => s.imageToText?.recallAt1],
   ['image→text R@5', (s) => s.imageToText?.recallAt5],
 ];
