@@ -11,6 +11,8 @@ interface Pkg {
   name: string;
   deps: string[];
   references: string[];
+  /** Subpaths its package.json `exports` declares besides `.` (e.g. `./types`): public faces too. */
+  subpaths: string[];
 }
 
 function workspacePackages(): Pkg[] {
@@ -20,7 +22,11 @@ function workspacePackages(): Pkg[] {
       const dir = join(REPO_ROOT, group, entry);
       const manifestPath = join(dir, 'package.json');
       if (!existsSync(manifestPath)) continue;
-      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; dependencies?: Record<string, string> };
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+        name: string;
+        dependencies?: Record<string, string>;
+        exports?: Record<string, unknown>;
+      };
       const tsconfigPath = join(dir, 'tsconfig.json');
       const tsconfig = existsSync(tsconfigPath)
         ? (JSON.parse(readFileSync(tsconfigPath, 'utf8')) as { references?: { path: string }[] })
@@ -30,6 +36,7 @@ function workspacePackages(): Pkg[] {
         name: manifest.name,
         deps: Object.keys(manifest.dependencies ?? {}).filter((d) => d.startsWith('@cytoclip/')),
         references: (tsconfig.references ?? []).map((r) => resolve(dir, r.path)),
+        subpaths: Object.keys(manifest.exports ?? {}).filter((k) => k !== '.'),
       });
     }
   }
@@ -69,6 +76,10 @@ describe('architecture', () => {
       if (label !== 'apps/web') expect(existsSync(join(pkg.dir, 'index.ts'))).toBe(true);
     });
 
+    it(`${label}: every other face it exports is a file at its root`, () => {
+      for (const subpath of pkg.subpaths) expect(existsSync(join(pkg.dir, `${subpath.slice(2)}.ts`)), subpath).toBe(true);
+    });
+
     it(`${label}: imports siblings only by name, as declared dependencies with tsconfig references`, () => {
       const problems: string[] = [];
       for (const file of sourceFiles(pkg.dir)) {
@@ -78,7 +89,8 @@ describe('architecture', () => {
           if (spec.startsWith('@cytoclip/')) {
             const [scope, name, ...rest] = spec.split('/');
             const target = `${scope}/${name}`;
-            if (rest.length > 0) problems.push(`${where}: reaches into a sibling's internals`);
+            const face = rest.length === 0 || byName.get(target)?.subpaths.includes(`./${rest.join('/')}`);
+            if (!face) problems.push(`${where}: reaches into a sibling's internals`);
             if (target === pkg.name) continue;
             if (!byName.has(target)) problems.push(`${where}: no such package`);
             else if (!isTest && !pkg.deps.includes(target)) problems.push(`${where}: not in package.json dependencies`);
@@ -95,6 +107,22 @@ describe('architecture', () => {
       expect(problems).toEqual([]);
     });
   }
+
+  it('keeps @cytoclip/domain/types browser-safe: the web app bundles it, so nothing it reaches imports Node', () => {
+    const seen = new Set<string>();
+    const outside: string[] = [];
+    const walk = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const spec of importsOf(file)) {
+        if (spec.startsWith('.')) walk(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+        else outside.push(`${relative(REPO_ROOT, file)} imports ${spec}`);
+      }
+    };
+    walk(join(REPO_ROOT, 'services/domain/types.ts'));
+    expect(seen.size).toBeGreaterThan(1);
+    expect(outside).toEqual([]);
+  });
 
   it('has no dependency cycles between packages', () => {
     const state = new Map<string, 'visiting' | 'done'>();

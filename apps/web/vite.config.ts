@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineConfig, type Plugin } from 'vite';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 
 const outDir = join(import.meta.dirname, 'dist');
 
@@ -21,6 +21,9 @@ export default defineConfig({
   root: import.meta.dirname,
   base: '/',
   plugins: [cleanOwnOutput],
+  // Workspace packages (@cytoclip/domain/types) are read from their TypeScript sources, as the tests do: the build
+  // never depends on their dist/ being compiled, nor on a stale one.
+  resolve: { conditions: ['source', ...defaultClientConditions] },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
     outDir,

@@ -1,4 +1,3 @@
-export * from './src/atlas-types.js';
-export * from './src/filter.js';
+export * from './types.js';
 export * from './src/errors.js';
 export * from './src/ids.js';

@@ -120,6 +120,8 @@ describe('evaluateModel', () => {
     });
     const plane = await makeDataset(join(root, 'plane'), (items) => (items[0]!.plane = 'oblique'));
     await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: plane })).rejects.toMatchObject({ message: expect.stringContaining('oblique') });
+    const captions = await makeDataset(join(root, 'captions'), (items) => delete items[1]!.captions);
+    await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: captions })).rejects.toMatchObject({ code: 'invalid-dataset', message: expect.stringContaining('captions') });
     const empty = await makeDataset(join(root, 'empty'), (items) => items.forEach((i) => ((i.split = 'train'), (i.gestationalWeek = 18), (i.plane = 'coronal'))));
     await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: empty })).rejects.toMatchObject({ code: 'empty-split' });
     await writeFile(join(empty, 'dataset.json'), JSON.stringify({ format: 'cytoclip-dataset/7', variant: 'tile' }));

@@ -16,7 +16,8 @@ export function webDistDir(): string {
   return join(WEB_ROOT, 'dist');
 }
 
-const INPUTS = ['index.html', 'vite.config.ts', 'package.json', 'tsconfig.ui.json', 'src/ui'];
+// The app bundles domain's browser-safe face from its sources (vite.config.ts), so those count as inputs too.
+const INPUTS = ['index.html', 'vite.config.ts', 'package.json', 'tsconfig.ui.json', 'src/ui', '../../services/domain/types.ts', '../../services/domain/src'];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;

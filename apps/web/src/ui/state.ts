@@ -3,7 +3,7 @@
  * &specimen=S01&atlas=…&region=CP&page=2&view=groups&similar=<tileId>&open=<resultId>`. An uploaded image cannot ride
  * in a URL; it lives only in the page.
  */
-import { PLANES, type Plane, type Query, type SearchFilter, type Target } from './types.js';
+import { isPlane, type Plane, type Query, type SearchFilter, type Target } from './types.js';
 
 export type View = 'grid' | 'groups';
 
@@ -52,7 +52,7 @@ export function parseState(search: string): SearchState {
     similar: p.get('similar'),
     target: p.get('target') === 'regions' ? 'regions' : 'tiles',
     weeks: parseWeeks(p.get('gw')),
-    planes: p.getAll('plane').filter((x): x is Plane => (PLANES as string[]).includes(x)),
+    planes: p.getAll('plane').filter(isPlane),
     specimens: p.getAll('specimen'),
     atlases: p.getAll('atlas'),
     regions: p.getAll('region'),

@@ -1,6 +1,9 @@
 /** The shapes of formats.md §4 that the app reads. Fields the API may add are ignored. */
-export type Plane = 'coronal' | 'sagittal' | 'axial';
-export const PLANES: Plane[] = ['coronal', 'sagittal', 'axial'];
+import type { Plane } from '@cytoclip/domain/types';
+
+// Planes and the search filter are the server's own, through domain's browser-safe face (no Node code in it).
+export { isPlane, PLANES, type Plane, type SearchFilter } from '@cytoclip/domain/types';
+
 export type Target = 'tiles' | 'regions';
 
 export interface RegionRef {
@@ -29,14 +32,6 @@ export interface SearchResponse {
   model: string;
   tookMs: number;
   unknownWords: string[];
-}
-
-export interface SearchFilter {
-  gestationalWeek?: { gte?: number; lte?: number };
-  planes?: Plane[];
-  specimens?: string[];
-  atlases?: string[];
-  regions?: string[];
 }
 
 export type Query = { text: string } | { image: string } | { tileId: string } | { regionImageId: string };

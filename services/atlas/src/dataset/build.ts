@@ -3,9 +3,11 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   CytoclipError,
+  DATASET_FORMAT,
   DEFAULT_TILE_GRID,
   regionImageId,
   VARIANTS,
+  type DatasetItem,
   type OntologyRegion,
   type TileGrid,
   type Variant,
@@ -33,6 +35,8 @@ import {
   type TestSet,
 } from './splits.js';
 
+export type { DatasetItem };
+
 export interface BuildDatasetOptions {
   atlasDir: string;
   variant: Variant;
@@ -58,24 +62,6 @@ export interface BuildDatasetOptions {
   /** Where pyramids of non-pyramidal section images are cached (default DATA_DIR/cache/sections). */
   cacheDir?: string;
   onProgress?: (progress: { section: string; done: number; total: number; items: number }) => void;
-}
-
-export interface DatasetItem {
-  id: string;
-  image: string;
-  region: string;
-  specimen: string;
-  gestationalWeek: number;
-  plane: string;
-  section: string;
-  captions: string[];
-  split: Split;
-  testSet?: TestSet;
-  atlas: string;
-  /** [x, y, width, height] on the section's level 0. */
-  bbox: [number, number, number, number];
-  tissueFraction?: number;
-  regionShare?: number;
 }
 
 export interface BuildDatasetResult {
@@ -373,7 +359,7 @@ function datasetJson(
   const grid = options.grid ?? DEFAULT_TILE_GRID;
   const size = options.size ?? (options.variant === 'tile' ? grid.size : 224);
   return {
-    format: 'cytoclip-dataset/1',
+    format: DATASET_FORMAT,
     name: options.name ?? `${atlas.manifest.name}-${options.variant}`,
     variant: options.variant,
     ontology: 'ontology.json',

@@ -160,9 +160,9 @@ describe('buildDataset: tile variant', () => {
   it("labels tiles by the polygons: each tile of a clean column carries that column's region", () => {
     // 2 µm/px section, 224 px at 1 µm/px: 112-px boxes. A box wholly inside one column must carry it.
     const column = (x: number) => (x < 283 ? 'CP' : x < 516 ? 'SP' : 'VZ');
-    const whole = items.filter((i) => column(i.bbox[0]) === column(i.bbox[0] + i.bbox[2] - 1));
+    const whole = items.filter((i) => column(i.bbox![0]) === column(i.bbox![0] + i.bbox![2] - 1));
     expect(whole.length).toBeGreaterThan(items.length / 2);
-    for (const item of whole) expect(item.region).toBe(column(item.bbox[0]));
+    for (const item of whole) expect(item.region).toBe(column(item.bbox![0]));
     for (const item of items) expect(item.regionShare).toBeGreaterThanOrEqual(0.5);
   });
 

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Plane, Specimen } from '@cytoclip/domain';
+import type { Plane, Specimen, Split, TestSet } from '@cytoclip/domain';
 
-export type Split = 'train' | 'val' | 'test';
-/** Which of the protocol's four test sets a test item belongs to. */
-export type TestSet = 'seen' | 'held-out-age' | 'held-out-plane' | 'held-out-both';
+export type { Split, TestSet };
 
 export interface SplitProtocol {
   /** Ages never trained on; default 16, 21, 30 GW (formats.md §2). */

@@ -62,7 +62,7 @@ describe('dataset builder on the generated tiny atlas', () => {
       );
       const features = JSON.parse(readFileSync(join(atlasDir, section.annotations), 'utf8')).features as Feature[];
       const counts = new Map<string, number>();
-      const [x0, y0, w, h] = item.bbox;
+      const [x0, y0, w, h] = item.bbox!;
       for (let y = y0 + 1; y < y0 + h; y += 4)
         for (let x = x0 + 1; x < x0 + w; x += 4) {
           const region = regionAt(features, x, y);
