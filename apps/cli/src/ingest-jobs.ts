@@ -1,37 +1,102 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { IngestRequest, IngestRequestUpdate } from '@cytoclip/catalog';
 import type { IngestJob, QueryIngest } from '@cytoclip/query';
 import type { Platform, Settings } from './platform.js';
 import { ingestInProcess } from './startup-ingest.js';
 
+/** How long a request outlives its process once that stops renewing it (then it reads as failed: interrupted). */
+export const REQUEST_LEASE_MS = 60_000;
+
 /**
  * POST /v1/ingest for a single server: jobs run one after another in this process (the embedded catalog admits one
- * process; with PostgreSQL, more workers can join through `cytoclip ingest`).
+ * process; with PostgreSQL, more workers can join through `cytoclip ingest`). Job records live in the catalog, so
+ * GET /v1/ingest/{id} answers after a restart; one this process was running when it died reads as failed
+ * (interrupted), and posting the atlas again resumes the catalog run where it stopped.
  */
-export function inProcessIngest(platform: () => Platform, settings: Settings): QueryIngest {
-  const jobs = new Map<string, IngestJob>();
+export function inProcessIngest(platform: () => Platform, settings: Settings, options: { leaseMs?: number } = {}): QueryIngest {
+  const leaseMs = options.leaseMs ?? REQUEST_LEASE_MS;
+  const owner = `${hostname()}/${process.pid}/${randomUUID()}`;
+  const catalog = () => platform().catalog;
+  const heartbeat = new Heartbeat(() => catalog().renewIngestRequests(owner, leaseMs), leaseMs / 4);
+  let recovered: Promise<unknown> | null = null;
+  // Only one process opens the embedded catalog, so whatever an earlier one left queued or running is over now;
+  // on PostgreSQL other servers may be alive, and their requests end only when their leases lapse.
+  const recover = () => (recovered ??= catalog().dialect === 'pglite' ? catalog().interruptIngestRequests(owner) : Promise.resolve());
   let queue: Promise<unknown> = Promise.resolve();
+
+  async function run(id: string, atlasPath: string): Promise<void> {
+    let writes: Promise<unknown> = Promise.resolve();
+    // Serialised, so a late progress write never overtakes the final state; a closed catalog only loses the write.
+    const save = (update: IngestRequestUpdate) => {
+      writes = writes.then(() => catalog().updateIngestRequest(id, owner, update, leaseMs)).catch(() => false);
+    };
+    save({ state: 'running' });
+    try {
+      const report = await ingestInProcess(platform(), atlasPath, settings, (e) => {
+        if (e.state !== 'tiles') save({ runId: e.runId, sectionsDone: e.sectionsDone, sectionsTotal: e.sectionsTotal });
+      });
+      const error = report.progress.failures.map((f) => `${f.section}: ${f.error.message}`).join('; ') || null;
+      save({ state: report.status === 'complete' ? 'done' : 'failed', atlas: report.atlas, runId: report.runId, error });
+    } catch (error) {
+      save({ state: 'failed', error: (error as Error).message });
+    }
+    await writes;
+  }
+
   return {
     async start(atlasPath) {
-      const job: IngestJob = { id: randomUUID(), atlas: atlasPath, state: 'queued', progress: { done: 0, total: 0 }, error: null };
-      jobs.set(job.id, job);
-      queue = queue.then(async () => {
-        job.state = 'running';
-        try {
-          const report = await ingestInProcess(platform(), atlasPath, settings, (e) => (job.progress = { done: e.sectionsDone, total: e.sectionsTotal }));
-          job.runId = report.runId;
-          job.state = report.status === 'complete' ? 'done' : 'failed';
-          if (report.progress.failures.length) job.error = report.progress.failures.map((f) => `${f.section}: ${f.error.message}`).join('; ');
-        } catch (error) {
-          job.state = 'failed';
-          job.error = (error as Error).message;
-        }
-      });
-      return { ...job };
+      await recover();
+      const request = await catalog().createIngestRequest({ atlasPath, owner, leaseMs });
+      heartbeat.add();
+      queue = queue
+        .then(() => run(request.id, atlasPath))
+        .catch(() => undefined)
+        .finally(() => heartbeat.remove());
+      return toJob(request);
     },
     async get(id) {
-      const job = jobs.get(id);
-      return job ? { ...job } : runAsJob(platform(), id);
+      await recover();
+      const request = await catalog().getIngestRequest(id);
+      return request ? toJob(request) : runAsJob(platform(), id);
     },
+  };
+}
+
+/** Renews this process's leases while it has live requests, and holds no timer otherwise. */
+class Heartbeat {
+  private live = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly beat: () => Promise<unknown>,
+    private readonly everyMs: number,
+  ) {}
+
+  add(): void {
+    if (this.live++ > 0) return;
+    this.timer = setInterval(() => void this.beat().catch(() => undefined), this.everyMs);
+    this.timer.unref();
+  }
+
+  remove(): void {
+    if (--this.live > 0 || !this.timer) return;
+    clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+
+function toJob(r: IngestRequest): IngestJob {
+  return {
+    id: r.id,
+    atlas: r.atlasPath,
+    state: r.state,
+    progress: { done: r.sectionsDone, total: r.sectionsTotal },
+    error: r.error,
+    ...(r.runId ? { runId: r.runId } : {}),
+    createdAt: r.createdAt.toISOString(),
+    startedAt: r.startedAt?.toISOString() ?? null,
+    finishedAt: r.finishedAt?.toISOString() ?? null,
   };
 }
 
@@ -42,5 +107,15 @@ async function runAsJob(platform: Platform, id: string): Promise<IngestJob | nul
   const progress = await platform.catalog.runProgress(id);
   const state = run.status === 'running' ? 'running' : run.status === 'complete' ? 'done' : 'failed';
   const error = progress.failures.map((f) => `${f.section}: ${f.error.message}`).join('; ') || null;
-  return { id, runId: id, atlas: run.atlas, state, progress: { done: progress.jobs.done + progress.jobs.failed, total: progress.jobs.total }, error };
+  return {
+    id,
+    runId: id,
+    atlas: run.atlas,
+    state,
+    progress: { done: progress.jobs.done + progress.jobs.failed, total: progress.jobs.total },
+    error,
+    createdAt: run.createdAt.toISOString(),
+    startedAt: run.createdAt.toISOString(),
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+  };
 }

@@ -4,6 +4,8 @@ import type {
   AtlasInput,
   AtlasSummary,
   IngestJob,
+  IngestRequest,
+  IngestRequestUpdate,
   IngestRun,
   ModelInput,
   ModelRow,
@@ -95,6 +97,17 @@ export interface Catalog {
   /** Removes drained points (after the vector store acknowledged their upsert). */
   deleteOutbox(ids: number[]): Promise<void>;
   countOutbox(collection?: string): Promise<number>;
+
+  // The API's ingest requests (POST /v1/ingest), kept across restarts
+  createIngestRequest(input: { atlasPath: string; owner: string; leaseMs: number }): Promise<IngestRequest>;
+  /** The owner's update, renewing its lease; false when `owner` does not own it. */
+  updateIngestRequest(id: string, owner: string, update: IngestRequestUpdate, leaseMs: number): Promise<boolean>;
+  /** The owner's heartbeat: renews the lease of each of its queued or running requests. */
+  renewIngestRequests(owner: string, leaseMs: number): Promise<number>;
+  /** A request; one still queued or running whose lease lapsed (its process died) is failed as interrupted first. */
+  getIngestRequest(id: string): Promise<IngestRequest | null>;
+  /** Fails every queued or running request not owned by `exceptOwner` as interrupted (embedded catalog start-up). */
+  interruptIngestRequests(exceptOwner?: string): Promise<number>;
 
   close(): Promise<void>;
 }

@@ -192,6 +192,32 @@ export const ingestJobs = pgTable(
   (t) => [uniqueIndex('ingest_jobs_run_section_idx').on(t.runId, t.section), index('ingest_jobs_status_idx').on(t.runId, t.status)],
 );
 
+/**
+ * The API's ingest requests (POST /v1/ingest → GET /v1/ingest/{id}), kept here so they outlive the serving process.
+ * `owner` is the process running one; it renews `lease_expires_at` while alive, so a request whose lease lapsed while
+ * queued or running belonged to a process that died, and reads as failed (interrupted) instead of running forever.
+ */
+export const ingestRequests = pgTable('ingest_requests', {
+  id: uuid('id').primaryKey(),
+  /** The atlas folder, resolved inside an atlas root. */
+  atlasPath: text('atlas_path').notNull(),
+  /** The catalog's atlas name, once the ingest has read its manifest. */
+  atlas: text('atlas'),
+  /** queued -> running -> done | failed. */
+  state: text('state').notNull().default('queued'),
+  sectionsDone: integer('sections_done').notNull().default(0),
+  sectionsTotal: integer('sections_total').notNull().default(0),
+  error: text('error'),
+  /** The catalog run doing the work (no foreign key: the record outlives a deleted atlas's runs). */
+  runId: uuid('run_id'),
+  owner: text('owner').notNull(),
+  leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }).notNull(),
+  createdAt: created(),
+  startedAt: timestamp('started_at', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+});
+
 /** Which model has embedded which section: what makes a rerun of the same atlas a no-op. */
 export const sectionEmbeddings = pgTable(
   'section_embeddings',

@@ -1,15 +1,18 @@
 import type { OntologyRegion, Specimen } from '@cytoclip/domain';
 import * as atlasRepo from './atlas-repo.js';
 import type { Catalog } from './catalog.js';
+import type { Copier, CopySession } from './copy.js';
 import type { Db } from './db.js';
 import * as ingestRepo from './ingest-repo.js';
 import * as modelRepo from './model-repo.js';
 import * as ontologyRepo from './ontology-repo.js';
 import { insertOutbox } from './outbox-repo.js';
+import * as requestRepo from './request-repo.js';
 import * as tileRepo from './tile-repo.js';
 import type {
   AnnotationInput,
   AtlasInput,
+  IngestRequestUpdate,
   ModelInput,
   ModelStatus,
   RegionImageInput,
@@ -24,6 +27,8 @@ export class SqlCatalog implements Catalog {
     private readonly db: Db,
     readonly dialect: 'pglite' | 'postgres',
     private readonly closeClient: () => Promise<void>,
+    /** PostgreSQL: tile batches of at least `minRows` go through COPY on a session of their own. */
+    private readonly copy: { session: CopySession; minRows: number } | null = null,
   ) {}
 
   upsertAtlas = (atlas: AtlasInput) => atlasRepo.upsertAtlas(this.db, atlas);
@@ -43,7 +48,10 @@ export class SqlCatalog implements Catalog {
   regionTree = () => ontologyRepo.regionTree(this.db);
   descendants = (acronyms: string[]) => ontologyRepo.descendants(this.db, acronyms);
 
-  insertTiles = (tiles: TileInput[]) => tileRepo.insertTiles(this.db, tiles);
+  insertTiles = (tiles: TileInput[]) =>
+    this.copies(tiles.length)
+      ? this.copy!.session((db, copy) => db.transaction((tx) => tileRepo.insertTiles(tx as unknown as Db, tiles, copy)))
+      : tileRepo.insertTiles(this.db, tiles);
   insertRegionImages = (images: RegionImageInput[]) => tileRepo.insertRegionImages(this.db, images);
   getTiles = (ids: string[]) => tileRepo.getTiles(this.db, ids);
   getTile = async (id: string) => (await tileRepo.getTiles(this.db, [id]))[0] ?? null;
@@ -71,9 +79,25 @@ export class SqlCatalog implements Catalog {
   deleteOutbox = (ids: number[]) => ingestRepo.deleteOutbox(this.db, ids);
   countOutbox = (collection?: string) => ingestRepo.countOutbox(this.db, collection);
 
+  createIngestRequest = (input: { atlasPath: string; owner: string; leaseMs: number }) => requestRepo.createIngestRequest(this.db, input);
+  updateIngestRequest = (id: string, owner: string, update: IngestRequestUpdate, leaseMs: number) =>
+    requestRepo.updateIngestRequest(this.db, id, owner, update, leaseMs);
+  renewIngestRequests = (owner: string, leaseMs: number) => requestRepo.renewIngestRequests(this.db, owner, leaseMs);
+  getIngestRequest = (id: string) => requestRepo.getIngestRequest(this.db, id);
+  interruptIngestRequests = (exceptOwner?: string) => requestRepo.interruptIngestRequests(this.db, exceptOwner);
+
   /** The transactional outbox: rows, points and the job's completion commit together or not at all. */
   completeJob(jobId: number, owner: string, result: SectionResult): Promise<boolean> {
-    return this.db.transaction(async (t) => {
+    if (this.copies(result.tiles.length)) return this.copy!.session((db, copy) => this.commitSection(db, jobId, owner, result, copy));
+    return this.commitSection(this.db, jobId, owner, result);
+  }
+
+  private copies(rows: number): boolean {
+    return this.copy !== null && rows >= this.copy.minRows;
+  }
+
+  private commitSection(db: Db, jobId: number, owner: string, result: SectionResult, copy?: Copier): Promise<boolean> {
+    return db.transaction(async (t) => {
       const tx = t as unknown as Db;
       const job = await ingestRepo.holdsLease(tx, jobId, owner);
       if (!job) return false;
@@ -81,7 +105,7 @@ export class SqlCatalog implements Catalog {
       const { section } = result;
       await atlasRepo.upsertSection(tx, section);
       await atlasRepo.replaceAnnotations(tx, section.atlas, section.id, result.annotations);
-      await tileRepo.insertTiles(tx, result.tiles);
+      await tileRepo.insertTiles(tx, result.tiles, copy);
       await tileRepo.insertRegionImages(tx, result.regionImages);
       await insertOutbox(tx, result.points);
       await ingestRepo.markEmbedded(tx, section.atlas, section.id, run!.models);

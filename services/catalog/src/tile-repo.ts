@@ -1,4 +1,5 @@
 import { and, asc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import type { Copier, CopyTable } from './copy.js';
 import { affected, rows, type Db } from './db.js';
 import { regionImages, regions, sections, specimens, tiles } from './schema.js';
 import type { RegionImageDetail, RegionImageInput, TileDetail, TileInput } from './types.js';
@@ -6,8 +7,31 @@ import type { RegionImageDetail, RegionImageInput, TileDetail, TileInput } from 
 /** Rows per statement: large enough to amortise the round trip, small enough for PGlite's WASM heap. */
 const CHUNK = 10_000;
 
-/** `INSERT … SELECT unnest(…)`: one array parameter per column, measured ~3x faster than multi-row VALUES. */
-export async function insertTiles(db: Db, list: TileInput[]): Promise<number> {
+/** The tiles table as COPY writes it (copy.ts). */
+const TILE_COLUMNS: CopyTable<TileInput> = {
+  name: 'tiles',
+  conflict: 'id',
+  columns: [
+    ['id', (t) => t.id],
+    ['atlas', (t) => t.atlas],
+    ['section', (t) => t.section],
+    ['x', (t) => t.x],
+    ['y', (t) => t.y],
+    ['size', (t) => t.size],
+    ['level0_size', (t) => t.level0Size],
+    ['microns_per_pixel', (t) => t.micronsPerPixel],
+    ['region', (t) => t.region],
+    ['region_fraction', (t) => t.regionFraction],
+    ['tissue_fraction', (t) => t.tissueFraction],
+  ],
+};
+
+/**
+ * `INSERT … SELECT unnest(…)`: one array parameter per column, measured ~3x faster than multi-row VALUES; or, given a
+ * copier (large batches on PostgreSQL), COPY (copy.ts).
+ */
+export async function insertTiles(db: Db, list: TileInput[], copy?: Copier): Promise<number> {
+  if (copy && list.length > 0) return copy(TILE_COLUMNS, list);
   let inserted = 0;
   for (let i = 0; i < list.length; i += CHUNK) {
     const c = list.slice(i, i + CHUNK);

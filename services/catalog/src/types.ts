@@ -176,3 +176,36 @@ export interface SectionResult {
   regionImages: RegionImageInput[];
   points: OutboxPoint[];
 }
+
+export type IngestRequestState = 'queued' | 'running' | 'done' | 'failed';
+
+/** One POST /v1/ingest request as the catalog keeps it (see `ingest_requests`). */
+export interface IngestRequest {
+  id: string;
+  /** The atlas folder, resolved inside an atlas root. */
+  atlasPath: string;
+  /** The catalog's atlas name, once known. */
+  atlas: string | null;
+  state: IngestRequestState;
+  sectionsDone: number;
+  sectionsTotal: number;
+  error: string | null;
+  runId: string | null;
+  /** The process running it; it renews `leaseExpiresAt` while alive. */
+  owner: string;
+  leaseExpiresAt: Date;
+  createdAt: Date;
+  startedAt: Date | null;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+/** What the owner of a request may change; `startedAt` / `finishedAt` follow from `state`. */
+export interface IngestRequestUpdate {
+  state?: IngestRequestState;
+  atlas?: string;
+  sectionsDone?: number;
+  sectionsTotal?: number;
+  error?: string | null;
+  runId?: string;
+}

@@ -23,6 +23,7 @@ export function catalogContract(name: string, open: () => Promise<Catalog>, skip
     tileTests(() => catalog);
     modelTests(() => catalog);
     ingestTests(() => catalog);
+    ingestRequestTests(() => catalog);
     deleteTests(() => catalog);
   });
 }
@@ -86,7 +87,8 @@ function tileTests(get: () => Catalog): void {
   it('bulk-inserts tiles idempotently and returns them with section, specimen and region metadata', async () => {
     await get().upsertSection(section('demo', 'S01-cor-7'));
     const tiles = tilesOf('demo', 'S01-cor-7', 250);
-    expect(await get().insertTiles(tiles)).toBe(250);
+    expect(await get().insertTiles(tiles.slice(0, 100))).toBe(100);
+    expect(await get().insertTiles(tiles)).toBe(150);
     expect(await get().insertTiles(tiles)).toBe(0);
     expect(await get().countTiles({ atlas: 'demo', section: 'S01-cor-7' })).toBe(250);
     const wanted = [tiles[4]!.id, 'not-a-uuid', tiles[0]!.id, '00000000-0000-5000-8000-000000000000'];
@@ -96,6 +98,14 @@ function tileTests(get: () => Catalog): void {
     expect(found[1]!.regionFraction).toBeCloseTo(0.75);
     expect((await get().getTile(tiles[2]!.id))!.region).toBeNull();
     expect((await get().listTiles('demo', 'S01-cor-7')).length).toBe(250);
+  });
+
+  it('stores tile text and numbers exactly, whatever characters they hold', async () => {
+    await get().upsertSection(section('demo', 'S01-cor-8'));
+    const regions = ['tab\there', 'back\\slash \\N', 'line\nbreak\r', null];
+    const odd = tilesOf('demo', 'S01-cor-8', 4).map((t, i) => ({ ...t, region: regions[i]!, micronsPerPixel: 0.1 + i / 3 }));
+    expect(await get().insertTiles(odd)).toBe(4);
+    expect(await get().listTiles('demo', 'S01-cor-8')).toEqual(odd);
   });
 
   it('rejects tiles of an unknown section as a whole', async () => {
@@ -210,13 +220,67 @@ function ingestTests(get: () => Catalog): void {
   });
 }
 
+function ingestRequestTests(get: () => Catalog): void {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('keeps an API ingest request through its states; only its owner changes it', async () => {
+    const c = get();
+    const created = await c.createIngestRequest({ atlasPath: '/atlases/demo', owner: 'api-1', leaseMs: 60_000 });
+    expect(created).toMatchObject({ atlasPath: '/atlases/demo', atlas: null, state: 'queued', sectionsDone: 0, sectionsTotal: 0, error: null, runId: null, startedAt: null });
+    expect(created.leaseExpiresAt.getTime()).toBeGreaterThan(Date.now() + 30_000);
+    const runId = crypto.randomUUID();
+    expect(await c.updateIngestRequest(created.id, 'api-2', { state: 'failed' }, 60_000)).toBe(false);
+    expect(await c.updateIngestRequest(created.id, 'api-1', { state: 'running', runId, sectionsTotal: 3 }, 60_000)).toBe(true);
+    expect(await c.updateIngestRequest(created.id, 'api-1', { sectionsDone: 2 }, 60_000)).toBe(true);
+    const running = await c.getIngestRequest(created.id);
+    expect(running).toMatchObject({ state: 'running', runId, sectionsDone: 2, sectionsTotal: 3, finishedAt: null });
+    expect(running!.startedAt).toBeInstanceOf(Date);
+    await c.updateIngestRequest(created.id, 'api-1', { state: 'done', atlas: 'demo', sectionsDone: 3 }, 60_000);
+    const done = await c.getIngestRequest(created.id);
+    expect(done).toMatchObject({ state: 'done', atlas: 'demo', sectionsDone: 3, error: null, startedAt: running!.startedAt });
+    expect(done!.finishedAt!.getTime()).toBeGreaterThanOrEqual(done!.startedAt!.getTime());
+    expect(await c.getIngestRequest(crypto.randomUUID())).toBeNull();
+    expect(await c.getIngestRequest('not-a-uuid')).toBeNull();
+    expect(await c.updateIngestRequest('not-a-uuid', 'api-1', { state: 'done' }, 1)).toBe(false);
+  });
+
+  it('fails a live request whose owner stopped renewing it, never leaving it running; a heartbeat keeps it alive', async () => {
+    const c = get();
+    const orphan = await c.createIngestRequest({ atlasPath: '/atlases/demo', owner: 'dead', leaseMs: 1 });
+    await c.updateIngestRequest(orphan.id, 'dead', { state: 'running' }, 1);
+    const kept = await c.createIngestRequest({ atlasPath: '/atlases/demo', owner: 'alive', leaseMs: 1 });
+    expect(await c.renewIngestRequests('alive', 60_000)).toBe(1);
+    await sleep(20);
+    const failed = await c.getIngestRequest(orphan.id);
+    expect(failed).toMatchObject({ state: 'failed', error: expect.stringContaining('interrupted') });
+    expect(failed!.finishedAt).toBeInstanceOf(Date);
+    expect(await c.getIngestRequest(kept.id)).toMatchObject({ state: 'queued', error: null });
+    // A finished request stays as it is once its lease lapses.
+    const finished = await c.createIngestRequest({ atlasPath: '/atlases/demo', owner: 'quick', leaseMs: 1 });
+    await c.updateIngestRequest(finished.id, 'quick', { state: 'done' }, 1);
+    await sleep(20);
+    expect((await c.getIngestRequest(finished.id))!.state).toBe('done');
+  });
+
+  it('interrupts, at start-up, every live request of other processes and none of its own', async () => {
+    const c = get();
+    const other = await c.createIngestRequest({ atlasPath: '/atlases/demo', owner: 'previous', leaseMs: 60_000 });
+    const own = await c.createIngestRequest({ atlasPath: '/atlases/demo', owner: 'current', leaseMs: 60_000 });
+    expect(await c.interruptIngestRequests('current')).toBe(2); // `other` and the heartbeat test's `kept`
+    expect(await c.getIngestRequest(other.id)).toMatchObject({ state: 'failed', error: expect.stringContaining('POST /v1/ingest again') });
+    expect((await c.getIngestRequest(own.id))!.state).toBe('queued');
+    expect(await c.interruptIngestRequests()).toBe(1);
+    expect((await c.getIngestRequest(own.id))!.state).toBe('failed');
+  });
+}
+
 function deleteTests(get: () => Catalog): void {
   it('lists atlases with counts and deletes one with everything under it', async () => {
     const c = get();
     await c.upsertAtlas({ name: 'other', manifest: manifest('other'), root: '/atlases/other' });
     const listed = await c.listAtlases();
     expect(listed.map((a) => a.name)).toEqual(['demo', 'other']);
-    expect(listed[0]).toMatchObject({ tiles: 256, regionImages: 4 });
+    expect(listed[0]).toMatchObject({ tiles: 260, regionImages: 4 });
     expect(await c.deleteAtlas('demo')).toBe(true);
     expect(await c.deleteAtlas('demo')).toBe(false);
     expect(await c.countTiles({ atlas: 'demo' })).toBe(0);

@@ -3,6 +3,7 @@ import { openCatalog, type Catalog } from '@cytoclip/catalog';
 import { CytoclipError } from '@cytoclip/domain';
 import { createTestDatabase, needs, testDatabaseUrl, type TestDatabase } from '../../../test/support/index.js';
 import { catalogContract } from './contract.js';
+import { manifest, section, tilesOf } from './fixtures.js';
 
 const available = needs('PostgreSQL', testDatabaseUrl() ? null : 'TEST_DATABASE_URL not set');
 const databases: TestDatabase[] = [];
@@ -10,15 +11,31 @@ afterAll(async () => {
   for (const db of databases) await db.drop();
 });
 
-async function openFresh(): Promise<Catalog> {
+async function openFresh(options: { copyMinRows?: number } = {}): Promise<Catalog> {
   const db = await createTestDatabase('cytoclip_catalog');
   databases.push(db);
-  return openCatalog({ databaseUrl: db.url, dataDir: '/nonexistent' });
+  return openCatalog({ databaseUrl: db.url, dataDir: '/nonexistent', ...options });
 }
 
 catalogContract('PostgreSQL', openFresh, !available);
+// Every tile batch, even one of two rows inside a section's commit, through COPY instead of the unnest INSERT.
+catalogContract('PostgreSQL, COPY for every tile batch', () => openFresh({ copyMinRows: 1 }), !available);
 
 describe.skipIf(!available)('PostgreSQL catalog', () => {
+  it('copies a large batch in several statements and, when part of it exists, inserts exactly the rest', async () => {
+    const catalog = await openFresh();
+    await catalog.upsertAtlas({ name: 'big', manifest: manifest('big'), root: '/atlases/big' });
+    await catalog.upsertSpecimens('big', manifest('big').specimens);
+    await catalog.upsertSection(section('big', 'S01-cor-0'));
+    const tiles = tilesOf('big', 'S01-cor-0', 60_000);
+    // The second 50k-row COPY meets existing rows after the first succeeded: the whole attempt is undone first.
+    expect(await catalog.insertTiles(tiles.slice(55_000, 56_000))).toBe(1_000);
+    expect(await catalog.insertTiles(tiles)).toBe(59_000);
+    expect(await catalog.countTiles({ atlas: 'big' })).toBe(60_000);
+    expect(await catalog.insertTiles(tiles)).toBe(0);
+    await catalog.close();
+  });
+
   it('migrates once when several workers open a fresh database together', async () => {
     const db = await createTestDatabase('cytoclip_catalog');
     databases.push(db);

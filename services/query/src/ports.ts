@@ -140,6 +140,10 @@ export interface IngestJob {
   error?: string | null;
   /** The catalog's ingest run, once known: GET /v1/ingest/{runId} reports it from any process's work. */
   runId?: string;
+  /** ISO 8601 times: when the job was accepted, started and finished (null until then). */
+  createdAt?: string;
+  startedAt?: string | null;
+  finishedAt?: string | null;
 }
 
 export interface QueryIngest {

@@ -1,5 +1,6 @@
-// npm run bench:catalog [-- 100000 1000000]: tile insert throughput on PGlite and (when TEST_DATABASE_URL or
-// DATABASE_URL points at a server) PostgreSQL, in a throwaway database each. Prints one JSON document.
+// npm run bench:catalog [-- 100000 1000000] [--postgres-only]: tile insert throughput on PGlite and (when
+// TEST_DATABASE_URL or DATABASE_URL points at a server) PostgreSQL, there with the unnest INSERT and with COPY side by
+// side, in a throwaway database each (so neither writes into the other's index). Prints one JSON document.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,31 +60,56 @@ async function withPostgres(serverUrl: string, run: (url: string) => Promise<voi
   }
 }
 
+/** One size on a fresh database, with COPY for batches of `copyMinRows` rows or more (Infinity: the unnest INSERT). */
+async function onPostgres(server: string, dataDir: string, count: number, copyMinRows: number): Promise<Record<string, number>> {
+  let result: Record<string, number> = {};
+  await withPostgres(server, async (url) => {
+    const catalog = await openCatalog({ databaseUrl: url, dataDir, copyMinRows });
+    result = await measure(catalog, count);
+    await catalog.close();
+  });
+  return result;
+}
+
+/**
+ * Both PostgreSQL paths at one size, in the order unnest, COPY, COPY, unnest (each on a fresh database), so a load
+ * that drifts during the run weighs on both alike; each figure is the mean of its two runs.
+ */
+async function comparePostgres(server: string, dataDir: string, count: number): Promise<Record<string, unknown>> {
+  const runs: Record<'unnest' | 'copy', Record<string, number>[]> = { unnest: [], copy: [] };
+  for (const mode of ['unnest', 'copy', 'copy', 'unnest'] as const) runs[mode].push(await onPostgres(server, dataDir, count, mode === 'copy' ? 1 : Infinity));
+  const mean = (list: Record<string, number>[]) => {
+    const seconds = round(list.reduce((sum, r) => sum + r.seconds!, 0) / list.length);
+    return { rows: list[0]!.rows!, seconds, rowsPerSecond: Math.round(count / seconds), runsSeconds: list.map((r) => r.seconds!) };
+  };
+  const unnest = mean(runs.unnest);
+  const copy = mean(runs.copy);
+  return { [`postgres_unnest_${count}`]: unnest, [`postgres_copy_${count}`]: copy, [`postgres_copy_speedup_${count}`]: round(unnest.seconds / copy.seconds) };
+}
+
 async function main(): Promise<void> {
   const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
   const counts = sizes.length > 0 ? sizes : [100_000, 1_000_000];
   const result: Record<string, unknown> = {
-    benchmark: 'catalog tile insert (INSERT … SELECT unnest, 10k rows a statement)',
+    benchmark: 'catalog tile insert: PGlite; PostgreSQL with INSERT … SELECT unnest (10k rows a statement) vs COPY',
     loadAverageAtStart: loadavg()[0],
     results: {},
   };
   const results = result.results as Record<string, unknown>;
   const dataDir = mkdtempSync(join(tmpdir(), 'cytoclip-bench-'));
   try {
-    const embedded = await openCatalog({ dataDir });
-    for (const n of counts) results[`pglite_${n}`] = await measure(embedded, n);
-    await embedded.close();
+    if (!process.argv.includes('--postgres-only')) {
+      const embedded = await openCatalog({ dataDir });
+      for (const n of counts) results[`pglite_${n}`] = await measure(embedded, n);
+      await embedded.close();
+    }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
   const server = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  if (server) {
-    await withPostgres(server, async (url) => {
-      const catalog = await openCatalog({ databaseUrl: url, dataDir });
-      for (const n of counts) results[`postgres_${n}`] = await measure(catalog, n);
-      await catalog.close();
-    });
-  } else results.postgres = 'skipped: set TEST_DATABASE_URL';
+  if (server) for (const n of counts) Object.assign(results, await comparePostgres(server, dataDir, n));
+  else results.postgres = 'skipped: set TEST_DATABASE_URL';
+  result.loadAverageAtEnd = loadavg()[0];
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
