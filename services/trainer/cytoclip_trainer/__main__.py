@@ -52,6 +52,7 @@ def eval_parser(sub):
     p.add_argument('--dataset', required=True)
     p.add_argument('--out', help='write the JSON report here (and a .md beside it)')
     p.add_argument('--device', default='cpu')
+    p.add_argument('--as-packaged', action='store_true', help='round the weights to fp16 first, as the package ships them')
 
 
 def main(argv=None) -> int:
@@ -86,6 +87,9 @@ def run_eval(args):
     from .report import metrics_markdown
     from .train import model_from_checkpoint, protocol_for
     model, tokenizer, _ = model_from_checkpoint(args.checkpoint)
+    if args.as_packaged:
+        from .package import round_to_fp16
+        round_to_fp16(model)
     dataset = load_dataset(args.dataset)
     report = evaluate(model.to(args.device), tokenizer, dataset, protocol_for({}, dataset.meta),
                       device=torch.device(args.device))

@@ -18,7 +18,7 @@ from .evaluate import evaluate
 from .export import build_tokenizer, reference_images
 from .loss import contrastive_loss
 from .model import CLIP
-from .package import write_package
+from .package import round_to_fp16, write_package
 from .report import metrics_markdown
 from .tokenizer import BPETokenizer
 
@@ -259,6 +259,8 @@ def _device_name(device) -> str:
 
 def finish(model, tokenizer, dataset, protocol, args, out, device, seconds, package=None) -> dict:
     """Evaluates on the four test sets and writes the model package with its figures."""
+    if not args.get('no_export'):
+        round_to_fp16(model)  # the figures describe the package as shipped (fp16 weights), as `cytoclip eval` sees it
     report = evaluate(model, tokenizer, dataset, protocol, device=device) if not args.get('no_eval') else {}
     if report:
         with open(os.path.join(out, 'eval.json'), 'w') as f:
