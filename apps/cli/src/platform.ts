@@ -117,7 +117,8 @@ export async function openPlatform(
     throw error;
   }
   const staticDir = webDist && existsSync(join(webDist, 'index.html')) ? webDist : null;
-  const config = configFromEnv(process.env, { dataDir: settings.dataDir, staticDir, ...options.config });
+  // The settings' DATA_DIR (which may come from an option, not the environment) also places the default atlas root.
+  const config = configFromEnv({ ...process.env, DATA_DIR: settings.dataDir }, { staticDir, ...options.config });
   let platform: Platform | null = null;
   const api = createApp({
     catalog: catalogPort(stores.catalog, stores.vectors, settings.dataDir),

@@ -26,7 +26,7 @@ interface Job {
 
 const open = () =>
   openPlatform(settings, {
-    config: { apiKey: 'jobs-key', atlasRoots: [join(dataDir, 'atlases')] },
+    config: { apiKey: 'jobs-key' }, // the default atlas root follows the platform's DATA_DIR
     ingest: (p) => inProcessIngest(p, settings),
   });
 
