@@ -25,16 +25,20 @@ export interface Settings {
   qdrantApiKey: string | undefined;
   modelDirs: string[];
   device: Device;
+  /** Intra-op threads per model session (CYTOCLIP_THREADS); undefined: the command's own default. */
+  threads: number | undefined;
   port: number;
   host: string;
 }
 
-/** PORT, HOST, DATA_DIR, DATABASE_URL, QDRANT_URL, QDRANT_API_KEY, CYTOCLIP_MODELS, CYTOCLIP_DEVICE. */
+/** PORT, HOST, DATA_DIR, DATABASE_URL, QDRANT_URL, QDRANT_API_KEY, CYTOCLIP_MODELS, CYTOCLIP_DEVICE, CYTOCLIP_THREADS. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
   const device = env.CYTOCLIP_DEVICE ?? 'cpu';
   if (device !== 'cpu' && device !== 'cuda') throw new CytoclipError('invalid-argument', `CYTOCLIP_DEVICE must be cpu or cuda, got "${device}"`);
   const port = Number(env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CytoclipError('invalid-argument', `PORT must be a port number, got "${env.PORT}"`);
+  const threads = env.CYTOCLIP_THREADS ? Number(env.CYTOCLIP_THREADS) : undefined;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new CytoclipError('invalid-argument', `CYTOCLIP_THREADS must be a positive integer, got "${env.CYTOCLIP_THREADS}"`);
   const modelRoots = env.CYTOCLIP_MODELS ? env.CYTOCLIP_MODELS.split(delimiter).filter(Boolean) : [join(repoRoot(), 'models')];
   return {
     dataDir: resolve(env.DATA_DIR ?? './data'),
@@ -43,6 +47,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     qdrantApiKey: env.QDRANT_API_KEY || undefined,
     modelDirs: findModelPackages(modelRoots),
     device,
+    threads,
     port,
     host: env.HOST ?? '127.0.0.1',
   };
@@ -85,9 +90,14 @@ export async function openStores(settings: Settings): Promise<Stores> {
   };
 }
 
-export async function openModels(settings: Settings): Promise<CytoclipModel[]> {
-  // One intra-op thread per session: on small machines two sessions with one thread each beat one with two.
-  return Promise.all(settings.modelDirs.map((dir) => CytoclipModel.open(dir, { device: settings.device, intraOpNumThreads: 1 })));
+/**
+ * `threads`: intra-op threads per session. A server keeps one (two sessions with one thread each beat one with two
+ * on a small machine, and the API stays responsive while it ingests); a batch ingest uses every core, as a training
+ * or PyTorch loop would (CYTOCLIP_THREADS overrides both).
+ */
+export async function openModels(settings: Settings, threads = 1): Promise<CytoclipModel[]> {
+  const intraOpNumThreads = settings.threads ?? threads;
+  return Promise.all(settings.modelDirs.map((dir) => CytoclipModel.open(dir, { device: settings.device, intraOpNumThreads })));
 }
 
 export interface Platform extends Stores {

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -82,7 +82,8 @@ async function endToEnd(atlasDir: string, modelDir: string, limit: number) {
     }
     const catalog = await openCatalog({ dataDir });
     const vectors = await openVectorStore({ dataDir });
-    const model = await CytoclipModel.open(modelDir, { intraOpNumThreads: 1 });
+    // As `cytoclip ingest` runs: one session with a thread per core (the PyTorch loop gets two threads too).
+    const model = await CytoclipModel.open(modelDir, { intraOpNumThreads: availableParallelism() });
     const report = await ingestAtlas({ atlas: atlasPath, catalog, vectors, models: [model], dataDir });
     await model.close();
     await vectors.close();

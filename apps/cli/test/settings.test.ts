@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { settingsFromEnv } from '../src/platform.js';
+
+describe('settingsFromEnv', () => {
+  it('reads CYTOCLIP_THREADS, leaving the default to each command when unset', () => {
+    expect(settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent' }).threads).toBeUndefined();
+    expect(settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', CYTOCLIP_THREADS: '3' }).threads).toBe(3);
+  });
+
+  it.each(['0', '-1', '1.5', 'many'])('refuses CYTOCLIP_THREADS=%s with a clear error', (value) => {
+    expect(() => settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', CYTOCLIP_THREADS: value })).toThrow(/CYTOCLIP_THREADS must be a positive integer/);
+  });
+
+  it('refuses an unknown device and a bad port', () => {
+    expect(() => settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', CYTOCLIP_DEVICE: 'tpu' })).toThrow(/CYTOCLIP_DEVICE must be cpu or cuda/);
+    expect(() => settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', PORT: '70000' })).toThrow(/PORT must be a port number/);
+  });
+});
