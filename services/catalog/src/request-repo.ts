@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isUuid } from '@cytoclip/domain';
 import { and, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { ingestRequests } from './schema.js';
@@ -12,7 +13,6 @@ export const INTERRUPTED =
   'interrupted: the server stopped while this ingest was queued or running; POST /v1/ingest again to resume it (sections already ingested are kept)';
 
 const LIVE: IngestRequestState[] = ['queued', 'running'];
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 const leaseUntil = (leaseMs: number) => sql`now() + ${leaseMs} * interval '1 millisecond'`;
 
 export async function createIngestRequest(

@@ -1,3 +1,4 @@
+import { isUuid } from '@cytoclip/domain';
 import { and, asc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Copier, CopyTable } from './copy.js';
 import { affected, rows, type Db } from './db.js';
@@ -136,13 +137,6 @@ export async function countRows(db: Db, table: 'tiles' | 'region_images', filter
 
 function anyId(column: typeof tiles.id | typeof regionImages.id, ids: string[]): SQL {
   return sql`${column} = ANY(${sql.param(ids)}::uuid[])`;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A malformed id can match nothing; filtering it here keeps PostgreSQL from rejecting the whole batch. */
-function isUuid(id: string): boolean {
-  return UUID.test(id);
 }
 
 function inOrder<T extends { id: string }>(found: T[], ids: string[]): T[] {

@@ -15,6 +15,13 @@ export function uuidV5(name: string, namespace: string = CYTOCLIP_NAMESPACE): st
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A UUID in its canonical 8-4-4-4-12 hex form, either case (the stores' ids are v5 UUIDs, lower case). */
+export function isUuid(id: string): boolean {
+  return UUID.test(id);
+}
+
 export interface TileGrid {
   micronsPerPixel: number;
   /** Edge of the square tile in pixels at `micronsPerPixel`. */

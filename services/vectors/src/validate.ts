@@ -1,4 +1,4 @@
-import { CytoclipError, FILTER_FIELDS, isPlane, type SearchFilter } from '@cytoclip/domain';
+import { CytoclipError, FILTER_FIELDS, isPlane, isUuid, type SearchFilter } from '@cytoclip/domain';
 import type { CollectionSpec, DeleteWhere, PointPayload, SearchOptions, VectorPoint } from './types.js';
 
 /** Checks a filter's every field and type; an unknown field or a wrong type is the caller's mistake (400). */
@@ -66,13 +66,11 @@ export function checkVector(vector: unknown, dim: number, what = 'query vector')
   return vector;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /** Validates a whole batch before anything is written, so a bad point loses nothing. */
 export function checkPoints(points: VectorPoint[], dim: number): void {
   if (!Array.isArray(points)) throw new CytoclipError('invalid_points', 'points must be an array');
   points.forEach((point, i) => {
-    if (typeof point?.id !== 'string' || !UUID.test(point.id)) {
+    if (typeof point?.id !== 'string' || !isUuid(point.id) || point.id !== point.id.toLowerCase()) {
       throw new CytoclipError('invalid_point_id', `point ${i} has id "${String(point?.id)}", not a lower-case UUID`);
     }
     checkVector(point.vector, dim, `vector of point ${point.id}`);

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { OpenAPIHono as Hono } from '@hono/zod-openapi';
+import { isUuid } from '@cytoclip/domain';
 import { notFound, RequestProblem, type AppContext } from '../http.js';
 import type { ItemRecord } from '../ports.js';
 import { toResult } from '../search.js';
@@ -7,7 +8,6 @@ import { dziTileRect, dziXml, readRegion, type ImageFormat } from '../section-im
 import { maskToRegion, regionRings } from '../region-mask.js';
 import { requireKey } from './auth.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Tile and section images never change for a given id: cache them for a day in browsers and proxies.
 const IMMUTABLE = 'public, max-age=86400, immutable';
 
@@ -71,7 +71,7 @@ export function catalogRoutes(app: Hono, ctx: AppContext): void {
 
 async function item(ctx: AppContext, id: string, kind: ItemRecord['kind']): Promise<ItemRecord> {
   const what = kind === 'tile' ? 'tile' : 'region image';
-  if (!UUID.test(id)) throw new RequestProblem(400, `${what} ids are UUIDs`, [{ field: 'id', message: 'not a UUID' }]);
+  if (!isUuid(id)) throw new RequestProblem(400, `${what} ids are UUIDs`, [{ field: 'id', message: 'not a UUID' }]);
   const found = (await ctx.service.items([id], kind)).get(id);
   if (!found || found.kind !== kind) throw notFound(what, id);
   return found;
