@@ -64,12 +64,21 @@ function base(partial: Partial<CellSpec>): CellSpec {
  * exaggeration of the early protomap (real areal differences are subtle before ~26 GW), chosen for the benchmark.
  * `dense` scales density, `radius` adds to the soma radius, `granular` the layer-IV band and `big` the pyramidal share.
  */
-interface AreaSignature { dense: number; radius: number; clustering: number; round?: boolean; granular: number; big: number }
+interface AreaSignature {
+  dense: number;
+  radius: number;
+  clustering: number;
+  round?: boolean;
+  granular: number;
+  big: number;
+  /** Pyramidal share before the layer-V ramp (M1's large pyramids show from the start). */
+  earlyPyramidal?: number;
+}
 
 const AREAS: Readonly<Record<string, AreaSignature>> = {
   CP: { dense: 1, radius: 0, clustering: 0.25, granular: 0.5, big: 0.3 },
   PFC: { dense: 0.78, radius: 0.3, clustering: 0.7, granular: 0.2, big: 0.35 },
-  M1: { dense: 0.55, radius: 1.4, clustering: 0.25, granular: 0, big: 0.8 },
+  M1: { dense: 0.55, radius: 1.4, clustering: 0.25, granular: 0, big: 0.8, earlyPyramidal: 0.3 },
   S1: { dense: 1.3, radius: -0.4, clustering: 0.25, granular: 0.8, big: 0.2 },
   A1: { dense: 1.3, radius: -0.4, clustering: 0, round: true, granular: 0.7, big: 0.2 },
   V1: { dense: 1.65, radius: -0.6, clustering: 0.1, granular: 1.3, big: 0.1 },
@@ -84,7 +93,7 @@ function plate(week: number, area: AreaSignature): CellSpec {
   const elongation = area.round ? 1.1 : 1.6 - 0.3 * ramp(week, 26, 40);
   return base({
     density, radius: 3.3 + 1.2 * ramp(week, 18, 40) + area.radius, elongation, orientation: area.round ? 'random' : 'radial',
-    stain: 1.8, clustering: area.clustering, neuropil: 0.2, pyramidal: Math.max(area.big === 0.8 ? 0.3 : 0, area.big * ramp(week, 24, 36)),
+    stain: 1.8, clustering: area.clustering, neuropil: 0.2, pyramidal: Math.max(area.earlyPyramidal ?? 0, area.big * ramp(week, 24, 36)),
     lamination: cortexLayers(week, area.granular, area.big),
   });
 }
