@@ -1,14 +1,14 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateAtlas, GENERATOR_VERSION, regionDescription } from '@cytoclip/atlas';
+import { regionDescription } from '@cytoclip/atlas';
 import { openCatalog, type Catalog } from '@cytoclip/catalog';
 import { ingestAtlas } from '@cytoclip/ingest';
 import { CytoclipModel } from '@cytoclip/model';
 import { catalogPort, createApp, vectorsPort } from '@cytoclip/query';
 import { openVectorStore, type VectorStore } from '@cytoclip/vectors';
-import { REPO_ROOT } from '../support/index.js';
+import { REPO_ROOT, tinyAtlas } from '../support/index.js';
 
 // The mission's main promise, end to end on the tiny atlas with the bundled tile model: a region's own description
 // typed as a query brings back that region's tiles. Every part is real: generated atlas, ingest, PGlite, the
@@ -25,15 +25,6 @@ let catalog: Catalog;
 let store: VectorStore;
 let model: CytoclipModel;
 let app: ReturnType<typeof createApp>;
-
-async function tinyAtlas(): Promise<string> {
-  const dir = join(tmpdir(), `cytoclip-e2e-tiny-${GENERATOR_VERSION}`);
-  if (await stat(join(dir, 'atlas.json')).then(() => true, () => false)) return dir;
-  await generateAtlas({ preset: 'tiny', seed: 7, out: dir }).catch((error: { code?: string }) => {
-    if (error.code !== 'output_exists') throw error;
-  });
-  return dir;
-}
 
 async function search(body: unknown): Promise<{ total: number; results: { region: { acronym: string; path: string[] }; gestationalWeek: number }[] }> {
   const res = await app.app.request('/v1/search', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });

@@ -1,26 +1,14 @@
-import { cp, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateAtlas, GENERATOR_VERSION } from '@cytoclip/atlas';
 import { CytoclipModel } from '@cytoclip/model';
 import { REPO_ROOT } from '../../../test/support/index.js';
+
+export { tinyAtlas } from '../../../test/support/index.js';
 
 export const FIXTURE_MODEL = join(REPO_ROOT, 'services/model/test/fixture-model');
 /** Tests cut 64 px tiles at the sections' own 2 µm/px: no resize, a few hundred tiles for the tiny atlas. */
 export const TEST_GRID = { micronsPerPixel: 2, size: 64 };
-
-/** The tiny preset, generated once per machine and generator version, shared read-only by the test files. */
-export async function tinyAtlas(): Promise<string> {
-  const dir = join(tmpdir(), `cytoclip-ingest-tiny-${GENERATOR_VERSION}`);
-  if (await exists(join(dir, 'atlas.json'))) return dir;
-  try {
-    await generateAtlas({ preset: 'tiny', seed: 7, out: dir });
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'output_exists') throw error;
-    while (!(await exists(join(dir, 'atlas.json')))) await new Promise((r) => setTimeout(r, 500));
-  }
-  return dir;
-}
 
 /** A writable copy of an atlas folder, for tests that break a section. */
 export async function atlasCopy(src: string): Promise<string> {
@@ -53,8 +41,4 @@ export async function withVersion(dir: string, version: string): Promise<string>
 
 export async function openModels(): Promise<CytoclipModel[]> {
   return [await CytoclipModel.open(FIXTURE_MODEL, { intraOpNumThreads: 1 }), await CytoclipModel.open(await regionModelDir(), { intraOpNumThreads: 1 })];
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
 }
