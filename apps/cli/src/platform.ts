@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openCatalog, type Catalog } from '@cytoclip/catalog';
@@ -27,11 +28,16 @@ export interface Settings {
   device: Device;
   /** Intra-op threads per model session (CYTOCLIP_THREADS); undefined: the command's own default. */
   threads: number | undefined;
+  /** Worker threads running the image graph (CYTOCLIP_IMAGE_WORKERS; 0: the main thread); undefined: one per core. */
+  imageWorkers: number | undefined;
   port: number;
   host: string;
 }
 
-/** PORT, HOST, DATA_DIR, DATABASE_URL, QDRANT_URL, QDRANT_API_KEY, CYTOCLIP_MODELS, CYTOCLIP_DEVICE, CYTOCLIP_THREADS. */
+/**
+ * PORT, HOST, DATA_DIR, DATABASE_URL, QDRANT_URL, QDRANT_API_KEY, CYTOCLIP_MODELS, CYTOCLIP_DEVICE, CYTOCLIP_THREADS,
+ * CYTOCLIP_IMAGE_WORKERS.
+ */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
   const device = env.CYTOCLIP_DEVICE ?? 'cpu';
   if (device !== 'cpu' && device !== 'cuda') throw new CytoclipError('invalid-argument', `CYTOCLIP_DEVICE must be cpu or cuda, got "${device}"`);
@@ -39,6 +45,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CytoclipError('invalid-argument', `PORT must be a port number, got "${env.PORT}"`);
   const threads = env.CYTOCLIP_THREADS ? Number(env.CYTOCLIP_THREADS) : undefined;
   if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new CytoclipError('invalid-argument', `CYTOCLIP_THREADS must be a positive integer, got "${env.CYTOCLIP_THREADS}"`);
+  const imageWorkers = env.CYTOCLIP_IMAGE_WORKERS ? Number(env.CYTOCLIP_IMAGE_WORKERS) : undefined;
+  if (imageWorkers !== undefined && !(Number.isInteger(imageWorkers) && imageWorkers >= 0))
+    throw new CytoclipError('invalid-argument', `CYTOCLIP_IMAGE_WORKERS must be a whole number (0: no workers), got "${env.CYTOCLIP_IMAGE_WORKERS}"`);
   const modelRoots = env.CYTOCLIP_MODELS ? env.CYTOCLIP_MODELS.split(delimiter).filter(Boolean) : [join(repoRoot(), 'models')];
   return {
     dataDir: resolve(env.DATA_DIR ?? './data'),
@@ -48,6 +57,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     modelDirs: findModelPackages(modelRoots),
     device,
     threads,
+    imageWorkers,
     port,
     host: env.HOST ?? '127.0.0.1',
   };
@@ -91,13 +101,14 @@ export async function openStores(settings: Settings): Promise<Stores> {
 }
 
 /**
- * `threads`: intra-op threads per session. A server keeps one (two sessions with one thread each beat one with two
- * on a small machine, and the API stays responsive while it ingests); a batch ingest uses every core, as a training
- * or PyTorch loop would (CYTOCLIP_THREADS overrides both).
+ * Every command runs the image graph in a worker thread per core, each session with one intra-op thread: on a small
+ * machine two single-threaded sessions embed more than one with two threads (bench:embed), and the event loop stays
+ * free for cutting tiles, commits and API requests meanwhile. Workers start at the first image, so text-only
+ * commands never spawn them. CYTOCLIP_IMAGE_WORKERS and CYTOCLIP_THREADS override.
  */
-export async function openModels(settings: Settings, threads = 1): Promise<CytoclipModel[]> {
-  const intraOpNumThreads = settings.threads ?? threads;
-  return Promise.all(settings.modelDirs.map((dir) => CytoclipModel.open(dir, { device: settings.device, intraOpNumThreads })));
+export async function openModels(settings: Settings): Promise<CytoclipModel[]> {
+  const options = { device: settings.device, intraOpNumThreads: settings.threads ?? 1, imageWorkers: settings.imageWorkers ?? availableParallelism() };
+  return Promise.all(settings.modelDirs.map((dir) => CytoclipModel.open(dir, options)));
 }
 
 export interface Platform extends Stores {

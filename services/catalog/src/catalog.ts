@@ -18,6 +18,7 @@ import type {
   RunProgress,
   SectionDetail,
   SectionInput,
+  CompletedSection,
   SectionResult,
   SpecimenRow,
   TileDetail,
@@ -84,10 +85,10 @@ export interface Catalog {
   /** Hands back every lease of a run (for the single-process embedded catalog after a crash). */
   releaseLeases(runId: string): Promise<number>;
   /**
-   * Commits a section's rows, its outbox points and the job's completion in ONE transaction. False (and nothing
-   * written) when the owner no longer holds the lease.
+   * Commits a section's rows, its outbox points and the job's completion in ONE transaction; returns the points'
+   * outbox ids. False (and nothing written) when the owner no longer holds the lease.
    */
-  completeJob(jobId: number, owner: string, result: SectionResult): Promise<boolean>;
+  completeJob(jobId: number, owner: string, result: SectionResult): Promise<CompletedSection | false>;
   failJob(jobId: number, owner: string, error: { code: string; message: string }): Promise<boolean>;
   /** Marks the run complete (or failed when a job failed) once no job is pending or leased. */
   finishRun(runId: string): Promise<IngestRun>;

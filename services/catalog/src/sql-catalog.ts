@@ -17,6 +17,7 @@ import type {
   ModelStatus,
   RegionImageInput,
   SectionInput,
+  CompletedSection,
   SectionResult,
   TileInput,
 } from './types.js';
@@ -87,7 +88,7 @@ export class SqlCatalog implements Catalog {
   interruptIngestRequests = (exceptOwner?: string) => requestRepo.interruptIngestRequests(this.db, exceptOwner);
 
   /** The transactional outbox: rows, points and the job's completion commit together or not at all. */
-  completeJob(jobId: number, owner: string, result: SectionResult): Promise<boolean> {
+  completeJob(jobId: number, owner: string, result: SectionResult): Promise<CompletedSection | false> {
     if (this.copies(result.tiles.length)) return this.copy!.session((db, copy) => this.commitSection(db, jobId, owner, result, copy));
     return this.commitSection(this.db, jobId, owner, result);
   }
@@ -96,7 +97,7 @@ export class SqlCatalog implements Catalog {
     return this.copy !== null && rows >= this.copy.minRows;
   }
 
-  private commitSection(db: Db, jobId: number, owner: string, result: SectionResult, copy?: Copier): Promise<boolean> {
+  private commitSection(db: Db, jobId: number, owner: string, result: SectionResult, copy?: Copier): Promise<CompletedSection | false> {
     return db.transaction(async (t) => {
       const tx = t as unknown as Db;
       const job = await ingestRepo.holdsLease(tx, jobId, owner);
@@ -107,10 +108,10 @@ export class SqlCatalog implements Catalog {
       await atlasRepo.replaceAnnotations(tx, section.atlas, section.id, result.annotations);
       await tileRepo.insertTiles(tx, result.tiles, copy);
       await tileRepo.insertRegionImages(tx, result.regionImages);
-      await insertOutbox(tx, result.points);
+      const outboxIds = await insertOutbox(tx, result.points);
       await ingestRepo.markEmbedded(tx, section.atlas, section.id, run!.models);
       await ingestRepo.markDone(tx, jobId, { tiles: result.tiles.length, regionImages: result.regionImages.length });
-      return true;
+      return { outboxIds };
     });
   }
 

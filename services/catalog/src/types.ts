@@ -177,6 +177,11 @@ export interface SectionResult {
   points: OutboxPoint[];
 }
 
+/** A committed section job: the outbox rows its points became (an indexer holding the points deletes these). */
+export interface CompletedSection {
+  outboxIds: number[];
+}
+
 export type IngestRequestState = 'queued' | 'running' | 'done' | 'failed';
 
 /** One POST /v1/ingest request as the catalog keeps it (see `ingest_requests`). */

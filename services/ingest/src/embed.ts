@@ -1,10 +1,12 @@
 import { cutTiles, type SectionImage, type TilePlan } from '@cytoclip/slides';
 import type { IngestModel, TileModelGroup } from './models.js';
-import { embedTileImages } from './pixels.js';
+
+/** Batches cut ahead of the model: enough to keep every image worker busy while the next strip is read. */
+const IN_FLIGHT = 3;
 
 /**
- * Cuts and embeds a section's tiles batch by batch; the next batch is cut (strip read, sliced, resized) while the
- * previous one is embedded, so decoding and inference overlap.
+ * Cuts and embeds a section's tiles batch by batch; later batches are cut (strip read, sliced, resized) while
+ * earlier ones are embedded, so decoding and inference overlap. At most IN_FLIGHT batches wait at once.
  */
 export async function embedTiles(
   image: SectionImage,
@@ -14,17 +16,18 @@ export async function embedTiles(
   emit: (tile: TilePlan, model: IngestModel, vector: Float32Array) => void,
   onTiles?: (count: number) => void,
 ): Promise<void> {
-  let inflight: Promise<void> | null = null;
+  const inflight: Promise<void>[] = [];
   for await (const batch of cutTiles(image, tiles, { size: group.size, resize: group.resize, batchSize })) {
     const work = Promise.all(
       group.models.map(async (m) => {
-        const vectors = await embedTileImages(m.model, batch.map((c) => c.image));
+        // Tiles come cut at the model's input size: the model only normalises them (embedRgb).
+        const vectors = await m.model.embedRgb(batch.map((c) => c.image));
         batch.forEach((c, i) => emit(c.tile, m, vectors[i]!));
       }),
     ).then(() => onTiles?.(batch.length));
     work.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
-    if (inflight) await inflight;
-    inflight = work;
+    inflight.push(work);
+    if (inflight.length >= IN_FLIGHT) await inflight.shift();
   }
-  if (inflight) await inflight;
+  await Promise.all(inflight);
 }

@@ -5,7 +5,7 @@ import { CytoclipError, type SectionEntry, type TileGrid } from '@cytoclip/domai
 import type { CytoclipModel } from '@cytoclip/model';
 import type { VectorStore } from '@cytoclip/vectors';
 import { readAtlas, type AtlasFiles } from './atlas-files.js';
-import { drainOutbox } from './indexer.js';
+import { drainOutbox, SectionIndexer } from './indexer.js';
 import { prepareModels, type IngestModel } from './models.js';
 import { processSection, type SectionContext } from './section-job.js';
 
@@ -25,6 +25,11 @@ export interface IngestOptions {
   /** Sections with more level-0 pixels are refused (default 2 gigapixels). */
   maxSectionPixels?: number;
   batchSize?: number;
+  /**
+   * Sections worked on at once (default 2): one is planned, cut or committed while the other's tiles are embedded,
+   * so the model rarely waits. Each holds its own lease.
+   */
+  sectionsInFlight?: number;
   /** Cut this grid instead of the one each tile model declares (tests, experiments). */
   tileGrid?: TileGrid;
   onProgress?: (event: IngestProgress) => void;
@@ -62,6 +67,8 @@ export interface IngestReport {
 export async function ingestAtlas(options: IngestOptions): Promise<IngestReport> {
   const started = performance.now();
   const { catalog } = options;
+  const lanes = options.sectionsInFlight ?? 2;
+  if (!(Number.isInteger(lanes) && lanes >= 1)) throw new CytoclipError('invalid-argument', `sectionsInFlight must be a positive whole number, got ${lanes}`);
   const atlas = await readAtlas(options.atlas);
   const { manifest } = atlas;
   const prepared = await prepareModels(catalog, options.models, options.tileGrid);
@@ -73,12 +80,13 @@ export async function ingestAtlas(options: IngestOptions): Promise<IngestReport>
   // The embedded catalog admits one process: any lease still held belongs to a process that died.
   if (catalog.dialect === 'pglite') await catalog.releaseLeases(run.id);
   const ctx = await sectionContext(options, atlas, prepared);
-  const processed = await workJobs(options, ctx, run, manifest.sections);
+  const indexer = options.vectors ? new SectionIndexer(catalog, options.vectors) : null;
+  const processed = await workJobs(options, ctx, run, manifest.sections, indexer);
   const finished = await catalog.finishRun(run.id);
   let indexed = 0;
-  if (options.vectors) {
+  if (indexer) {
     emit(options, { runId: run.id, state: 'indexing', sectionsDone: 0, sectionsTotal: 0, tiles: processed.tiles, tilesPerSecond: 0 });
-    indexed = await drainOutbox(catalog, options.vectors);
+    indexed = await indexer.finish();
     await markComplete(catalog, prepared.all);
   }
   const seconds = (performance.now() - started) / 1000;
@@ -104,7 +112,7 @@ async function sectionContext(
   };
 }
 
-async function workJobs(options: IngestOptions, ctx: SectionContext, run: IngestRun, sections: SectionEntry[]) {
+async function workJobs(options: IngestOptions, ctx: SectionContext, run: IngestRun, sections: SectionEntry[], indexer: SectionIndexer | null) {
   const { catalog } = options;
   const owner = options.owner ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const leaseMs = options.leaseMs ?? 60_000;
@@ -116,27 +124,36 @@ async function workJobs(options: IngestOptions, ctx: SectionContext, run: Ingest
   const report = (state: IngestProgress['state'], section?: string, error?: IngestProgress['error']) =>
     emit(options, { runId: run.id, section, state, sectionsDone: counts.done + counts.failed, sectionsTotal: total, tiles: counts.tiles, tilesPerSecond: rate(), ...(error ? { error } : {}) });
   report('started');
-  for (let job = await catalog.leaseJob(run.id, owner, leaseMs); job; job = await catalog.leaseJob(run.id, owner, leaseMs)) {
-    const entry = byId.get(job.section);
-    const tileCtx = { ...ctx, onTiles: (n: number) => ((counts.tiles += n), report('tiles', job!.section)) };
-    const outcome = await withLease(catalog, job, owner, leaseMs, () => runJob(catalog, tileCtx, job!, owner, entry));
-    if (outcome === true) {
-      counts.done++;
-      report('section-done', job.section);
-    } else if (outcome) {
-      counts.failed++;
-      report('section-failed', job.section, outcome);
+  const lane = async () => {
+    for (let job = await catalog.leaseJob(run.id, owner, leaseMs); job; job = await catalog.leaseJob(run.id, owner, leaseMs)) {
+      const entry = byId.get(job.section);
+      const tileCtx = { ...ctx, onTiles: (n: number) => ((counts.tiles += n), report('tiles', job!.section)) };
+      const outcome = await withLease(catalog, job, owner, leaseMs, () => runJob(catalog, tileCtx, job!, owner, entry, indexer));
+      if (outcome === true) {
+        counts.done++;
+        report('section-done', job.section);
+      } else if (outcome) {
+        counts.failed++;
+        report('section-failed', job.section, outcome);
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: options.sectionsInFlight ?? 2 }, lane));
   return counts;
 }
 
-/** true: committed; an error: recorded as the job's failure; false: the lease was lost to another worker. */
-async function runJob(catalog: Catalog, ctx: SectionContext, job: IngestJob, owner: string, entry: SectionEntry | undefined) {
+/**
+ * true: committed (and handed to this process's indexer, if it is one); an error: recorded as the job's failure;
+ * false: the lease was lost to another worker.
+ */
+async function runJob(catalog: Catalog, ctx: SectionContext, job: IngestJob, owner: string, entry: SectionEntry | undefined, indexer: SectionIndexer | null) {
   try {
     if (!entry) throw new CytoclipError('section_removed', `section ${job.section} is no longer in the atlas manifest`);
     const result = await processSection(ctx, entry);
-    return await catalog.completeJob(job.id, owner, result);
+    const committed = await catalog.completeJob(job.id, owner, result);
+    if (!committed) return false;
+    indexer?.add(result.points, committed.outboxIds);
+    return true;
   } catch (error) {
     const failure = describeError(error);
     const recorded = await catalog.failJob(job.id, owner, failure);

@@ -24,18 +24,22 @@ describe('crash safety', () => {
     const killed = startWorker([atlasDir, dataDir], (line, run) => {
       const event = line.event as { state?: string } | undefined;
       if (event?.state === 'section-done') sectionsDone++;
-      // Kill while the second section is being embedded: one section committed, one half-done.
-      if (sectionsDone === 1 && event?.state === 'tiles') run.child.kill('SIGKILL');
+      // Kill while a later section is being embedded: at least one section committed, another half-done (two
+      // sections are in flight at once, so the second may already be done too).
+      if (sectionsDone >= 1 && event?.state === 'tiles') run.child.kill('SIGKILL');
     });
     await killed.exit;
     expect(killed.child.signalCode).toBe('SIGKILL');
-    expect(sectionsDone).toBe(1);
+    expect(sectionsDone).toBeGreaterThanOrEqual(1);
+    expect(sectionsDone).toBeLessThan(5);
 
     const resumed = startWorker([atlasDir, dataDir]);
     expect(await resumed.exit).toBe(0);
     const report = reportOf(resumed);
     expect(report.status).toBe('complete');
-    expect(report.processed.done).toBe(4);
+    // A section may commit between the event that triggered the kill and the kill itself: at most the rest is redone.
+    expect(report.processed.done).toBeGreaterThanOrEqual(1);
+    expect(report.processed.done).toBeLessThanOrEqual(5 - sectionsDone);
 
     const catalog = await openCatalog({ dataDir });
     const vectors = await openVectorStore({ dataDir });

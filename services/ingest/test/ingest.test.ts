@@ -55,6 +55,12 @@ describe('ingestAtlas on the embedded catalog and vector store', () => {
     expect(events.at(-1)!.state).toBe('finished');
   });
 
+  it('refuses a bad sectionsInFlight before it starts a run', async () => {
+    const runs = (await catalog.listRuns()).length;
+    await expect(ingestAtlas({ ...base(), atlas: atlasDir, sectionsInFlight: 0 })).rejects.toMatchObject({ code: 'invalid-argument' });
+    expect((await catalog.listRuns()).length).toBe(runs);
+  });
+
   it('stores what the query API shows: section image copy, annotations, tile metadata and payloads', async () => {
     const section = (await catalog.getSection('T02-cor-0045'))!;
     expect(section).toMatchObject({ plane: 'coronal', gestationalWeek: 22, imagePath: 'sections/tiny-fetal-nissl/T02-cor-0045.tif' });

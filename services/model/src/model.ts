@@ -1,6 +1,7 @@
 import { CytoclipError, type Ontology, type Variant } from '@cytoclip/domain';
 import { prepareModelInput, type ImageInput, type RawImage } from '@cytoclip/slides';
 import { MicroBatcher } from './batcher.js';
+import { ImageWorkers } from './image-workers.js';
 import type { ImageSpec, ModelManifest } from './manifest.js';
 import { loadModelPackage, type ModelPackage } from './package.js';
 import { regionPrompts } from './prompts.js';
@@ -11,8 +12,14 @@ import { cosine, l2normalize, meanNormalized, rows, softmax } from './vector.js'
 export interface ModelOpenOptions extends Partial<SessionOptions> {
   /** Items (images or texts) that may wait per encoder before calls are refused with 503 'busy' (default 1024). */
   maxQueue?: number;
-  /** Largest batch one graph run takes (default 32). */
+  /** Largest batch one graph run takes (default 32; 8 per worker with imageWorkers). */
   maxBatch?: number;
+  /**
+   * Run the image graph in this many worker threads, each with its own session of intraOpNumThreads threads
+   * (CPU only; default 0: in this thread). For bulk embedding: a worker per core with one thread each embeds more
+   * than one session with a thread per core, and the event loop stays free while it does.
+   */
+  imageWorkers?: number;
 }
 
 export interface ModelInfo {
@@ -35,6 +42,9 @@ export interface RegionScore {
 }
 
 type ImageLike = Buffer | string | RawImage | Uint8Array;
+
+/** What waits for the image graph: normalised CHW pixels, or RGB at the model's size still to be normalised. */
+type ImageItem = Float32Array | RawImage;
 
 /** Normalised float32 CHW pixels of one prepared image. */
 function toChw(raw: RawImage, spec: ImageSpec): Float32Array {
@@ -62,10 +72,13 @@ function checkNames(file: string, session: ort.InferenceSession, input: string, 
 export class CytoclipModel {
   readonly info: ModelInfo;
   readonly tokenizer: TextTokenizer;
-  private readonly images: MicroBatcher<Float32Array, Float32Array>;
+  private readonly images: MicroBatcher<ImageItem, Float32Array>;
   private readonly texts: MicroBatcher<string, Float32Array>;
   private readonly regionCache = new Map<string, Float32Array>();
   private preparing = 0;
+  /** Started at the first image batch, so a process that only embeds text never spawns them. */
+  private workers: ImageWorkers | null = null;
+  private closed = false;
 
   private constructor(
     readonly pkg: ModelPackage,
@@ -73,6 +86,7 @@ export class CytoclipModel {
     private readonly textSession: ort.InferenceSession,
     device: Device,
     private readonly options: ModelOpenOptions,
+    private readonly workerCount: number,
   ) {
     const m = pkg.manifest;
     this.info = {
@@ -91,7 +105,9 @@ export class CytoclipModel {
     this.tokenizer = new TextTokenizer(pkg.tokenizer, m.text);
     const maxBatch = options.maxBatch ?? 32;
     const maxQueue = options.maxQueue ?? 1024;
-    this.images = new MicroBatcher((b) => this.runImages(b), maxBatch, maxQueue, 'images');
+    this.images = workerCount > 0
+      ? new MicroBatcher((b) => this.runInWorkers(b), options.maxBatch ?? 8, maxQueue, 'images', workerCount)
+      : new MicroBatcher((b) => this.runImages(b), maxBatch, maxQueue, 'images');
     this.texts = new MicroBatcher((b) => this.runTexts(b), maxBatch, maxQueue, 'texts');
   }
 
@@ -102,7 +118,9 @@ export class CytoclipModel {
     const text = await openSession(pkg.paths.textEncoder!, { ...session, device: image.device });
     checkNames(pkg.manifest.files.imageEncoder.path, image.session, 'pixel_values', 'image_embeds');
     checkNames(pkg.manifest.files.textEncoder.path, text.session, 'input_ids', 'text_embeds');
-    return new CytoclipModel(pkg, image.session, text.session, image.device, options);
+    const count = image.device === 'cpu' ? (options.imageWorkers ?? 0) : 0;
+    if (!(Number.isInteger(count) && count >= 0)) throw new CytoclipError('invalid-argument', `imageWorkers must be a whole number, got ${count}`);
+    return new CytoclipModel(pkg, image.session, text.session, image.device, options, count);
   }
 
   get manifest(): ModelManifest {
@@ -114,7 +132,8 @@ export class CytoclipModel {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.imageSession.release(), this.textSession.release()]);
+    this.closed = true;
+    await Promise.all([this.imageSession.release(), this.textSession.release(), this.workers?.close()]);
   }
 
   /** Image files, encoded bytes or decoded RGB, prepared by slides' prepareModelInput, embedded in batches. */
@@ -144,6 +163,16 @@ export class CytoclipModel {
       prepared.forEach((raw, j) => (out[i + j] = toChw(raw, this.info.image)));
     }
     return out;
+  }
+
+  /**
+   * Tiles already cut at the model's input size (8-bit RGB): only the model's normalisation is left, done where the
+   * graph runs. Images of any other size go through embedImages (resized as prepareModelInput would).
+   */
+  async embedRgb(images: RawImage[]): Promise<Float32Array[]> {
+    const { size } = this.info.image;
+    if (images.some((im) => im.width !== size || im.height !== size || im.channels !== 3 || im.data.length !== size * size * 3)) return this.embedImages(images);
+    return this.images.submit(images);
   }
 
   /** Already-normalised pixels: float32 NCHW of n images at the model's size. */
@@ -190,12 +219,37 @@ export class CytoclipModel {
     return tensor.data as Float32Array;
   }
 
-  private async runImages(batch: Float32Array[]): Promise<Float32Array[]> {
-    const per = batch[0]!.length;
-    const data = new Float32Array(batch.length * per);
-    batch.forEach((p, i) => data.set(p, i * per));
-    const raw = await this.rawImageEmbeddings(data, batch.length);
+  private async runImages(batch: ImageItem[]): Promise<Float32Array[]> {
+    const raw = await this.rawImageEmbeddings(this.packChw(batch), batch.length);
     return rows(raw, batch.length, this.info.embeddingDim).map(l2normalize);
+  }
+
+  /** One worker batch: RGB bytes when every item is still RGB (the worker normalises), else CHW floats. */
+  private async runInWorkers(batch: ImageItem[]): Promise<Float32Array[]> {
+    const rgb = batch.every((item) => !(item instanceof Float32Array));
+    if (this.closed) throw new CytoclipError('model-closed', 'the model was closed', { status: 503 });
+    this.workers ??= ImageWorkers.start(this.pkg.paths.imageEncoder!, this.info.image, this.info.embeddingDim, {
+      count: this.workerCount,
+      threads: this.options.intraOpNumThreads,
+    });
+    const workers = this.workers;
+    let out: Float32Array;
+    if (rgb) {
+      const per = (batch[0] as RawImage).data.length;
+      const data = new Uint8Array(batch.length * per);
+      batch.forEach((item, i) => data.set((item as RawImage).data, i * per));
+      out = await workers.run({ kind: 'rgb', data, n: batch.length });
+    } else {
+      out = await workers.run({ kind: 'chw', data: this.packChw(batch), n: batch.length });
+    }
+    return rows(out, batch.length, this.info.embeddingDim);
+  }
+
+  private packChw(batch: ImageItem[]): Float32Array {
+    const per = 3 * this.info.image.size ** 2;
+    const data = new Float32Array(batch.length * per);
+    batch.forEach((item, i) => data.set(item instanceof Float32Array ? item : toChw(item, this.info.image), i * per));
+    return data;
   }
 
   private async runTexts(batch: string[]): Promise<Float32Array[]> {

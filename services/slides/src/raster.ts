@@ -36,17 +36,30 @@ export function fillPolygon(
       maxY = Math.max(maxY, y0, y1);
     }
   }
+  // Edges enter an active list as the scanline reaches their top and leave below their bottom: a row looks only
+  // at the edges that cross it, not at every edge of the polygon.
+  const count = edges.length / 4;
+  const top = (e: number) => Math.min(edges[e * 4 + 1]!, edges[e * 4 + 3]!);
+  const bottom = (e: number) => Math.max(edges[e * 4 + 1]!, edges[e * 4 + 3]!);
+  const order = Array.from({ length: count }, (_, e) => e).sort((a, b) => top(a) - top(b));
+  const active: number[] = [];
+  let next = 0;
   const xs: number[] = [];
   const rowFrom = Math.max(0, Math.floor(minY - 0.5));
   const rowTo = Math.min(height - 1, Math.ceil(maxY));
   for (let py = rowFrom; py <= rowTo; py++) {
     const cy = py + 0.5;
+    while (next < count && top(order[next]!) <= cy) active.push(order[next++]!);
     xs.length = 0;
-    for (let e = 0; e < edges.length; e += 4) {
-      const [x0, y0, x1, y1] = [edges[e]!, edges[e + 1]!, edges[e + 2]!, edges[e + 3]!];
-      // Half-open rule so a vertex shared by two edges counts once.
-      if ((y0 <= cy && y1 > cy) || (y1 <= cy && y0 > cy)) xs.push(x0 + ((cy - y0) / (y1 - y0)) * (x1 - x0));
+    let kept = 0;
+    for (const e of active) {
+      if (bottom(e) <= cy) continue; // passed: dropped from the list
+      active[kept++] = e;
+      // Half-open rule (top <= cy < bottom) so a vertex shared by two edges counts once.
+      const [x0, y0, x1, y1] = [edges[e * 4]!, edges[e * 4 + 1]!, edges[e * 4 + 2]!, edges[e * 4 + 3]!];
+      xs.push(x0 + ((cy - y0) / (y1 - y0)) * (x1 - x0));
     }
+    active.length = kept;
     xs.sort((a, b) => a - b);
     for (let k = 0; k + 1 < xs.length; k += 2) {
       const from = Math.max(0, Math.ceil(xs[k]! - 0.5));

@@ -146,7 +146,7 @@ export interface CutOptions {
   size: number;
   resize?: 'bicubic' | 'bilinear';
   batchSize?: number;
-  /** Strips read ahead concurrently; default 2. */
+  /** Bands read ahead concurrently; default 2. */
   readAhead?: number;
 }
 
@@ -156,11 +156,12 @@ export interface CutTile {
 }
 
 /**
- * Cuts planned tiles at model size, in batches. Reads one strip per tile row from the pyramid level closest to the
- * grid's scale (never coarser), two strips decoding at once. Where that level's box is already `size` the tiles are
- * sliced from the strip as they are; otherwise the strip (with a margin, so kernels see real neighbours) is resampled
- * to the grid's scale in one libvips call with the model's kernel and the tiles sliced from it: one resize per row
- * instead of one per tile, the same pixels a resampled section would give.
+ * Cuts planned tiles at model size, in batches. Reads bands of several tile rows from the pyramid level closest to
+ * the grid's scale (never coarser), two bands decoding at once: a section's TIFF tiles (often 256 or 512 px, JPEG)
+ * are then decoded about once, where a read per 112-px row decoded most of them two or three times. Where that
+ * level's box is already `size` the tiles are sliced from the band as they are; otherwise the band (with a margin,
+ * so kernels see real neighbours) is resampled to the grid's scale in one libvips call with the model's kernel and
+ * the tiles sliced from it: one resize per band instead of one per tile, the same pixels a resampled section gives.
  */
 export async function* cutTiles(
   section: SectionImage,
@@ -172,28 +173,28 @@ export async function* cutTiles(
   const level = section.bestLevel(box / options.size);
   const ds = section.levels[level]!.downsample;
   const side = Math.max(1, Math.round(box / ds));
-  const read = (row: TilePlan[]) => readStrip(section, row, level, ds, side, options);
-  const rows = groupByRow(tiles);
+  const read = (band: TilePlan[][]) => readBand(section, band, level, ds, side, options);
+  const bands = groupIntoBands(groupByRow(tiles), ds, side);
   const batchSize = options.batchSize ?? 32;
   let batch: CutTile[] = [];
-  // Keep `readAhead` strips decoding at once: libvips decodes each on its own thread, so two use both cores.
+  // Keep `readAhead` bands decoding at once: libvips decodes each on its own thread, so two use both cores.
   const readAhead = Math.max(1, options.readAhead ?? 2);
-  const pending: Promise<Strip>[] = [];
-  let nextRow = 0;
+  const pending: Promise<Band>[] = [];
+  let next = 0;
   const refill = () => {
-    while (pending.length < readAhead && nextRow < rows.length) {
-      const strip = read(rows[nextRow++]!);
-      // A read that fails while an earlier strip is being sliced is reported when its turn comes, not as unhandled.
-      strip.catch(() => undefined);
-      pending.push(strip);
+    while (pending.length < readAhead && next < bands.length) {
+      const band = read(bands[next++]!);
+      // A read that fails while an earlier band is being sliced is reported when its turn comes, not as unhandled.
+      band.catch(() => undefined);
+      pending.push(band);
     }
   };
-  for (let r = 0; r < rows.length; r++) {
+  for (let b = 0; b < bands.length; b++) {
     refill();
-    const strip = await pending.shift()!;
+    const band = await pending.shift()!;
     refill();
-    for (const tile of rows[r]!) {
-      batch.push({ tile, image: sliceTile(strip, tile, ds, options.size) });
+    for (const tile of bands[b]!.flat()) {
+      batch.push({ tile, image: sliceTile(band, tile, ds, options.size) });
       if (batch.length === batchSize) {
         yield batch;
         batch = [];
@@ -203,9 +204,42 @@ export async function* cutTiles(
   if (batch.length) yield batch;
 }
 
-/** A row of tiles read from one level, possibly resampled to model scale. */
-interface Strip {
-  /** Level coordinates of the row's first tile corner. */
+/** Level pixels a band may span vertically, and its largest area (level pixels): 1024 rows, 16 Mpx (48 MB RGB). */
+const BAND_HEIGHT = 1024;
+const BAND_PIXELS = 16 * 1024 * 1024;
+
+/** Consecutive tile rows that fit in one band read (a row alone when it is larger). */
+function groupIntoBands(rows: TilePlan[][], ds: number, side: number): TilePlan[][][] {
+  const bands: TilePlan[][][] = [];
+  let band: TilePlan[][] = [];
+  let top = 0;
+  let left = Infinity;
+  let right = -Infinity;
+  for (const row of rows) {
+    const y = Math.round(row[0]!.y / ds);
+    const l = Math.min(left, Math.round(row[0]!.x / ds));
+    const r = Math.max(right, Math.round(row[row.length - 1]!.x / ds) + side);
+    if (band.length > 0 && (y + side - top > BAND_HEIGHT || (r - l) * (y + side - top) > BAND_PIXELS)) {
+      bands.push(band);
+      band = [];
+    }
+    if (band.length === 0) {
+      top = y;
+      left = Math.round(row[0]!.x / ds);
+      right = Math.round(row[row.length - 1]!.x / ds) + side;
+    } else {
+      left = l;
+      right = r;
+    }
+    band.push(row);
+  }
+  if (band.length) bands.push(band);
+  return bands;
+}
+
+/** Tile rows read from one level as one box, possibly resampled to model scale. */
+interface Band {
+  /** Level coordinates of the band's top-left corner (its leftmost tile, its first row). */
   x: number;
   y: number;
   /** Level pixels of margin read around the row (0 when not resampled). */
@@ -219,20 +253,21 @@ interface Strip {
 /** Level pixels read beyond a resampled row: a cubic kernel shrinking up to 2× reaches 4 source pixels. */
 const MARGIN = 4;
 
-async function readStrip(
+async function readBand(
   section: SectionImage,
-  row: TilePlan[],
+  rows: TilePlan[][],
   level: number,
   ds: number,
   side: number,
   options: CutOptions,
-): Promise<Strip> {
-  const x = Math.round(row[0]!.x / ds);
-  const y = Math.round(row[0]!.y / ds);
-  const width = Math.round(row[row.length - 1]!.x / ds) + side - x;
+): Promise<Band> {
+  const x = Math.min(...rows.map((row) => Math.round(row[0]!.x / ds)));
+  const y = Math.round(rows[0]![0]!.y / ds);
+  const width = Math.max(...rows.map((row) => Math.round(row[row.length - 1]!.x / ds))) + side - x;
+  const height = Math.round(rows[rows.length - 1]![0]!.y / ds) + side - y;
   if (side === options.size)
-    return { x, y, margin: 0, sx: 1, sy: 1, image: await section.readRegion(x, y, width, side, level) };
-  const source = await section.readRegion(x - MARGIN, y - MARGIN, width + 2 * MARGIN, side + 2 * MARGIN, level);
+    return { x, y, margin: 0, sx: 1, sy: 1, image: await section.readRegion(x, y, width, height, level) };
+  const source = await section.readRegion(x - MARGIN, y - MARGIN, width + 2 * MARGIN, height + 2 * MARGIN, level);
   const scale = options.size / side;
   const out = { width: Math.round(source.width * scale), height: Math.round(source.height * scale) };
   const kernel = (options.resize ?? 'bicubic') === 'bicubic' ? 'cubic' : 'linear';
@@ -244,12 +279,12 @@ async function readStrip(
   return { x, y, margin: MARGIN, sx: out.width / source.width, sy: out.height / source.height, image };
 }
 
-function sliceTile(strip: Strip, tile: TilePlan, ds: number, size: number): RawImage {
-  const left = Math.round((Math.round(tile.x / ds) - strip.x + strip.margin) * strip.sx);
-  const top = Math.round(strip.margin * strip.sy);
-  const x = Math.max(0, Math.min(left, strip.image.width - size));
-  const y = Math.max(0, Math.min(top, strip.image.height - size));
-  return cropRaw(strip.image, x, y, size, size);
+function sliceTile(band: Band, tile: TilePlan, ds: number, size: number): RawImage {
+  const left = Math.round((Math.round(tile.x / ds) - band.x + band.margin) * band.sx);
+  const top = Math.round((Math.round(tile.y / ds) - band.y + band.margin) * band.sy);
+  const x = Math.max(0, Math.min(left, band.image.width - size));
+  const y = Math.max(0, Math.min(top, band.image.height - size));
+  return cropRaw(band.image, x, y, size, size);
 }
 
 function groupByRow(tiles: TilePlan[]): TilePlan[][] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isCytoclipError } from '@cytoclip/domain';
-import { parseAnnotations, rasteriseRegions } from '@cytoclip/slides';
+import { fillPolygon, parseAnnotations, rasteriseRegions } from '@cytoclip/slides';
 import { feature, HAND, rect, TEST_ONTOLOGY } from './fixtures.js';
 
 function errorOf(geojson: unknown): { code: string; message: string } {
@@ -158,5 +158,40 @@ describe('rasteriseRegions', () => {
     const map = rasteriseRegions(parsed.features, { width: 10, height: 10, downsample: 8 });
     // Centres at 4, 12, 20, 28, 36 are inside x < 40; 44 is not. Rows at 4, 12 inside y < 20.
     expect([...map.labels].filter((v) => v === 1)).toHaveLength(5 * 2);
+  });
+});
+
+describe('fillPolygon', () => {
+  /** Even-odd test of a point against every edge: the definition the scanline fill must match at pixel centres. */
+  function inside(rings: number[][], x: number, y: number): boolean {
+    let odd = false;
+    for (const ring of rings)
+      for (let i = 0; i + 3 < ring.length; i += 2) {
+        const [x0, y0, x1, y1] = [ring[i]!, ring[i + 1]!, ring[i + 2]!, ring[i + 3]!];
+        if (y0 <= y !== y1 <= y && x < x0 + ((y - y0) / (y1 - y0)) * (x1 - x0)) odd = !odd;
+      }
+    return odd;
+  }
+
+  it('paints exactly the pixels whose centres are inside, for random star polygons with holes', () => {
+    let seed = 3;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) / 65536;
+    const star = (cx: number, cy: number, radius: number, points: number) => {
+      const ring: number[] = [];
+      for (let k = 0; k < points; k++) {
+        const a = (2 * Math.PI * k) / points;
+        const r = radius * (0.3 + 0.7 * random());
+        ring.push(cx + r * Math.cos(a), cy + r * Math.sin(a));
+      }
+      return [...ring, ring[0]!, ring[1]!];
+    };
+    for (let trial = 0; trial < 8; trial++) {
+      const rings = [star(20, 16, 18, 5 + trial * 7), star(20, 16, 5, 4 + trial)];
+      const grid = { width: 40, height: 32, downsample: 1, originX: 0, originY: 0 };
+      const painted = new Uint8Array(grid.width * grid.height);
+      fillPolygon(grid, rings, (row, from, to) => painted.fill(1, row + from, row + to + 1));
+      for (let y = 0; y < grid.height; y++)
+        for (let x = 0; x < grid.width; x++) expect(painted[y * grid.width + x], `trial ${trial} at ${x},${y}`).toBe(inside(rings, x + 0.5, y + 0.5) ? 1 : 0);
+    }
   });
 });

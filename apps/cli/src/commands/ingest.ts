@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { CytoclipError } from '@cytoclip/domain';
 import { ingestAtlas, readAtlas, type IngestProgress, type IngestReport } from '@cytoclip/ingest';
 import { openCatalog } from '@cytoclip/catalog';
@@ -25,7 +24,7 @@ export const ingestCommand: Command = {
     if (settings.modelDirs.length === 0) throw new CytoclipError('no-models', 'no model packages found (models/ or CYTOCLIP_MODELS)');
     const indexing = args.values['no-index'] !== true;
     const stores = indexing ? await openStores(settings) : { catalog: await openCatalog(settings), vectors: undefined };
-    const models = await openModels(settings, availableParallelism()).catch(async (error: unknown) => {
+    const models = await openModels(settings).catch(async (error: unknown) => {
       await close(stores);
       throw error;
     });

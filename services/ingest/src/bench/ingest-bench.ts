@@ -82,8 +82,9 @@ async function endToEnd(atlasDir: string, modelDir: string, limit: number) {
     }
     const catalog = await openCatalog({ dataDir });
     const vectors = await openVectorStore({ dataDir });
-    // As `cytoclip ingest` runs: one session with a thread per core (the PyTorch loop gets two threads too).
-    const model = await CytoclipModel.open(modelDir, { intraOpNumThreads: availableParallelism() });
+    // As `cytoclip ingest` runs: the image graph in a worker thread per core, one intra-op thread each (the PyTorch
+    // loop gets a thread per core too).
+    const model = await CytoclipModel.open(modelDir, { intraOpNumThreads: 1, imageWorkers: availableParallelism() });
     const report = await ingestAtlas({ atlas: atlasPath, catalog, vectors, models: [model], dataDir });
     await model.close();
     await vectors.close();

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CytoclipModel, dot } from '@cytoclip/model';
+import { rawImage } from '@cytoclip/slides';
+import { FIXTURE } from './helpers.js';
+
+const tile = (seed: number, size = 64) => rawImage(Uint8Array.from({ length: size * size * 3 }, (_, i) => (i * 31 + seed * 17) % 256), size, size);
+const maxDiff = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.flatMap((v, i) => [...v].map((x, j) => Math.abs(x - b[i]![j]!))));
+
+describe('image workers and embedRgb', () => {
+  let local: CytoclipModel;
+  let pooled: CytoclipModel;
+  beforeAll(async () => {
+    local = await CytoclipModel.open(FIXTURE, { intraOpNumThreads: 1 });
+    pooled = await CytoclipModel.open(FIXTURE, { intraOpNumThreads: 1, imageWorkers: 2, maxBatch: 3 });
+  });
+  afterAll(async () => {
+    await local?.close();
+    await pooled?.close();
+  });
+
+  it('embedRgb of tiles at model size gives what embedImages gives, in this thread and in workers', async () => {
+    const tiles = Array.from({ length: 7 }, (_, i) => tile(i + 1));
+    const reference = await local.embedImages(tiles);
+    expect(maxDiff(await local.embedRgb(tiles), reference)).toBeLessThan(1e-5);
+    expect(maxDiff(await pooled.embedRgb(tiles), reference)).toBeLessThan(1e-5);
+    // Normalised pixels through the workers too, and every vector L2-normalised and distinct.
+    const viaImages = await pooled.embedImages(tiles);
+    expect(maxDiff(viaImages, reference)).toBeLessThan(1e-5);
+    for (const v of viaImages) expect(Math.sqrt(dot(v, v))).toBeCloseTo(1, 5);
+    expect(Math.abs(reference[0]![0]! - reference[1]![0]!)).toBeGreaterThan(1e-4);
+  });
+
+  it('resizes tiles of another size as embedImages would', async () => {
+    const odd = [tile(4, 80)];
+    expect(maxDiff(await pooled.embedRgb(odd), await local.embedImages(odd))).toBeLessThan(1e-5);
+  });
+
+  it('keeps concurrent callers apart when batches spread over the workers', async () => {
+    const sets = Array.from({ length: 5 }, (_, k) => Array.from({ length: 4 + k }, (_, i) => tile(10 * k + i)));
+    const results = await Promise.all(sets.map((s) => pooled.embedRgb(s)));
+    for (const [k, s] of sets.entries()) expect(maxDiff(results[k]!, await local.embedRgb(s))).toBeLessThan(1e-5);
+  });
+
+  it('refuses a bad worker count, and fails calls after close instead of hanging', async () => {
+    await expect(CytoclipModel.open(FIXTURE, { imageWorkers: 1.5 })).rejects.toMatchObject({ code: 'invalid-argument' });
+    const model = await CytoclipModel.open(FIXTURE, { imageWorkers: 1 });
+    await model.close();
+    await expect(model.embedRgb([tile(1)])).rejects.toMatchObject({ code: 'model-closed' });
+  });
+});
