@@ -104,6 +104,11 @@ export class ImageWorkers {
     });
   }
 
+  /** True once a worker died (or the pool was closed): the owner starts a new pool for later calls. */
+  get failed(): boolean {
+    return this.failure !== null;
+  }
+
   /** A worker that dies takes the pool with it: every waiting and later call fails with the reason. */
   private fail(error: Error): void {
     this.failure ??= new CytoclipError('inference-failed', `image worker failed: ${error.message}`, { status: 500, cause: error });

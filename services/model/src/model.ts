@@ -228,6 +228,11 @@ export class CytoclipModel {
   private async runInWorkers(batch: ImageItem[]): Promise<Float32Array[]> {
     const rgb = batch.every((item) => !(item instanceof Float32Array));
     if (this.closed) throw new CytoclipError('model-closed', 'the model was closed', { status: 503 });
+    if (this.workers?.failed) {
+      // A worker died (its batches failed with the reason): later batches get a fresh pool, not the same error.
+      void this.workers.close();
+      this.workers = null;
+    }
     this.workers ??= ImageWorkers.start(this.pkg.paths.imageEncoder!, this.info.image, this.info.embeddingDim, {
       count: this.workerCount,
       threads: this.options.intraOpNumThreads,

@@ -1,6 +1,8 @@
+import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CytoclipModel, dot } from '@cytoclip/model';
+import { CytoclipModel, dot, type ImageSpec } from '@cytoclip/model';
 import { rawImage } from '@cytoclip/slides';
+import { ImageWorkers } from '../src/image-workers.js';
 import { FIXTURE } from './helpers.js';
 
 const tile = (seed: number, size = 64) => rawImage(Uint8Array.from({ length: size * size * 3 }, (_, i) => (i * 31 + seed * 17) % 256), size, size);
@@ -46,5 +48,32 @@ describe('image workers and embedRgb', () => {
     const model = await CytoclipModel.open(FIXTURE, { imageWorkers: 1 });
     await model.close();
     await expect(model.embedRgb([tile(1)])).rejects.toMatchObject({ code: 'model-closed' });
+  });
+});
+
+describe('ImageWorkers failures', () => {
+  it('fails a call with the reason when the graph cannot be opened, instead of hanging', async () => {
+    const spec = { size: 64, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } as ImageSpec;
+    const pool = ImageWorkers.start('/nonexistent/image_encoder.onnx', spec, 32, { count: 1 });
+    try {
+      await expect(pool.run({ kind: 'rgb', data: new Uint8Array(64 * 64 * 3), n: 1 })).rejects.toMatchObject({ code: 'inference-failed', message: expect.stringMatching(/nonexistent/) });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails the batches of a worker that dies, and the model starts a fresh pool for the next call', async () => {
+    const model = await CytoclipModel.open(FIXTURE, { imageWorkers: 1 });
+    try {
+      const before = await model.embedRgb([tile(1)]);
+      const pool = (model as unknown as { workers: { workers: Worker[] } }).workers;
+      // 64 tiles are eight batches in a row on the one worker: it dies while they run.
+      const inFlight = model.embedRgb(Array.from({ length: 64 }, (_, i) => tile(i)));
+      await pool.workers[0]!.terminate();
+      await expect(inFlight).rejects.toMatchObject({ code: 'inference-failed' });
+      expect(maxDiff(await model.embedRgb([tile(1)]), before)).toBeLessThan(1e-6);
+    } finally {
+      await model.close();
+    }
   });
 });
