@@ -1,7 +1,7 @@
 import { CytoclipError, type Ontology, type Variant } from '@cytoclip/domain';
 import { prepareModelInput, type ImageInput, type RawImage } from '@cytoclip/slides';
 import { MicroBatcher } from './batcher.js';
-import { ImageWorkers } from './image-workers.js';
+import { ImageWorkers, type WorkerBatch } from './image-workers.js';
 import type { ImageSpec, ModelManifest } from './manifest.js';
 import { loadModelPackage, type ModelPackage } from './package.js';
 import { regionPrompts } from './prompts.js';
@@ -224,12 +224,16 @@ export class CytoclipModel {
     return rows(raw, batch.length, this.info.embeddingDim).map(l2normalize);
   }
 
-  /** One worker batch: RGB bytes when every item is still RGB (the worker normalises), else CHW floats. */
   private async runInWorkers(batch: ImageItem[]): Promise<Float32Array[]> {
-    const rgb = batch.every((item) => !(item instanceof Float32Array));
+    const out = await this.pool().run(this.workerBatch(batch));
+    return rows(out, batch.length, this.info.embeddingDim);
+  }
+
+  /** The image workers, started at the first batch; a pool whose worker died is replaced. */
+  private pool(): ImageWorkers {
     if (this.closed) throw new CytoclipError('model-closed', 'the model was closed', { status: 503 });
     if (this.workers?.failed) {
-      // A worker died (its batches failed with the reason): later batches get a fresh pool, not the same error.
+      // The dead worker's batches failed with the reason; later batches get a fresh pool, not the same error.
       void this.workers.close();
       this.workers = null;
     }
@@ -237,17 +241,16 @@ export class CytoclipModel {
       count: this.workerCount,
       threads: this.options.intraOpNumThreads,
     });
-    const workers = this.workers;
-    let out: Float32Array;
-    if (rgb) {
-      const per = (batch[0] as RawImage).data.length;
-      const data = new Uint8Array(batch.length * per);
-      batch.forEach((item, i) => data.set((item as RawImage).data, i * per));
-      out = await workers.run({ kind: 'rgb', data, n: batch.length });
-    } else {
-      out = await workers.run({ kind: 'chw', data: this.packChw(batch), n: batch.length });
-    }
-    return rows(out, batch.length, this.info.embeddingDim);
+    return this.workers;
+  }
+
+  /** RGB bytes when every item is still RGB (the worker normalises them), else CHW floats. */
+  private workerBatch(batch: ImageItem[]): WorkerBatch {
+    if (batch.some((item) => item instanceof Float32Array)) return { kind: 'chw', data: this.packChw(batch), n: batch.length };
+    const per = (batch[0] as RawImage).data.length;
+    const data = new Uint8Array(batch.length * per);
+    batch.forEach((item, i) => data.set((item as RawImage).data, i * per));
+    return { kind: 'rgb', data, n: batch.length };
   }
 
   private packChw(batch: ImageItem[]): Float32Array {
