@@ -4,10 +4,14 @@ import { CytoclipError } from '@cytoclip/domain';
 import type { ImageSpec } from './manifest.js';
 
 /**
- * A batch for a worker: float32 NCHW pixels already normalised, or uint8 RGB (HWC, tile after tile) at the model's
- * size that the worker normalises itself, so the caller's thread only packs bytes.
+ * A batch for a worker: float32 NCHW pixels already normalised, or uint8 RGB (HWC) at the model's size that the
+ * worker normalises itself — packed tile after tile, or one array per tile handed over as they are (no packing copy).
+ * Every buffer is transferred: the caller's views of it are empty afterwards.
  */
-export type WorkerBatch = { kind: 'chw'; data: Float32Array; n: number } | { kind: 'rgb'; data: Uint8Array; n: number };
+export type WorkerBatch =
+  | { kind: 'chw'; data: Float32Array; n: number }
+  | { kind: 'rgb'; data: Uint8Array; n: number }
+  | { kind: 'tiles'; data: Uint8Array[]; n: number };
 
 interface Pending {
   resolve(out: Float32Array): void;
@@ -29,23 +33,27 @@ const scale = std.map((s) => 1 / (255 * s));
 const shift = mean.map((m, c) => m / std[c]);
 // One input buffer, grown as needed and reused: a fresh 1 MB array per batch kept this thread's GC busy.
 let pixelBuffer = new Float32Array(0);
-function fromRgb(rgb, n) {
-  const per = size * size;
+function fromRgb(tiles) {
+  const per = size * size, n = tiles.length;
   if (pixelBuffer.length < n * 3 * per) pixelBuffer = new Float32Array(n * 3 * per);
   const out = pixelBuffer.subarray(0, n * 3 * per);
   for (let k = 0; k < n; k++) {
-    const src = k * per * 3;
+    const rgb = tiles[k];
     for (let c = 0; c < 3; c++) {
       const dst = (k * 3 + c) * per, a = scale[c], b = shift[c];
-      for (let p = 0, q = src + c; p < per; p++, q += 3) out[dst + p] = rgb[q] * a - b;
+      for (let p = 0, q = c; p < per; p++, q += 3) out[dst + p] = rgb[q] * a - b;
     }
   }
   return out;
 }
+function split(rgb, n) {
+  const bytes = size * size * 3;
+  return Array.from({ length: n }, (_, k) => rgb.subarray(k * bytes, (k + 1) * bytes));
+}
 parentPort.on('message', async ({ id, kind, data, n }) => {
   try {
     const session = await opened;
-    const pixels = kind === 'rgb' ? fromRgb(data, n) : data;
+    const pixels = kind === 'chw' ? data : fromRgb(kind === 'tiles' ? data : split(data, n));
     const result = await session.run({ pixel_values: new ort.Tensor('float32', pixels, [n, 3, size, size]) });
     const raw = result.image_embeds;
     if (!raw || raw.type !== 'float32' || raw.data.length !== n * dim) throw new Error('graph output image_embeds is not float32 [' + n + ', ' + dim + ']');
@@ -137,7 +145,8 @@ export class ImageWorkers {
     const id = this.nextId++;
     return new Promise<Float32Array>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, kind: batch.kind, data: batch.data, n: batch.n }, [batch.data.buffer as ArrayBuffer]);
+      const buffers = batch.kind === 'tiles' ? batch.data.map((t) => t.buffer as ArrayBuffer) : [batch.data.buffer as ArrayBuffer];
+      worker.postMessage({ id, kind: batch.kind, data: batch.data, n: batch.n }, buffers);
     });
   }
 

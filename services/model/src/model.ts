@@ -46,6 +46,11 @@ type ImageLike = Buffer | string | RawImage | Uint8Array;
 /** What waits for the image graph: normalised CHW pixels, or RGB at the model's size still to be normalised. */
 type ImageItem = Float32Array | RawImage;
 
+/** True when a view is its whole buffer, which can then be transferred to a worker without copying. */
+function ownsBuffer(data: Uint8Array): boolean {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+}
+
 /** Normalised float32 CHW pixels of one prepared image. */
 function toChw(raw: RawImage, spec: ImageSpec): Float32Array {
   const n = raw.width * raw.height;
@@ -79,6 +84,8 @@ export class CytoclipModel {
   /** Started at the first image batch, so a process that only embeds text never spawns them. */
   private workers: ImageWorkers | null = null;
   private closed = false;
+  /** Images whose pixel buffers embedRgb's caller handed over (see embedRgb). */
+  private readonly handedOver = new WeakSet<RawImage>();
 
   private constructor(
     readonly pkg: ModelPackage,
@@ -167,11 +174,14 @@ export class CytoclipModel {
 
   /**
    * Tiles already cut at the model's input size (8-bit RGB): only the model's normalisation is left, done where the
-   * graph runs. Images of any other size go through embedImages (resized as prepareModelInput would).
+   * graph runs. Images of any other size go through embedImages (resized as prepareModelInput would). `handOver`:
+   * the caller is done with these images, so image workers may take their pixel buffers as they are instead of
+   * copying them into one (each image's data is empty afterwards; only images that own their whole buffer qualify).
    */
-  async embedRgb(images: RawImage[]): Promise<Float32Array[]> {
+  async embedRgb(images: RawImage[], options: { handOver?: boolean } = {}): Promise<Float32Array[]> {
     const { size } = this.info.image;
     if (images.some((im) => im.width !== size || im.height !== size || im.channels !== 3 || im.data.length !== size * size * 3)) return this.embedImages(images);
+    if (options.handOver) for (const im of images) if (ownsBuffer(im.data)) this.handedOver.add(im);
     return this.images.submit(images);
   }
 
@@ -247,6 +257,7 @@ export class CytoclipModel {
   /** RGB bytes when every item is still RGB (the worker normalises them), else CHW floats. */
   private workerBatch(batch: ImageItem[]): WorkerBatch {
     if (batch.some((item) => item instanceof Float32Array)) return { kind: 'chw', data: this.packChw(batch), n: batch.length };
+    if (batch.every((item) => this.handedOver.has(item as RawImage))) return { kind: 'tiles', data: batch.map((item) => (item as RawImage).data), n: batch.length };
     const per = (batch[0] as RawImage).data.length;
     const data = new Uint8Array(batch.length * per);
     batch.forEach((item, i) => data.set((item as RawImage).data, i * per));

@@ -32,6 +32,19 @@ describe('image workers and embedRgb', () => {
     expect(Math.abs(reference[0]![0]! - reference[1]![0]!)).toBeGreaterThan(1e-4);
   });
 
+  it('takes handed-over tiles without copying them: same embeddings, the tiles emptied; a view into a larger buffer is copied', async () => {
+    const tiles = Array.from({ length: 5 }, (_, i) => tile(i + 20));
+    const reference = await local.embedRgb(tiles);
+    const shared = new Uint8Array(2 * 64 * 64 * 3);
+    shared.set(tiles[0]!.data);
+    const view = rawImage(shared.subarray(0, 64 * 64 * 3), 64, 64);
+    const handed = tiles.slice(1).map((t) => rawImage(Uint8Array.from(t.data), 64, 64));
+    expect(maxDiff(await pooled.embedRgb(handed, { handOver: true }), reference.slice(1))).toBeLessThan(1e-5);
+    expect(handed.every((t) => t.data.byteLength === 0)).toBe(true);
+    expect(maxDiff(await pooled.embedRgb([view], { handOver: true }), reference.slice(0, 1))).toBeLessThan(1e-5);
+    expect(view.data.byteLength).toBe(64 * 64 * 3);
+  });
+
   it('resizes tiles of another size as embedImages would', async () => {
     const odd = [tile(4, 80)];
     expect(maxDiff(await pooled.embedRgb(odd), await local.embedImages(odd))).toBeLessThan(1e-5);
