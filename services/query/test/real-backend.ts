@@ -35,7 +35,8 @@ export async function openRealStack(options: { databaseUrl?: string; prefix?: st
   const dataDir = mkdtempSync(join(tmpdir(), options.prefix ?? 'cytoclip-query-real-'));
   const catalog = await openCatalog({ dataDir, databaseUrl: options.databaseUrl });
   const store = await openVectorStore({ dataDir });
-  const model = await CytoclipModel.open(FIXTURE_MODEL, { intraOpNumThreads: 1 });
+  // Image workers as the CLI opens models, so uploads, classify and the stored embeddings all go through them.
+  const model = await CytoclipModel.open(FIXTURE_MODEL, { intraOpNumThreads: 1, imageWorkers: 2 });
   const ports = { catalog: catalogPort(catalog, store, dataDir), vectors: vectorsPort(store) };
   const makeApp = (config: Partial<QueryConfig> = {}) => createApp({ ...ports, models: [model], config: { dataDir, atlasRoots: [dataDir], ...config } });
   const close = async () => {
