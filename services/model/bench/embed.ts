@@ -1,7 +1,8 @@
 /**
  * npm run bench:embed [-- --model <dir>] [--seconds 1]: embedding throughput as JSON. Images/s at batch 1, 8, 32
  * through the whole path (PNG bytes → slides' prepareModelInput → graph → L2) and graph-only (normalised pixels);
- * text queries/s; for intraOpNumThreads 1 and 2; and the process's peak RSS. Defaults to the fixture model and
+ * text queries/s; for intraOpNumThreads 1 and 2; tiles at model size through a single-threaded image worker per
+ * core (embedRgb, as ingest runs); and the process's peak RSS. Defaults to the fixture model and
  * every package under models/.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { CytoclipModel } from '@cytoclip/model';
+import { rawImage } from '@cytoclip/slides';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const BATCHES = [1, 8, 32];
@@ -65,7 +67,19 @@ async function benchModel(dir: string) {
     threads[String(intraOpNumThreads)] = row;
     await model.close();
   }
-  return { model: info!.id, dir: relative(ROOT, dir), imageSize: info!.image.size, embeddingDim: info!.embeddingDim, intraOpNumThreads: threads };
+  return { model: info!.id, dir: relative(ROOT, dir), imageSize: info!.image.size, embeddingDim: info!.embeddingDim, intraOpNumThreads: threads, imageWorkers: await benchWorkers(dir) };
+}
+
+/** Tiles already at model size (RGB) through embedRgb with a single-threaded image worker per core, as ingest runs. */
+async function benchWorkers(dir: string) {
+  const workers = cpus().length;
+  const model = await CytoclipModel.open(dir, { intraOpNumThreads: 1, imageWorkers: workers });
+  const size = model.info.image.size;
+  const tiles = Array.from({ length: 128 }, (_, i) => rawImage(Uint8Array.from({ length: size * size * 3 }, (_, p) => (p * 31 + i * 17) % 251), size, size));
+  const rgbImagesPerSecond: Record<number, number> = {};
+  for (const b of [8, 32, 128]) rgbImagesPerSecond[b] = await rate(b, () => model.embedRgb(tiles.slice(0, b)));
+  await model.close();
+  return { workers, intraOpNumThreads: 1, rgbImagesPerSecond };
 }
 
 const results = [];
