@@ -1,4 +1,4 @@
-// npm run bench:ingest [-- --atlas <dir>] [--model <dir>] [--sections N] [--python-tiles N]
+// npm run bench:ingest [-- --atlas <dir>] [--model <dir>] [--sections N] [--python-tiles N] [--repeat N]
 // Tiles/s on the demo atlas (generated into DATA_DIR/atlases when absent) with a tile model (models/*tile*, else the
 // test fixture): tiling alone (plan + cut), inference alone (the pre-cut tiles through the image workers), end to end
 // (section TIFF to stored vectors, fresh PGlite catalog and embedded store), and a plain PyTorch loop over the same
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     model: { type: 'string' },
     sections: { type: 'string' },
     'python-tiles': { type: 'string', default: '2000' },
+    repeat: { type: 'string', default: '1' },
   },
 });
 
@@ -150,16 +151,29 @@ async function main(): Promise<void> {
     };
     partial('tilingOnly', await tilingOnly(atlasDir, model, limit, pngDir, Number(values['python-tiles'])));
     await model.close();
-    const py = python(modelDir, pngDir);
-    partial('pythonTorchLoop', py);
-    partial('inferenceOnly', await inferenceOnly(modelDir, pngDir));
-    partial('endToEnd', await endToEnd(atlasDir, modelDir, limit));
-    const ours = (result.endToEnd as { tilesPerSecond: number }).tilesPerSecond;
-    const graph = (result.inferenceOnly as { tilesPerSecond: number }).tilesPerSecond;
-    result.ratioEndToEndVsPython = round(ours / (py.tilesPerSecond as number));
+    // --repeat N: the three measurements taken N times, interleaved, so a drift of the machine hits both sides; the
+    // ratios are then medians of the per-round ratios.
+    const rounds: Record<string, number>[] = [];
+    const repeat = Math.max(1, Number(values.repeat) || 1);
+    for (let r = 0; r < repeat; r++) {
+      const py = python(modelDir, pngDir);
+      partial('pythonTorchLoop', py);
+      partial('inferenceOnly', await inferenceOnly(modelDir, pngDir));
+      partial('endToEnd', await endToEnd(atlasDir, modelDir, limit));
+      const ours = (result.endToEnd as { tilesPerSecond: number }).tilesPerSecond;
+      const graph = (result.inferenceOnly as { tilesPerSecond: number }).tilesPerSecond;
+      const torch = py.tilesPerSecond as number;
+      rounds.push({ python: torch, inferenceOnly: graph, endToEnd: ours, ratio: round(ours / torch) });
+    }
+    if (repeat > 1) result.rounds = rounds;
+    const median = (key: string) => {
+      const sorted = rounds.map((r) => r[key]!).sort((a, b) => a - b);
+      return sorted.length % 2 ? sorted[sorted.length >> 1]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+    };
+    result.ratioEndToEndVsPython = round(median('ratio'));
     // How much of the graph's own speed the whole pipeline keeps, and the ratio it would reach if it kept all of it.
-    result.endToEndShareOfInference = round(ours / graph);
-    result.ratioInferenceOnlyVsPython = round(graph / (py.tilesPerSecond as number));
+    result.endToEndShareOfInference = round(median('endToEnd') / median('inferenceOnly'));
+    result.ratioInferenceOnlyVsPython = round(median('inferenceOnly') / median('python'));
     result.note = 'endToEnd covers section TIFF to vectors (copy, tile, cut, embed, catalog commit, outbox drain); the Python loop only decodes pre-cut PNGs and embeds them';
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
