@@ -26,7 +26,7 @@ export interface Settings {
   qdrantApiKey: string | undefined;
   modelDirs: string[];
   device: Device;
-  /** Intra-op threads per model session (CYTOCLIP_THREADS); undefined: the command's own default. */
+  /** Intra-op threads per model session, each image worker's included (CYTOCLIP_THREADS); undefined: 1. */
   threads: number | undefined;
   /** Worker threads running the image graph (CYTOCLIP_IMAGE_WORKERS; 0: the main thread); undefined: one per core. */
   imageWorkers: number | undefined;
@@ -102,7 +102,7 @@ export async function openStores(settings: Settings): Promise<Stores> {
 
 /**
  * Every command runs the image graph in a worker thread per core, each session with one intra-op thread: on a small
- * machine two single-threaded sessions embed more than one with two threads (bench:embed), and the event loop stays
+ * machine two single-threaded sessions embed at least as much as one with two (bench:embed), and the event loop stays
  * free for cutting tiles, commits and API requests meanwhile. Workers start at the first image, so text-only
  * commands never spawn them. CYTOCLIP_IMAGE_WORKERS and CYTOCLIP_THREADS override.
  */

@@ -1,11 +1,11 @@
 import { cutTiles, type SectionImage, type TilePlan } from '@cytoclip/slides';
 import type { IngestModel, TileModelGroup } from './models.js';
 
-/** Batches cut ahead of the model: enough to keep every image worker busy while the next strip is read. */
+/** Batches cut ahead of the model: enough to keep every image worker busy while the next band is read. */
 const IN_FLIGHT = 3;
 
 /**
- * Cuts and embeds a section's tiles batch by batch; later batches are cut (strip read, sliced, resized) while
+ * Cuts and embeds a section's tiles batch by batch; later batches are cut (band read, sliced, resized) while
  * earlier ones are embedded, so decoding and inference overlap. At most IN_FLIGHT batches wait at once.
  */
 export async function embedTiles(

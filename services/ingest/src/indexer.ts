@@ -21,7 +21,11 @@ export async function drainOutbox(catalog: Catalog, vectors: VectorStore, option
 
 async function upsertPoints(vectors: VectorStore, points: OutboxPoint[], ensured: Set<string>): Promise<void> {
   const byCollection = new Map<string, OutboxPoint[]>();
-  for (const p of points) byCollection.set(p.collection, [...(byCollection.get(p.collection) ?? []), p]);
+  for (const p of points) {
+    const list = byCollection.get(p.collection);
+    if (list) list.push(p);
+    else byCollection.set(p.collection, [p]);
+  }
   for (const [collection, list] of byCollection) {
     if (!ensured.has(collection)) {
       await vectors.ensureCollection(collection, { dim: list[0]!.vector.length });

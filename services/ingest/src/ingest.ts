@@ -81,7 +81,7 @@ export async function ingestAtlas(options: IngestOptions): Promise<IngestReport>
   if (catalog.dialect === 'pglite') await catalog.releaseLeases(run.id);
   const ctx = await sectionContext(options, atlas, prepared);
   const indexer = options.vectors ? new SectionIndexer(catalog, options.vectors) : null;
-  const processed = await workJobs(options, ctx, run, manifest.sections, indexer);
+  const processed = await workJobs(options, ctx, run, manifest.sections, { indexer, lanes });
   const finished = await catalog.finishRun(run.id);
   let indexed = 0;
   if (indexer) {
@@ -112,7 +112,13 @@ async function sectionContext(
   };
 }
 
-async function workJobs(options: IngestOptions, ctx: SectionContext, run: IngestRun, sections: SectionEntry[], indexer: SectionIndexer | null) {
+async function workJobs(
+  options: IngestOptions,
+  ctx: SectionContext,
+  run: IngestRun,
+  sections: SectionEntry[],
+  { indexer, lanes }: { indexer: SectionIndexer | null; lanes: number },
+) {
   const { catalog } = options;
   const owner = options.owner ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const leaseMs = options.leaseMs ?? 60_000;
@@ -138,7 +144,7 @@ async function workJobs(options: IngestOptions, ctx: SectionContext, run: Ingest
       }
     }
   };
-  await Promise.all(Array.from({ length: options.sectionsInFlight ?? 2 }, lane));
+  await Promise.all(Array.from({ length: lanes }, lane));
   return counts;
 }
 

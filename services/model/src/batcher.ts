@@ -10,8 +10,8 @@ interface Job<I, O> {
 
 /**
  * Micro-batches concurrent callers onto a session (or a pool of `concurrency` workers): whatever items are queued
- * when a runner frees up run together, up to maxBatch. `maxQueue` bounds items waiting; a call that would exceed it (while
- * others wait) is refused with a 503 'busy' error instead of growing memory without bound.
+ * when a runner frees up run together, up to maxBatch. `maxQueue` bounds items waiting; a call that would exceed it
+ * (while others wait) is refused with a 503 'busy' error instead of growing memory without bound.
  */
 export class MicroBatcher<I, O> {
   private readonly queue: { job: Job<I, O>; index: number }[] = [];

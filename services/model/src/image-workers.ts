@@ -73,8 +73,8 @@ parentPort.on('message', async ({ id, kind, data, n }) => {
 
 /**
  * The image graph in `count` worker threads, each with its own session (one intra-op thread by default). On a small
- * CPU two single-threaded sessions embed more than one session with two threads (bench:embed), and inference no
- * longer blocks the event loop, so cutting, packing and catalog commits overlap with it. One batch per worker at a
+ * CPU two single-threaded sessions embed at least as much as one session with two threads (bench:embed), and
+ * inference no longer blocks the event loop, so cutting, packing and catalog commits overlap with it. One batch per worker at a
  * time; `run` picks an idle worker or waits for one.
  */
 export class ImageWorkers {

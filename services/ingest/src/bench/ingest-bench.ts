@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     // How much of the graph's own speed the whole pipeline keeps, and the ratio it would reach if it kept all of it.
     result.endToEndShareOfInference = round(median('endToEnd') / median('inferenceOnly'));
     result.ratioInferenceOnlyVsPython = round(median('inferenceOnly') / median('python'));
-    result.note = 'endToEnd covers section TIFF to vectors (copy, tile, cut, embed, catalog commit, outbox drain); the Python loop only decodes pre-cut PNGs and embeds them';
+    result.note = 'endToEnd covers section TIFF to vectors (copy, tile, cut, embed, catalog commit, indexing into the vector store); the Python loop only decodes pre-cut PNGs and embeds them';
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await rm(pngDir, { recursive: true, force: true });
