@@ -50,7 +50,13 @@ function split(rgb, n) {
   const bytes = size * size * 3;
   return Array.from({ length: n }, (_, k) => rgb.subarray(k * bytes, (k + 1) * bytes));
 }
-parentPort.on('message', async ({ id, kind, data, n }) => {
+// Batches queue up here (the pool sends the next before this one is done); one at a time, since the input buffer is
+// shared and run() itself is synchronous.
+let chain = Promise.resolve();
+parentPort.on('message', (message) => {
+  chain = chain.then(() => embed(message));
+});
+async function embed({ id, kind, data, n }) {
   try {
     const session = await opened;
     const pixels = kind === 'chw' ? data : fromRgb(kind === 'tiles' ? data : split(data, n));
@@ -68,24 +74,30 @@ parentPort.on('message', async ({ id, kind, data, n }) => {
   } catch (error) {
     parentPort.postMessage({ id, error: String(error && error.message || error) });
   }
-});
+}
 `;
+
+/** Batches sent to one worker at once: the one it runs and the next, waiting in its port. */
+export const WORKER_DEPTH = 2;
 
 /**
  * The image graph in `count` worker threads, each with its own session (one intra-op thread by default). On a small
  * CPU two single-threaded sessions embed at least as much as one session with two threads (bench:embed), and
- * inference no longer blocks the event loop, so cutting, packing and catalog commits overlap with it. One batch per worker at a
- * time; `run` picks an idle worker or waits for one.
+ * inference no longer blocks the event loop, so cutting, packing and catalog commits overlap with it. Each worker
+ * holds up to WORKER_DEPTH batches: one that finishes while this thread is busy (a catalog commit runs synchronous
+ * WebAssembly for tens of milliseconds) starts its next batch instead of waiting to be handed one. `run` picks the
+ * least loaded worker or waits for one.
  */
 export class ImageWorkers {
-  private readonly idle: Worker[] = [];
+  /** Batches each worker holds now. */
+  private readonly load: Map<Worker, number>;
   private readonly waiting: (() => void)[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private failure: Error | null = null;
 
   private constructor(private readonly workers: Worker[]) {
-    this.idle.push(...workers);
+    this.load = new Map(workers.map((w) => [w, 0]));
   }
 
   static start(path: string, spec: ImageSpec, dim: number, options: { count: number; threads?: number }): ImageWorkers {
@@ -126,15 +138,19 @@ export class ImageWorkers {
   }
 
   private release(worker: Worker): void {
-    this.idle.push(worker);
+    this.load.set(worker, this.load.get(worker)! - 1);
     this.waiting.shift()?.();
   }
 
   private async acquire(): Promise<Worker> {
     for (;;) {
       if (this.failure) throw this.failure;
-      const worker = this.idle.pop();
-      if (worker) return worker;
+      let best: Worker | null = null;
+      for (const [worker, n] of this.load) if (n < WORKER_DEPTH && (best === null || n < this.load.get(best)!)) best = worker;
+      if (best) {
+        this.load.set(best, this.load.get(best)! + 1);
+        return best;
+      }
       await new Promise<void>((wake) => this.waiting.push(wake));
     }
   }

@@ -56,6 +56,35 @@ describe('image workers and embedRgb', () => {
     for (const [k, s] of sets.entries()) expect(maxDiff(results[k]!, await local.embedRgb(s))).toBeLessThan(1e-5);
   });
 
+  it('queues a second batch on a busy worker without mixing it into the first (each holds two at once)', async () => {
+    const one = await CytoclipModel.open(FIXTURE, { intraOpNumThreads: 1, imageWorkers: 1, maxBatch: 2 });
+    try {
+      // Six tiles in batches of two: the one worker is sent two batches at a time, the second waiting in its port
+      // while the first runs on the worker's one reused input buffer.
+      const tiles = Array.from({ length: 6 }, (_, i) => tile(i + 40));
+      const [together, ...alone] = await Promise.all([one.embedRgb(tiles), ...tiles.map((t) => local.embedRgb([t]))]);
+      expect(maxDiff(together!, alone.flat())).toBeLessThan(1e-5);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('warmUp starts the workers and opens their sessions before the first batch; embeddings are unchanged', async () => {
+    const model = await CytoclipModel.open(FIXTURE, { intraOpNumThreads: 1, imageWorkers: 2 });
+    try {
+      expect((model as unknown as { workers: unknown }).workers).toBeNull();
+      await model.warmUp();
+      const pool = (model as unknown as { workers: { workers: Worker[] } }).workers;
+      expect(pool.workers).toHaveLength(2);
+      const tiles = [tile(3), tile(4)];
+      expect(maxDiff(await model.embedRgb(tiles), await local.embedRgb(tiles))).toBeLessThan(1e-5);
+      await local.warmUp(); // no workers: the session in this thread
+    } finally {
+      await model.close();
+    }
+    await expect(model.warmUp()).rejects.toMatchObject({ code: 'model-closed' });
+  });
+
   it('refuses a bad worker count, and fails calls after close instead of hanging', async () => {
     await expect(CytoclipModel.open(FIXTURE, { imageWorkers: 1.5 })).rejects.toMatchObject({ code: 'invalid-argument' });
     const model = await CytoclipModel.open(FIXTURE, { imageWorkers: 1 });

@@ -1,6 +1,8 @@
 """`python3 -m cytoclip_trainer.export`: writes a model package from a checkpoint, or with random weights (--random)
-for test fixtures, then runs the Node parity check (onnxruntime-node) when node is available."""
+for test fixtures, or exports an existing package's graphs again from its weights.pt (--regraph); then runs the Node
+parity check (onnxruntime-node) when node is available."""
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -14,7 +16,8 @@ from .dataset import Protocol, load_dataset, load_image, leaf_acronyms
 from .errors import CytoclipError
 from .fixtures import make_tiny_dataset
 from .model import CLIP
-from .package import write_package
+from .onnx_export import export_encoders
+from .package import load_package, sha256, write_package
 from .parity import node_parity_check
 from .prompts import DEFAULT_TEMPLATES, region_prompts
 
@@ -67,9 +70,26 @@ def export_random(config_name: str, out: str, dataset_dir: str = None, seed: int
                              reference_images(dataset, cfg.vision.image_size))
 
 
+def regraph(package: str) -> dict:
+    """Exports a package's two graphs again from its weights.pt (after an exporter change) and updates their sha256
+    in model.json. The weights, the reference (PyTorch's embeddings) and the model's name@version stay: the graphs
+    must compute the same network, which the parity check then proves against the untouched reference.json."""
+    model, _, doc = load_package(package)
+    files = doc['files']
+    export_encoders(model, os.path.join(package, files['imageEncoder']['path']),
+                    os.path.join(package, files['textEncoder']['path']))
+    for key in ('imageEncoder', 'textEncoder'):
+        files[key]['sha256'] = sha256(os.path.join(package, files[key]['path']))
+    with open(os.path.join(package, 'model.json'), 'w', encoding='utf-8') as f:
+        json.dump(doc, f, indent=1, ensure_ascii=False)
+        f.write('\n')
+    return doc
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python3 -m cytoclip_trainer.export', description=__doc__)
-    p.add_argument('--out', required=True)
+    p.add_argument('--out', help='the package folder to write (required unless --regraph)')
+    p.add_argument('--regraph', metavar='PACKAGE', help="export this package's graphs again from its weights.pt, in place")
     p.add_argument('--config', default='tiny')
     p.add_argument('--random', action='store_true', help='random weights (a test fixture)')
     p.add_argument('--checkpoint', help='a training checkpoint (checkpoint.pt from `train`)')
@@ -79,13 +99,18 @@ def main(argv=None):
     p.add_argument('--no-verify', action='store_true', help='skip the Node parity check')
     args = p.parse_args(argv)
     try:
-        if args.random:
+        if args.regraph:
+            args.out = args.regraph
+            doc = regraph(args.regraph)
+        elif not args.out:
+            raise CytoclipError('bad-arguments', 'pass --out (or --regraph PACKAGE)')
+        elif args.random:
             doc = export_random(args.config, args.out, args.dataset, args.seed, args.clip_bpe)
         elif args.checkpoint:
             from .train import export_checkpoint
             doc = export_checkpoint(args.checkpoint, args.out, args.dataset)
         else:
-            raise CytoclipError('bad-arguments', 'pass --random or --checkpoint')
+            raise CytoclipError('bad-arguments', 'pass --random, --checkpoint or --regraph')
         print(f'wrote {args.out} ({doc["name"]}, {doc["embeddingDim"]}-d)')
         if not args.no_verify:
             print(node_parity_check(args.out))

@@ -26,16 +26,26 @@ class Attention(nn.Module):
         self.in_proj_bias = nn.Parameter(torch.zeros(3 * width))
         self.out_proj = nn.Linear(width, width)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor = None, queries: torch.Tensor = None) -> torch.Tensor:
+        """Every row of x attends to every row (under mask); with `queries` ([n, m, width], already normalised like
+        x), only those rows attend and only their outputs are computed."""
         n, length, width = x.shape
         head_dim = width // self.heads
-        q, k, v = F.linear(x, self.in_proj_weight, self.in_proj_bias).chunk(3, dim=-1)
-        q, k, v = (t.reshape(n, length, self.heads, head_dim).transpose(1, 2) for t in (q, k, v))
+        if queries is None:
+            q, k, v = F.linear(x, self.in_proj_weight, self.in_proj_bias).chunk(3, dim=-1)
+        else:
+            w_q, w_kv = self.in_proj_weight.split([width, 2 * width])
+            b_q, b_kv = self.in_proj_bias.split([width, 2 * width])
+            q = F.linear(queries, w_q, b_q)
+            k, v = F.linear(x, w_kv, b_kv).chunk(2, dim=-1)
+        rows = q.shape[1]
+        q = q.reshape(n, rows, self.heads, head_dim).transpose(1, 2)
+        k, v = (t.reshape(n, length, self.heads, head_dim).transpose(1, 2) for t in (k, v))
         scores = torch.matmul(q * (head_dim ** -0.5), k.transpose(-2, -1))
         if mask is not None:
             scores = scores + mask
         out = torch.matmul(scores.softmax(dim=-1), v)
-        return self.out_proj(out.transpose(1, 2).reshape(n, length, width))
+        return self.out_proj(out.transpose(1, 2).reshape(n, rows, width))
 
 
 class ResidualAttentionBlock(nn.Module):
@@ -51,6 +61,12 @@ class ResidualAttentionBlock(nn.Module):
     def forward(self, x: torch.Tensor, mask: torch.Tensor = None) -> torch.Tensor:
         x = x + self.attn(self.ln_1(x), mask)
         return x + self.mlp(self.ln_2(x))
+
+    def forward_rows(self, x: torch.Tensor, rows: torch.Tensor, mask: torch.Tensor = None) -> torch.Tensor:
+        """The block's output at `rows` ([n, m, width], rows of x) only, `mask` being their rows of the mask: the
+        same values as forward's at those rows, without computing the rest."""
+        y = rows + self.attn(self.ln_1(x), mask, queries=self.ln_1(rows))
+        return y + self.mlp(self.ln_2(y))
 
 
 class Transformer(nn.Module):
@@ -89,12 +105,20 @@ class VisionTransformer(nn.Module):
         self.proj = nn.Parameter(scale * torch.randn(v.width, cfg.embed_dim))
         self.transformer.init_weights()
 
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+    def forward(self, pixel_values: torch.Tensor, pooled_only: bool = False) -> torch.Tensor:
+        """pooled_only: the last block computes the class token's row alone, the only row the embedding keeps (the
+        same embedding to float rounding, about a fifth fewer FLOPs; what the exported graph runs)."""
         x = self.conv1(pixel_values)
         x = x.flatten(2).transpose(1, 2)
         cls = self.class_embedding.to(x.dtype).expand(x.shape[0], 1, x.shape[-1])
-        x = torch.cat([cls, x], dim=1) + self.positional_embedding.to(x.dtype)
-        x = self.transformer(self.ln_pre(x))
+        x = self.ln_pre(torch.cat([cls, x], dim=1) + self.positional_embedding.to(x.dtype))
+        if pooled_only:
+            *blocks, last = self.transformer.resblocks
+            for block in blocks:
+                x = block(x)
+            x = last.forward_rows(x, x[:, :1])
+        else:
+            x = self.transformer(x)
         return self.ln_post(x[:, 0, :]) @ self.proj
 
 
@@ -118,17 +142,25 @@ class CLIP(nn.Module):
         nn.init.normal_(self.text_projection, std=t.width ** -0.5)
         self.transformer.init_weights()
 
-    def encode_image(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        """Image embeddings, NOT normalised (the runtime normalises)."""
-        return self.visual(pixel_values)
+    def encode_image(self, pixel_values: torch.Tensor, pooled_only: bool = False) -> torch.Tensor:
+        """Image embeddings, NOT normalised (the runtime normalises). pooled_only: see VisionTransformer.forward."""
+        return self.visual(pixel_values, pooled_only)
 
-    def encode_text(self, input_ids: torch.Tensor) -> torch.Tensor:
-        """Text embeddings pooled at the FIRST end-of-text token, NOT normalised."""
+    def encode_text(self, input_ids: torch.Tensor, pooled_only: bool = False) -> torch.Tensor:
+        """Text embeddings pooled at the FIRST end-of-text token, NOT normalised. pooled_only: the last block
+        computes that token's row alone (the same embedding to float rounding; what the exported graph runs)."""
         x = self.token_embedding(input_ids) + self.positional_embedding
-        x = self.ln_final(self.transformer(x, self.attn_mask))
         eos = (input_ids == self.cfg.text.eos_token_id).to(torch.float32).argmax(dim=-1)
-        pooled = x[torch.arange(x.shape[0]), eos]
-        return pooled @ self.text_projection
+        batch = torch.arange(x.shape[0])
+        if pooled_only:
+            *blocks, last = self.transformer.resblocks
+            for block in blocks:
+                x = block(x, self.attn_mask)
+            # The eos row attends under its own row of the causal mask: [n, 1 head, 1 row, context].
+            pooled = last.forward_rows(x, x[batch, eos].unsqueeze(1), self.attn_mask[eos][:, None, None, :])[:, 0]
+        else:
+            pooled = self.transformer(x, self.attn_mask)[batch, eos]
+        return self.ln_final(pooled) @ self.text_projection
 
     def forward(self, pixel_values: torch.Tensor, input_ids: torch.Tensor):
         image = F.normalize(self.encode_image(pixel_values), dim=-1)

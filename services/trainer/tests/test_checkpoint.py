@@ -123,6 +123,32 @@ def test_numerics_match_openai_layout_and_open_clip_wrapping(tmp_path):
         assert torch.allclose(model.encode_text(ids), reference.encode_text(ids), atol=1e-5)
 
 
+def test_pooled_only_forward_matches_openai_reference(tmp_path):
+    """What the ONNX graphs run (the last block computes only the pooled row) is the same network as OpenAI's
+    full forward: eos early, late and in the last position (a truncated caption), rows differing in length."""
+    torch.manual_seed(2)
+    cfg = get_config('tiny').with_tokenizer(100, 99)
+    reference = OpenAICLIP(cfg).eval()
+    model = CLIP(cfg).eval()
+    model.load_state_dict(reference.state_dict())
+    pixels = torch.randn(3, 3, 64, 64)
+    ids = torch.randint(1, 98, (3, 77))
+    ids[0, 3:] = 0
+    ids[0, 2] = 99
+    ids[1, 40] = 99
+    ids[2, 76] = 99
+    with torch.no_grad():
+        assert torch.allclose(model.encode_image(pixels, pooled_only=True), reference.visual(pixels), atol=1e-5)
+        assert torch.allclose(model.encode_text(ids, pooled_only=True), reference.encode_text(ids), atol=1e-5)
+        # and it really computes less: the last block's attention is asked for one row per sample
+        rows = []
+        last = model.visual.transformer.resblocks[-1].attn
+        handle = last.register_forward_hook(lambda m, args, out: rows.append(out.shape[1]))
+        model.encode_image(pixels, pooled_only=True)
+        handle.remove()
+        assert rows == [1]
+
+
 def test_first_eos_pooling_not_argmax():
     cfg = get_config('tiny').with_tokenizer(50, 2)
     model = CLIP(cfg).eval()

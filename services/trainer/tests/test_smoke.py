@@ -67,3 +67,26 @@ def test_variant_mismatch_and_missing_cuda(tiny_dataset, tmp_path):
     if not torch.cuda.is_available():
         with pytest.raises(CytoclipError, match='cuda'):
             train(dict(ARGS, dataset=tiny_dataset, out=str(tmp_path / 'y'), steps=1, device='cuda'))
+
+
+def test_regraph_exports_the_same_network_again(tiny_dataset, tmp_path):
+    """--regraph rewrites a package's graphs from its weights.pt and their sha256 in model.json, nothing else; the
+    untouched reference (PyTorch's full forward) still passes, so the new graphs compute the same network."""
+    needs('node + onnxruntime-node', node_available())
+    pkg = str(tmp_path / 'pkg')
+    assert main(['export', '--random', '--config', 'tiny', '--dataset', tiny_dataset, '--out', pkg, '--no-verify']) == 0
+    before = json.load(open(os.path.join(pkg, 'model.json')))
+    with open(os.path.join(pkg, 'image_encoder.onnx'), 'ab') as f:
+        f.write(b'\0')  # a stale graph: regraph must replace it
+    assert main(['export', '--regraph', pkg]) == 0
+    after = json.load(open(os.path.join(pkg, 'model.json')))
+    assert {k: v for k, v in after.items() if k != 'files'} == {k: v for k, v in before.items() if k != 'files'}
+    assert after['files']['weights'] == before['files']['weights']
+    assert after['files']['reference'] == before['files']['reference']
+    summary = node_parity_check(pkg)
+    assert summary.startswith('ok parity') and 'verifyModelPackage: ok=true' in summary
+
+
+def test_export_needs_an_output_or_a_package(capsys):
+    assert main(['export', '--random']) == 2
+    assert '--out' in capsys.readouterr().err

@@ -87,6 +87,8 @@ async function endToEnd(atlasDir: string, modelDir: string, limit: number) {
     // As `cytoclip ingest` runs: the image graph in a worker thread per core, one intra-op thread each (the PyTorch
     // loop gets a thread per core too).
     const model = await CytoclipModel.open(modelDir, { intraOpNumThreads: 1, imageWorkers: availableParallelism() });
+    // The workers' sessions are loaded before the clock starts, as the PyTorch loop loads its weights first.
+    await model.warmUp();
     const report = await ingestAtlas({ atlas: atlasPath, catalog, vectors, models: [model], dataDir });
     await model.close();
     await vectors.close();
@@ -107,7 +109,7 @@ async function inferenceOnly(modelDir: string, pngDir: string) {
   for (const f of files) tiles.push(await decodeImage(join(pngDir, f)));
   const model = await CytoclipModel.open(modelDir, { intraOpNumThreads: 1, imageWorkers: availableParallelism() });
   try {
-    await model.embedRgb(tiles.slice(0, 64)); // workers started and warm, as they are after the first section
+    await model.warmUp();
     const started = performance.now();
     const inflight: Promise<unknown>[] = [];
     for (let i = 0; i < tiles.length; i += 32) {
