@@ -24,7 +24,7 @@ export async function insertOutbox(db: Db, points: OutboxPoint[]): Promise<numbe
     const inserted = await rows<{ id: number | string }>(
       db,
       sql`INSERT INTO outbox (collection, point_id, atlas, payload, vector)
-          SELECT c, p, a, pl::jsonb, substring(b.blob FROM o + 1 FOR n)
+          SELECT c, p, a, pl::json, substring(b.blob FROM o + 1 FOR n)
           FROM unnest(${col((p) => p.collection)}::text[], ${col((p) => p.pointId)}::uuid[], ${col((p) => p.atlas)}::text[],
                       ${col((p) => JSON.stringify(p.payload))}::text[], ${sql.param(offsets)}::int[],
                       ${col((p) => p.vector.byteLength)}::int[])
