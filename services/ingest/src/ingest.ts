@@ -26,8 +26,9 @@ export interface IngestOptions {
   maxSectionPixels?: number;
   batchSize?: number;
   /**
-   * Sections worked on at once (default 2): one is planned, cut or committed while the other's tiles are embedded,
-   * so the model rarely waits. Each holds its own lease.
+   * Sections worked on at once (default 3): some are planned, read or committed while another's tiles are embedded,
+   * so the model rarely waits (with two, both were often between tiles at once: 3 gave 3-4 % more tiles/s on the
+   * demo atlas, four interleaved pairs). Each holds its own lease and one decoded band of its section.
    */
   sectionsInFlight?: number;
   /** Cut this grid instead of the one each tile model declares (tests, experiments). */
@@ -67,7 +68,7 @@ export interface IngestReport {
 export async function ingestAtlas(options: IngestOptions): Promise<IngestReport> {
   const started = performance.now();
   const { catalog } = options;
-  const lanes = options.sectionsInFlight ?? 2;
+  const lanes = options.sectionsInFlight ?? 3;
   if (!(Number.isInteger(lanes) && lanes >= 1)) throw new CytoclipError('invalid-argument', `sectionsInFlight must be a positive whole number, got ${lanes}`);
   const atlas = await readAtlas(options.atlas);
   const { manifest } = atlas;

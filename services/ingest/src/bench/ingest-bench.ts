@@ -1,4 +1,4 @@
-// npm run bench:ingest [-- --atlas <dir>] [--model <dir>] [--sections N] [--python-tiles N] [--repeat N]
+// npm run bench:ingest [-- --atlas <dir>] [--model <dir>] [--sections N] [--python-tiles N] [--repeat N] [--python-pooled-only]
 // Tiles/s on the demo atlas (generated into DATA_DIR/atlases when absent) with a tile model (models/*tile*, else the
 // test fixture): tiling alone (plan + cut), inference alone (the pre-cut tiles through the image workers), end to end
 // (section TIFF to stored vectors, fresh PGlite catalog and embedded store), and a plain PyTorch loop over the same
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     sections: { type: 'string' },
     'python-tiles': { type: 'string', default: '2000' },
     repeat: { type: 'string', default: '1' },
+    'python-pooled-only': { type: 'boolean', default: false },
   },
 });
 
@@ -124,9 +125,10 @@ async function inferenceOnly(modelDir: string, pngDir: string) {
   }
 }
 
-function python(modelDir: string, pngDir: string): Record<string, unknown> {
+function python(modelDir: string, pngDir: string, pooledOnly = false): Record<string, unknown> {
   const script = join(root, 'services/ingest/src/bench/torch_baseline.py');
-  const out = execFileSync('/usr/bin/python3', [script, modelDir, pngDir, join(root, 'services/trainer')], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '2' } });
+  const args = [script, modelDir, pngDir, join(root, 'services/trainer'), ...(pooledOnly ? ['--pooled-only'] : [])];
+  const out = execFileSync('/usr/bin/python3', args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '2' } });
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
 }
 
@@ -160,12 +162,15 @@ async function main(): Promise<void> {
     for (let r = 0; r < repeat; r++) {
       const py = python(modelDir, pngDir);
       partial('pythonTorchLoop', py);
+      // For comparison only: the same loop calling the network as our graph runs it (pooled row alone in the last block).
+      const pooled = values['python-pooled-only'] ? python(modelDir, pngDir, true) : null;
+      if (pooled) partial('pythonTorchLoopPooledOnly', pooled);
       partial('inferenceOnly', await inferenceOnly(modelDir, pngDir));
       partial('endToEnd', await endToEnd(atlasDir, modelDir, limit));
       const ours = (result.endToEnd as { tilesPerSecond: number }).tilesPerSecond;
       const graph = (result.inferenceOnly as { tilesPerSecond: number }).tilesPerSecond;
       const torch = py.tilesPerSecond as number;
-      rounds.push({ python: torch, inferenceOnly: graph, endToEnd: ours, ratio: round(ours / torch) });
+      rounds.push({ python: torch, inferenceOnly: graph, endToEnd: ours, ratio: round(ours / torch), ...(pooled ? { pythonPooledOnly: pooled.tilesPerSecond as number } : {}) });
     }
     if (repeat > 1) result.rounds = rounds;
     const median = (key: string) => {
@@ -173,6 +178,7 @@ async function main(): Promise<void> {
       return sorted.length % 2 ? sorted[sorted.length >> 1]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
     };
     result.ratioEndToEndVsPython = round(median('ratio'));
+    if (values['python-pooled-only']) result.ratioEndToEndVsPythonPooledOnly = round(median('endToEnd') / median('pythonPooledOnly'));
     // How much of the graph's own speed the whole pipeline keeps, and the ratio it would reach if it kept all of it.
     result.endToEndShareOfInference = round(median('endToEnd') / median('inferenceOnly'));
     result.ratioInferenceOnlyVsPython = round(median('inferenceOnly') / median('python'));
