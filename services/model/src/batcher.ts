@@ -9,7 +9,7 @@ interface Job<I, O> {
 }
 
 /**
- * Micro-batches concurrent callers onto a session (or a pool of `concurrency` workers): whatever items are queued
+ * Micro-batches concurrent callers onto a session (or `concurrency` slots of a worker pool): whatever items are queued
  * when a runner frees up run together, up to maxBatch. `maxQueue` bounds items waiting; a call that would exceed it
  * (while others wait) is refused with a 503 'busy' error instead of growing memory without bound.
  */
@@ -22,7 +22,7 @@ export class MicroBatcher<I, O> {
     private readonly maxBatch: number,
     private readonly maxQueue: number,
     private readonly what: string,
-    /** Batches run at once (one per worker of a pool). */
+    /** Batches out at once (a worker pool's workers × the batches each holds). */
     private readonly concurrency = 1,
   ) {}
 

@@ -48,8 +48,8 @@ type ImageItem = Float32Array | RawImage;
 
 /**
  * Images per worker run: 16 embedded the demo atlas 8-12 % faster than 8 (seven interleaved pairs; 32 no faster):
- * half the messages, splits and wake-ups on the main thread per tile. A lone query waits behind at most one such
- * batch per worker (~40 ms for the mini model).
+ * half the messages, splits and wake-ups on the main thread per tile. Under load a query's image may wait for two
+ * such batches on its worker (the one running and the one queued: ~80 ms for the mini model on one core).
  */
 const WORKER_BATCH = 16;
 
@@ -151,6 +151,7 @@ export class CytoclipModel {
    * not embedding: a benchmark's clock starts after it, as a PyTorch loop's starts after the weights are loaded.
    */
   async warmUp(): Promise<void> {
+    if (this.closed) throw new CytoclipError('model-closed', 'the model was closed', { status: 503 });
     const { size } = this.info.image;
     const blank = () => new Uint8Array(size * size * 3);
     if (this.workerCount === 0) {

@@ -83,6 +83,9 @@ describe('image workers and embedRgb', () => {
       await model.close();
     }
     await expect(model.warmUp()).rejects.toMatchObject({ code: 'model-closed' });
+    const single = await CytoclipModel.open(FIXTURE, { intraOpNumThreads: 1 });
+    await single.close();
+    await expect(single.warmUp()).rejects.toMatchObject({ code: 'model-closed' });
   });
 
   it('refuses a bad worker count, and fails calls after close instead of hanging', async () => {
