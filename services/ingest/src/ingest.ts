@@ -28,7 +28,7 @@ export interface IngestOptions {
   /**
    * Sections worked on at once (default 3): some are planned, read or committed while another's tiles are embedded,
    * so the model rarely waits (with two, both were often between tiles at once: 3 gave 3-4 % more tiles/s on the
-   * demo atlas, four interleaved pairs). Each holds its own lease and one decoded band of its section.
+   * demo atlas, four interleaved pairs). Each holds its own lease and up to two decoded bands of its section.
    */
   sectionsInFlight?: number;
   /** Cut this grid instead of the one each tile model declares (tests, experiments). */
