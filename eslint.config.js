@@ -10,7 +10,17 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // Public faces only: a package is imported by name, never by a path into a sibling.
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/services/*/src/**', '**/apps/*/src/**', '@cytoclip/*/src/**'], message: 'import a sibling through its package name (its index.ts), not its internals' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/services/*/src/**', '**/apps/*/src/**', '@cytoclip/*/src/**'],
+              message: 'import a sibling through its package name (its index.ts), not its internals',
+            },
+          ],
+        },
+      ],
     },
   },
 );

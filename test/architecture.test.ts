@@ -77,7 +77,8 @@ describe('architecture', () => {
     });
 
     it(`${label}: every other face it exports is a file at its root`, () => {
-      for (const subpath of pkg.subpaths) expect(existsSync(join(pkg.dir, `${subpath.slice(2)}.ts`)), subpath).toBe(true);
+      for (const subpath of pkg.subpaths)
+        expect(existsSync(join(pkg.dir, `${subpath.slice(2)}.ts`)), subpath).toBe(true);
     });
 
     it(`${label}: imports siblings only by name, as declared dependencies with tsconfig references`, () => {

@@ -1,7 +1,14 @@
 export { GENERATOR_NAME, GENERATOR_VERSION } from './src/version.js';
 export { generateAtlas, type GenerateOptions, type GenerateResult, type GenerateStats } from './src/generate.js';
 export { PRESETS, HELD_OUT_WEEKS, type Preset, type SpecimenPlan, type SectionPlan } from './src/presets.js';
-export { buildOntology, regionDescription, regionDescription as description, REGION_ACRONYMS, labelOf, acronymOf } from './src/ontology.js';
+export {
+  buildOntology,
+  regionDescription,
+  regionDescription as description,
+  REGION_ACRONYMS,
+  labelOf,
+  acronymOf,
+} from './src/ontology.js';
 export { cellSpec, type CellSpec } from './src/render/cells.js';
 export { separation, tileSignature, type TileSignature } from './src/render/signature.js';
 export { somaSpacing } from './src/render/cellfield.js';

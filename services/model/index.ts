@@ -9,7 +9,13 @@ export type { Device } from './src/session.js';
 export { TextTokenizer } from './src/text.js';
 export { fillTemplate, regionPrompts } from './src/prompts.js';
 export { cosine, dot, l2normalize } from './src/vector.js';
-export { verifyModelPackage, readReference, EMBEDDING_TOLERANCE, IMAGE_MIN_COSINE, REFERENCE_FORMAT } from './src/verify.js';
+export {
+  verifyModelPackage,
+  readReference,
+  EMBEDDING_TOLERANCE,
+  IMAGE_MIN_COSINE,
+  REFERENCE_FORMAT,
+} from './src/verify.js';
 export type { ModelReference, VerifyReport } from './src/verify.js';
 export { evaluateModel, EVAL_FORMAT } from './src/eval/evaluate.js';
 export type { EvalReport, EvaluateOptions, TestSetReport } from './src/eval/evaluate.js';

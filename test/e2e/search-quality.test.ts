@@ -26,8 +26,14 @@ let store: VectorStore;
 let model: CytoclipModel;
 let app: ReturnType<typeof createApp>;
 
-async function search(body: unknown): Promise<{ total: number; results: { region: { acronym: string; path: string[] }; gestationalWeek: number }[] }> {
-  const res = await app.app.request('/v1/search', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+async function search(
+  body: unknown,
+): Promise<{ total: number; results: { region: { acronym: string; path: string[] }; gestationalWeek: number }[] }> {
+  const res = await app.app.request('/v1/search', {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as never;
 }
@@ -39,7 +45,12 @@ beforeAll(async () => {
   model = await CytoclipModel.open(TILE_MODEL, { intraOpNumThreads: 1 });
   const report = await ingestAtlas({ catalog, vectors: store, models: [model], dataDir, atlas: await tinyAtlas() });
   expect(report.status).toBe('complete');
-  app = createApp({ catalog: catalogPort(catalog, store, dataDir), vectors: vectorsPort(store), models: [model], config: { dataDir, atlasRoots: [dataDir] } });
+  app = createApp({
+    catalog: catalogPort(catalog, store, dataDir),
+    vectors: vectorsPort(store),
+    models: [model],
+    config: { dataDir, atlasRoots: [dataDir] },
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -57,16 +68,22 @@ describe('text search with the bundled tile model on the tiny atlas', () => {
       const page = await search({ query: { text: 'tissue' }, limit: 200, offset, target: 'tiles' });
       for (const r of page.results) counts.set(r.region.acronym, (counts.get(r.region.acronym) ?? 0) + 1);
     }
-    const regions = [...counts].filter(([, n]) => n >= MIN_TILES).map(([a]) => a).sort();
+    const regions = [...counts]
+      .filter(([, n]) => n >= MIN_TILES)
+      .map(([a]) => a)
+      .sort();
     expect(regions.length).toBeGreaterThanOrEqual(5);
     const precision: Record<string, number> = {};
     for (const acronym of regions) {
       // The tiny atlas has one specimen per age: ask at an age where the region has tiles, as a user would filter.
       const k = Math.min(10, counts.get(acronym)!);
       const top = await search({ query: { text: regionDescription(acronym, 22) }, limit: k, target: 'tiles' });
-      precision[acronym] = top.results.filter((r) => r.region.path.includes(acronym) || r.region.acronym === acronym).length / k;
+      precision[acronym] =
+        top.results.filter((r) => r.region.path.includes(acronym) || r.region.acronym === acronym).length / k;
     }
-    console.log(`text→tile precision@min(10, tiles) per region (tiny atlas, ${model.info.name}): ${JSON.stringify(precision)}`);
+    console.log(
+      `text→tile precision@min(10, tiles) per region (tiny atlas, ${model.info.name}): ${JSON.stringify(precision)}`,
+    );
     const values = Object.values(precision).sort((a, b) => a - b);
     const median = values[Math.floor(values.length / 2)]!;
     // "Most of its top 10" for the typical region, and far above chance (each region holds a few % of the tiles).

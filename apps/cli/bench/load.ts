@@ -14,9 +14,17 @@ async function loop(worker: number): Promise<void> {
   while (performance.now() < deadline) {
     const filtered = i % 2 === 1;
     // Each text is new (a running number), so the server's text-embedding cache never answers.
-    const body = JSON.stringify({ query: { text: `${texts[i % texts.length]} ${worker}-${i++}` }, limit: 20, ...(filtered ? { filter: { planes: ['coronal'] } } : {}) });
+    const body = JSON.stringify({
+      query: { text: `${texts[i % texts.length]} ${worker}-${i++}` },
+      limit: 20,
+      ...(filtered ? { filter: { planes: ['coronal'] } } : {}),
+    });
     try {
-      const res = await fetch(`${url}/v1/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const res = await fetch(`${url}/v1/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       await res.arrayBuffer();
       if (res.ok) requests++;
       else {
@@ -33,4 +41,13 @@ async function loop(worker: number): Promise<void> {
 const started = performance.now();
 await Promise.all(Array.from({ length: Number(concurrencyText) }, (_, w) => loop(w)));
 const elapsed = (performance.now() - started) / 1000;
-process.stdout.write(JSON.stringify({ seconds: Math.round(elapsed * 10) / 10, concurrency: Number(concurrencyText), requests, errors, requestsPerSecond: Math.round((requests / elapsed) * 10) / 10, firstErrors }));
+process.stdout.write(
+  JSON.stringify({
+    seconds: Math.round(elapsed * 10) / 10,
+    concurrency: Number(concurrencyText),
+    requests,
+    errors,
+    requestsPerSecond: Math.round((requests / elapsed) * 10) / 10,
+    firstErrors,
+  }),
+);

@@ -20,9 +20,17 @@ async function latency(url: string, texts: string[], filter: object | undefined,
   let results = 0;
   for (let i = 0; i < SAMPLES; i++) {
     // A number makes every text new, so each request pays for its text embedding (the server caches repeated texts).
-    const body = JSON.stringify({ query: { text: `${texts[i % texts.length]} r${pass}-${i}` }, limit: 20, ...(filter ? { filter } : {}) });
+    const body = JSON.stringify({
+      query: { text: `${texts[i % texts.length]} r${pass}-${i}` },
+      limit: 20,
+      ...(filter ? { filter } : {}),
+    });
     const started = performance.now();
-    const res = await fetch(`${url}/v1/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await fetch(`${url}/v1/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     const json = (await res.json()) as { results?: unknown[] };
     times.push(performance.now() - started);
     if (!res.ok) throw new Error(`search failed: ${res.status} ${JSON.stringify(json)}`);
@@ -30,16 +38,29 @@ async function latency(url: string, texts: string[], filter: object | undefined,
   }
   times.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 10) / 10;
-  return { n: SAMPLES, p50Ms: round(percentile(times, 50)), p95Ms: round(percentile(times, 95)), meanResults: results / SAMPLES };
+  return {
+    n: SAMPLES,
+    p50Ms: round(percentile(times, 50)),
+    p95Ms: round(percentile(times, 95)),
+    meanResults: results / SAMPLES,
+  };
 }
 
 function loadFromSecondProcess(url: string, texts: string[]): Promise<Record<string, unknown>> {
   const script = join(fileURLToPath(new URL('.', import.meta.url)), 'load.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, url, String(SECONDS), String(CONCURRENCY), JSON.stringify(texts)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', script, url, String(SECONDS), String(CONCURRENCY), JSON.stringify(texts)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   return new Promise((resolve, reject) => {
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, unknown>) : reject(new Error(`load process exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as Record<string, unknown>)
+        : reject(new Error(`load process exited ${code}`)),
+    );
   });
 }
 
@@ -47,10 +68,15 @@ const settings = settingsFromEnv();
 const platform = await openPlatform(settings);
 try {
   const { index } = await platform.api.service.resolveModel('tile').catch(() => {
-    throw new Error(`no tile index in ${settings.dataDir}: run \`npm start\` first (it ingests the demo atlas), or set DATA_DIR`);
+    throw new Error(
+      `no tile index in ${settings.dataDir}: run \`npm start\` first (it ingests the demo atlas), or set DATA_DIR`,
+    );
   });
   const atlases = await platform.catalog.listAtlases();
-  const texts = (await platform.catalog.listRegions()).map((r) => r.description).filter((d) => d.length > 0).slice(0, 24);
+  const texts = (await platform.catalog.listRegions())
+    .map((r) => r.description)
+    .filter((d) => d.length > 0)
+    .slice(0, 24);
   if (texts.length === 0) texts.push('layered cortex with dense granular cells');
   const server = await serve(platform.api.app, { port: 0, host: '127.0.0.1' });
   await latency(server.url, texts, undefined, 0); // warm-up: sessions, caches, JIT

@@ -1,6 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { CytoclipError, isPlane, type AtlasManifest, type Ontology, type OntologyRegion, type SectionEntry, type Specimen } from '@cytoclip/domain';
+import {
+  CytoclipError,
+  isPlane,
+  type AtlasManifest,
+  type Ontology,
+  type OntologyRegion,
+  type SectionEntry,
+  type Specimen,
+} from '@cytoclip/domain';
 
 /**
  * Builds atlas.json (and, where the folder has none, ontology.json) from a folder of section images, QuPath GeoJSON
@@ -17,7 +25,11 @@ export interface AtlasInitOptions {
 
 const IMAGE_EXT = new Set(['.tif', '.tiff', '.png', '.jpg', '.jpeg', '.svs', '.ndpi', '.mrxs']);
 
-export function buildAtlasManifest(options: AtlasInitOptions): { manifest: AtlasManifest; ontology: Ontology | null; warnings: string[] } {
+export function buildAtlasManifest(options: AtlasInitOptions): {
+  manifest: AtlasManifest;
+  ontology: Ontology | null;
+  warnings: string[];
+} {
   const folder = options.folder;
   if (!existsSync(folder)) throw new CytoclipError('invalid-argument', `no folder ${folder}`);
   const csvPath = options.csv ?? findCsv(folder);
@@ -32,15 +44,20 @@ export function buildAtlasManifest(options: AtlasInitOptions): { manifest: Atlas
     const image = row.image;
     if (!image) return void errors.push(`${line}: no image`);
     if (!existsSync(join(folder, image))) errors.push(`${line}: image ${image} not found in ${folder}`);
-    else if (!IMAGE_EXT.has(extname(image).toLowerCase())) errors.push(`${line}: ${image} is not a section image (${[...IMAGE_EXT].join(', ')})`);
+    else if (!IMAGE_EXT.has(extname(image).toLowerCase()))
+      errors.push(`${line}: ${image} is not a section image (${[...IMAGE_EXT].join(', ')})`);
     const plane = row.plane?.toLowerCase();
-    if (!isPlane(plane)) return void errors.push(`${line}: plane "${row.plane ?? ''}" is not coronal, sagittal or axial`);
+    if (!isPlane(plane))
+      return void errors.push(`${line}: plane "${row.plane ?? ''}" is not coronal, sagittal or axial`);
     const specimen = row.specimen;
     if (!specimen) return void errors.push(`${line}: no specimen`);
     const age = ageOf(row);
     if (!age) return void errors.push(`${line}: give week (gestational weeks) or pcw`);
     const known = specimens.get(specimen);
-    if (known && known.gestationalWeek !== age.gestationalWeek) errors.push(`${line}: specimen ${specimen} already has week ${known.gestationalWeek}, not ${age.gestationalWeek}`);
+    if (known && known.gestationalWeek !== age.gestationalWeek)
+      errors.push(
+        `${line}: specimen ${specimen} already has week ${known.gestationalWeek}, not ${age.gestationalWeek}`,
+      );
     if (!known) specimens.set(specimen, { id: specimen, ...age });
     const mpp = Number(row.micronsperpixel ?? row.mpp ?? options.micronsPerPixel ?? NaN);
     if (!(mpp > 0)) return void errors.push(`${line}: give micronsPerPixel (a column, or --mpp)`);
@@ -53,26 +70,49 @@ export function buildAtlasManifest(options: AtlasInitOptions): { manifest: Atlas
     if (!annotations) warnings.push(`${line}: no GeoJSON for ${image} (expected ${stem}.geojson)`);
     const id = row.section ?? `${specimen}-${plane.slice(0, 3)}-${String(index).padStart(4, '0')}`;
     if (sections.some((s) => s.id === id)) return void errors.push(`${line}: section id ${id} is used twice`);
-    sections.push({ id, specimen, plane, index, stain: row.stain ?? 'nissl', image, micronsPerPixel: mpp, annotations: annotations ?? '' });
+    sections.push({
+      id,
+      specimen,
+      plane,
+      index,
+      stain: row.stain ?? 'nissl',
+      image,
+      micronsPerPixel: mpp,
+      annotations: annotations ?? '',
+    });
   });
   if (rows.length === 0) errors.push(`${csvPath} has no rows`);
-  if (errors.length) throw new CytoclipError('invalid-atlas', `cannot build atlas.json:\n  ${errors.join('\n  ')}`, { detail: { errors } });
+  if (errors.length)
+    throw new CytoclipError('invalid-atlas', `cannot build atlas.json:\n  ${errors.join('\n  ')}`, {
+      detail: { errors },
+    });
   const hasOntology = existsSync(join(folder, 'ontology.json'));
   const ontology = hasOntology ? null : ontologyFromAnnotations(folder, sections);
-  const manifest: AtlasManifest = { format: 'cytoclip-atlas/1', name: options.name ?? basename(folder), ontology: 'ontology.json', specimens: [...specimens.values()], sections };
+  const manifest: AtlasManifest = {
+    format: 'cytoclip-atlas/1',
+    name: options.name ?? basename(folder),
+    ontology: 'ontology.json',
+    specimens: [...specimens.values()],
+    sections,
+  };
   return { manifest, ontology, warnings };
 }
 
 function ageOf(row: Record<string, string>): { gestationalWeek: number; ageSource?: string } | null {
   const week = row.week ?? row.gestationalweek ?? row.gw;
   if (week !== undefined && Number.isFinite(Number(week)) && week !== '') return { gestationalWeek: Number(week) };
-  if (row.pcw !== undefined && Number.isFinite(Number(row.pcw)) && row.pcw !== '') return { gestationalWeek: Number(row.pcw) + 2, ageSource: `pcw ${row.pcw}` };
+  if (row.pcw !== undefined && Number.isFinite(Number(row.pcw)) && row.pcw !== '')
+    return { gestationalWeek: Number(row.pcw) + 2, ageSource: `pcw ${row.pcw}` };
   return null;
 }
 
 function findCsv(folder: string): string {
   const csvs = readdirSync(folder).filter((f) => f.toLowerCase().endsWith('.csv'));
-  if (csvs.length !== 1) throw new CytoclipError('invalid-argument', `${folder} must hold exactly one .csv (found ${csvs.length}); or pass --csv`);
+  if (csvs.length !== 1)
+    throw new CytoclipError(
+      'invalid-argument',
+      `${folder} must hold exactly one .csv (found ${csvs.length}); or pass --csv`,
+    );
   return join(folder, csvs[0]!);
 }
 
@@ -116,7 +156,9 @@ export function parseCsv(text: string, path: string): Record<string, string>[] {
   const [header, ...rows] = records;
   if (!header) throw new CytoclipError('invalid-csv', `${path} is empty`);
   const keys = header.map((h) => h.toLowerCase().replace(/[^a-z]/g, ''));
-  return rows.map((r) => Object.fromEntries(keys.flatMap((k, i) => (r[i] !== undefined && r[i] !== '' ? [[k, r[i]!]] : []))));
+  return rows.map((r) =>
+    Object.fromEntries(keys.flatMap((k, i) => (r[i] !== undefined && r[i] !== '' ? [[k, r[i]!]] : []))),
+  );
 }
 
 /** Regions named in the annotations (QuPath classification names), flat, with QuPath's colours where given. */
@@ -124,23 +166,39 @@ function ontologyFromAnnotations(folder: string, sections: SectionEntry[]): Onto
   const regions = new Map<string, OntologyRegion>();
   for (const section of sections) {
     if (!section.annotations) continue;
-    let doc: { features?: { properties?: { classification?: { name?: string; color?: number[] | number }; region?: string } }[] };
+    let doc: {
+      features?: { properties?: { classification?: { name?: string; color?: number[] | number }; region?: string } }[];
+    };
     try {
       doc = JSON.parse(readFileSync(join(folder, section.annotations), 'utf8'));
     } catch (error) {
-      throw new CytoclipError('invalid-geojson', `${section.annotations} is not valid JSON: ${(error as Error).message}`);
+      throw new CytoclipError(
+        'invalid-geojson',
+        `${section.annotations} is not valid JSON: ${(error as Error).message}`,
+      );
     }
     for (const feature of doc.features ?? []) {
       const name = feature.properties?.classification?.name ?? feature.properties?.region;
       if (!name || regions.has(name)) continue;
-      regions.set(name, { id: regions.size + 1, acronym: name, name, parent: null, description: '', color: colour(feature.properties?.classification?.color) });
+      regions.set(name, {
+        id: regions.size + 1,
+        acronym: name,
+        name,
+        parent: null,
+        description: '',
+        color: colour(feature.properties?.classification?.color),
+      });
     }
   }
   return { format: 'cytoclip-ontology/1', regions: [...regions.values()] };
 }
 
 function colour(value: number[] | number | undefined): string {
-  if (Array.isArray(value)) return `#${value.slice(0, 3).map((c) => Math.max(0, Math.min(255, c)).toString(16).padStart(2, '0')).join('')}`;
+  if (Array.isArray(value))
+    return `#${value
+      .slice(0, 3)
+      .map((c) => Math.max(0, Math.min(255, c)).toString(16).padStart(2, '0'))
+      .join('')}`;
   if (typeof value === 'number') return `#${(value & 0xffffff).toString(16).padStart(6, '0')}`;
   return '#888888';
 }

@@ -14,7 +14,11 @@ export const REQUEST_LEASE_MS = 60_000;
  * GET /v1/ingest/{id} answers after a restart; one this process was running when it died reads as failed
  * (interrupted), and posting the atlas again resumes the catalog run where it stopped.
  */
-export function inProcessIngest(platform: () => Platform, settings: Settings, options: { leaseMs?: number } = {}): QueryIngest {
+export function inProcessIngest(
+  platform: () => Platform,
+  settings: Settings,
+  options: { leaseMs?: number } = {},
+): QueryIngest {
   const leaseMs = options.leaseMs ?? REQUEST_LEASE_MS;
   const owner = `${hostname()}/${process.pid}/${randomUUID()}`;
   const catalog = () => platform().catalog;
@@ -22,7 +26,8 @@ export function inProcessIngest(platform: () => Platform, settings: Settings, op
   let recovered: Promise<unknown> | null = null;
   // Only one process opens the embedded catalog, so whatever an earlier one left queued or running is over now;
   // on PostgreSQL other servers may be alive, and their requests end only when their leases lapse.
-  const recover = () => (recovered ??= catalog().dialect === 'pglite' ? catalog().interruptIngestRequests(owner) : Promise.resolve());
+  const recover = () =>
+    (recovered ??= catalog().dialect === 'pglite' ? catalog().interruptIngestRequests(owner) : Promise.resolve());
   let queue: Promise<unknown> = Promise.resolve();
 
   async function run(id: string, atlasPath: string): Promise<void> {
@@ -37,7 +42,12 @@ export function inProcessIngest(platform: () => Platform, settings: Settings, op
         if (e.state !== 'tiles') save({ runId: e.runId, sectionsDone: e.sectionsDone, sectionsTotal: e.sectionsTotal });
       });
       const error = report.progress.failures.map((f) => `${f.section}: ${f.error.message}`).join('; ') || null;
-      save({ state: report.status === 'complete' ? 'done' : 'failed', atlas: report.atlas, runId: report.runId, error });
+      save({
+        state: report.status === 'complete' ? 'done' : 'failed',
+        atlas: report.atlas,
+        runId: report.runId,
+        error,
+      });
     } catch (error) {
       save({ state: 'failed', error: (error as Error).message });
     }

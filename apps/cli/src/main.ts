@@ -22,7 +22,8 @@ export async function main(argv: string[]): Promise<number> {
   const found = findCommand(argv);
   if (!found) {
     const wanted = argv.filter((a) => !a.startsWith('-')).join(' ');
-    if (argv.length > 0 && !['-h', '--help', 'help'].includes(argv[0]!)) console.error(`cytoclip: unknown command "${wanted}"\n`);
+    if (argv.length > 0 && !['-h', '--help', 'help'].includes(argv[0]!))
+      console.error(`cytoclip: unknown command "${wanted}"\n`);
     console.error(usage());
     return argv.length === 0 || ['-h', '--help', 'help'].includes(argv[0]!) ? 0 : 2;
   }

@@ -5,7 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { openCatalog, type Catalog } from '@cytoclip/catalog';
 import { CytoclipError } from '@cytoclip/domain';
 import { CytoclipModel, type Device } from '@cytoclip/model';
-import { catalogPort, configFromEnv, createApp, vectorsPort, type CytoclipApp, type QueryConfig, type QueryIngest } from '@cytoclip/query';
+import {
+  catalogPort,
+  configFromEnv,
+  createApp,
+  vectorsPort,
+  type CytoclipApp,
+  type QueryConfig,
+  type QueryIngest,
+} from '@cytoclip/query';
 import { openVectorStore, type VectorStore } from '@cytoclip/vectors';
 import { buildWebIfStale } from '@cytoclip/web';
 
@@ -40,15 +48,26 @@ export interface Settings {
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
   const device = env.CYTOCLIP_DEVICE ?? 'cpu';
-  if (device !== 'cpu' && device !== 'cuda') throw new CytoclipError('invalid-argument', `CYTOCLIP_DEVICE must be cpu or cuda, got "${device}"`);
+  if (device !== 'cpu' && device !== 'cuda')
+    throw new CytoclipError('invalid-argument', `CYTOCLIP_DEVICE must be cpu or cuda, got "${device}"`);
   const port = Number(env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CytoclipError('invalid-argument', `PORT must be a port number, got "${env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CytoclipError('invalid-argument', `PORT must be a port number, got "${env.PORT}"`);
   const threads = env.CYTOCLIP_THREADS ? Number(env.CYTOCLIP_THREADS) : undefined;
-  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new CytoclipError('invalid-argument', `CYTOCLIP_THREADS must be a positive integer, got "${env.CYTOCLIP_THREADS}"`);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0))
+    throw new CytoclipError(
+      'invalid-argument',
+      `CYTOCLIP_THREADS must be a positive integer, got "${env.CYTOCLIP_THREADS}"`,
+    );
   const imageWorkers = env.CYTOCLIP_IMAGE_WORKERS ? Number(env.CYTOCLIP_IMAGE_WORKERS) : undefined;
   if (imageWorkers !== undefined && !(Number.isInteger(imageWorkers) && imageWorkers >= 0))
-    throw new CytoclipError('invalid-argument', `CYTOCLIP_IMAGE_WORKERS must be a whole number (0: no workers), got "${env.CYTOCLIP_IMAGE_WORKERS}"`);
-  const modelRoots = env.CYTOCLIP_MODELS ? env.CYTOCLIP_MODELS.split(delimiter).filter(Boolean) : [join(repoRoot(), 'models')];
+    throw new CytoclipError(
+      'invalid-argument',
+      `CYTOCLIP_IMAGE_WORKERS must be a whole number (0: no workers), got "${env.CYTOCLIP_IMAGE_WORKERS}"`,
+    );
+  const modelRoots = env.CYTOCLIP_MODELS
+    ? env.CYTOCLIP_MODELS.split(delimiter).filter(Boolean)
+    : [join(repoRoot(), 'models')];
   return {
     dataDir: resolve(env.DATA_DIR ?? './data'),
     databaseUrl: env.DATABASE_URL || undefined,
@@ -69,7 +88,8 @@ export function findModelPackages(roots: string[]): string[] {
   for (const root of roots.map((r) => resolve(r))) {
     if (existsSync(join(root, 'model.json'))) found.push(root);
     else if (existsSync(root)) {
-      for (const entry of readdirSync(root).sort()) if (existsSync(join(root, entry, 'model.json'))) found.push(join(root, entry));
+      for (const entry of readdirSync(root).sort())
+        if (existsSync(join(root, entry, 'model.json'))) found.push(join(root, entry));
     }
   }
   return found;
@@ -85,7 +105,10 @@ export async function openStores(settings: Settings): Promise<Stores> {
   const catalog = await openCatalog({ dataDir: settings.dataDir, databaseUrl: settings.databaseUrl });
   let vectors: VectorStore;
   try {
-    vectors = await openVectorStore({ dataDir: settings.dataDir, ...(settings.qdrantUrl ? { qdrantUrl: settings.qdrantUrl, qdrantApiKey: settings.qdrantApiKey } : {}) });
+    vectors = await openVectorStore({
+      dataDir: settings.dataDir,
+      ...(settings.qdrantUrl ? { qdrantUrl: settings.qdrantUrl, qdrantApiKey: settings.qdrantApiKey } : {}),
+    });
   } catch (error) {
     await catalog.close();
     throw error;
@@ -107,7 +130,11 @@ export async function openStores(settings: Settings): Promise<Stores> {
  * commands never spawn them. CYTOCLIP_IMAGE_WORKERS and CYTOCLIP_THREADS override.
  */
 export async function openModels(settings: Settings): Promise<CytoclipModel[]> {
-  const options = { device: settings.device, intraOpNumThreads: settings.threads ?? 1, imageWorkers: settings.imageWorkers ?? availableParallelism() };
+  const options = {
+    device: settings.device,
+    intraOpNumThreads: settings.threads ?? 1,
+    imageWorkers: settings.imageWorkers ?? availableParallelism(),
+  };
   return Promise.all(settings.modelDirs.map((dir) => CytoclipModel.open(dir, options)));
 }
 

@@ -7,7 +7,12 @@ const DRAIN_EVERY_MS = 5_000;
  * Ingests an atlas with the platform's models inside the serving process. Finished sections are drained into the
  * vector store every few seconds, so searches answer from the first sections while the rest are still embedded.
  */
-export async function ingestInProcess(platform: Platform, atlasDir: string, settings: Settings, onProgress: (e: IngestProgress) => void = () => undefined): Promise<IngestReport> {
+export async function ingestInProcess(
+  platform: Platform,
+  atlasDir: string,
+  settings: Settings,
+  onProgress: (e: IngestProgress) => void = () => undefined,
+): Promise<IngestReport> {
   let draining: Promise<unknown> | null = null;
   let lastDrain = Date.now();
   const drain = () => {
@@ -36,7 +41,12 @@ export async function ingestInProcess(platform: Platform, atlasDir: string, sett
 }
 
 /** The start-up ingest of `cytoclip start`, with a progress line (sections, tiles/s, ETA) at most once a second. */
-export async function startupIngest(platform: Platform, atlasDir: string, settings: Settings, log: (line: string) => void): Promise<string> {
+export async function startupIngest(
+  platform: Platform,
+  atlasDir: string,
+  settings: Settings,
+  log: (line: string) => void,
+): Promise<string> {
   if (platform.models.length === 0) {
     log('no model packages found (models/ or CYTOCLIP_MODELS): serving without ingesting');
     return 'no models';
@@ -49,7 +59,9 @@ export async function startupIngest(platform: Platform, atlasDir: string, settin
     last = Date.now();
     const elapsed = (Date.now() - started) / 1000;
     const eta = e.sectionsDone > 0 ? ((elapsed / e.sectionsDone) * (e.sectionsTotal - e.sectionsDone)).toFixed(0) : '?';
-    log(`  ${e.state.padEnd(12)} ${e.sectionsDone}/${e.sectionsTotal} sections  ${e.tiles} tiles  ${e.tilesPerSecond.toFixed(0)} tiles/s  ETA ${eta} s`);
+    log(
+      `  ${e.state.padEnd(12)} ${e.sectionsDone}/${e.sectionsTotal} sections  ${e.tiles} tiles  ${e.tilesPerSecond.toFixed(0)} tiles/s  ETA ${eta} s`,
+    );
   });
   const failed = report.progress.failures.map((f) => `\n  failed ${f.section}: ${f.error.message}`).join('');
   return `${report.atlas}: ${report.progress.jobs.done}/${report.progress.jobs.total} sections, ${report.processed.tiles} new tiles, ${report.indexed} vectors indexed (${report.status})${failed}`;

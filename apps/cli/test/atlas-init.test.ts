@@ -9,7 +9,23 @@ let dir: string;
 const geojson = (name: string, color: number[]) =>
   JSON.stringify({
     type: 'FeatureCollection',
-    features: [{ type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[0, 0], [10, 0], [10, 10], [0, 0]]] }, properties: { classification: { name, color } } }],
+    features: [
+      {
+        type: 'Feature',
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [0, 0],
+              [10, 0],
+              [10, 10],
+              [0, 0],
+            ],
+          ],
+        },
+        properties: { classification: { name, color } },
+      },
+    ],
   });
 
 beforeEach(async () => {
@@ -27,21 +43,38 @@ async function init(...extra: string[]): Promise<number> {
 
 describe('cytoclip atlas init', () => {
   it('writes atlas.json and an ontology from the QuPath classes; pcw becomes GW + 2', async () => {
-    writeFileSync(join(dir, 'meta.csv'), 'Image,Specimen,Week,PCW,Plane\na.png,S01,21,,coronal\nb.png,S01,21,,coronal\n"c.tif",S02,,17.5,Sagittal\n');
+    writeFileSync(
+      join(dir, 'meta.csv'),
+      'Image,Specimen,Week,PCW,Plane\na.png,S01,21,,coronal\nb.png,S01,21,,coronal\n"c.tif",S02,,17.5,Sagittal\n',
+    );
     expect(await init()).toBe(0);
     const atlas = JSON.parse(readFileSync(join(dir, 'atlas.json'), 'utf8'));
     expect(atlas.format).toBe('cytoclip-atlas/1');
     expect(atlas.name).toBe('lab');
-    expect(atlas.specimens).toEqual([{ id: 'S01', gestationalWeek: 21 }, { id: 'S02', gestationalWeek: 19.5, ageSource: 'pcw 17.5' }]);
+    expect(atlas.specimens).toEqual([
+      { id: 'S01', gestationalWeek: 21 },
+      { id: 'S02', gestationalWeek: 19.5, ageSource: 'pcw 17.5' },
+    ]);
     expect(atlas.sections.map((s: { id: string }) => s.id)).toEqual(['S01-cor-0001', 'S01-cor-0002', 'S02-sag-0001']);
-    expect(atlas.sections[0]).toMatchObject({ image: 'a.png', annotations: 'a.geojson', micronsPerPixel: 0.5, stain: 'nissl' });
+    expect(atlas.sections[0]).toMatchObject({
+      image: 'a.png',
+      annotations: 'a.geojson',
+      micronsPerPixel: 0.5,
+      stain: 'nissl',
+    });
     expect(atlas.sections[2].annotations).toBe('');
     const ontology = JSON.parse(readFileSync(join(dir, 'ontology.json'), 'utf8'));
-    expect(ontology.regions.map((r: { acronym: string; color: string }) => [r.acronym, r.color])).toEqual([['CP', '#ff0000'], ['SP', '#008000']]);
+    expect(ontology.regions.map((r: { acronym: string; color: string }) => [r.acronym, r.color])).toEqual([
+      ['CP', '#ff0000'],
+      ['SP', '#008000'],
+    ]);
   });
 
   it('names every bad row and writes nothing', async () => {
-    writeFileSync(join(dir, 'meta.csv'), 'image,specimen,week,plane\na.png,S01,21,oblique\nmissing.png,S01,21,coronal\nb.png,S01,22,coronal\nc.tif,S02,,axial\n');
+    writeFileSync(
+      join(dir, 'meta.csv'),
+      'image,specimen,week,plane\na.png,S01,21,oblique\nmissing.png,S01,21,coronal\nb.png,S01,22,coronal\nc.tif,S02,,axial\n',
+    );
     expect(await init()).toBe(2);
     expect(existsSync(join(dir, 'atlas.json'))).toBe(false);
   });

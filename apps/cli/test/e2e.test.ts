@@ -30,7 +30,10 @@ beforeAll(async () => {
   process.env.CYTOCLIP_MODELS = join(REPO_ROOT, 'services/model/test/fixture-model');
   await generateAtlas({ preset: 'tiny', seed: 3, out: join(dataDir, 'atlases', 'tiny'), planes: ['coronal'] });
   const settings = settingsFromEnv();
-  platform = await openPlatform(settings, { config: { apiKey: 'e2e-key' }, ingest: (p) => inProcessIngest(p, settings) });
+  platform = await openPlatform(settings, {
+    config: { apiKey: 'e2e-key' },
+    ingest: (p) => inProcessIngest(p, settings),
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -41,28 +44,49 @@ afterAll(async () => {
 describe('tiny atlas through the API and the CLI', () => {
   it('ingests through POST /v1/ingest and searches the result', async () => {
     const app = platform.api.app;
-    const started = await app.request('/v1/ingest', { method: 'POST', headers: key, body: JSON.stringify({ atlas: 'tiny' }) });
+    const started = await app.request('/v1/ingest', {
+      method: 'POST',
+      headers: key,
+      body: JSON.stringify({ atlas: 'tiny' }),
+    });
     expect(started.status).toBe(202);
     const job = (await started.json()) as { id: string };
     let state = '';
     let runId = '';
     for (let i = 0; i < 600 && !['done', 'failed'].includes(state); i++) {
       await new Promise((r) => setTimeout(r, 500));
-      ({ state, runId = '' } = (await (await app.request(`/v1/ingest/${job.id}`, { headers: key })).json()) as { state: string; runId?: string });
+      ({ state, runId = '' } = (await (await app.request(`/v1/ingest/${job.id}`, { headers: key })).json()) as {
+        state: string;
+        runId?: string;
+      });
     }
     expect(state).toBe('done');
     // The catalog's run is reported too (what `cytoclip ingest` workers do is visible to the API).
-    const run = (await (await app.request(`/v1/ingest/${runId}`, { headers: key })).json()) as { state: string; progress: { done: number; total: number } };
+    const run = (await (await app.request(`/v1/ingest/${runId}`, { headers: key })).json()) as {
+      state: string;
+      progress: { done: number; total: number };
+    };
     expect(run.state).toBe('done');
     expect(run.progress.done).toBe(run.progress.total);
     expect((await app.request(`/v1/ingest/${crypto.randomUUID()}`, { headers: key })).status).toBe(404);
 
-    const search = await app.request('/v1/search', { method: 'POST', headers: key, body: JSON.stringify({ query: { text: 'cortical plate' }, limit: 5 }) });
-    const body = (await search.json()) as { total: number; results: { id: string; plane: string; region: { path: string[] } | null }[] };
+    const search = await app.request('/v1/search', {
+      method: 'POST',
+      headers: key,
+      body: JSON.stringify({ query: { text: 'cortical plate' }, limit: 5 }),
+    });
+    const body = (await search.json()) as {
+      total: number;
+      results: { id: string; plane: string; region: { path: string[] } | null }[];
+    };
     expect(body.total).toBeGreaterThan(100);
     expect(body.results).toHaveLength(5);
     expect(body.results.every((r) => r.plane === 'coronal')).toBe(true);
-    const self = await app.request('/v1/search', { method: 'POST', headers: key, body: JSON.stringify({ query: { tileId: body.results[3]!.id }, limit: 1 }) });
+    const self = await app.request('/v1/search', {
+      method: 'POST',
+      headers: key,
+      body: JSON.stringify({ query: { tileId: body.results[3]!.id }, limit: 1 }),
+    });
     const first = ((await self.json()) as { results: { id: string; score: number }[] }).results[0]!;
     expect(first.id).toBe(body.results[3]!.id);
     expect(first.score).toBeCloseTo(1, 4);
@@ -74,7 +98,18 @@ describe('tiny atlas through the API and the CLI', () => {
   it('searches through `cytoclip search --api` and `similar --api`', async () => {
     const server = await serve(platform.api.app, { port: 0, host: '127.0.0.1' });
     try {
-      const search = await captured(['search', 'cortical', 'plate', '--api', server.url, '--week', '10-20', '--limit', '4', '--json']);
+      const search = await captured([
+        'search',
+        'cortical',
+        'plate',
+        '--api',
+        server.url,
+        '--week',
+        '10-20',
+        '--limit',
+        '4',
+        '--json',
+      ]);
       expect(search.code).toBe(0);
       const answer = JSON.parse(search.out) as { results: { id: string; gestationalWeek: number }[] };
       expect(answer.results).toHaveLength(4);
@@ -89,14 +124,20 @@ describe('tiny atlas through the API and the CLI', () => {
   });
 
   it('lists models and atlases and removes an atlas with its vectors', async () => {
-    const models = JSON.parse((await captured(['models', 'list', '--json'])).out) as { models: { id: string; index: { status: string } | null }[] };
+    const models = JSON.parse((await captured(['models', 'list', '--json'])).out) as {
+      models: { id: string; index: { status: string } | null }[];
+    };
     expect(models.models[0]).toMatchObject({ id: 'cytoclip-tiny-random@1', index: { status: 'complete' } });
-    const listed = JSON.parse((await captured(['atlas', 'list', '--json'])).out) as { atlases: { name: string; tiles: number }[] };
+    const listed = JSON.parse((await captured(['atlas', 'list', '--json'])).out) as {
+      atlases: { name: string; tiles: number }[];
+    };
     expect(listed.atlases.map((a) => a.name)).toEqual(['tiny-fetal-nissl']);
     const removed = await captured(['atlas', 'rm', 'tiny-fetal-nissl', '--json']);
     expect(removed.code).toBe(0);
     expect((JSON.parse(removed.out) as { vectors: number }).vectors).toBe(listed.atlases[0]!.tiles);
-    expect((JSON.parse((await captured(['atlas', 'list', '--json'])).out) as { atlases: unknown[] }).atlases).toEqual([]);
+    expect((JSON.parse((await captured(['atlas', 'list', '--json'])).out) as { atlases: unknown[] }).atlases).toEqual(
+      [],
+    );
     expect(await main(['atlas', 'rm', 'tiny-fetal-nissl'])).toBe(2);
   });
 });

@@ -8,7 +8,9 @@ describe('settingsFromEnv', () => {
   });
 
   it.each(['0', '-1', '1.5', 'many'])('refuses CYTOCLIP_THREADS=%s with a clear error', (value) => {
-    expect(() => settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', CYTOCLIP_THREADS: value })).toThrow(/CYTOCLIP_THREADS must be a positive integer/);
+    expect(() => settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', CYTOCLIP_THREADS: value })).toThrow(
+      /CYTOCLIP_THREADS must be a positive integer/,
+    );
   });
 
   it('reads CYTOCLIP_IMAGE_WORKERS (0 keeps the image graph on the main thread)', () => {
@@ -18,11 +20,17 @@ describe('settingsFromEnv', () => {
   });
 
   it.each(['-1', '1.5', 'all'])('refuses CYTOCLIP_IMAGE_WORKERS=%s with a clear error', (value) => {
-    expect(() => settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', CYTOCLIP_IMAGE_WORKERS: value })).toThrow(/CYTOCLIP_IMAGE_WORKERS must be a whole number/);
+    expect(() => settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', CYTOCLIP_IMAGE_WORKERS: value })).toThrow(
+      /CYTOCLIP_IMAGE_WORKERS must be a whole number/,
+    );
   });
 
   it('refuses an unknown device and a bad port', () => {
-    expect(() => settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', CYTOCLIP_DEVICE: 'tpu' })).toThrow(/CYTOCLIP_DEVICE must be cpu or cuda/);
-    expect(() => settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', PORT: '70000' })).toThrow(/PORT must be a port number/);
+    expect(() => settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', CYTOCLIP_DEVICE: 'tpu' })).toThrow(
+      /CYTOCLIP_DEVICE must be cpu or cuda/,
+    );
+    expect(() => settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', PORT: '70000' })).toThrow(
+      /PORT must be a port number/,
+    );
   });
 });

@@ -8,7 +8,12 @@ import { startServer } from '../test/support/server.js';
 import { armFirstPaintTimer, readFirstPaintMs } from '../test/support/tour.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
-const QUERIES = ['layered cortex with dense granular cells', 'packed radial progenitors', 'sparse large neurons', 'ganglionic eminence'];
+const QUERIES = [
+  'layered cortex with dense granular cells',
+  'packed radial progenitors',
+  'sparse large neurons',
+  'ganglionic eminence',
+];
 
 function bundle() {
   const dir = webDistDir();
@@ -17,14 +22,25 @@ function bundle() {
   const sizes = files.map((f) => {
     const bytes = readFileSync(join(dir, f));
     // What the first page load fetches: index.html and the assets it names; the rest (OpenSeadragon) loads on demand.
-    return { file: f, bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, initial: f === 'index.html' || html.includes(f) };
+    return {
+      file: f,
+      bytes: bytes.length,
+      gzip: gzipSync(bytes, { level: 9 }).length,
+      initial: f === 'index.html' || html.includes(f),
+    };
   });
   const sum = (list: typeof sizes, key: 'bytes' | 'gzip') => list.reduce((s, x) => s + x[key], 0);
   const initial = sizes.filter((s) => s.initial);
-  return { initialGzipBytes: sum(initial, 'gzip'), totalGzipBytes: sum(sizes, 'gzip'), totalBytes: sum(sizes, 'bytes'), files: sizes };
+  return {
+    initialGzipBytes: sum(initial, 'gzip'),
+    totalGzipBytes: sum(sizes, 'gzip'),
+    totalBytes: sum(sizes, 'bytes'),
+    files: sizes,
+  };
 }
 
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
 // The demo atlas, generated and ingested once into DATA_DIR/bench-web (minutes), reused by later runs.
 const dataDir = resolve(process.env.DATA_DIR ?? 'data', 'bench-web');
@@ -54,7 +70,12 @@ try {
         atlas: server.atlas,
         browser: 'chromium headless',
         bundle: bundle(),
-        enterToFirstResultMs: { runs: times.length, p50: round(quantile(times, 0.5)), p90: round(quantile(times, 0.9)), min: round(Math.min(...times)) },
+        enterToFirstResultMs: {
+          runs: times.length,
+          p50: round(quantile(times, 0.5)),
+          p90: round(quantile(times, 0.9)),
+          min: round(Math.min(...times)),
+        },
         searchApiTookMsP50: round(quantile(apiMs.slice(1), 0.5)),
       },
       null,

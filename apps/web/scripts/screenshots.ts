@@ -15,7 +15,10 @@ async function shoot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(400); // let images and the viewer settle
   const png = await page.screenshot({ type: 'png' });
   // At most 1600 px wide with a 64-colour palette: small enough for the repository, still legible.
-  await sharp(png).resize({ width: 1600, withoutEnlargement: true }).png({ palette: true, colours: 64, dither: 0, compressionLevel: 9 }).toFile(join(OUT, `${name}.png`));
+  await sharp(png)
+    .resize({ width: 1600, withoutEnlargement: true })
+    .png({ palette: true, colours: 64, dither: 0, compressionLevel: 9 })
+    .toFile(join(OUT, `${name}.png`));
   console.log(`docs/screenshots/${name}.png`);
 }
 
@@ -50,10 +53,16 @@ try {
   const tile = await page.locator('.result-card img').first().getAttribute('src');
   const png = Buffer.from(await (await fetch(`${server.url}${tile}`)).arrayBuffer());
   await untilSearched(page, () => page.getByRole('button', { name: 'Grid' }).click());
-  await untilSearched(page, () => page.setInputFiles('#image-file', { name: 'my-tile.png', mimeType: 'image/png', buffer: png }));
+  await untilSearched(page, () =>
+    page.setInputFiles('#image-file', { name: 'my-tile.png', mimeType: 'image/png', buffer: png }),
+  );
   await page.waitForSelector('.classification .bar');
   await shoot(page, '7-classify-image');
-  await page.setInputFiles('#image-file', { name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4') });
+  await page.setInputFiles('#image-file', {
+    name: 'notes.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4'),
+  });
   await page.waitForSelector('.banner[role=alert]');
   await shoot(page, '8-bad-input');
   const large = await browser.newPage({ viewport: { width: 2560, height: 1440 } });

@@ -16,7 +16,7 @@ import { cardWeeks, nudgeWeek, openResult, searchText, total, untilSearched } fr
 const run = needs('Chromium', chromiumMissing());
 const QUERY = 'layered cortex with dense granular cells';
 // Two shared cores: give the page time, and poll rather than sleep.
-const eventually = <T,>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+const eventually = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
 
 describe.runIf(run)('web app end to end (Chromium)', () => {
   let server: RunningServer;
@@ -48,7 +48,9 @@ describe.runIf(run)('web app end to end (Chromium)', () => {
 
   it('narrows by gestational week with the keyboard and shows only matching ages', async () => {
     const before = await total(page);
-    const bounds = await page.getByLabel('Youngest gestational week').evaluate((el) => Number((el as HTMLInputElement).min));
+    const bounds = await page
+      .getByLabel('Youngest gestational week')
+      .evaluate((el) => Number((el as HTMLInputElement).min));
     await untilSearched(page, () => nudgeWeek(page, 'Youngest', 1));
     const lo = bounds + 1;
     await eventually(() => new URL(page.url()).searchParams.get('gw')).toMatch(new RegExp(`^${lo}-`));
@@ -79,7 +81,11 @@ describe.runIf(run)('web app end to end (Chromium)', () => {
     await page.getByLabel(/Region outlines/).check();
     await eventually(() => polygons.count()).toBeGreaterThan(0);
     // Deep Zoom tiles really came from the API.
-    await eventually(() => page.evaluate(() => performance.getEntriesByType('resource').some((r) => /\/dzi_files\/\d+\/\d+_\d+\.jpe?g/.test(r.name)))).toBe(true);
+    await eventually(() =>
+      page.evaluate(() =>
+        performance.getEntriesByType('resource').some((r) => /\/dzi_files\/\d+\/\d+_\d+\.jpe?g/.test(r.name)),
+      ),
+    ).toBe(true);
   });
 
   it('draws the heatmap of the text query over the section', async () => {
@@ -102,12 +108,20 @@ describe.runIf(run)('web app end to end (Chromium)', () => {
   it('exports the results as CSV with one row per result, and as GeoJSON polygons', async () => {
     await searchText(page, QUERY);
     const ids = await page.$$eval('.result-card', (cards) => cards.map((c) => (c as HTMLElement).dataset.id));
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
-    const rows = readFileSync((await csv.path())!, 'utf8').trim().split('\r\n');
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const rows = readFileSync((await csv.path())!, 'utf8')
+      .trim()
+      .split('\r\n');
     expect(rows[0]).toMatch(/^rank,id,score,kind,region/);
     expect(rows.slice(1).map((r) => r.split(',')[1])).toEqual(ids);
     expect(rows[1]!.split(',')[0]).toBe('1');
-    const [geo] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export GeoJSON' }).click()]);
+    const [geo] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export GeoJSON' }).click(),
+    ]);
     const fc = JSON.parse(readFileSync((await geo.path())!, 'utf8'));
     expect(fc.features).toHaveLength(ids.length);
     expect(fc.features[0].geometry.type).toBe('Polygon');
@@ -132,7 +146,9 @@ describe.runIf(run)('web app end to end (Chromium)', () => {
   it('classifies an uploaded image as a bar chart and searches by it', async () => {
     const tileUrl = await page.locator('.result-card img').first().getAttribute('src');
     const png = Buffer.from(await (await fetch(`${server.url}${tileUrl}`)).arrayBuffer());
-    await untilSearched(page, () => page.setInputFiles('#image-file', { name: 'my-tile.png', mimeType: 'image/png', buffer: png }));
+    await untilSearched(page, () =>
+      page.setInputFiles('#image-file', { name: 'my-tile.png', mimeType: 'image/png', buffer: png }),
+    );
     await page.waitForSelector('.classification .bar');
     expect(await page.locator('.classification .bar-chart').first().locator('.bar').count()).toBeGreaterThan(0);
     expect(await page.locator('.result-card').count()).toBeGreaterThan(0);
@@ -146,13 +162,19 @@ describe.runIf(run)('web app end to end (Chromium)', () => {
     await page.keyboard.press('Enter');
     await eventually(() => page.evaluate(() => document.activeElement?.id)).toBe('detail-title');
     await page.keyboard.press('Escape');
-    await eventually(() => page.evaluate(() => document.activeElement?.closest('.result-card')?.getAttribute('data-id'))).toBe(await page.locator('.result-card').nth(1).getAttribute('data-id'));
+    await eventually(() =>
+      page.evaluate(() => document.activeElement?.closest('.result-card')?.getAttribute('data-id')),
+    ).toBe(await page.locator('.result-card').nth(1).getAttribute('data-id'));
     expect(await page.locator('.detail').count()).toBe(0);
   });
 
   it('says what is wrong with an unsupported file, an over-size image and an API error, and stays usable', async () => {
     const alert = page.locator('.banner[role=alert]');
-    await page.setInputFiles('#image-file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await page.setInputFiles('#image-file', {
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('hello'),
+    });
     await eventually(() => alert.textContent()).toMatch(/"notes.txt" is not an image this search reads/);
     // Big files go by path: Playwright sends a path to a local browser instead of the bytes.
     const huge = join(tmp, 'huge.png');
@@ -160,7 +182,9 @@ describe.runIf(run)('web app end to end (Chromium)', () => {
     await page.setInputFiles('#image-file', huge);
     await eventually(() => alert.textContent()).toMatch(/"huge.png" is 13.0 MB; the limit is 12 MB/);
     const wide = join(tmp, 'wide.png');
-    await sharp({ create: { width: 5000, height: 3400, channels: 3, background: '#888888' } }).png().toFile(wide);
+    await sharp({ create: { width: 5000, height: 3400, channels: 3, background: '#888888' } })
+      .png()
+      .toFile(wide);
     await page.setInputFiles('#image-file', wide);
     await eventually(() => alert.textContent()).toMatch(/5000 × 3400 pixels; the limit is 4096 × 4096/);
     // A query over the API's 1000-character limit: the server's problem+json answer, shown as it says.

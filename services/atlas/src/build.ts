@@ -46,8 +46,20 @@ export function anatomyScaleFor(week: number, lengthMm?: number): number {
 }
 
 export function planSection(req: SectionRequest): PlannedSection {
-  const brain = new FetalBrain(req.gestationalWeek, anatomyScaleFor(req.gestationalWeek, req.lengthMm), req.specimenSeed ?? 7);
-  const geometry = layoutSection(brain, req.plane, req.position, req.micronsPerPixel, req.labelStep ?? 4, req.window, req.windowMm);
+  const brain = new FetalBrain(
+    req.gestationalWeek,
+    anatomyScaleFor(req.gestationalWeek, req.lengthMm),
+    req.specimenSeed ?? 7,
+  );
+  const geometry = layoutSection(
+    brain,
+    req.plane,
+    req.position,
+    req.micronsPerPixel,
+    req.labelStep ?? 4,
+    req.window,
+    req.windowMm,
+  );
   const labels = computeLabelMap(brain, geometry);
   const renderer = prepareSection(geometry, labels, cellSpecTable(req.gestationalWeek), req.seed, {
     nuisances: req.nuisances ?? ALL_NUISANCES,
@@ -59,7 +71,8 @@ export function planSection(req: SectionRequest): PlannedSection {
 /** The whole section as RGB in one buffer: for small sections only (tests, contact sheets). */
 export function renderWhole(section: PlannedSection): Buffer {
   const parts: Buffer[] = [];
-  for (let y = 0; y < section.geometry.height; y += STRIP_ROWS) parts.push(renderStrip(section.renderer, y, Math.min(section.geometry.height, y + STRIP_ROWS)));
+  for (let y = 0; y < section.geometry.height; y += STRIP_ROWS)
+    parts.push(renderStrip(section.renderer, y, Math.min(section.geometry.height, y + STRIP_ROWS)));
   return Buffer.concat(parts);
 }
 
@@ -75,14 +88,23 @@ export async function writeSectionTiff(section: PlannedSection, file: string, sc
     for (let y = 0, k = 0; y < height; y += STRIP_ROWS, k++) {
       const rows = Math.min(height, y + STRIP_ROWS) - y;
       const path = join(scratch, `strip-${k}.tif`);
-      await sharp(renderStrip(section.renderer, y, y + rows), { raw: { width, height: rows, channels: 3 } }).tiff({ compression: 'none' }).toFile(path);
+      await sharp(renderStrip(section.renderer, y, y + rows), { raw: { width, height: rows, channels: 3 } })
+        .tiff({ compression: 'none' })
+        .toFile(path);
       strips.push(path);
     }
     // Composite (not join): join pads every strip to the tallest one. libvips reads the strip files lazily.
     const base = sharp({ create: { width, height, channels: 3, background: '#000' }, limitInputPixels: false });
     await base
       .composite(strips.map((input, k) => ({ input, left: 0, top: k * STRIP_ROWS, limitInputPixels: false })))
-      .tiff({ tile: true, pyramid: true, compression: 'jpeg', quality: section.renderer.art.jpegQuality, tileWidth: 256, tileHeight: 256 })
+      .tiff({
+        tile: true,
+        pyramid: true,
+        compression: 'jpeg',
+        quality: section.renderer.art.jpegQuality,
+        tileWidth: 256,
+        tileHeight: 256,
+      })
       .toFile(file);
   } finally {
     await rm(scratch, { recursive: true, force: true });
@@ -103,7 +125,10 @@ export function sectionAnnotations(labels: LabelMap): GeoJsonFeatureCollection {
     features.push({
       type: 'Feature',
       id: acronym,
-      geometry: polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0]! } : { type: 'MultiPolygon', coordinates: polygons },
+      geometry:
+        polygons.length === 1
+          ? { type: 'Polygon', coordinates: polygons[0]! }
+          : { type: 'MultiPolygon', coordinates: polygons },
       properties: {
         objectType: 'annotation',
         classification: { name: acronym, color: [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) },

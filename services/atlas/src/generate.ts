@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { access, constants, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { CytoclipError, DEFAULT_TILE_GRID, isPlane, type AtlasManifest, type Plane, type SectionEntry } from '@cytoclip/domain';
+import {
+  CytoclipError,
+  DEFAULT_TILE_GRID,
+  isPlane,
+  type AtlasManifest,
+  type Plane,
+  type SectionEntry,
+} from '@cytoclip/domain';
 import { planSection, sectionAnnotations, writeJson, writeSectionTiff } from './build.js';
 import { assertWeek, buildOntology } from './ontology.js';
 import { PRESETS, type Preset, type SectionPlan, type SpecimenPlan } from './presets.js';
@@ -47,20 +54,31 @@ const PLANE_CODE: Record<Plane, string> = { coronal: 'cor', sagittal: 'sag', axi
 function resolvePreset(options: GenerateOptions): { preset: Preset; specimens: SpecimenPlan[] } {
   const preset = PRESETS[options.preset];
   if (!preset) {
-    throw new CytoclipError('unknown_preset', `unknown atlas preset "${options.preset}" (known: ${Object.keys(PRESETS).join(', ')})`, {
-      detail: { preset: options.preset },
-    });
+    throw new CytoclipError(
+      'unknown_preset',
+      `unknown atlas preset "${options.preset}" (known: ${Object.keys(PRESETS).join(', ')})`,
+      {
+        detail: { preset: options.preset },
+      },
+    );
   }
-  if (!Number.isInteger(options.seed)) throw new CytoclipError('invalid_seed', `seed must be an integer, got ${options.seed}`);
-  for (const plane of options.planes ?? []) if (!isPlane(plane)) throw new CytoclipError('invalid_plane', `unknown plane "${plane}"`);
+  if (!Number.isInteger(options.seed))
+    throw new CytoclipError('invalid_seed', `seed must be an integer, got ${options.seed}`);
+  for (const plane of options.planes ?? [])
+    if (!isPlane(plane)) throw new CytoclipError('invalid_plane', `unknown plane "${plane}"`);
   let specimens = preset.specimens;
   if (options.weeks) {
     if (options.weeks.length === 0) throw new CytoclipError('invalid_weeks', 'weeks must not be empty');
     options.weeks.forEach(assertWeek);
-    specimens = options.weeks.map((w, k) => ({ id: `S${String(k + 1).padStart(2, '0')}`, gestationalWeek: w, sections: preset.defaultSections }));
+    specimens = options.weeks.map((w, k) => ({
+      id: `S${String(k + 1).padStart(2, '0')}`,
+      gestationalWeek: w,
+      sections: preset.defaultSections,
+    }));
   }
   const planes = options.planes;
-  if (planes) specimens = specimens.map((s) => ({ ...s, sections: s.sections.filter((p) => planes.includes(p.plane)) }));
+  if (planes)
+    specimens = specimens.map((s) => ({ ...s, sections: s.sections.filter((p) => planes.includes(p.plane)) }));
   specimens = specimens.filter((s) => s.sections.length > 0);
   if (specimens.length === 0) throw new CytoclipError('empty_atlas', 'no section matches the requested planes');
   return { preset, specimens };
@@ -69,8 +87,14 @@ function resolvePreset(options: GenerateOptions): { preset: Preset; specimens: S
 /** Creates the temporary sibling folder, failing with a clear error when the output cannot be written. */
 async function prepareOutput(out: string, overwrite: boolean): Promise<string> {
   const target = resolve(out);
-  const exists = await stat(target).then(() => true, () => false);
-  if (exists && !overwrite) throw new CytoclipError('output_exists', `output folder ${out} already exists (overwrite to replace it)`, { status: 409 });
+  const exists = await stat(target).then(
+    () => true,
+    () => false,
+  );
+  if (exists && !overwrite)
+    throw new CytoclipError('output_exists', `output folder ${out} already exists (overwrite to replace it)`, {
+      status: 409,
+    });
   const parent = dirname(target);
   try {
     await mkdir(parent, { recursive: true });
@@ -79,7 +103,11 @@ async function prepareOutput(out: string, overwrite: boolean): Promise<string> {
     await mkdir(join(tmp, 'sections'), { recursive: true });
     return tmp;
   } catch (error) {
-    throw new CytoclipError('output_unwritable', `cannot write the atlas under ${parent}: ${(error as Error).message}`, { cause: error, status: 400 });
+    throw new CytoclipError(
+      'output_unwritable',
+      `cannot write the atlas under ${parent}: ${(error as Error).message}`,
+      { cause: error, status: 400 },
+    );
   }
 }
 
@@ -90,13 +118,28 @@ interface Written {
 }
 
 /** Renders one section into `tmp`: its pyramidal TIFF and its GeoJSON. */
-async function writeSection(specimen: SpecimenPlan, plan: SectionPlan, preset: Preset, seed: number, nuisances: Nuisances, tmp: string): Promise<Written> {
+async function writeSection(
+  specimen: SpecimenPlan,
+  plan: SectionPlan,
+  preset: Preset,
+  seed: number,
+  nuisances: Nuisances,
+  tmp: string,
+): Promise<Written> {
   const index = Math.round(plan.position * 100);
   const id = `${specimen.id}-${PLANE_CODE[plan.plane]}-${String(index).padStart(4, '0')}`;
   const section = planSection({
-    gestationalWeek: specimen.gestationalWeek, plane: plan.plane, position: plan.position, window: plan.window,
-    micronsPerPixel: preset.micronsPerPixel, labelStep: preset.labelStep, lengthMm: preset.lengthMm(specimen.gestationalWeek),
-    seed: hash4(seed, hashString(id), 0, 2), specimenSeed: hash4(seed, hashString(specimen.id), 0, 1), nuisances, vessels: preset.vessels,
+    gestationalWeek: specimen.gestationalWeek,
+    plane: plan.plane,
+    position: plan.position,
+    window: plan.window,
+    micronsPerPixel: preset.micronsPerPixel,
+    labelStep: preset.labelStep,
+    lengthMm: preset.lengthMm(specimen.gestationalWeek),
+    seed: hash4(seed, hashString(id), 0, 2),
+    specimenSeed: hash4(seed, hashString(specimen.id), 0, 1),
+    nuisances,
+    vessels: preset.vessels,
   });
   const image = `sections/${id}.tif`;
   const annotations = `sections/${id}.geojson`;
@@ -105,7 +148,16 @@ async function writeSection(specimen: SpecimenPlan, plan: SectionPlan, preset: P
   const g = section.geometry;
   const grid = DEFAULT_TILE_GRID.size * DEFAULT_TILE_GRID.micronsPerPixel;
   return {
-    entry: { id, specimen: specimen.id, plane: plan.plane, index, stain: 'nissl', image, micronsPerPixel: preset.micronsPerPixel, annotations },
+    entry: {
+      id,
+      specimen: specimen.id,
+      plane: plan.plane,
+      index,
+      stain: 'nissl',
+      image,
+      micronsPerPixel: preset.micronsPerPixel,
+      annotations,
+    },
     pixels: g.width * g.height,
     tiles: Math.ceil((g.width * g.micronsPerPixel) / grid) * Math.ceil((g.height * g.micronsPerPixel) / grid),
   };
@@ -124,7 +176,8 @@ export async function generateAtlas(options: GenerateOptions): Promise<GenerateR
     // Two lanes: while libvips builds one section's pyramid on its own threads, JavaScript renders the next one.
     let next = 0;
     const lane = async () => {
-      for (let k = next++; k < tasks.length; k = next++) written[k] = await writeSection(tasks[k]!.specimen, tasks[k]!.plan, preset, options.seed, nuisances, tmp);
+      for (let k = next++; k < tasks.length; k = next++)
+        written[k] = await writeSection(tasks[k]!.specimen, tasks[k]!.plan, preset, options.seed, nuisances, tmp);
     };
     await Promise.all([lane(), lane()]);
     const sections = written.map((w) => w.entry);
@@ -134,7 +187,11 @@ export async function generateAtlas(options: GenerateOptions): Promise<GenerateR
       format: 'cytoclip-atlas/1',
       name: preset.atlasName,
       ontology: 'ontology.json',
-      specimens: specimens.map((s) => ({ id: s.id, gestationalWeek: s.gestationalWeek, notes: `synthetic specimen, ${preset.name} preset` })),
+      specimens: specimens.map((s) => ({
+        id: s.id,
+        gestationalWeek: s.gestationalWeek,
+        notes: `synthetic specimen, ${preset.name} preset`,
+      })),
       sections,
       generator: { name: GENERATOR_NAME, version: GENERATOR_VERSION, seed: options.seed, preset: preset.name },
     };
@@ -148,8 +205,17 @@ export async function generateAtlas(options: GenerateOptions): Promise<GenerateR
     const cpuSeconds = (used.user + used.system) / 1e6;
     const megapixels = pixels / 1e6;
     return {
-      dir, manifest,
-      stats: { specimens: specimens.length, sections: sections.length, megapixels, tiles, seconds, cpuSeconds, megapixelsPerSecond: megapixels / seconds },
+      dir,
+      manifest,
+      stats: {
+        specimens: specimens.length,
+        sections: sections.length,
+        megapixels,
+        tiles,
+        seconds,
+        cpuSeconds,
+        megapixelsPerSecond: megapixels / seconds,
+      },
     };
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });

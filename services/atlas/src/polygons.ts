@@ -44,7 +44,9 @@ function chainRings(edges: Map<number, number[]>, w: number): number[][] {
         if (next.length > 1) {
           const hx = (cur % stride) - (prev % stride);
           const hy = Math.floor(cur / stride) - Math.floor(prev / stride);
-          pick = next.findIndex((n) => (n % stride) - (cur % stride) === -hy && Math.floor(n / stride) - Math.floor(cur / stride) === hx);
+          pick = next.findIndex(
+            (n) => (n % stride) - (cur % stride) === -hy && Math.floor(n / stride) - Math.floor(cur / stride) === hx,
+          );
           if (pick < 0) pick = next.length - 1;
         }
         prev = cur;

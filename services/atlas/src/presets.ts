@@ -37,7 +37,11 @@ const all: SectionPlan[] = [
   { plane: 'axial', position: 0.62 },
 ];
 
-const specimen = (id: string, gestationalWeek: number, sections: SectionPlan[]): SpecimenPlan => ({ id, gestationalWeek, sections });
+const specimen = (id: string, gestationalWeek: number, sections: SectionPlan[]): SpecimenPlan => ({
+  id,
+  gestationalWeek,
+  sections,
+});
 
 const tiny: Preset = {
   name: 'tiny',
@@ -47,8 +51,14 @@ const tiny: Preset = {
   labelStep: 4,
   lengthMm: () => 2.4,
   specimens: [
-    specimen('T01', 15, [{ plane: 'coronal', position: 0.5 }, { plane: 'sagittal', position: 0.38 }]),
-    specimen('T02', 22, [{ plane: 'coronal', position: 0.45 }, { plane: 'axial', position: 0.62 }]),
+    specimen('T01', 15, [
+      { plane: 'coronal', position: 0.5 },
+      { plane: 'sagittal', position: 0.38 },
+    ]),
+    specimen('T02', 22, [
+      { plane: 'coronal', position: 0.45 },
+      { plane: 'axial', position: 0.62 },
+    ]),
     specimen('T03', 31, [{ plane: 'sagittal', position: 0.4 }]),
   ],
   defaultSections: all,
@@ -58,7 +68,8 @@ const tiny: Preset = {
 
 const demo: Preset = {
   name: 'demo',
-  description: 'Six specimens from 14 to 39 GW, coronal, sagittal and axial sections at 2 µm/px: what `npm start` ingests.',
+  description:
+    'Six specimens from 14 to 39 GW, coronal, sagittal and axial sections at 2 µm/px: what `npm start` ingests.',
   atlasName: 'demo-fetal-nissl',
   micronsPerPixel: 2,
   labelStep: 4,
@@ -82,7 +93,11 @@ const trainPlanes: SectionPlan[] = [
   { plane: 'sagittal', position: 0.32 },
   { plane: 'sagittal', position: 0.4 },
 ];
-const testPlanes: SectionPlan[] = [...trainPlanes, { plane: 'axial', position: 0.58 }, { plane: 'axial', position: 0.7 }];
+const testPlanes: SectionPlan[] = [
+  ...trainPlanes,
+  { plane: 'axial', position: 0.58 },
+  { plane: 'axial', position: 0.7 },
+];
 
 const benchmark: Preset = {
   name: 'benchmark',

@@ -73,7 +73,8 @@ describe('the 3D brain', () => {
       const brain = new FetalBrain(week, 1);
       const probe = newProbe();
       let n = 0;
-      for (let z = -0.6 * brain.az; z > -1.2 * brain.az; z -= 0.005) if (acronymOf(brain.region(0.05, -0.74 * brain.ay, z, probe)) === 'EGL') n++;
+      for (let z = -0.6 * brain.az; z > -1.2 * brain.az; z -= 0.005)
+        if (acronymOf(brain.region(0.05, -0.74 * brain.ay, z, probe)) === 'EGL') n++;
       return n * 0.005;
     };
     expect(egl(13)).toBe(0);
@@ -84,7 +85,14 @@ describe('the 3D brain', () => {
       const probe = newProbe();
       let n = 0;
       // Share of a coronal slab, so the brain's growth does not count.
-      for (let i = 0; i < 80; i++) for (let j = 0; j < 80; j++) if (/GE$/.test(acronymOf(brain.region((2 * brain.ax * i) / 80, 0.12 * brain.ay, brain.az * (j / 40 - 1), probe)) ?? '')) n++;
+      for (let i = 0; i < 80; i++)
+        for (let j = 0; j < 80; j++)
+          if (
+            /GE$/.test(
+              acronymOf(brain.region((2 * brain.ax * i) / 80, 0.12 * brain.ay, brain.az * (j / 40 - 1), probe)) ?? '',
+            )
+          )
+            n++;
       return n / 6400;
     };
     expect(ge(14)).toBeGreaterThan(ge(24));
@@ -97,14 +105,54 @@ describe('the 3D brain', () => {
     const probe = newProbe();
     const seen = new Set<string>();
     const b = brain.bounds();
-    for (let x = 0; x < b.x[1]; x += 0.25) for (let y = b.y[0]; y < b.y[1]; y += 0.25) for (let z = b.z[0]; z < b.z[1]; z += 0.25) seen.add(acronymOf(brain.region(x, y, z, probe)) ?? '');
-    const leaves = ['MZ', 'CP', 'SP', 'IZ', 'OSVZ', 'ISVZ', 'VZ', 'MGE', 'LGE', 'CGE', 'Cd', 'Pu', 'GP', 'IC', 'Th', 'TRN', 'Hy', 'DG', 'CA', 'ChP', 'CC', 'EGL', 'V1', 'S1', 'M1', 'A1', 'PFC', 'Mb', 'Pons', 'Med'];
+    for (let x = 0; x < b.x[1]; x += 0.25)
+      for (let y = b.y[0]; y < b.y[1]; y += 0.25)
+        for (let z = b.z[0]; z < b.z[1]; z += 0.25) seen.add(acronymOf(brain.region(x, y, z, probe)) ?? '');
+    const leaves = [
+      'MZ',
+      'CP',
+      'SP',
+      'IZ',
+      'OSVZ',
+      'ISVZ',
+      'VZ',
+      'MGE',
+      'LGE',
+      'CGE',
+      'Cd',
+      'Pu',
+      'GP',
+      'IC',
+      'Th',
+      'TRN',
+      'Hy',
+      'DG',
+      'CA',
+      'ChP',
+      'CC',
+      'EGL',
+      'V1',
+      'S1',
+      'M1',
+      'A1',
+      'PFC',
+      'Mb',
+      'Pons',
+      'Med',
+    ];
     for (const a of leaves) expect(seen.has(a), a).toBe(true);
     expect(REGION_ACRONYMS.length).toBeGreaterThanOrEqual(40);
   });
 
   it('gives a 3D point the same region on a coronal and on a sagittal section through it', () => {
-    const request = { gestationalWeek: 22, micronsPerPixel: 40, lengthMm: 30, labelStep: 1, seed: 1, specimenSeed: 5 } as const;
+    const request = {
+      gestationalWeek: 22,
+      micronsPerPixel: 40,
+      lengthMm: 30,
+      labelStep: 1,
+      seed: 1,
+      specimenSeed: 5,
+    } as const;
     const coronal = planSection({ ...request, plane: 'coronal', position: 0.55 });
     const brain = coronal.brain;
     const probe = newProbe();

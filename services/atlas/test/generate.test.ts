@@ -30,14 +30,19 @@ describe('generateAtlas (tiny preset)', () => {
     const manifest = JSON.parse(await readFile(join(first.dir, 'atlas.json'), 'utf8'));
     expect(manifest.format).toBe('cytoclip-atlas/1');
     expect(manifest.generator).toEqual({ name: GENERATOR_NAME, version: GENERATOR_VERSION, seed: 1, preset: 'tiny' });
-    expect(new Set(manifest.sections.map((s: { plane: string }) => s.plane))).toEqual(new Set(['coronal', 'sagittal', 'axial']));
+    expect(new Set(manifest.sections.map((s: { plane: string }) => s.plane))).toEqual(
+      new Set(['coronal', 'sagittal', 'axial']),
+    );
     const ontology = JSON.parse(await readFile(join(first.dir, 'ontology.json'), 'utf8'));
     expect(ontology.format).toBe('cytoclip-ontology/1');
     for (const section of manifest.sections) {
       const geojson = JSON.parse(await readFile(join(first.dir, section.annotations), 'utf8'));
       expect(geojson.type).toBe('FeatureCollection');
-      const names = geojson.features.map((f: { properties: { classification: { name: string } } }) => f.properties.classification.name);
-      for (const name of names) expect(ontology.regions.some((r: { acronym: string }) => r.acronym === name)).toBe(true);
+      const names = geojson.features.map(
+        (f: { properties: { classification: { name: string } } }) => f.properties.classification.name,
+      );
+      for (const name of names)
+        expect(ontology.regions.some((r: { acronym: string }) => r.acronym === name)).toBe(true);
     }
   });
 
@@ -54,19 +59,31 @@ describe('generateAtlas (tiny preset)', () => {
   });
 
   it('rejects an unknown preset, a week outside 13–40 and an unwritable folder, leaving nothing behind', async () => {
-    await expect(generateAtlas({ preset: 'huge', seed: 1, out: join(root, 'x') })).rejects.toMatchObject({ code: 'unknown_preset' });
-    await expect(generateAtlas({ preset: 'tiny', seed: 1, out: join(root, 'x'), weeks: [12] })).rejects.toBeInstanceOf(CytoclipError);
-    await expect(generateAtlas({ preset: 'tiny', seed: 1, out: join(root, 'x'), weeks: [41] })).rejects.toMatchObject({ code: 'week_out_of_range' });
-    await expect(generateAtlas({ preset: 'tiny', seed: 1, out: first.dir })).rejects.toMatchObject({ code: 'output_exists' });
+    await expect(generateAtlas({ preset: 'huge', seed: 1, out: join(root, 'x') })).rejects.toMatchObject({
+      code: 'unknown_preset',
+    });
+    await expect(generateAtlas({ preset: 'tiny', seed: 1, out: join(root, 'x'), weeks: [12] })).rejects.toBeInstanceOf(
+      CytoclipError,
+    );
+    await expect(generateAtlas({ preset: 'tiny', seed: 1, out: join(root, 'x'), weeks: [41] })).rejects.toMatchObject({
+      code: 'week_out_of_range',
+    });
+    await expect(generateAtlas({ preset: 'tiny', seed: 1, out: first.dir })).rejects.toMatchObject({
+      code: 'output_exists',
+    });
     const locked = join(root, 'locked');
     await import('node:fs/promises').then((fs) => fs.mkdir(locked));
     await chmod(locked, 0o500);
     try {
       if (process.getuid?.() !== 0) {
-        await expect(generateAtlas({ preset: 'tiny', seed: 1, out: join(locked, 'atlas') })).rejects.toMatchObject({ code: 'output_unwritable' });
+        await expect(generateAtlas({ preset: 'tiny', seed: 1, out: join(locked, 'atlas') })).rejects.toMatchObject({
+          code: 'output_unwritable',
+        });
       }
       // A path under a regular file cannot be created whoever runs the test.
-      await expect(generateAtlas({ preset: 'tiny', seed: 1, out: join(first.dir, 'atlas.json', 'sub') })).rejects.toMatchObject({ code: 'output_unwritable' });
+      await expect(
+        generateAtlas({ preset: 'tiny', seed: 1, out: join(first.dir, 'atlas.json', 'sub') }),
+      ).rejects.toMatchObject({ code: 'output_unwritable' });
     } finally {
       await chmod(locked, 0o700);
     }

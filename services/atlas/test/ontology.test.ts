@@ -1,7 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { buildOntology, cellSpec, regionDescription } from '@cytoclip/atlas';
 
-const REQUIRED = ['MZ', 'CP', 'SP', 'IZ', 'OSVZ', 'ISVZ', 'VZ', 'MGE', 'LGE', 'CGE', 'Cd', 'Pu', 'GP', 'IC', 'Th', 'TRN', 'Hy', 'DG', 'CA', 'ChP', 'CC', 'EGL', 'V1', 'S1', 'M1', 'A1', 'PFC'];
+const REQUIRED = [
+  'MZ',
+  'CP',
+  'SP',
+  'IZ',
+  'OSVZ',
+  'ISVZ',
+  'VZ',
+  'MGE',
+  'LGE',
+  'CGE',
+  'Cd',
+  'Pu',
+  'GP',
+  'IC',
+  'Th',
+  'TRN',
+  'Hy',
+  'DG',
+  'CA',
+  'ChP',
+  'CC',
+  'EGL',
+  'V1',
+  'S1',
+  'M1',
+  'A1',
+  'PFC',
+];
 
 describe('the ontology', () => {
   const ontology = buildOntology();
@@ -26,7 +54,8 @@ describe('the ontology', () => {
   });
 
   it('describes cytoarchitecture differently where the biology changes with age', () => {
-    for (const a of ['SP', 'VZ', 'CP', 'EGL', 'GE', 'V1']) expect(regionDescription(a, 16), a).not.toBe(regionDescription(a, 34));
+    for (const a of ['SP', 'VZ', 'CP', 'EGL', 'GE', 'V1'])
+      expect(regionDescription(a, 16), a).not.toBe(regionDescription(a, 34));
     expect(regionDescription('SP', 25)).toMatch(/widest/);
     expect(regionDescription('CP', 30)).toMatch(/layer/);
   });

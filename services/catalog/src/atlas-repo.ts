@@ -5,11 +5,19 @@ import { annotations, atlases, ingestRuns, outbox, sections, specimens } from '.
 import type { AnnotationInput, AtlasInput, AtlasSummary, SectionDetail, SectionInput, SpecimenRow } from './types.js';
 
 export async function upsertAtlas(db: Db, atlas: AtlasInput): Promise<void> {
-  const values = { name: atlas.name, manifest: atlas.manifest, generator: atlas.manifest.generator ?? null, root: atlas.root };
+  const values = {
+    name: atlas.name,
+    manifest: atlas.manifest,
+    generator: atlas.manifest.generator ?? null,
+    root: atlas.root,
+  };
   await db
     .insert(atlases)
     .values(values)
-    .onConflictDoUpdate({ target: atlases.name, set: { manifest: values.manifest, generator: values.generator, root: values.root } });
+    .onConflictDoUpdate({
+      target: atlases.name,
+      set: { manifest: values.manifest, generator: values.generator, root: values.root },
+    });
 }
 
 interface AtlasCountsRow {
@@ -58,13 +66,23 @@ export async function deleteAtlas(db: Db, name: string): Promise<boolean> {
 
 export async function upsertSpecimens(db: Db, atlas: string, list: Specimen[]): Promise<void> {
   if (list.length === 0) return;
-  const values = list.map((s) => ({ atlas, id: s.id, gestationalWeek: s.gestationalWeek, ageSource: s.ageSource ?? null, notes: s.notes ?? null }));
+  const values = list.map((s) => ({
+    atlas,
+    id: s.id,
+    gestationalWeek: s.gestationalWeek,
+    ageSource: s.ageSource ?? null,
+    notes: s.notes ?? null,
+  }));
   await db
     .insert(specimens)
     .values(values)
     .onConflictDoUpdate({
       target: [specimens.atlas, specimens.id],
-      set: { gestationalWeek: sql`excluded.gestational_week`, ageSource: sql`excluded.age_source`, notes: sql`excluded.notes` },
+      set: {
+        gestationalWeek: sql`excluded.gestational_week`,
+        ageSource: sql`excluded.age_source`,
+        notes: sql`excluded.notes`,
+      },
     });
 }
 
@@ -85,10 +103,18 @@ export async function listSpecimens(db: Db, atlas?: string): Promise<SpecimenRow
 
 export async function upsertSection(db: Db, section: SectionInput): Promise<void> {
   const { atlas: _a, id: _i, ...rest } = section;
-  await db.insert(sections).values(section).onConflictDoUpdate({ target: [sections.atlas, sections.id], set: rest });
+  await db
+    .insert(sections)
+    .values(section)
+    .onConflictDoUpdate({ target: [sections.atlas, sections.id], set: rest });
 }
 
-export async function replaceAnnotations(db: Db, atlas: string, section: string, list: AnnotationInput[]): Promise<void> {
+export async function replaceAnnotations(
+  db: Db,
+  atlas: string,
+  section: string,
+  list: AnnotationInput[],
+): Promise<void> {
   await db.delete(annotations).where(and(eq(annotations.atlas, atlas), eq(annotations.section, section)));
   if (list.length === 0) return;
   await db.insert(annotations).values(list.map((a) => ({ atlas, section, region: a.region, geometry: a.geometry })));
@@ -117,7 +143,11 @@ export async function getSection(db: Db, id: string, atlas?: string): Promise<Se
 }
 
 export async function listSections(db: Db, atlas: string): Promise<SectionInput[]> {
-  const found = await db.select().from(sections).where(eq(sections.atlas, atlas)).orderBy(asc(sections.specimen), asc(sections.plane), asc(sections.index));
+  const found = await db
+    .select()
+    .from(sections)
+    .where(eq(sections.atlas, atlas))
+    .orderBy(asc(sections.specimen), asc(sections.plane), asc(sections.index));
   return found.map(toSection);
 }
 

@@ -34,7 +34,12 @@ export function copierFor(client: pg.ClientBase): Copier {
     try {
       let copied = 0;
       for (let i = 0; i < rows.length; i += ROWS_PER_COPY)
-        copied += await copyRows(client, `COPY ${table.name} (${columns}) FROM STDIN`, table, rows.slice(i, i + ROWS_PER_COPY));
+        copied += await copyRows(
+          client,
+          `COPY ${table.name} (${columns}) FROM STDIN`,
+          table,
+          rows.slice(i, i + ROWS_PER_COPY),
+        );
       await client.query('RELEASE SAVEPOINT cytoclip_copy');
       return copied;
     } catch (error) {

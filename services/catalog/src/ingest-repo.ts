@@ -15,7 +15,13 @@ export async function startRun(db: Db, atlas: string, modelIds: string[], sectio
     const open = await tx
       .select()
       .from(ingestRuns)
-      .where(and(eq(ingestRuns.atlas, atlas), eq(ingestRuns.status, 'running'), sql`${ingestRuns.models} = ${sql.param(models)}::text[]`))
+      .where(
+        and(
+          eq(ingestRuns.atlas, atlas),
+          eq(ingestRuns.status, 'running'),
+          sql`${ingestRuns.models} = ${sql.param(models)}::text[]`,
+        ),
+      )
       .limit(1);
     if (open[0]) return toRun(open[0]);
     const done = await rows<{ section: string }>(
@@ -27,7 +33,9 @@ export async function startRun(db: Db, atlas: string, modelIds: string[], sectio
     const todo = [...new Set(sectionIds)].filter((s) => !skip.has(s));
     const id = randomUUID();
     const status = todo.length === 0 ? 'complete' : 'running';
-    await tx.insert(ingestRuns).values({ id, atlas, models, status, finishedAt: todo.length === 0 ? sql`now()` : null });
+    await tx
+      .insert(ingestRuns)
+      .values({ id, atlas, models, status, finishedAt: todo.length === 0 ? sql`now()` : null });
     if (todo.length > 0) await tx.insert(ingestJobs).values(todo.map((section) => ({ runId: id, section })));
     return toRun((await tx.select().from(ingestRuns).where(eq(ingestRuns.id, id)))[0]!);
   });
@@ -51,7 +59,10 @@ export async function listRuns(db: Db, atlas?: string): Promise<IngestRun[]> {
 /** A section whose worker died this many times (killed mid-job, e.g. out of memory) is failed, not retried forever. */
 export const MAX_ATTEMPTS = 3;
 
-const GAVE_UP = { code: 'too_many_attempts', message: `the section's worker stopped ${MAX_ATTEMPTS} times without finishing it` };
+const GAVE_UP = {
+  code: 'too_many_attempts',
+  message: `the section's worker stopped ${MAX_ATTEMPTS} times without finishing it`,
+};
 
 export async function leaseJob(db: Db, runId: string, owner: string, leaseMs: number): Promise<IngestJob | null> {
   await db.execute(
@@ -85,23 +96,39 @@ export async function releaseLeases(db: Db, runId: string): Promise<number> {
     sql`UPDATE ingest_jobs SET status = 'failed', error = ${JSON.stringify(GAVE_UP)}::jsonb, finished_at = now(), lease_expires_at = NULL
         WHERE run_id = ${runId} AND status = 'leased' AND attempts >= ${MAX_ATTEMPTS}`,
   );
-  return affected(db, sql`UPDATE ingest_jobs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL WHERE run_id = ${runId} AND status = 'leased'`);
+  return affected(
+    db,
+    sql`UPDATE ingest_jobs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL WHERE run_id = ${runId} AND status = 'leased'`,
+  );
 }
 
 /** Locks the job row; true when `owner` still holds its lease. */
-export async function holdsLease(db: Db, jobId: number, owner: string): Promise<{ runId: string; section: string } | null> {
+export async function holdsLease(
+  db: Db,
+  jobId: number,
+  owner: string,
+): Promise<{ runId: string; section: string } | null> {
   const found = await rows<{ run_id: string; section: string; status: string; lease_owner: string | null }>(
     db,
     sql`SELECT run_id, section, status, lease_owner FROM ingest_jobs WHERE id = ${jobId} FOR UPDATE`,
   );
   const job = found[0];
-  return job && job.status === 'leased' && job.lease_owner === owner ? { runId: job.run_id, section: job.section } : null;
+  return job && job.status === 'leased' && job.lease_owner === owner
+    ? { runId: job.run_id, section: job.section }
+    : null;
 }
 
 export async function markDone(db: Db, jobId: number, counts: { tiles: number; regionImages: number }): Promise<void> {
   await db
     .update(ingestJobs)
-    .set({ status: 'done', tiles: counts.tiles, regionImages: counts.regionImages, finishedAt: sql`now()`, leaseExpiresAt: null, error: null })
+    .set({
+      status: 'done',
+      tiles: counts.tiles,
+      regionImages: counts.regionImages,
+      finishedAt: sql`now()`,
+      leaseExpiresAt: null,
+      error: null,
+    })
     .where(eq(ingestJobs.id, jobId));
 }
 
@@ -112,7 +139,12 @@ export async function markEmbedded(db: Db, atlas: string, section: string, model
     .onConflictDoNothing();
 }
 
-export async function failJob(db: Db, jobId: number, owner: string, error: { code: string; message: string }): Promise<boolean> {
+export async function failJob(
+  db: Db,
+  jobId: number,
+  owner: string,
+  error: { code: string; message: string },
+): Promise<boolean> {
   const updated = await db
     .update(ingestJobs)
     .set({ status: 'failed', error, finishedAt: sql`now()`, leaseExpiresAt: null })
@@ -141,11 +173,19 @@ export async function runProgress(db: Db, runId: string): Promise<RunProgress> {
   const pending = await rows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM outbox WHERE atlas = ${run.atlas}`);
   return {
     run,
-    jobs: { total: jobs.length, pending: count('pending'), leased: count('leased'), done: count('done'), failed: count('failed') },
+    jobs: {
+      total: jobs.length,
+      pending: count('pending'),
+      leased: count('leased'),
+      done: count('done'),
+      failed: count('failed'),
+    },
     tiles: jobs.reduce((n, j) => n + j.tiles, 0),
     regionImages: jobs.reduce((n, j) => n + j.regionImages, 0),
     outboxPending: pending[0]?.n ?? 0,
-    failures: jobs.filter((j) => j.status === 'failed').map((j) => ({ section: j.section, error: j.error as { code: string; message: string } })),
+    failures: jobs
+      .filter((j) => j.status === 'failed')
+      .map((j) => ({ section: j.section, error: j.error as { code: string; message: string } })),
   };
 }
 

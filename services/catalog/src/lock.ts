@@ -11,10 +11,14 @@ export function lockCatalogDir(dir: string): () => void {
   const file = `${dir}.pid`;
   const holder = readHolder(file);
   if (holder !== null && holder !== process.pid && isAlive(holder))
-    throw new CytoclipError('catalog_locked', `the embedded catalog at ${dir} is open in another process (pid ${holder}); stop it, or set DATABASE_URL to share a PostgreSQL catalog`, {
-      status: 409,
-      detail: { dir, pid: holder },
-    });
+    throw new CytoclipError(
+      'catalog_locked',
+      `the embedded catalog at ${dir} is open in another process (pid ${holder}); stop it, or set DATABASE_URL to share a PostgreSQL catalog`,
+      {
+        status: 409,
+        detail: { dir, pid: holder },
+      },
+    );
   writeFileSync(file, String(process.pid));
   return () => {
     if (readHolder(file) === process.pid) rmSync(file, { force: true });

@@ -15,7 +15,10 @@ export function migrationsFolder(): string {
     const candidate = join(dir, 'migrations');
     if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate;
     const up = dirname(dir);
-    if (up === dir) throw new CytoclipError('catalog_migrations_missing', 'cannot find the catalog migrations folder', { status: 500 });
+    if (up === dir)
+      throw new CytoclipError('catalog_migrations_missing', 'cannot find the catalog migrations folder', {
+        status: 500,
+      });
     dir = up;
   }
 }

@@ -19,14 +19,28 @@ export async function registerModel(db: Db, model: ModelInput): Promise<ModelRow
   const id = modelId(model);
   await db
     .insert(models)
-    .values({ id, name: model.name, version: model.version, variant: model.variant, dim: model.dim, collection: model.collection ?? defaultCollection(model) })
+    .values({
+      id,
+      name: model.name,
+      version: model.version,
+      variant: model.variant,
+      dim: model.dim,
+      collection: model.collection ?? defaultCollection(model),
+    })
     .onConflictDoNothing();
   const row = (await getModel(db, id))!;
   if (row.dim !== model.dim || row.variant !== model.variant)
-    throw new CytoclipError('model_conflict', `model ${id} is registered with variant ${row.variant} and dimension ${row.dim}`, {
-      status: 409,
-      detail: { registered: { variant: row.variant, dim: row.dim }, given: { variant: model.variant, dim: model.dim } },
-    });
+    throw new CytoclipError(
+      'model_conflict',
+      `model ${id} is registered with variant ${row.variant} and dimension ${row.dim}`,
+      {
+        status: 409,
+        detail: {
+          registered: { variant: row.variant, dim: row.dim },
+          given: { variant: model.variant, dim: model.dim },
+        },
+      },
+    );
   return row;
 }
 

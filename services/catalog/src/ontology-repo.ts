@@ -32,7 +32,14 @@ export async function upsertOntology(db: Db, incoming: OntologyRegion[]): Promis
 }
 
 function fromOntology(r: OntologyRegion): Omit<RegionRow, 'path'> {
-  return { acronym: r.acronym, sourceId: String(r.id), name: r.name, parent: r.parent ?? null, description: r.description ?? '', color: r.color ?? '' };
+  return {
+    acronym: r.acronym,
+    sourceId: String(r.id),
+    name: r.name,
+    parent: r.parent ?? null,
+    description: r.description ?? '',
+    color: r.color ?? '',
+  };
 }
 
 function checkUnique(incoming: OntologyRegion[]): void {
@@ -40,7 +47,10 @@ function checkUnique(incoming: OntologyRegion[]): void {
   for (const r of incoming) {
     if (typeof r.acronym !== 'string' || r.acronym === '')
       throw new CytoclipError('ontology_invalid', 'an ontology region has no acronym', { detail: { region: r } });
-    if (seen.has(r.acronym)) throw new CytoclipError('ontology_invalid', `region acronym "${r.acronym}" appears twice`, { detail: { acronym: r.acronym } });
+    if (seen.has(r.acronym))
+      throw new CytoclipError('ontology_invalid', `region acronym "${r.acronym}" appears twice`, {
+        detail: { acronym: r.acronym },
+      });
     seen.add(r.acronym);
   }
 }
@@ -53,7 +63,9 @@ export function computePaths(byAcronym: Map<string, Pick<RegionRow, 'acronym' | 
     if (known) return known;
     const region = byAcronym.get(acronym)!;
     if (visiting.has(acronym))
-      throw new CytoclipError('ontology_invalid', `the ontology has a cycle through "${acronym}"`, { detail: { acronym } });
+      throw new CytoclipError('ontology_invalid', `the ontology has a cycle through "${acronym}"`, {
+        detail: { acronym },
+      });
     visiting.add(acronym);
     let path = [acronym];
     if (region.parent !== null) {
@@ -87,10 +99,15 @@ export async function regionTree(db: Db): Promise<RegionNode[]> {
 export async function descendants(db: Db, acronyms: string[]): Promise<string[]> {
   if (acronyms.length === 0) return [];
   const wanted = [...new Set(acronyms)];
-  const known = await rows<{ acronym: string }>(db, sql`SELECT acronym FROM regions WHERE acronym = ANY(${sql.param(wanted)}::text[])`);
+  const known = await rows<{ acronym: string }>(
+    db,
+    sql`SELECT acronym FROM regions WHERE acronym = ANY(${sql.param(wanted)}::text[])`,
+  );
   const missing = wanted.filter((a) => !known.some((k) => k.acronym === a));
   if (missing.length > 0)
-    throw new CytoclipError('unknown_region', `unknown region${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, { detail: { regions: missing } });
+    throw new CytoclipError('unknown_region', `unknown region${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, {
+      detail: { regions: missing },
+    });
   const found = await rows<{ acronym: string }>(
     db,
     sql`SELECT acronym FROM regions WHERE path && ${sql.param(wanted)}::text[] ORDER BY path`,

@@ -44,7 +44,10 @@ async function openPglite(dataDir: string): Promise<Catalog> {
     client = await PGlite.create(dir);
   } catch (cause) {
     unlock();
-    throw new CytoclipError('catalog_unavailable', `cannot open the embedded catalog at ${dir}: ${String(cause)}`, { status: 503, cause });
+    throw new CytoclipError('catalog_unavailable', `cannot open the embedded catalog at ${dir}: ${String(cause)}`, {
+      status: 503,
+      cause,
+    });
   }
   const db = drizzlePglite({ client, schema });
   await migratePglite(db, { migrationsFolder: migrationsFolder() });
@@ -81,10 +84,14 @@ async function migrateWithLock(url: string, connectionTimeoutMillis: number): Pr
     await client.connect();
   } catch (cause) {
     await client.end().catch(() => undefined);
-    throw new CytoclipError('catalog_unavailable', `cannot connect to the catalog database at ${redact(url)}: ${describe(cause)}`, {
-      status: 503,
-      cause,
-    });
+    throw new CytoclipError(
+      'catalog_unavailable',
+      `cannot connect to the catalog database at ${redact(url)}: ${describe(cause)}`,
+      {
+        status: 503,
+        cause,
+      },
+    );
   }
   try {
     await client.query('SELECT pg_advisory_lock(7240418)');

@@ -20,7 +20,10 @@ export async function insertOutbox(db: Db, points: OutboxPoint[]): Promise<numbe
       offsets.push(bytes);
       bytes += p.vector.byteLength;
     }
-    const blob = Buffer.concat(c.map((p) => Buffer.from(p.vector.buffer, p.vector.byteOffset, p.vector.byteLength)), bytes);
+    const blob = Buffer.concat(
+      c.map((p) => Buffer.from(p.vector.buffer, p.vector.byteOffset, p.vector.byteLength)),
+      bytes,
+    );
     const inserted = await rows<{ id: number | string }>(
       db,
       sql`INSERT INTO outbox (collection, point_id, atlas, payload, vector)

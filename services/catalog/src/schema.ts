@@ -193,7 +193,10 @@ export const ingestJobs = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
-  (t) => [uniqueIndex('ingest_jobs_run_section_idx').on(t.runId, t.section), index('ingest_jobs_status_idx').on(t.runId, t.status)],
+  (t) => [
+    uniqueIndex('ingest_jobs_run_section_idx').on(t.runId, t.section),
+    index('ingest_jobs_status_idx').on(t.runId, t.status),
+  ],
 );
 
 /**

@@ -60,27 +60,31 @@ export class SqlCatalog implements Catalog {
   countTiles = (filter?: { atlas?: string; section?: string }) => tileRepo.countRows(this.db, 'tiles', filter);
   getRegionImages = (ids: string[]) => tileRepo.getRegionImages(this.db, ids);
   getRegionImage = async (id: string) => (await tileRepo.getRegionImages(this.db, [id]))[0] ?? null;
-  countRegionImages = (filter?: { atlas?: string; section?: string }) => tileRepo.countRows(this.db, 'region_images', filter);
+  countRegionImages = (filter?: { atlas?: string; section?: string }) =>
+    tileRepo.countRows(this.db, 'region_images', filter);
 
   registerModel = (model: ModelInput) => modelRepo.registerModel(this.db, model);
   setModelStatus = (id: string, status: ModelStatus) => modelRepo.setModelStatus(this.db, id, status);
   listModels = () => modelRepo.listModels(this.db);
   getModel = (id: string) => modelRepo.getModel(this.db, id);
 
-  startRun = (atlas: string, models: string[], sections: string[]) => ingestRepo.startRun(this.db, atlas, models, sections);
+  startRun = (atlas: string, models: string[], sections: string[]) =>
+    ingestRepo.startRun(this.db, atlas, models, sections);
   getRun = (id: string) => ingestRepo.getRun(this.db, id);
   listRuns = (atlas?: string) => ingestRepo.listRuns(this.db, atlas);
   leaseJob = (runId: string, owner: string, leaseMs: number) => ingestRepo.leaseJob(this.db, runId, owner, leaseMs);
   renewLease = (jobId: number, owner: string, leaseMs: number) => ingestRepo.renewLease(this.db, jobId, owner, leaseMs);
   releaseLeases = (runId: string) => ingestRepo.releaseLeases(this.db, runId);
-  failJob = (jobId: number, owner: string, error: { code: string; message: string }) => ingestRepo.failJob(this.db, jobId, owner, error);
+  failJob = (jobId: number, owner: string, error: { code: string; message: string }) =>
+    ingestRepo.failJob(this.db, jobId, owner, error);
   finishRun = (runId: string) => ingestRepo.finishRun(this.db, runId);
   runProgress = (runId: string) => ingestRepo.runProgress(this.db, runId);
   readOutbox = (limit: number, collection?: string) => ingestRepo.readOutbox(this.db, limit, collection);
   deleteOutbox = (ids: number[]) => ingestRepo.deleteOutbox(this.db, ids);
   countOutbox = (collection?: string) => ingestRepo.countOutbox(this.db, collection);
 
-  createIngestRequest = (input: { atlasPath: string; owner: string; leaseMs: number }) => requestRepo.createIngestRequest(this.db, input);
+  createIngestRequest = (input: { atlasPath: string; owner: string; leaseMs: number }) =>
+    requestRepo.createIngestRequest(this.db, input);
   updateIngestRequest = (id: string, owner: string, update: IngestRequestUpdate, leaseMs: number) =>
     requestRepo.updateIngestRequest(this.db, id, owner, update, leaseMs);
   renewIngestRequests = (owner: string, leaseMs: number) => requestRepo.renewIngestRequests(this.db, owner, leaseMs);
@@ -89,7 +93,8 @@ export class SqlCatalog implements Catalog {
 
   /** The transactional outbox: rows, points and the job's completion commit together or not at all. */
   completeJob(jobId: number, owner: string, result: SectionResult): Promise<CompletedSection | false> {
-    if (this.copies(result.tiles.length)) return this.copy!.session((db, copy) => this.commitSection(db, jobId, owner, result, copy));
+    if (this.copies(result.tiles.length))
+      return this.copy!.session((db, copy) => this.commitSection(db, jobId, owner, result, copy));
     return this.commitSection(this.db, jobId, owner, result);
   }
 
@@ -97,7 +102,13 @@ export class SqlCatalog implements Catalog {
     return this.copy !== null && rows >= this.copy.minRows;
   }
 
-  private commitSection(db: Db, jobId: number, owner: string, result: SectionResult, copy?: Copier): Promise<CompletedSection | false> {
+  private commitSection(
+    db: Db,
+    jobId: number,
+    owner: string,
+    result: SectionResult,
+    copy?: Copier,
+  ): Promise<CompletedSection | false> {
     return db.transaction(async (t) => {
       const tx = t as unknown as Db;
       const job = await ingestRepo.holdsLease(tx, jobId, owner);

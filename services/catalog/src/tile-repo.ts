@@ -126,7 +126,11 @@ export async function listTiles(db: Db, atlas: string, section: string): Promise
     .orderBy(asc(tiles.y), asc(tiles.x));
 }
 
-export async function countRows(db: Db, table: 'tiles' | 'region_images', filter: { atlas?: string; section?: string } = {}): Promise<number> {
+export async function countRows(
+  db: Db,
+  table: 'tiles' | 'region_images',
+  filter: { atlas?: string; section?: string } = {},
+): Promise<number> {
   const conditions: SQL[] = [];
   if (filter.atlas !== undefined) conditions.push(sql`atlas = ${filter.atlas}`);
   if (filter.section !== undefined) conditions.push(sql`section = ${filter.section}`);

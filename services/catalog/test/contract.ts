@@ -33,15 +33,31 @@ function atlasTests(get: () => Catalog): void {
     const atlas = await get().getAtlas('demo');
     expect(atlas).toMatchObject({ name: 'demo', root: '/atlases/demo', specimens: 2, sections: 0 });
     const specimens = await get().listSpecimens({ atlas: 'demo' });
-    expect(specimens.map((s) => [s.id, s.gestationalWeek])).toEqual([['S02', 16.5], ['S01', 21]]);
+    expect(specimens.map((s) => [s.id, s.gestationalWeek])).toEqual([
+      ['S02', 16.5],
+      ['S01', 21],
+    ]);
     expect(specimens[0]!.ageSource).toBe('pcw 14.5');
   });
 
   it('upserts a section and replaces its annotations, idempotently', async () => {
     await get().upsertSection(section('demo', 'S01-cor-9'));
-    const polygon = { type: 'Polygon' as const, coordinates: [[[0, 0], [10, 0], [10, 10], [0, 0]]] };
+    const polygon = {
+      type: 'Polygon' as const,
+      coordinates: [
+        [
+          [0, 0],
+          [10, 0],
+          [10, 10],
+          [0, 0],
+        ],
+      ],
+    };
     await get().replaceAnnotations('demo', 'S01-cor-9', [{ region: 'CP', geometry: polygon }]);
-    await get().replaceAnnotations('demo', 'S01-cor-9', [{ region: 'CP', geometry: polygon }, { region: 'SP', geometry: polygon }]);
+    await get().replaceAnnotations('demo', 'S01-cor-9', [
+      { region: 'CP', geometry: polygon },
+      { region: 'SP', geometry: polygon },
+    ]);
     await get().upsertSection({ ...section('demo', 'S01-cor-9'), width: 1000 });
     const found = await get().getSection('S01-cor-9');
     expect(found).toMatchObject({ atlas: 'demo', width: 1000, plane: 'coronal', gestationalWeek: 21 });
@@ -73,7 +89,10 @@ function ontologyTests(get: () => Catalog): void {
   });
 
   it('answers an unknown region, an unknown parent and a cycle with clear errors, changing nothing', async () => {
-    await expect(get().descendants(['CP', 'XYZ'])).rejects.toMatchObject({ code: 'unknown_region', message: expect.stringContaining('XYZ') });
+    await expect(get().descendants(['CP', 'XYZ'])).rejects.toMatchObject({
+      code: 'unknown_region',
+      message: expect.stringContaining('XYZ'),
+    });
     const orphan = { id: 9, acronym: 'Or', name: 'orphan', parent: 'Missing', description: '', color: '' };
     await expect(get().upsertOntology([orphan])).rejects.toMatchObject({ code: 'ontology_invalid' });
     const a = { id: 10, acronym: 'A', name: 'a', parent: 'B', description: '', color: '' };
@@ -94,7 +113,13 @@ function tileTests(get: () => Catalog): void {
     const wanted = [tiles[4]!.id, 'not-a-uuid', tiles[0]!.id, '00000000-0000-5000-8000-000000000000'];
     const found = await get().getTiles(wanted);
     expect(found.map((t) => t.id)).toEqual([tiles[4]!.id, tiles[0]!.id]);
-    expect(found[1]).toMatchObject({ specimen: 'S01', gestationalWeek: 21, plane: 'coronal', region: 'CP', regionPath: ['Br', 'Tel', 'CP'] });
+    expect(found[1]).toMatchObject({
+      specimen: 'S01',
+      gestationalWeek: 21,
+      plane: 'coronal',
+      region: 'CP',
+      regionPath: ['Br', 'Tel', 'CP'],
+    });
     expect(found[1]!.regionFraction).toBeCloseTo(0.75);
     expect((await get().getTile(tiles[2]!.id))!.region).toBeNull();
     expect((await get().listTiles('demo', 'S01-cor-7')).length).toBe(250);
@@ -103,7 +128,11 @@ function tileTests(get: () => Catalog): void {
   it('stores tile text and numbers exactly, whatever characters they hold', async () => {
     await get().upsertSection(section('demo', 'S01-cor-8'));
     const regions = ['tab\there', 'back\\slash \\N', 'line\nbreak\r', null];
-    const odd = tilesOf('demo', 'S01-cor-8', 4).map((t, i) => ({ ...t, region: regions[i]!, micronsPerPixel: 0.1 + i / 3 }));
+    const odd = tilesOf('demo', 'S01-cor-8', 4).map((t, i) => ({
+      ...t,
+      region: regions[i]!,
+      micronsPerPixel: 0.1 + i / 3,
+    }));
     expect(await get().insertTiles(odd)).toBe(4);
     expect(await get().listTiles('demo', 'S01-cor-8')).toEqual(odd);
   });
@@ -125,12 +154,19 @@ function tileTests(get: () => Catalog): void {
 function modelTests(get: () => Catalog): void {
   it('registers models once, with a collection each, and tracks their status', async () => {
     const model = await get().registerModel({ name: 'cytoclip-mini-tile', version: '1', variant: 'tile', dim: 256 });
-    expect(model).toMatchObject({ id: 'cytoclip-mini-tile@1', collection: 'cytoclip-mini-tile_1', status: 'indexing', completedAt: null });
+    expect(model).toMatchObject({
+      id: 'cytoclip-mini-tile@1',
+      collection: 'cytoclip-mini-tile_1',
+      status: 'indexing',
+      completedAt: null,
+    });
     await get().setModelStatus(model.id, 'complete');
     const again = await get().registerModel({ name: 'cytoclip-mini-tile', version: '1', variant: 'tile', dim: 256 });
     expect(again.status).toBe('complete');
     expect(again.completedAt).toBeInstanceOf(Date);
-    await expect(get().registerModel({ name: 'cytoclip-mini-tile', version: '1', variant: 'tile', dim: 512 })).rejects.toMatchObject({
+    await expect(
+      get().registerModel({ name: 'cytoclip-mini-tile', version: '1', variant: 'tile', dim: 512 }),
+    ).rejects.toMatchObject({
       code: 'model_conflict',
     });
     await expect(get().setModelStatus('nope@0', 'complete')).rejects.toMatchObject({ code: 'unknown_model' });
@@ -155,7 +191,9 @@ function ingestTests(get: () => Catalog): void {
     // The points' outbox ids come back, for an indexer that holds the points to delete once they are stored.
     expect(committed && committed.outboxIds).toHaveLength(3);
     const outbox = await c.readOutbox(100);
-    expect(outbox.map((e) => e.id).sort((x, y) => x - y)).toEqual([...(committed ? committed.outboxIds : [])].sort((x, y) => x - y));
+    expect(outbox.map((e) => e.id).sort((x, y) => x - y)).toEqual(
+      [...(committed ? committed.outboxIds : [])].sort((x, y) => x - y),
+    );
     expect(await c.completeJob(a!.id, 'worker-a', sectionResult('demo', a!.section))).toBe(false);
     expect(await c.countTiles({ section: a!.section })).toBe(2);
     expect(await c.failJob(b!.id, 'worker-b', { code: 'image_corrupt', message: 'truncated TIFF' })).toBe(true);
@@ -165,7 +203,9 @@ function ingestTests(get: () => Catalog): void {
     await c.completeJob(c3!.id, 'worker-a', sectionResult('demo', c3!.section));
     const progress = await c.runProgress(run.id);
     expect(progress.jobs).toEqual({ total: 3, pending: 0, leased: 0, done: 2, failed: 1 });
-    expect(progress.failures).toEqual([{ section: b!.section, error: { code: 'image_corrupt', message: 'truncated TIFF' } }]);
+    expect(progress.failures).toEqual([
+      { section: b!.section, error: { code: 'image_corrupt', message: 'truncated TIFF' } },
+    ]);
     expect(progress.outboxPending).toBe(6);
     expect((await c.finishRun(run.id)).status).toBe('failed');
   });
@@ -215,7 +255,9 @@ function ingestTests(get: () => Catalog): void {
     // Its worker died a third time: the section is failed with a clear error instead of being retried forever.
     expect((await c.leaseJob(run.id, 'other', 60_000))!.id).not.toBe(fast!.id);
     const failures = (await c.runProgress(run.id)).failures;
-    expect(failures).toEqual([{ section: fast!.section, error: { code: 'too_many_attempts', message: expect.any(String) } }]);
+    expect(failures).toEqual([
+      { section: fast!.section, error: { code: 'too_many_attempts', message: expect.any(String) } },
+    ]);
   });
 
   it('refuses a run for an unknown atlas or without models', async () => {
@@ -230,18 +272,35 @@ function ingestRequestTests(get: () => Catalog): void {
   it('keeps an API ingest request through its states; only its owner changes it', async () => {
     const c = get();
     const created = await c.createIngestRequest({ atlasPath: '/atlases/demo', owner: 'api-1', leaseMs: 60_000 });
-    expect(created).toMatchObject({ atlasPath: '/atlases/demo', atlas: null, state: 'queued', sectionsDone: 0, sectionsTotal: 0, error: null, runId: null, startedAt: null });
+    expect(created).toMatchObject({
+      atlasPath: '/atlases/demo',
+      atlas: null,
+      state: 'queued',
+      sectionsDone: 0,
+      sectionsTotal: 0,
+      error: null,
+      runId: null,
+      startedAt: null,
+    });
     expect(created.leaseExpiresAt.getTime()).toBeGreaterThan(Date.now() + 30_000);
     const runId = crypto.randomUUID();
     expect(await c.updateIngestRequest(created.id, 'api-2', { state: 'failed' }, 60_000)).toBe(false);
-    expect(await c.updateIngestRequest(created.id, 'api-1', { state: 'running', runId, sectionsTotal: 3 }, 60_000)).toBe(true);
+    expect(
+      await c.updateIngestRequest(created.id, 'api-1', { state: 'running', runId, sectionsTotal: 3 }, 60_000),
+    ).toBe(true);
     expect(await c.updateIngestRequest(created.id, 'api-1', { sectionsDone: 2 }, 60_000)).toBe(true);
     const running = await c.getIngestRequest(created.id);
     expect(running).toMatchObject({ state: 'running', runId, sectionsDone: 2, sectionsTotal: 3, finishedAt: null });
     expect(running!.startedAt).toBeInstanceOf(Date);
     await c.updateIngestRequest(created.id, 'api-1', { state: 'done', atlas: 'demo', sectionsDone: 3 }, 60_000);
     const done = await c.getIngestRequest(created.id);
-    expect(done).toMatchObject({ state: 'done', atlas: 'demo', sectionsDone: 3, error: null, startedAt: running!.startedAt });
+    expect(done).toMatchObject({
+      state: 'done',
+      atlas: 'demo',
+      sectionsDone: 3,
+      error: null,
+      startedAt: running!.startedAt,
+    });
     expect(done!.finishedAt!.getTime()).toBeGreaterThanOrEqual(done!.startedAt!.getTime());
     expect(await c.getIngestRequest(crypto.randomUUID())).toBeNull();
     expect(await c.getIngestRequest('not-a-uuid')).toBeNull();
@@ -271,7 +330,10 @@ function ingestRequestTests(get: () => Catalog): void {
     const other = await c.createIngestRequest({ atlasPath: '/atlases/demo', owner: 'previous', leaseMs: 60_000 });
     const own = await c.createIngestRequest({ atlasPath: '/atlases/demo', owner: 'current', leaseMs: 60_000 });
     expect(await c.interruptIngestRequests('current')).toBe(2); // `other` and the heartbeat test's `kept`
-    expect(await c.getIngestRequest(other.id)).toMatchObject({ state: 'failed', error: expect.stringContaining('POST /v1/ingest again') });
+    expect(await c.getIngestRequest(other.id)).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('POST /v1/ingest again'),
+    });
     expect((await c.getIngestRequest(own.id))!.state).toBe('queued');
     expect(await c.interruptIngestRequests()).toBe(1);
     expect((await c.getIngestRequest(own.id))!.state).toBe('failed');

@@ -4,8 +4,22 @@ import type { OutboxPoint, SectionInput, SectionResult, TileInput } from '@cytoc
 export const ONTOLOGY: OntologyRegion[] = [
   { id: 1, acronym: 'Br', name: 'brain', parent: null, description: 'the whole brain', color: '#cccccc' },
   { id: 2, acronym: 'Tel', name: 'telencephalon', parent: 'Br', description: 'forebrain', color: '#aaaaaa' },
-  { id: 3, acronym: 'CP', name: 'cortical plate', parent: 'Tel', description: 'dense radial columns of young neurons', color: '#ff0000' },
-  { id: 4, acronym: 'SP', name: 'subplate', parent: 'Tel', description: 'sparse cells in a wide fibre-rich zone', color: '#00ff00' },
+  {
+    id: 3,
+    acronym: 'CP',
+    name: 'cortical plate',
+    parent: 'Tel',
+    description: 'dense radial columns of young neurons',
+    color: '#ff0000',
+  },
+  {
+    id: 4,
+    acronym: 'SP',
+    name: 'subplate',
+    parent: 'Tel',
+    description: 'sparse cells in a wide fibre-rich zone',
+    color: '#00ff00',
+  },
   { id: 5, acronym: 'Th', name: 'thalamus', parent: 'Br', description: 'clustered nuclei', color: '#0000ff' },
 ];
 
@@ -32,7 +46,19 @@ export function manifest(name = 'demo'): AtlasManifest {
 }
 
 export function section(atlas: string, id: string, specimen = 'S01'): SectionInput {
-  return { atlas, id, specimen, plane: 'coronal', index: 0, stain: 'nissl', micronsPerPixel: 1, width: 896, height: 672, levels: 3, imagePath: `sections/${atlas}/${id}.tif` };
+  return {
+    atlas,
+    id,
+    specimen,
+    plane: 'coronal',
+    index: 0,
+    stain: 'nissl',
+    micronsPerPixel: 1,
+    width: 896,
+    height: 672,
+    levels: 3,
+    imagePath: `sections/${atlas}/${id}.tif`,
+  };
 }
 
 export function tilesOf(atlas: string, sectionId: string, count: number): TileInput[] {
@@ -63,7 +89,18 @@ export function vector(seed: number, dim = 8): Float32Array {
 export function sectionResult(atlas: string, sectionId: string): SectionResult {
   const tiles = tilesOf(atlas, sectionId, 2);
   const regionImages = [
-    { id: regionImageId(atlas, sectionId, 'CP'), atlas, section: sectionId, region: 'CP', x: 0, y: 0, width: 448, height: 224, area: 80000, imagePath: null },
+    {
+      id: regionImageId(atlas, sectionId, 'CP'),
+      atlas,
+      section: sectionId,
+      region: 'CP',
+      x: 0,
+      y: 0,
+      width: 448,
+      height: 224,
+      area: 80000,
+      imagePath: null,
+    },
   ];
   const points: OutboxPoint[] = [...tiles.map((t) => t.id), regionImages[0]!.id].map((pointId, i) => ({
     collection: 'mini_1',
@@ -74,7 +111,22 @@ export function sectionResult(atlas: string, sectionId: string): SectionResult {
   }));
   return {
     section: section(atlas, sectionId),
-    annotations: [{ region: 'CP', geometry: { type: 'Polygon', coordinates: [[[0, 0], [448, 0], [448, 224], [0, 0]]] } }],
+    annotations: [
+      {
+        region: 'CP',
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [0, 0],
+              [448, 0],
+              [448, 224],
+              [0, 0],
+            ],
+          ],
+        },
+      },
+    ],
     tiles,
     regionImages,
     points,

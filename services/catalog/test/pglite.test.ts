@@ -34,7 +34,10 @@ describe('embedded catalog', () => {
     const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
     try {
       writeFileSync(join(dataDir, 'catalog.pid'), String(sleeper.pid));
-      await expect(openCatalog({ dataDir })).rejects.toMatchObject({ code: 'catalog_locked', message: expect.stringContaining(String(sleeper.pid)) });
+      await expect(openCatalog({ dataDir })).rejects.toMatchObject({
+        code: 'catalog_locked',
+        message: expect.stringContaining(String(sleeper.pid)),
+      });
     } finally {
       sleeper.kill('SIGKILL');
       await new Promise((r) => sleeper.once('exit', r));

@@ -39,7 +39,9 @@ describe.skipIf(!available)('PostgreSQL catalog', () => {
   it('migrates once when several workers open a fresh database together', async () => {
     const db = await createTestDatabase('cytoclip_catalog');
     databases.push(db);
-    const opened = await Promise.all([1, 2, 3].map(() => openCatalog({ databaseUrl: db.url, dataDir: '/nonexistent' })));
+    const opened = await Promise.all(
+      [1, 2, 3].map(() => openCatalog({ databaseUrl: db.url, dataDir: '/nonexistent' })),
+    );
     expect(opened.every((c) => c.dialect === 'postgres')).toBe(true);
     expect(await opened[0]!.listAtlases()).toEqual([]);
     await Promise.all(opened.map((c) => c.close()));
@@ -49,7 +51,10 @@ describe.skipIf(!available)('PostgreSQL catalog', () => {
 describe('dead DATABASE_URL', () => {
   it('answers a refused connection with a clear CytoclipError within seconds', async () => {
     const started = Date.now();
-    const error = await openCatalog({ databaseUrl: 'postgres://postgres:secret@127.0.0.1:1/none', dataDir: '/nonexistent' }).catch((e: unknown) => e);
+    const error = await openCatalog({
+      databaseUrl: 'postgres://postgres:secret@127.0.0.1:1/none',
+      dataDir: '/nonexistent',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CytoclipError);
     expect(error).toMatchObject({ code: 'catalog_unavailable', status: 503 });
     expect((error as Error).message).toContain('127.0.0.1:1');
@@ -59,7 +64,11 @@ describe('dead DATABASE_URL', () => {
 
   it('gives up on a server that never answers after the connect timeout', async () => {
     // 192.0.2.0/24 (TEST-NET-1) is never routed: the SYN goes unanswered, as with a firewalled host.
-    const error = await openCatalog({ databaseUrl: 'postgres://postgres@192.0.2.1:5432/x', dataDir: '/x', connectTimeoutMs: 500 }).catch((e: unknown) => e);
+    const error = await openCatalog({
+      databaseUrl: 'postgres://postgres@192.0.2.1:5432/x',
+      dataDir: '/x',
+      connectTimeoutMs: 500,
+    }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'catalog_unavailable' });
   });
 });

@@ -7,7 +7,11 @@ export class CytoclipError extends Error {
   readonly code: string;
   readonly detail: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, options: { status?: number; detail?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { status?: number; detail?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CytoclipError';
     this.code = code;

@@ -11,11 +11,4 @@ export interface SearchFilter {
   sections?: string[];
 }
 
-export const FILTER_FIELDS = [
-  'gestationalWeek',
-  'planes',
-  'specimens',
-  'atlases',
-  'regions',
-  'sections',
-] as const;
+export const FILTER_FIELDS = ['gestationalWeek', 'planes', 'specimens', 'atlases', 'regions', 'sections'] as const;

@@ -15,6 +15,7 @@ describe('isUuid', () => {
   it('accepts canonical UUIDs in either case and nothing else', () => {
     expect(isUuid(uuidV5('a'))).toBe(true);
     expect(isUuid(uuidV5('a').toUpperCase())).toBe(true);
-    for (const bad of ['', 'x', uuidV5('a').replace(/-/g, ''), `${uuidV5('a')} `, `{${uuidV5('a')}}`]) expect(isUuid(bad)).toBe(false);
+    for (const bad of ['', 'x', uuidV5('a').replace(/-/g, ''), `${uuidV5('a')} `, `{${uuidV5('a')}}`])
+      expect(isUuid(bad)).toBe(false);
   });
 });

@@ -23,12 +23,19 @@ async function readJson(path: string, what: string): Promise<unknown> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new CytoclipError('atlas_file_missing', `${what} not found: ${path}`, { status: 404, cause, detail: { path } });
+    throw new CytoclipError('atlas_file_missing', `${what} not found: ${path}`, {
+      status: 404,
+      cause,
+      detail: { path },
+    });
   }
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new CytoclipError('atlas_invalid', `${what} is not valid JSON: ${path}: ${(cause as Error).message}`, { status: 422, cause });
+    throw new CytoclipError('atlas_invalid', `${what} is not valid JSON: ${path}: ${(cause as Error).message}`, {
+      status: 422,
+      cause,
+    });
   }
 }
 
@@ -56,13 +63,20 @@ function checkManifest(raw: unknown, file: string): AtlasManifest {
   const m = raw as Partial<AtlasManifest> | null;
   if (!m || typeof m !== 'object') throw invalid(file, 'not a JSON object');
   if (m.format !== ATLAS_FORMAT)
-    throw new CytoclipError('unsupported-format', `${file}: format ${JSON.stringify(m.format)} is not "${ATLAS_FORMAT}"`, { status: 422 });
-  if (typeof m.name !== 'string' || !SAFE_ID.test(m.name)) throw invalid(file, `"name" must be letters, digits, . _ - (got ${JSON.stringify(m.name)})`);
+    throw new CytoclipError(
+      'unsupported-format',
+      `${file}: format ${JSON.stringify(m.format)} is not "${ATLAS_FORMAT}"`,
+      { status: 422 },
+    );
+  if (typeof m.name !== 'string' || !SAFE_ID.test(m.name))
+    throw invalid(file, `"name" must be letters, digits, . _ - (got ${JSON.stringify(m.name)})`);
   if (typeof m.ontology !== 'string') throw invalid(file, '"ontology" must name the ontology file');
-  if (!Array.isArray(m.specimens) || !Array.isArray(m.sections)) throw invalid(file, '"specimens" and "sections" must be lists');
+  if (!Array.isArray(m.specimens) || !Array.isArray(m.sections))
+    throw invalid(file, '"specimens" and "sections" must be lists');
   const specimens = new Set<string>();
   for (const s of m.specimens) {
-    if (typeof s?.id !== 'string' || !SAFE_ID.test(s.id)) throw invalid(file, `specimen id ${JSON.stringify(s?.id)} is not a safe id`);
+    if (typeof s?.id !== 'string' || !SAFE_ID.test(s.id))
+      throw invalid(file, `specimen id ${JSON.stringify(s?.id)} is not a safe id`);
     if (typeof s.gestationalWeek !== 'number' || !(s.gestationalWeek > 0 && s.gestationalWeek < 60))
       throw invalid(file, `specimen ${s.id}: gestationalWeek must be a number of weeks`, { specimen: s.id });
     if (specimens.has(s.id)) throw invalid(file, `specimen ${s.id} appears twice`);
@@ -75,15 +89,18 @@ function checkManifest(raw: unknown, file: string): AtlasManifest {
 
 function checkSection(s: SectionEntry, file: string, specimens: Set<string>, seen: Set<string>): void {
   const id = s?.id;
-  if (typeof id !== 'string' || !SAFE_ID.test(id)) throw invalid(file, `section id ${JSON.stringify(id)} is not a safe id`);
+  if (typeof id !== 'string' || !SAFE_ID.test(id))
+    throw invalid(file, `section id ${JSON.stringify(id)} is not a safe id`);
   if (seen.has(id)) throw invalid(file, `section ${id} appears twice`);
   seen.add(id);
   const bad = (why: string) => invalid(file, `section ${id}: ${why}`, { section: id });
   if (!specimens.has(s.specimen)) throw bad(`unknown specimen ${JSON.stringify(s.specimen)}`);
   if (!isPlane(s.plane)) throw bad(`plane must be coronal, sagittal or axial (got ${JSON.stringify(s.plane)})`);
   if (!Number.isInteger(s.index)) throw bad('index must be an integer');
-  if (typeof s.image !== 'string' || typeof s.annotations !== 'string') throw bad('"image" and "annotations" must be file paths');
-  if (typeof s.micronsPerPixel !== 'number' || !(s.micronsPerPixel > 0)) throw bad('micronsPerPixel must be a positive number');
+  if (typeof s.image !== 'string' || typeof s.annotations !== 'string')
+    throw bad('"image" and "annotations" must be file paths');
+  if (typeof s.micronsPerPixel !== 'number' || !(s.micronsPerPixel > 0))
+    throw bad('micronsPerPixel must be a positive number');
   if (typeof s.stain !== 'string') throw bad('stain must be a string');
 }
 
@@ -94,7 +111,11 @@ function checkSection(s: SectionEntry, file: string, specimens: Set<string>, see
 export async function checkSectionFiles(atlas: AtlasFiles, section: SectionEntry): Promise<SectionAnnotations> {
   const image = resolveIn(atlas.root, section.image);
   await access(image).catch((cause: unknown) => {
-    throw new CytoclipError('section_file_missing', `section ${section.id}: image not found: ${image}`, { status: 404, cause, detail: { section: section.id, path: image } });
+    throw new CytoclipError('section_file_missing', `section ${section.id}: image not found: ${image}`, {
+      status: 404,
+      cause,
+      detail: { section: section.id, path: image },
+    });
   });
   const path = resolveIn(atlas.root, section.annotations);
   return parseAnnotations(await readJson(path, `annotations of section ${section.id}`), atlas.ontology, path);

@@ -22,7 +22,10 @@ export async function embedTiles(
       group.models.map(async (m) => {
         // Tiles come cut at the model's input size: the model only normalises them (embedRgb). With one model the
         // tiles are not needed again, so their buffers go to the image workers as they are.
-        const vectors = await m.model.embedRgb(batch.map((c) => c.image), { handOver: group.models.length === 1 });
+        const vectors = await m.model.embedRgb(
+          batch.map((c) => c.image),
+          { handOver: group.models.length === 1 },
+        );
         batch.forEach((c, i) => emit(c.tile, m, vectors[i]!));
       }),
     ).then(() => onTiles?.(batch.length));

@@ -5,7 +5,11 @@ import type { PointPayload, VectorStore } from '@cytoclip/vectors';
  * The outbox's one consumer: moves committed points into the vector store (upserts are idempotent by id), then
  * deletes them from the outbox. Killed between the two, the next drain repeats a harmless upsert.
  */
-export async function drainOutbox(catalog: Catalog, vectors: VectorStore, options: { batch?: number } = {}): Promise<number> {
+export async function drainOutbox(
+  catalog: Catalog,
+  vectors: VectorStore,
+  options: { batch?: number } = {},
+): Promise<number> {
   const ensured = new Set<string>();
   let moved = 0;
   for (;;) {
@@ -31,7 +35,10 @@ async function upsertPoints(vectors: VectorStore, points: OutboxPoint[], ensured
       await vectors.ensureCollection(collection, { dim: list[0]!.vector.length });
       ensured.add(collection);
     }
-    await vectors.upsert(collection, list.map((p) => ({ id: p.pointId, vector: p.vector, payload: p.payload as unknown as PointPayload })));
+    await vectors.upsert(
+      collection,
+      list.map((p) => ({ id: p.pointId, vector: p.vector, payload: p.payload as unknown as PointPayload })),
+    );
   }
 }
 

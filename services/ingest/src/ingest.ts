@@ -69,7 +69,8 @@ export async function ingestAtlas(options: IngestOptions): Promise<IngestReport>
   const started = performance.now();
   const { catalog } = options;
   const lanes = options.sectionsInFlight ?? 3;
-  if (!(Number.isInteger(lanes) && lanes >= 1)) throw new CytoclipError('invalid-argument', `sectionsInFlight must be a positive whole number, got ${lanes}`);
+  if (!(Number.isInteger(lanes) && lanes >= 1))
+    throw new CytoclipError('invalid-argument', `sectionsInFlight must be a positive whole number, got ${lanes}`);
   const atlas = await readAtlas(options.atlas);
   const { manifest } = atlas;
   const prepared = await prepareModels(catalog, options.models, options.tileGrid);
@@ -77,7 +78,11 @@ export async function ingestAtlas(options: IngestOptions): Promise<IngestReport>
   await catalog.upsertAtlas({ name: manifest.name, manifest, root: atlas.root });
   await catalog.upsertSpecimens(manifest.name, manifest.specimens);
   if (options.vectors) await drainOutbox(catalog, options.vectors); // what a killed run committed but never indexed
-  const run = await catalog.startRun(manifest.name, prepared.all.map((m) => m.id), manifest.sections.map((s) => s.id));
+  const run = await catalog.startRun(
+    manifest.name,
+    prepared.all.map((m) => m.id),
+    manifest.sections.map((s) => s.id),
+  );
   // The embedded catalog admits one process: any lease still held belongs to a process that died.
   if (catalog.dialect === 'pglite') await catalog.releaseLeases(run.id);
   const ctx = await sectionContext(options, atlas, prepared);
@@ -86,14 +91,38 @@ export async function ingestAtlas(options: IngestOptions): Promise<IngestReport>
   const finished = await catalog.finishRun(run.id);
   let indexed = 0;
   if (indexer) {
-    emit(options, { runId: run.id, state: 'indexing', sectionsDone: 0, sectionsTotal: 0, tiles: processed.tiles, tilesPerSecond: 0 });
+    emit(options, {
+      runId: run.id,
+      state: 'indexing',
+      sectionsDone: 0,
+      sectionsTotal: 0,
+      tiles: processed.tiles,
+      tilesPerSecond: 0,
+    });
     indexed = await indexer.finish();
     await markComplete(catalog, prepared.all);
   }
   const seconds = (performance.now() - started) / 1000;
   const progress = await catalog.runProgress(run.id);
-  emit(options, { runId: run.id, state: 'finished', sectionsDone: progress.jobs.done, sectionsTotal: progress.jobs.total, tiles: processed.tiles, tilesPerSecond: processed.tiles / seconds });
-  return { atlas: manifest.name, runId: run.id, status: finished.status, models: run.models, progress, processed, indexed, seconds, tilesPerSecond: processed.tiles / seconds };
+  emit(options, {
+    runId: run.id,
+    state: 'finished',
+    sectionsDone: progress.jobs.done,
+    sectionsTotal: progress.jobs.total,
+    tiles: processed.tiles,
+    tilesPerSecond: processed.tiles / seconds,
+  });
+  return {
+    atlas: manifest.name,
+    runId: run.id,
+    status: finished.status,
+    models: run.models,
+    progress,
+    processed,
+    indexed,
+    seconds,
+    tilesPerSecond: processed.tiles / seconds,
+  };
 }
 
 async function sectionContext(
@@ -129,13 +158,28 @@ async function workJobs(
   const t0 = performance.now();
   const rate = () => counts.tiles / Math.max(1e-3, (performance.now() - t0) / 1000);
   const report = (state: IngestProgress['state'], section?: string, error?: IngestProgress['error']) =>
-    emit(options, { runId: run.id, section, state, sectionsDone: counts.done + counts.failed, sectionsTotal: total, tiles: counts.tiles, tilesPerSecond: rate(), ...(error ? { error } : {}) });
+    emit(options, {
+      runId: run.id,
+      section,
+      state,
+      sectionsDone: counts.done + counts.failed,
+      sectionsTotal: total,
+      tiles: counts.tiles,
+      tilesPerSecond: rate(),
+      ...(error ? { error } : {}),
+    });
   report('started');
   const lane = async () => {
-    for (let job = await catalog.leaseJob(run.id, owner, leaseMs); job; job = await catalog.leaseJob(run.id, owner, leaseMs)) {
+    for (
+      let job = await catalog.leaseJob(run.id, owner, leaseMs);
+      job;
+      job = await catalog.leaseJob(run.id, owner, leaseMs)
+    ) {
       const entry = byId.get(job.section);
       const tileCtx = { ...ctx, onTiles: (n: number) => ((counts.tiles += n), report('tiles', job!.section)) };
-      const outcome = await withLease(catalog, job, owner, leaseMs, () => runJob(catalog, tileCtx, job!, owner, entry, indexer));
+      const outcome = await withLease(catalog, job, owner, leaseMs, () =>
+        runJob(catalog, tileCtx, job!, owner, entry, indexer),
+      );
       if (outcome === true) {
         counts.done++;
         report('section-done', job.section);
@@ -153,7 +197,14 @@ async function workJobs(
  * true: committed (and handed to this process's indexer, if it is one); an error: recorded as the job's failure;
  * false: the lease was lost to another worker.
  */
-async function runJob(catalog: Catalog, ctx: SectionContext, job: IngestJob, owner: string, entry: SectionEntry | undefined, indexer: SectionIndexer | null) {
+async function runJob(
+  catalog: Catalog,
+  ctx: SectionContext,
+  job: IngestJob,
+  owner: string,
+  entry: SectionEntry | undefined,
+  indexer: SectionIndexer | null,
+) {
   try {
     if (!entry) throw new CytoclipError('section_removed', `section ${job.section} is no longer in the atlas manifest`);
     const result = await processSection(ctx, entry);
@@ -169,8 +220,17 @@ async function runJob(catalog: Catalog, ctx: SectionContext, job: IngestJob, own
 }
 
 /** Renews the lease while `work` runs, so a slow section is not taken over by another worker. */
-async function withLease<T>(catalog: Catalog, job: IngestJob, owner: string, leaseMs: number, work: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => void catalog.renewLease(job.id, owner, leaseMs).catch(() => false), Math.max(50, leaseMs / 3));
+async function withLease<T>(
+  catalog: Catalog,
+  job: IngestJob,
+  owner: string,
+  leaseMs: number,
+  work: () => Promise<T>,
+): Promise<T> {
+  const timer = setInterval(
+    () => void catalog.renewLease(job.id, owner, leaseMs).catch(() => false),
+    Math.max(50, leaseMs / 3),
+  );
   try {
     return await work();
   } finally {
@@ -181,7 +241,10 @@ async function withLease<T>(catalog: Catalog, job: IngestJob, owner: string, lea
 function describeError(error: unknown): { code: string; message: string } {
   if (error instanceof CytoclipError) return { code: error.code, message: error.message };
   const e = error as { code?: unknown; message?: unknown };
-  return { code: typeof e?.code === 'string' ? e.code : 'section_failed', message: typeof e?.message === 'string' ? e.message : String(error) };
+  return {
+    code: typeof e?.code === 'string' ? e.code : 'section_failed',
+    message: typeof e?.message === 'string' ? e.message : String(error),
+  };
 }
 
 /** A model is complete once no run that uses it is still going and none of its points wait in the outbox. */

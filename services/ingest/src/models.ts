@@ -42,7 +42,10 @@ export async function prepareModels(
       continue;
     }
     const { size, resize } = model.info.image;
-    const grid = gridOverride ?? { micronsPerPixel: model.info.micronsPerPixel ?? DEFAULT_TILE_GRID.micronsPerPixel, size };
+    const grid = gridOverride ?? {
+      micronsPerPixel: model.info.micronsPerPixel ?? DEFAULT_TILE_GRID.micronsPerPixel,
+      size,
+    };
     const key = `${grid.micronsPerPixel}/${grid.size}/${size}/${resize}`;
     const group = groups.get(key) ?? { grid, size, resize, models: [] };
     group.models.push(entry);

@@ -4,7 +4,14 @@ import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import type { AnnotationInput, OutboxPoint, RegionImageInput, SectionResult, TileInput } from '@cytoclip/catalog';
 import { CytoclipError, type SectionEntry } from '@cytoclip/domain';
-import { copySectionToStore, cropRegionImages, openSection, planTiles, type SectionAnnotations, type SectionImage } from '@cytoclip/slides';
+import {
+  copySectionToStore,
+  cropRegionImages,
+  openSection,
+  planTiles,
+  type SectionAnnotations,
+  type SectionImage,
+} from '@cytoclip/slides';
 import { checkSectionFiles, resolveIn, type AtlasFiles } from './atlas-files.js';
 import { embedTiles } from './embed.js';
 import type { RegionModel, TileModelGroup } from './models.js';
@@ -56,17 +63,25 @@ async function checkPixels(path: string, entry: SectionEntry, limit: number): Pr
   try {
     ({ width = 0, height = 0 } = await sharp(path, { limitInputPixels: false }).metadata());
   } catch (cause) {
-    throw new CytoclipError('invalid-image', `section ${entry.id}: ${path} is not a readable image (${(cause as Error).message})`, {
-      status: 422,
-      cause,
-      detail: { section: entry.id, path },
-    });
+    throw new CytoclipError(
+      'invalid-image',
+      `section ${entry.id}: ${path} is not a readable image (${(cause as Error).message})`,
+      {
+        status: 422,
+        cause,
+        detail: { section: entry.id, path },
+      },
+    );
   }
   if (width * height > limit)
-    throw new CytoclipError('image-too-large', `section ${entry.id} has ${width}x${height} pixels, over the limit of ${limit}`, {
-      status: 413,
-      detail: { section: entry.id, width, height, limit },
-    });
+    throw new CytoclipError(
+      'image-too-large',
+      `section ${entry.id} has ${width}x${height} pixels, over the limit of ${limit}`,
+      {
+        status: 413,
+        detail: { section: entry.id, width, height, limit },
+      },
+    );
 }
 
 async function embedSection(
@@ -78,24 +93,79 @@ async function embedSection(
 ): Promise<SectionResult> {
   const atlas = ctx.atlas.manifest.name;
   const specimen = ctx.atlas.manifest.specimens.find((s) => s.id === entry.specimen)!;
-  const base = { kind: 'tile' as const, atlas, specimen: specimen.id, section: entry.id, plane: entry.plane, gestationalWeek: specimen.gestationalWeek };
+  const base = {
+    kind: 'tile' as const,
+    atlas,
+    specimen: specimen.id,
+    section: entry.id,
+    plane: entry.plane,
+    gestationalWeek: specimen.gestationalWeek,
+  };
   const tiles: TileInput[] = [];
   const points: OutboxPoint[] = [];
   for (const group of ctx.tileGroups) {
-    const plan = await planTiles(image, annotations, { atlas, section: entry.id, micronsPerPixel: entry.micronsPerPixel, grid: group.grid });
+    const plan = await planTiles(image, annotations, {
+      atlas,
+      section: entry.id,
+      micronsPerPixel: entry.micronsPerPixel,
+      grid: group.grid,
+    });
     // Tiles of tissue no annotation covers have no region to file them under (every point carries one): left out.
     const planned = plan.tiles.filter((t) => t.region !== null);
     for (const t of planned) {
-      tiles.push({ id: t.id, atlas, section: entry.id, x: t.x, y: t.y, size: group.grid.size, level0Size: t.box, micronsPerPixel: group.grid.micronsPerPixel, region: t.region, regionFraction: t.regionShare, tissueFraction: t.tissueFraction });
+      tiles.push({
+        id: t.id,
+        atlas,
+        section: entry.id,
+        x: t.x,
+        y: t.y,
+        size: group.grid.size,
+        level0Size: t.box,
+        micronsPerPixel: group.grid.micronsPerPixel,
+        region: t.region,
+        regionFraction: t.regionShare,
+        tissueFraction: t.tissueFraction,
+      });
     }
-    await embedTiles(image, planned, group, ctx.batchSize, (tile, model, vector) => {
-      points.push({ collection: model.collection, pointId: tile.id, atlas, vector, payload: { ...base, region: tile.region!, regionPath: pathOf(ctx, tile.region!) } });
-    }, ctx.onTiles);
+    await embedTiles(
+      image,
+      planned,
+      group,
+      ctx.batchSize,
+      (tile, model, vector) => {
+        points.push({
+          collection: model.collection,
+          pointId: tile.id,
+          atlas,
+          vector,
+          payload: { ...base, region: tile.region!, regionPath: pathOf(ctx, tile.region!) },
+        });
+      },
+      ctx.onTiles,
+    );
   }
   const regionImages = await embedRegions(ctx, entry, annotations, image, (id, region, model, vector) => {
-    points.push({ collection: model.collection, pointId: id, atlas, vector, payload: { ...base, kind: 'region', region, regionPath: pathOf(ctx, region) } });
+    points.push({
+      collection: model.collection,
+      pointId: id,
+      atlas,
+      vector,
+      payload: { ...base, kind: 'region', region, regionPath: pathOf(ctx, region) },
+    });
   });
-  const section = { atlas, id: entry.id, specimen: entry.specimen, plane: entry.plane, index: entry.index, stain: entry.stain, micronsPerPixel: entry.micronsPerPixel, width: image.width, height: image.height, levels: image.levels.length, imagePath };
+  const section = {
+    atlas,
+    id: entry.id,
+    specimen: entry.specimen,
+    plane: entry.plane,
+    index: entry.index,
+    stain: entry.stain,
+    micronsPerPixel: entry.micronsPerPixel,
+    width: image.width,
+    height: image.height,
+    levels: image.levels.length,
+    imagePath,
+  };
   return { section, annotations: toGeoJson(annotations), tiles: dedupe(tiles), regionImages, points };
 }
 
@@ -111,7 +181,8 @@ async function embedRegions(
   for (const model of ctx.regionModels) {
     const { size, resize } = model.model.info.image;
     const crops = [];
-    for await (const crop of cropRegionImages(image, annotations, { atlas, section: entry.id, size, resize })) crops.push(crop);
+    for await (const crop of cropRegionImages(image, annotations, { atlas, section: entry.id, size, resize }))
+      crops.push(crop);
     for (let i = 0; i < crops.length; i += ctx.batchSize) {
       const batch = crops.slice(i, i + ctx.batchSize);
       const vectors = await model.model.embedImages(batch.map((c) => c.image));
@@ -119,7 +190,18 @@ async function embedRegions(
     }
     for (const c of crops) {
       const [x, y, width, height] = c.bbox;
-      rows.set(c.id, { id: c.id, atlas, section: entry.id, region: c.region, x, y, width, height, area: c.area, imagePath: null });
+      rows.set(c.id, {
+        id: c.id,
+        atlas,
+        section: entry.id,
+        region: c.region,
+        x,
+        y,
+        width,
+        height,
+        area: c.area,
+        imagePath: null,
+      });
     }
   }
   return [...rows.values()];
@@ -127,7 +209,8 @@ async function embedRegions(
 
 function pathOf(ctx: SectionContext, region: string): string[] {
   const path = ctx.regionPaths.get(region);
-  if (!path) throw new CytoclipError('unknown-region', `region ${region} is not in the catalog's ontology`, { status: 422 });
+  if (!path)
+    throw new CytoclipError('unknown-region', `region ${region} is not in the catalog's ontology`, { status: 422 });
   return path;
 }
 

@@ -40,5 +40,8 @@ export async function withVersion(dir: string, version: string): Promise<string>
 }
 
 export async function openModels(): Promise<CytoclipModel[]> {
-  return [await CytoclipModel.open(FIXTURE_MODEL, { intraOpNumThreads: 1 }), await CytoclipModel.open(await regionModelDir(), { intraOpNumThreads: 1 })];
+  return [
+    await CytoclipModel.open(FIXTURE_MODEL, { intraOpNumThreads: 1 }),
+    await CytoclipModel.open(await regionModelDir(), { intraOpNumThreads: 1 }),
+  ];
 }

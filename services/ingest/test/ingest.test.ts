@@ -57,19 +57,32 @@ describe('ingestAtlas on the embedded catalog and vector store', () => {
 
   it('refuses a bad sectionsInFlight before it starts a run', async () => {
     const runs = (await catalog.listRuns()).length;
-    await expect(ingestAtlas({ ...base(), atlas: atlasDir, sectionsInFlight: 0 })).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(ingestAtlas({ ...base(), atlas: atlasDir, sectionsInFlight: 0 })).rejects.toMatchObject({
+      code: 'invalid-argument',
+    });
     expect((await catalog.listRuns()).length).toBe(runs);
   });
 
   it('stores what the query API shows: section image copy, annotations, tile metadata and payloads', async () => {
     const section = (await catalog.getSection('T02-cor-0045'))!;
-    expect(section).toMatchObject({ plane: 'coronal', gestationalWeek: 22, imagePath: 'sections/tiny-fetal-nissl/T02-cor-0045.tif' });
+    expect(section).toMatchObject({
+      plane: 'coronal',
+      gestationalWeek: 22,
+      imagePath: 'sections/tiny-fetal-nissl/T02-cor-0045.tif',
+    });
     expect(existsSync(join(dataDir, section.imagePath))).toBe(true);
     expect(section.annotations.length).toBeGreaterThan(0);
     expect(['Polygon', 'MultiPolygon']).toContain(section.annotations[0]!.geometry.type);
     const [tile] = await catalog.listTiles('tiny-fetal-nissl', 'T02-cor-0045');
     const [point] = await vectors.get(TILE, [tile!.id], true);
-    expect(point!.payload).toMatchObject({ kind: 'tile', section: 'T02-cor-0045', specimen: 'T02', gestationalWeek: 22, plane: 'coronal', region: tile!.region });
+    expect(point!.payload).toMatchObject({
+      kind: 'tile',
+      section: 'T02-cor-0045',
+      specimen: 'T02',
+      gestationalWeek: 22,
+      plane: 'coronal',
+      region: tile!.region,
+    });
     expect(point!.payload.regionPath.at(-1)).toBe(tile!.region);
     expect(point!.payload.regionPath[0]).toBe('Br');
     const detail = (await catalog.getTile(tile!.id))!;
@@ -105,7 +118,10 @@ describe('ingestAtlas on the embedded catalog and vector store', () => {
     await v2.close();
     expect(report.processed.done).toBe(5);
     await new Promise((r) => setTimeout(r, 50));
-    expect(JSON.parse(seen[0]!)).toMatchObject({ 'cytoclip-tiny-random@1': 'complete', 'cytoclip-tiny-random@2': 'indexing' });
+    expect(JSON.parse(seen[0]!)).toMatchObject({
+      'cytoclip-tiny-random@1': 'complete',
+      'cytoclip-tiny-random@2': 'indexing',
+    });
     expect((await catalog.getModel('cytoclip-tiny-random@2'))!.status).toBe('complete');
     expect(await vectors.count('cytoclip-tiny-random_2')).toBe(await vectors.count(TILE));
   });
@@ -113,12 +129,21 @@ describe('ingestAtlas on the embedded catalog and vector store', () => {
   it('refuses an atlas whose manifest or ontology is wrong before writing anything', async () => {
     const broken = await atlasCopy(atlasDir);
     const manifest = JSON.parse(await readFile(join(broken, 'atlas.json'), 'utf8'));
-    await writeFile(join(broken, 'atlas.json'), JSON.stringify({ ...manifest, name: 'broken', format: 'cytoclip-atlas/9' }));
+    await writeFile(
+      join(broken, 'atlas.json'),
+      JSON.stringify({ ...manifest, name: 'broken', format: 'cytoclip-atlas/9' }),
+    );
     await expect(ingestAtlas({ ...base(), atlas: broken })).rejects.toMatchObject({ code: 'unsupported-format' });
-    await writeFile(join(broken, 'atlas.json'), JSON.stringify({ ...manifest, name: 'broken', ontology: 'missing.json' }));
+    await writeFile(
+      join(broken, 'atlas.json'),
+      JSON.stringify({ ...manifest, name: 'broken', ontology: 'missing.json' }),
+    );
     await expect(ingestAtlas({ ...base(), atlas: broken })).rejects.toMatchObject({ code: 'atlas_file_missing' });
     const badSection = { ...manifest.sections[0], specimen: 'nobody' };
-    await writeFile(join(broken, 'atlas.json'), JSON.stringify({ ...manifest, name: 'broken', sections: [badSection] }));
+    await writeFile(
+      join(broken, 'atlas.json'),
+      JSON.stringify({ ...manifest, name: 'broken', sections: [badSection] }),
+    );
     await expect(ingestAtlas({ ...base(), atlas: broken })).rejects.toBeInstanceOf(CytoclipError);
     expect((await catalog.listAtlases()).map((a) => a.name)).toEqual(['tiny-fetal-nissl']);
   });
@@ -134,7 +159,16 @@ describe('ingestAtlas on the embedded catalog and vector store', () => {
     relabel.features[0].properties = { classification: { name: 'Hippogriff' } };
     await writeFile(geo(unknownRegion), JSON.stringify(relabel));
     const open = JSON.parse(await readFile(geo(badGeometry), 'utf8'));
-    open.features[0].geometry = { type: 'Polygon', coordinates: [[[0, 0], [10, 0], [10, 10]]] };
+    open.features[0].geometry = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [0, 0],
+          [10, 0],
+          [10, 10],
+        ],
+      ],
+    };
     await writeFile(geo(badGeometry), JSON.stringify(open));
     await rm(join(dir, `sections/${missing}.tif`));
     await writeFile(join(dir, 'atlas.json'), JSON.stringify(manifest));
@@ -154,11 +188,18 @@ describe('ingestAtlas on the embedded catalog and vector store', () => {
       expect(existsSync(join(dataDir, 'sections/tiny-broken', `${id}.tif`))).toBe(false);
     }
     expect(await catalog.countTiles({ atlas: 'tiny-broken', section: good })).toBeGreaterThan(0);
-    expect(await vectors.count(TILE, { atlases: ['tiny-broken'] })).toBe(await catalog.countTiles({ atlas: 'tiny-broken' }));
+    expect(await vectors.count(TILE, { atlases: ['tiny-broken'] })).toBe(
+      await catalog.countTiles({ atlas: 'tiny-broken' }),
+    );
   });
 
   it('refuses a section over the pixel limit from its header, alone', async () => {
-    const report = await ingestAtlas({ ...base(), atlas: atlasDir, models: [await CytoclipModel.open(await withVersion(FIXTURE_MODEL, '3'))], maxSectionPixels: 1_000_000 });
+    const report = await ingestAtlas({
+      ...base(),
+      atlas: atlasDir,
+      models: [await CytoclipModel.open(await withVersion(FIXTURE_MODEL, '3'))],
+      maxSectionPixels: 1_000_000,
+    });
     const codes = report.progress.failures.map((f) => f.error.code);
     expect(codes.length).toBeGreaterThan(0);
     expect(new Set(codes)).toEqual(new Set(['image-too-large']));

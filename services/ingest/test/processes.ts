@@ -9,13 +9,24 @@ export interface WorkerRun {
 }
 
 /** Starts test/worker.ts in its own Node process; `onLine` sees each JSON line as it arrives. */
-export function startWorker(args: string[], onLine?: (line: Record<string, unknown>, run: WorkerRun) => void): WorkerRun {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO_ROOT, 'services/ingest/test/worker.ts'), ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: undefined },
-  });
-  const run: WorkerRun = { child, lines: [], exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+export function startWorker(
+  args: string[],
+  onLine?: (line: Record<string, unknown>, run: WorkerRun) => void,
+): WorkerRun {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', join(REPO_ROOT, 'services/ingest/test/worker.ts'), ...args],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: undefined },
+    },
+  );
+  const run: WorkerRun = {
+    child,
+    lines: [],
+    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  };
   let buffer = '';
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -36,7 +47,10 @@ export function startWorker(args: string[], onLine?: (line: Record<string, unkno
   return run;
 }
 
-export function reportOf(run: WorkerRun): { processed: { done: number; failed: number; tiles: number }; status: string } {
+export function reportOf(run: WorkerRun): {
+  processed: { done: number; failed: number; tiles: number };
+  status: string;
+} {
   const line = run.lines.find((l) => 'report' in l);
   if (!line) throw new Error('the worker printed no report');
   return line.report as never;

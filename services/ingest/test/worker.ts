@@ -6,7 +6,10 @@ import { openVectorStore } from '@cytoclip/vectors';
 import { openModels, TEST_GRID } from './helpers.js';
 
 const [atlas, dataDir, databaseUrl, flag] = process.argv.slice(2);
-const catalog = await openCatalog({ dataDir: dataDir!, databaseUrl: databaseUrl && databaseUrl !== '-' ? databaseUrl : undefined });
+const catalog = await openCatalog({
+  dataDir: dataDir!,
+  databaseUrl: databaseUrl && databaseUrl !== '-' ? databaseUrl : undefined,
+});
 const vectors = flag === '--no-index' ? undefined : await openVectorStore({ dataDir: dataDir! });
 const models = await openModels();
 const report = await ingestAtlas({

@@ -16,13 +16,19 @@ import { rawImage } from '@cytoclip/slides';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const BATCHES = [1, 8, 32];
-const { values } = parseArgs({ options: { model: { type: 'string', multiple: true }, seconds: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: { model: { type: 'string', multiple: true }, seconds: { type: 'string', default: '1' } },
+});
 const seconds = Number(values.seconds);
 
 function modelDirs(): string[] {
   if (values.model?.length) return values.model.map((m) => resolve(m));
   const models = join(ROOT, 'models');
-  const bundled = existsSync(models) ? readdirSync(models).map((d) => join(models, d)).filter((d) => existsSync(join(d, 'model.json'))) : [];
+  const bundled = existsSync(models)
+    ? readdirSync(models)
+        .map((d) => join(models, d))
+        .filter((d) => existsSync(join(d, 'model.json')))
+    : [];
   return [join(ROOT, 'services/model/test/fixture-model'), ...bundled];
 }
 
@@ -43,7 +49,9 @@ async function pngs(n: number, size: number): Promise<Buffer[]> {
     Array.from({ length: n }, (_, i) => {
       const data = Buffer.alloc(size * size * 3, 0);
       for (let p = 0; p < data.length; p++) data[p] = (p * 31 + i * 17) % 251;
-      return sharp(data, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+      return sharp(data, { raw: { width: size, height: size, channels: 3 } })
+        .png()
+        .toBuffer();
     }),
   );
 }
@@ -58,7 +66,11 @@ async function benchModel(dir: string) {
     const images = await pngs(32, size);
     const pixels = new Float32Array(32 * 3 * size * size).map((_, i) => Math.sin(i));
     const texts = Array.from({ length: 32 }, (_, i) => `densely packed neurons of the cortical plate, section ${i}`);
-    const row = { imagesPerSecond: {} as Record<number, number>, graphImagesPerSecond: {} as Record<number, number>, textsPerSecond: {} as Record<number, number> };
+    const row = {
+      imagesPerSecond: {} as Record<number, number>,
+      graphImagesPerSecond: {} as Record<number, number>,
+      textsPerSecond: {} as Record<number, number>,
+    };
     for (const b of BATCHES) {
       row.imagesPerSecond[b] = await rate(b, () => model.embedImages(images.slice(0, b)));
       row.graphImagesPerSecond[b] = await rate(b, () => model.embedPixels(pixels.subarray(0, b * 3 * size * size), b));
@@ -67,7 +79,14 @@ async function benchModel(dir: string) {
     threads[String(intraOpNumThreads)] = row;
     await model.close();
   }
-  return { model: info!.id, dir: relative(ROOT, dir), imageSize: info!.image.size, embeddingDim: info!.embeddingDim, intraOpNumThreads: threads, imageWorkers: await benchWorkers(dir) };
+  return {
+    model: info!.id,
+    dir: relative(ROOT, dir),
+    imageSize: info!.image.size,
+    embeddingDim: info!.embeddingDim,
+    intraOpNumThreads: threads,
+    imageWorkers: await benchWorkers(dir),
+  };
 }
 
 /** Tiles already at model size (RGB) through embedRgb with a single-threaded image worker per core, as ingest runs. */
@@ -75,7 +94,13 @@ async function benchWorkers(dir: string) {
   const workers = cpus().length;
   const model = await CytoclipModel.open(dir, { intraOpNumThreads: 1, imageWorkers: workers });
   const size = model.info.image.size;
-  const tiles = Array.from({ length: 128 }, (_, i) => rawImage(Uint8Array.from({ length: size * size * 3 }, (_, p) => (p * 31 + i * 17) % 251), size, size));
+  const tiles = Array.from({ length: 128 }, (_, i) =>
+    rawImage(
+      Uint8Array.from({ length: size * size * 3 }, (_, p) => (p * 31 + i * 17) % 251),
+      size,
+      size,
+    ),
+  );
   const rgbImagesPerSecond: Record<number, number> = {};
   for (const b of [8, 32, 128]) rgbImagesPerSecond[b] = await rate(b, () => model.embedRgb(tiles.slice(0, b)));
   await model.close();

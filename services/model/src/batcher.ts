@@ -34,10 +34,14 @@ export class MicroBatcher<I, O> {
     if (items.length === 0) return Promise.resolve([]);
     if (this.queue.length > 0 && this.queue.length + items.length > this.maxQueue)
       return Promise.reject(
-        new CytoclipError('busy', `the model is busy: ${this.queue.length} ${this.what} queued (limit ${this.maxQueue}); retry shortly`, {
-          status: 503,
-          detail: { queued: this.queue.length, limit: this.maxQueue },
-        }),
+        new CytoclipError(
+          'busy',
+          `the model is busy: ${this.queue.length} ${this.what} queued (limit ${this.maxQueue}); retry shortly`,
+          {
+            status: 503,
+            detail: { queued: this.queue.length, limit: this.maxQueue },
+          },
+        ),
       );
     return new Promise<O[]>((resolve, reject) => {
       const job: Job<I, O> = { items, results: new Array<O>(items.length), done: 0, resolve, reject };

@@ -102,8 +102,19 @@ export class ImageWorkers {
 
   static start(path: string, spec: ImageSpec, dim: number, options: { count: number; threads?: number }): ImageWorkers {
     const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
-    const data = { ort: ortPath, path, threads: options.threads ?? 1, size: spec.size, mean: spec.mean, std: spec.std, dim };
-    const workers = Array.from({ length: options.count }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: data }));
+    const data = {
+      ort: ortPath,
+      path,
+      threads: options.threads ?? 1,
+      size: spec.size,
+      mean: spec.mean,
+      std: spec.std,
+      dim,
+    };
+    const workers = Array.from(
+      { length: options.count },
+      () => new Worker(WORKER_SOURCE, { eval: true, workerData: data }),
+    );
     const pool = new ImageWorkers(workers);
     for (const w of workers) pool.listen(w);
     return pool;
@@ -116,7 +127,10 @@ export class ImageWorkers {
       this.release(worker);
       if (!job) return;
       if (m.out) job.resolve(m.out);
-      else job.reject(new CytoclipError('inference-failed', `image embedding failed in a worker: ${m.error}`, { status: 500 }));
+      else
+        job.reject(
+          new CytoclipError('inference-failed', `image embedding failed in a worker: ${m.error}`, { status: 500 }),
+        );
     });
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => {
@@ -131,7 +145,10 @@ export class ImageWorkers {
 
   /** A worker that dies takes the pool with it: every waiting and later call fails with the reason. */
   private fail(error: Error): void {
-    this.failure ??= new CytoclipError('inference-failed', `image worker failed: ${error.message}`, { status: 500, cause: error });
+    this.failure ??= new CytoclipError('inference-failed', `image worker failed: ${error.message}`, {
+      status: 500,
+      cause: error,
+    });
     for (const job of this.pending.values()) job.reject(this.failure);
     this.pending.clear();
     for (const wake of this.waiting.splice(0)) wake();
@@ -146,7 +163,8 @@ export class ImageWorkers {
     for (;;) {
       if (this.failure) throw this.failure;
       let best: Worker | null = null;
-      for (const [worker, n] of this.load) if (n < WORKER_DEPTH && (best === null || n < this.load.get(best)!)) best = worker;
+      for (const [worker, n] of this.load)
+        if (n < WORKER_DEPTH && (best === null || n < this.load.get(best)!)) best = worker;
       if (best) {
         this.load.set(best, this.load.get(best)! + 1);
         return best;
@@ -161,7 +179,8 @@ export class ImageWorkers {
     const id = this.nextId++;
     return new Promise<Float32Array>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const buffers = batch.kind === 'tiles' ? batch.data.map((t) => t.buffer as ArrayBuffer) : [batch.data.buffer as ArrayBuffer];
+      const buffers =
+        batch.kind === 'tiles' ? batch.data.map((t) => t.buffer as ArrayBuffer) : [batch.data.buffer as ArrayBuffer];
       worker.postMessage({ id, kind: batch.kind, data: batch.data, n: batch.n }, buffers);
     });
   }

@@ -39,7 +39,11 @@ export interface ModelManifest {
   labels: { ontology: string; regions: string[] };
   logitScale: number;
   promptTemplates: string[];
-  files: Record<string, ModelFileEntry> & { imageEncoder: ModelFileEntry; textEncoder: ModelFileEntry; tokenizer: ModelFileEntry };
+  files: Record<string, ModelFileEntry> & {
+    imageEncoder: ModelFileEntry;
+    textEncoder: ModelFileEntry;
+    tokenizer: ModelFileEntry;
+  };
   training?: unknown;
   metrics?: unknown;
 }
@@ -51,7 +55,8 @@ function invalid(where: string, what: string): CytoclipError {
 type Json = Record<string, unknown>;
 
 function object(value: unknown, where: string, key: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(where, `"${key}" must be an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalid(where, `"${key}" must be an object`);
   return value as Json;
 }
 
@@ -63,13 +68,15 @@ function str(obj: Json, key: string, where: string): string {
 
 function int(obj: Json, key: string, where: string, min = 0): number {
   const v = obj[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw invalid(where, `"${key}" must be an integer ≥ ${min}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw invalid(where, `"${key}" must be an integer ≥ ${min}`);
   return v;
 }
 
 function oneOf<T extends string>(obj: Json, key: string, allowed: readonly T[], where: string): T {
   const v = obj[key];
-  if (!allowed.includes(v as T)) throw invalid(where, `"${key}" must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  if (!allowed.includes(v as T))
+    throw invalid(where, `"${key}" must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
   return v as T;
 }
 
@@ -92,7 +99,8 @@ function imageSpec(raw: unknown, where: string): ImageSpec {
   const std = triple(o, 'std', where);
   if (std.some((s) => s <= 0)) throw invalid(where, '"image.std" must be positive');
   const mpp = o.micronsPerPixel ?? null;
-  if (mpp !== null && (typeof mpp !== 'number' || mpp <= 0)) throw invalid(where, '"image.micronsPerPixel" must be positive or null');
+  if (mpp !== null && (typeof mpp !== 'number' || mpp <= 0))
+    throw invalid(where, '"image.micronsPerPixel" must be positive or null');
   return {
     size: int(o, 'size', where, 1),
     mean: triple(o, 'mean', where),
@@ -125,7 +133,8 @@ function files(raw: unknown, where: string): ModelManifest['files'] {
     const sha = str(entry, 'sha256', where).toLowerCase();
     if (!/^[0-9a-f]{64}$/.test(sha)) throw invalid(where, `"files.${key}.sha256" must be 64 hex digits`);
     const path = str(entry, 'path', where);
-    if (path.startsWith('/') || path.split(/[\\/]/).includes('..')) throw invalid(where, `"files.${key}.path" must stay inside the package`);
+    if (path.startsWith('/') || path.split(/[\\/]/).includes('..'))
+      throw invalid(where, `"files.${key}.path" must stay inside the package`);
     out[key] = { path, sha256: sha };
   }
   for (const required of ['imageEncoder', 'textEncoder', 'tokenizer'])
@@ -144,7 +153,8 @@ export function parseModelManifest(raw: unknown, where = 'model.json'): ModelMan
     );
   const labels = object(o.labels, where, 'labels');
   const logitScale = o.logitScale;
-  if (typeof logitScale !== 'number' || !(logitScale > 0)) throw invalid(where, '"logitScale" must be a positive number');
+  if (typeof logitScale !== 'number' || !(logitScale > 0))
+    throw invalid(where, '"logitScale" must be a positive number');
   return {
     format: MODEL_FORMAT,
     name: str(o, 'name', where),
@@ -166,9 +176,13 @@ export function parseModelManifest(raw: unknown, where = 'model.json'): ModelMan
 export function parseOntology(raw: unknown, where = 'ontology.json'): Ontology {
   const o = object(raw, where, '(top level)');
   if (o.format !== 'cytoclip-ontology/1')
-    throw new CytoclipError('unsupported-format', `${where}: format ${JSON.stringify(o.format)} is not "cytoclip-ontology/1"`, {
-      detail: { file: where, format: o.format },
-    });
+    throw new CytoclipError(
+      'unsupported-format',
+      `${where}: format ${JSON.stringify(o.format)} is not "cytoclip-ontology/1"`,
+      {
+        detail: { file: where, format: o.format },
+      },
+    );
   if (!Array.isArray(o.regions)) throw invalid(where, '"regions" must be a list');
   const seen = new Set<string>();
   for (const region of o.regions as Json[]) {

@@ -119,9 +119,16 @@ export class CytoclipModel {
     this.tokenizer = new TextTokenizer(pkg.tokenizer, m.text);
     const maxBatch = options.maxBatch ?? 32;
     const maxQueue = options.maxQueue ?? 1024;
-    this.images = workerCount > 0
-      ? new MicroBatcher((b) => this.runInWorkers(b), options.maxBatch ?? WORKER_BATCH, maxQueue, 'images', workerCount * WORKER_DEPTH)
-      : new MicroBatcher((b) => this.runImages(b), maxBatch, maxQueue, 'images');
+    this.images =
+      workerCount > 0
+        ? new MicroBatcher(
+            (b) => this.runInWorkers(b),
+            options.maxBatch ?? WORKER_BATCH,
+            maxQueue,
+            'images',
+            workerCount * WORKER_DEPTH,
+          )
+        : new MicroBatcher((b) => this.runImages(b), maxBatch, maxQueue, 'images');
     this.texts = new MicroBatcher((b) => this.runTexts(b), maxBatch, maxQueue, 'texts');
   }
 
@@ -133,7 +140,8 @@ export class CytoclipModel {
     checkNames(pkg.manifest.files.imageEncoder.path, image.session, 'pixel_values', 'image_embeds');
     checkNames(pkg.manifest.files.textEncoder.path, text.session, 'input_ids', 'text_embeds');
     const count = image.device === 'cpu' ? (options.imageWorkers ?? 0) : 0;
-    if (!(Number.isInteger(count) && count >= 0)) throw new CytoclipError('invalid-argument', `imageWorkers must be a whole number, got ${count}`);
+    if (!(Number.isInteger(count) && count >= 0))
+      throw new CytoclipError('invalid-argument', `imageWorkers must be a whole number, got ${count}`);
     return new CytoclipModel(pkg, image.session, text.session, image.device, options, count);
   }
 
@@ -172,9 +180,13 @@ export class CytoclipModel {
   async embedImages(inputs: ImageLike[]): Promise<Float32Array[]> {
     const limit = this.options.maxQueue ?? 1024;
     if (this.preparing + this.images.queued > 0 && this.preparing + this.images.queued + inputs.length > limit)
-      throw new CytoclipError('busy', `the model is busy: ${this.preparing + this.images.queued} images waiting (limit ${limit}); retry shortly`, {
-        status: 503,
-      });
+      throw new CytoclipError(
+        'busy',
+        `the model is busy: ${this.preparing + this.images.queued} images waiting (limit ${limit}); retry shortly`,
+        {
+          status: 503,
+        },
+      );
     this.preparing += inputs.length;
     let pixels: Float32Array[];
     try {
@@ -191,7 +203,9 @@ export class CytoclipModel {
     const out: Float32Array[] = new Array(inputs.length);
     for (let i = 0; i < inputs.length; i += 8) {
       const slice = inputs.slice(i, i + 8);
-      const prepared = await Promise.all(slice.map((input) => prepareModelInput(input as ImageInput, { size, resize, crop })));
+      const prepared = await Promise.all(
+        slice.map((input) => prepareModelInput(input as ImageInput, { size, resize, crop })),
+      );
       prepared.forEach((raw, j) => (out[i + j] = toChw(raw, this.info.image)));
     }
     return out;
@@ -205,7 +219,12 @@ export class CytoclipModel {
    */
   async embedRgb(images: RawImage[], options: { handOver?: boolean } = {}): Promise<Float32Array[]> {
     const { size } = this.info.image;
-    if (images.some((im) => im.width !== size || im.height !== size || im.channels !== 3 || im.data.length !== size * size * 3)) return this.embedImages(images);
+    if (
+      images.some(
+        (im) => im.width !== size || im.height !== size || im.channels !== 3 || im.data.length !== size * size * 3,
+      )
+    )
+      return this.embedImages(images);
     if (options.handOver) for (const im of images) if (ownsBuffer(im.data)) this.handedOver.add(im);
     return this.images.submit(images);
   }
@@ -223,7 +242,8 @@ export class CytoclipModel {
   }
 
   async embedTexts(texts: string[]): Promise<Float32Array[]> {
-    for (const t of texts) if (typeof t !== 'string') throw new CytoclipError('invalid-argument', 'texts must be strings');
+    for (const t of texts)
+      if (typeof t !== 'string') throw new CytoclipError('invalid-argument', 'texts must be strings');
     return this.texts.submit(texts);
   }
 
@@ -250,7 +270,9 @@ export class CytoclipModel {
     const tensor = out[name];
     const dim = this.info.embeddingDim;
     if (!tensor || tensor.type !== 'float32' || tensor.data.length !== n * dim)
-      throw new CytoclipError('invalid-model-package', `graph output ${name} is not float32 [${n}, ${dim}]`, { status: 500 });
+      throw new CytoclipError('invalid-model-package', `graph output ${name} is not float32 [${n}, ${dim}]`, {
+        status: 500,
+      });
     return tensor.data as Float32Array;
   }
 
@@ -281,8 +303,10 @@ export class CytoclipModel {
 
   /** RGB bytes when every item is still RGB (the worker normalises them), else CHW floats. */
   private workerBatch(batch: ImageItem[]): WorkerBatch {
-    if (batch.some((item) => item instanceof Float32Array)) return { kind: 'chw', data: this.packChw(batch), n: batch.length };
-    if (batch.every((item) => this.handedOver.has(item as RawImage))) return { kind: 'tiles', data: batch.map((item) => (item as RawImage).data), n: batch.length };
+    if (batch.some((item) => item instanceof Float32Array))
+      return { kind: 'chw', data: this.packChw(batch), n: batch.length };
+    if (batch.every((item) => this.handedOver.has(item as RawImage)))
+      return { kind: 'tiles', data: batch.map((item) => (item as RawImage).data), n: batch.length };
     const per = (batch[0] as RawImage).data.length;
     const data = new Uint8Array(batch.length * per);
     batch.forEach((item, i) => data.set((item as RawImage).data, i * per));
@@ -320,10 +344,16 @@ export class CytoclipModel {
   /** Zero-shot region classification: softmax(logitScale · cosine) over `regions` (default the model's labels), ranked. */
   async zeroShotClassify(imageEmbedding: Float32Array, regions: string[] = this.info.labels): Promise<RegionScore[]> {
     if (imageEmbedding.length !== this.info.embeddingDim)
-      throw new CytoclipError('bad-tensor-shape', `image embedding must have ${this.info.embeddingDim} values, got ${imageEmbedding.length}`);
-    if (regions.length === 0) throw new CytoclipError('invalid-argument', 'zero-shot classification needs at least one region');
+      throw new CytoclipError(
+        'bad-tensor-shape',
+        `image embedding must have ${this.info.embeddingDim} values, got ${imageEmbedding.length}`,
+      );
+    if (regions.length === 0)
+      throw new CytoclipError('invalid-argument', 'zero-shot classification needs at least one region');
     const classes = await this.regionEmbeddings(regions);
     const probabilities = softmax(classes.map((c) => this.info.logitScale * cosine(c, imageEmbedding)));
-    return regions.map((acronym, i) => ({ acronym, probability: probabilities[i]! })).sort((a, b) => b.probability - a.probability);
+    return regions
+      .map((acronym, i) => ({ acronym, probability: probabilities[i]! }))
+      .sort((a, b) => b.probability - a.probability);
   }
 }

@@ -74,13 +74,21 @@ export async function loadModelPackage(dir: string): Promise<ModelPackage> {
   const known = new Set(ontology.regions.map((r) => r.acronym));
   const unknown = manifest.labels.regions.filter((r) => !known.has(r));
   if (unknown.length > 0)
-    throw new CytoclipError('invalid-model-package', `model.json labels ${unknown.join(', ')} are not in ${manifest.labels.ontology}`, {
-      detail: { file: 'model.json', regions: unknown },
-    });
+    throw new CytoclipError(
+      'invalid-model-package',
+      `model.json labels ${unknown.join(', ')} are not in ${manifest.labels.ontology}`,
+      {
+        detail: { file: 'model.json', regions: unknown },
+      },
+    );
   const tokenizer = (await readJson(paths.tokenizer!, manifest.files.tokenizer.path)) as Record<string, unknown>;
   if (typeof tokenizer.model !== 'object' || tokenizer.model === null)
-    throw new CytoclipError('invalid-model-package', `${manifest.files.tokenizer.path} has no "model": not a Hugging Face tokenizer.json`, {
-      detail: { file: manifest.files.tokenizer.path },
-    });
+    throw new CytoclipError(
+      'invalid-model-package',
+      `${manifest.files.tokenizer.path} has no "model": not a Hugging Face tokenizer.json`,
+      {
+        detail: { file: manifest.files.tokenizer.path },
+      },
+    );
   return { dir: root, manifest, ontology, tokenizer, paths };
 }

@@ -36,19 +36,31 @@ async function create(path: string, device: Device, threads: number | undefined)
     return await ort.InferenceSession.create(path, sessionOptions(device, threads));
   } catch (error) {
     const message = (error as Error).message;
-    if (device === 'cuda') throw new CytoclipError('cuda-unavailable', `cannot open ${path} on CUDA: ${CUDA_HELP} (${message})`, { status: 500, cause: error });
-    throw new CytoclipError('invalid-model-package', `onnxruntime could not load ${path}: ${message}`, { cause: error });
+    if (device === 'cuda')
+      throw new CytoclipError('cuda-unavailable', `cannot open ${path} on CUDA: ${CUDA_HELP} (${message})`, {
+        status: 500,
+        cause: error,
+      });
+    throw new CytoclipError('invalid-model-package', `onnxruntime could not load ${path}: ${message}`, {
+      cause: error,
+    });
   }
 }
 
 /** Opens an ONNX graph on the asked device; see SessionOptions.allowCpuFallback. Returns the device it runs on. */
-export async function openSession(path: string, options: SessionOptions): Promise<{ session: ort.InferenceSession; device: Device }> {
-  if (options.device !== 'cuda') return { session: await create(path, 'cpu', options.intraOpNumThreads), device: 'cpu' };
+export async function openSession(
+  path: string,
+  options: SessionOptions,
+): Promise<{ session: ort.InferenceSession; device: Device }> {
+  if (options.device !== 'cuda')
+    return { session: await create(path, 'cpu', options.intraOpNumThreads), device: 'cpu' };
   try {
     return { session: await create(path, 'cuda', options.intraOpNumThreads), device: 'cuda' };
   } catch (error) {
     if (!options.allowCpuFallback) throw error;
-    (options.warn ?? console.warn)(`cytoclip: CUDA requested but unavailable, running ${path} on the CPU. ${CUDA_HELP}`);
+    (options.warn ?? console.warn)(
+      `cytoclip: CUDA requested but unavailable, running ${path} on the CPU. ${CUDA_HELP}`,
+    );
     return { session: await create(path, 'cpu', options.intraOpNumThreads), device: 'cpu' };
   }
 }

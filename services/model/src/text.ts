@@ -23,7 +23,11 @@ export class TextTokenizer {
     try {
       this.tokenizer = new Tokenizer(tokenizerJson, {});
     } catch (error) {
-      throw new CytoclipError('invalid-model-package', `tokenizer.json could not be loaded: ${(error as Error).message}`, { cause: error });
+      throw new CytoclipError(
+        'invalid-model-package',
+        `tokenizer.json could not be loaded: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     const model = tokenizerJson.model as { unk_token?: string | null };
     const unk = typeof model.unk_token === 'string' ? this.tokenizer.token_to_id(model.unk_token) : undefined;
@@ -67,7 +71,9 @@ export class TextTokenizer {
     const out: string[] = [];
     for (const word of this.normalise(text).match(WORD) ?? []) {
       if (out.includes(word)) continue;
-      const ids = this.tokenizer.encode(word, { add_special_tokens: false }).ids.filter((id: number) => !this.specialIds.has(id));
+      const ids = this.tokenizer
+        .encode(word, { add_special_tokens: false })
+        .ids.filter((id: number) => !this.specialIds.has(id));
       const hasLetters = /\p{L}/u.test(word);
       if (ids.some((id: number) => this.unkIds.has(id)) || (hasLetters && ids.length !== 1)) out.push(word);
     }

@@ -34,11 +34,17 @@ export const IMAGE_MIN_COSINE = 0.999;
 
 async function readF32(dir: string, file: { path: string; shape: number[] }): Promise<Float32Array> {
   const bytes = await readFile(join(dir, file.path)).catch((error: unknown) => {
-    throw new CytoclipError('model-file-missing', `reference file ${file.path} is missing`, { detail: { file: file.path }, cause: error });
+    throw new CytoclipError('model-file-missing', `reference file ${file.path} is missing`, {
+      detail: { file: file.path },
+      cause: error,
+    });
   });
   const expected = file.shape.reduce((a, b) => a * b, 1);
   if (bytes.length !== expected * 4)
-    throw new CytoclipError('invalid-model-package', `reference file ${file.path} has ${bytes.length} bytes, shape [${file.shape}] needs ${expected * 4}`);
+    throw new CytoclipError(
+      'invalid-model-package',
+      `reference file ${file.path} has ${bytes.length} bytes, shape [${file.shape}] needs ${expected * 4}`,
+    );
   const out = new Float32Array(expected);
   for (let i = 0; i < expected; i++) out[i] = bytes.readFloatLE(i * 4);
   return out;
@@ -54,7 +60,10 @@ export async function readReference(dir: string): Promise<ModelReference> {
   });
   const ref = JSON.parse(text) as ModelReference;
   if (ref.format !== REFERENCE_FORMAT)
-    throw new CytoclipError('unsupported-format', `reference.json: format ${JSON.stringify(ref.format)} is not "${REFERENCE_FORMAT}"`);
+    throw new CytoclipError(
+      'unsupported-format',
+      `reference.json: format ${JSON.stringify(ref.format)} is not "${REFERENCE_FORMAT}"`,
+    );
   if (!Array.isArray(ref.text) || ref.text.length === 0) throw invalidReference('"text" must list captions');
   if (!ref.pixelValues || ref.pixelValues.dtype !== 'float32' || ref.pixelValues.byteOrder !== 'little')
     throw invalidReference('"pixelValues" must be little-endian float32');
@@ -91,17 +100,20 @@ export async function verifyModelPackage(dir: string, options: ModelOpenOptions 
     const ids = BigInt64Array.from(ref.text.flatMap((t) => t.inputIds).map((x) => BigInt(x)));
     const text = await model.rawTextEmbeddings(ids, n);
     const textMaxAbsDiff = maxNormalizedDiff(text, Float32Array.from(ref.text.flatMap((t) => t.embedding)), n, dim);
-    if (!(textMaxAbsDiff <= EMBEDDING_TOLERANCE)) failures.push(`text embeddings differ by ${textMaxAbsDiff} (> ${EMBEDDING_TOLERANCE})`);
+    if (!(textMaxAbsDiff <= EMBEDDING_TOLERANCE))
+      failures.push(`text embeddings differ by ${textMaxAbsDiff} (> ${EMBEDDING_TOLERANCE})`);
 
     const m = ref.pixelValues.shape[0]!;
     const pixels = await model.rawImageEmbeddings(await readF32(model.pkg.dir, ref.pixelValues), m);
     const pixelMaxAbsDiff = maxNormalizedDiff(pixels, Float32Array.from(ref.pixelValues.embeddings.flat()), m, dim);
-    if (!(pixelMaxAbsDiff <= EMBEDDING_TOLERANCE)) failures.push(`image embeddings differ by ${pixelMaxAbsDiff} (> ${EMBEDDING_TOLERANCE})`);
+    if (!(pixelMaxAbsDiff <= EMBEDDING_TOLERANCE))
+      failures.push(`image embeddings differ by ${pixelMaxAbsDiff} (> ${EMBEDDING_TOLERANCE})`);
 
     const embedded = await model.embedImages(ref.images.map((img) => join(model.pkg.dir, img.path)));
     const imageMinCosine = Math.min(...embedded.map((e, i) => cosine(e, ref.images[i]!.embedding)));
     if (ref.images.length === 0) failures.push('reference.json lists no image files for the end-to-end check');
-    else if (!(imageMinCosine >= IMAGE_MIN_COSINE)) failures.push(`image files reach cosine ${imageMinCosine} (< ${IMAGE_MIN_COSINE})`);
+    else if (!(imageMinCosine >= IMAGE_MIN_COSINE))
+      failures.push(`image files reach cosine ${imageMinCosine} (< ${IMAGE_MIN_COSINE})`);
 
     return {
       model: model.info.id,

@@ -36,7 +36,10 @@ describe.runIf(hasTorch)('Node and Python evaluators agree', () => {
       const r = spawnSync(PYTHON, args, { cwd: TRAINER, encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr.slice(-2000)}`);
     };
-    run(['-c', `from cytoclip_trainer.fixtures import make_tiny_dataset; make_tiny_dataset(${JSON.stringify(dataset)})`]);
+    run([
+      '-c',
+      `from cytoclip_trainer.fixtures import make_tiny_dataset; make_tiny_dataset(${JSON.stringify(dataset)})`,
+    ]);
     run([join(dirname(fileURLToPath(import.meta.url)), 'python-eval.py'), FIXTURE, dataset, join(tmp, 'python.json')]);
     const python = JSON.parse(await readFile(join(tmp, 'python.json'), 'utf8')) as EvalReport;
     const node = await evaluateModel({ modelDir: FIXTURE, datasetDir: dataset });
@@ -46,7 +49,8 @@ describe.runIf(hasTorch)('Node and Python evaluators agree', () => {
         const a = get(node.testSets[name]);
         const b = get(python.testSets[name]);
         expect(a === undefined, `${name} ${figure}`).toBe(b === undefined);
-        if (a !== undefined && b !== undefined) expect(Math.abs(a - b), `${name} ${figure}: node ${a}, python ${b}`).toBeLessThanOrEqual(0.01);
+        if (a !== undefined && b !== undefined)
+          expect(Math.abs(a - b), `${name} ${figure}: node ${a}, python ${b}`).toBeLessThanOrEqual(0.01);
       }
     }
   });

@@ -15,18 +15,31 @@ const ONTOLOGY = {
     { id: 4, acronym: 'VZ', name: 'ventricular zone', parent: 'Br', description: 'very dense', color: '#1f77b4' },
   ],
 };
-const COLOURS: Record<string, [number, number, number]> = { CP: [200, 40, 40], SP: [40, 200, 40], VZ: [40, 40, 200], Br: [128, 128, 128] };
+const COLOURS: Record<string, [number, number, number]> = {
+  CP: [200, 40, 40],
+  SP: [40, 200, 40],
+  VZ: [40, 40, 200],
+  Br: [128, 128, 128],
+};
 // specimen, age (GW), plane, split: S05 is a held-out age, S06 the held-out plane, S07 both (whatever its split).
 const SPECIMENS: [string, number, string, string][] = [
-  ['S01', 17, 'coronal', 'train'], ['S02', 19, 'coronal', 'train'], ['S03', 19, 'coronal', 'val'], ['S04', 24, 'coronal', 'test'],
-  ['S05', 21, 'coronal', 'test'], ['S06', 19, 'axial', 'test'], ['S07', 16, 'axial', 'train'],
+  ['S01', 17, 'coronal', 'train'],
+  ['S02', 19, 'coronal', 'train'],
+  ['S03', 19, 'coronal', 'val'],
+  ['S04', 24, 'coronal', 'test'],
+  ['S05', 21, 'coronal', 'test'],
+  ['S06', 19, 'axial', 'test'],
+  ['S07', 16, 'axial', 'train'],
 ];
 
 async function patch(colour: [number, number, number], seed: number): Promise<Buffer> {
   const data = Buffer.alloc(64 * 64 * 3);
   let x = seed;
-  for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, colour[i % 3]! + (((x = (x * 1103515245 + 12345) >>> 0) >>> 26) - 32)));
-  return sharp(data, { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer();
+  for (let i = 0; i < data.length; i++)
+    data[i] = Math.max(0, Math.min(255, colour[i % 3]! + (((x = (x * 1103515245 + 12345) >>> 0) >>> 26) - 32)));
+  return sharp(data, { raw: { width: 64, height: 64, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 async function makeDataset(root: string, edit?: (items: Record<string, unknown>[]) => void): Promise<string> {
@@ -38,12 +51,31 @@ async function makeDataset(root: string, edit?: (items: Record<string, unknown>[
       for (let k = 0; k < 3; k++) {
         const id = `${specimen}-${region}-${k}`;
         await writeFile(join(root, 'images', `${id}.png`), await patch(COLOURS[region]!, seed++));
-        items.push({ id, image: `images/${id}.png`, region, specimen, gestationalWeek, plane, section: `${specimen}-1`, captions: [], split });
+        items.push({
+          id,
+          image: `images/${id}.png`,
+          region,
+          specimen,
+          gestationalWeek,
+          plane,
+          section: `${specimen}-1`,
+          captions: [],
+          split,
+        });
       }
   edit?.(items);
   await writeFile(join(root, 'items.jsonl'), items.map((i) => JSON.stringify(i)).join('\n') + '\n');
   await writeFile(join(root, 'ontology.json'), JSON.stringify(ONTOLOGY));
-  await writeFile(join(root, 'dataset.json'), JSON.stringify({ format: 'cytoclip-dataset/1', name: 'tiny', variant: 'tile', ontology: 'ontology.json', source: {} }));
+  await writeFile(
+    join(root, 'dataset.json'),
+    JSON.stringify({
+      format: 'cytoclip-dataset/1',
+      name: 'tiny',
+      variant: 'tile',
+      ontology: 'ontology.json',
+      source: {},
+    }),
+  );
   return root;
 }
 
@@ -63,7 +95,12 @@ describe('evaluateModel', () => {
     expect(report.testSets['held-out-ages'].n).toBe(9);
     expect(report.testSets['held-out-plane'].n).toBe(9);
     expect(report.testSets.both.n).toBe(9);
-    expect(report.protocol).toMatchObject({ heldOutAges: [16, 21, 30], heldOutPlanes: ['axial'], split: 'test', k: 10 });
+    expect(report.protocol).toMatchObject({
+      heldOutAges: [16, 21, 30],
+      heldOutPlanes: ['axial'],
+      split: 'test',
+      k: 10,
+    });
   });
 
   it('classifies zero-shot exactly as the runtime does, with a consistent confusion matrix', async () => {
@@ -119,12 +156,23 @@ describe('evaluateModel', () => {
       message: expect.stringContaining('XX'),
     });
     const plane = await makeDataset(join(root, 'plane'), (items) => (items[0]!.plane = 'oblique'));
-    await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: plane })).rejects.toMatchObject({ message: expect.stringContaining('oblique') });
+    await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: plane })).rejects.toMatchObject({
+      message: expect.stringContaining('oblique'),
+    });
     const captions = await makeDataset(join(root, 'captions'), (items) => delete items[1]!.captions);
-    await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: captions })).rejects.toMatchObject({ code: 'invalid-dataset', message: expect.stringContaining('captions') });
-    const empty = await makeDataset(join(root, 'empty'), (items) => items.forEach((i) => ((i.split = 'train'), (i.gestationalWeek = 18), (i.plane = 'coronal'))));
-    await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: empty })).rejects.toMatchObject({ code: 'empty-split' });
+    await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: captions })).rejects.toMatchObject({
+      code: 'invalid-dataset',
+      message: expect.stringContaining('captions'),
+    });
+    const empty = await makeDataset(join(root, 'empty'), (items) =>
+      items.forEach((i) => ((i.split = 'train'), (i.gestationalWeek = 18), (i.plane = 'coronal'))),
+    );
+    await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: empty })).rejects.toMatchObject({
+      code: 'empty-split',
+    });
     await writeFile(join(empty, 'dataset.json'), JSON.stringify({ format: 'cytoclip-dataset/7', variant: 'tile' }));
-    await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: empty })).rejects.toMatchObject({ code: 'unsupported-format' });
+    await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: empty })).rejects.toMatchObject({
+      code: 'unsupported-format',
+    });
   });
 });

@@ -18,11 +18,16 @@ export async function readJson<T = Record<string, unknown>>(path: string): Promi
 }
 
 /** Edits a JSON file of a package copy and re-records its sha256 in model.json (so only the edit is wrong). */
-export async function editPackageJson(dir: string, file: string, edit: (doc: Record<string, unknown>) => void): Promise<void> {
+export async function editPackageJson(
+  dir: string,
+  file: string,
+  edit: (doc: Record<string, unknown>) => void,
+): Promise<void> {
   const doc = await readJson(join(dir, file));
   edit(doc);
   await writeFile(join(dir, file), JSON.stringify(doc));
   const model = await readJson<{ files: Record<string, { path: string; sha256: string }> }>(join(dir, 'model.json'));
-  for (const entry of Object.values(model.files)) if (entry.path === file) entry.sha256 = await sha256File(join(dir, file));
+  for (const entry of Object.values(model.files))
+    if (entry.path === file) entry.sha256 = await sha256File(join(dir, file));
   await writeFile(join(dir, 'model.json'), JSON.stringify(model));
 }

@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CytoclipModel, cosine, dot } from '@cytoclip/model';
 import { FIXTURE } from './helpers.js';
 
-function noise(width: number, height: number, seed: number): { data: Uint8Array; width: number; height: number; channels: 3 } {
+function noise(
+  width: number,
+  height: number,
+  seed: number,
+): { data: Uint8Array; width: number; height: number; channels: 3 } {
   const data = new Uint8Array(width * height * 3);
   let x = seed;
   for (let i = 0; i < data.length; i++) data[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
@@ -14,7 +18,9 @@ function noise(width: number, height: number, seed: number): { data: Uint8Array;
 
 async function png(width: number, height: number, seed: number): Promise<Buffer> {
   const raw = noise(width, height, seed);
-  return sharp(raw.data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(raw.data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 const norm = (v: Float32Array) => Math.sqrt(dot(v, v));
@@ -27,7 +33,13 @@ describe('CytoclipModel', () => {
   afterAll(async () => model.close());
 
   it('describes itself', () => {
-    expect(model.info).toMatchObject({ id: 'cytoclip-tiny-random@1', variant: 'tile', embeddingDim: 32, device: 'cpu', micronsPerPixel: 1 });
+    expect(model.info).toMatchObject({
+      id: 'cytoclip-tiny-random@1',
+      variant: 'tile',
+      embeddingDim: 32,
+      device: 'cpu',
+      micronsPerPixel: 1,
+    });
     expect(model.info.labels).toEqual(['CP', 'SP', 'VZ']);
   });
 
@@ -64,8 +76,12 @@ describe('CytoclipModel', () => {
   });
 
   it('refuses an image that is not an image, and a wrong tensor shape', async () => {
-    await expect(model.embedImages([Buffer.from('this is not a png')])).rejects.toMatchObject({ code: 'invalid-image' });
-    await expect(model.embedPixels(new Float32Array(3 * 64 * 64 + 1), 1)).rejects.toMatchObject({ code: 'bad-tensor-shape' });
+    await expect(model.embedImages([Buffer.from('this is not a png')])).rejects.toMatchObject({
+      code: 'invalid-image',
+    });
+    await expect(model.embedPixels(new Float32Array(3 * 64 * 64 + 1), 1)).rejects.toMatchObject({
+      code: 'bad-tensor-shape',
+    });
     await expect(model.zeroShotClassify(new Float32Array(5))).rejects.toMatchObject({ code: 'bad-tensor-shape' });
     // The model still works after bad input.
     expect((await model.embedTexts(['subplate']))[0]!.length).toBe(32);
@@ -75,7 +91,8 @@ describe('CytoclipModel', () => {
     const raw = noise(64, 64, 3);
     const { mean, std } = model.info.image;
     const pixels = new Float32Array(3 * 64 * 64);
-    for (let c = 0; c < 3; c++) for (let p = 0; p < 64 * 64; p++) pixels[c * 4096 + p] = (raw.data[p * 3 + c]! / 255 - mean[c]!) / std[c]!;
+    for (let c = 0; c < 3; c++)
+      for (let p = 0; p < 64 * 64; p++) pixels[c * 4096 + p] = (raw.data[p * 3 + c]! / 255 - mean[c]!) / std[c]!;
     const [fromPixels] = await model.embedPixels(pixels, 1);
     const [fromImage] = await model.embedImages([raw]);
     expect(cosine(fromPixels!, fromImage!)).toBeGreaterThan(0.99999);
@@ -86,7 +103,8 @@ describe('CytoclipModel', () => {
     const ranked = await model.zeroShotClassify(image!);
     expect(ranked.map((r) => r.acronym).sort()).toEqual(['CP', 'SP', 'VZ']);
     expect(ranked.reduce((s, r) => s + r.probability, 0)).toBeCloseTo(1, 6);
-    for (let i = 1; i < ranked.length; i++) expect(ranked[i - 1]!.probability).toBeGreaterThanOrEqual(ranked[i]!.probability);
+    for (let i = 1; i < ranked.length; i++)
+      expect(ranked[i - 1]!.probability).toBeGreaterThanOrEqual(ranked[i]!.probability);
     const two = await model.zeroShotClassify(image!, ['SP', 'Br']);
     expect(two.map((r) => r.acronym).sort()).toEqual(['Br', 'SP']);
     await expect(model.zeroShotClassify(image!, ['NOPE'])).rejects.toMatchObject({ code: 'unknown-region' });
@@ -94,7 +112,9 @@ describe('CytoclipModel', () => {
 
   it('averages the filled templates into the region embedding', async () => {
     const [cp] = await model.regionEmbeddings(['CP']);
-    const prompts = model.info.promptTemplates.map((t) => t.replace('{name}', 'cortical plate').replace('{acronym}', 'CP'));
+    const prompts = model.info.promptTemplates.map((t) =>
+      t.replace('{name}', 'cortical plate').replace('{acronym}', 'CP'),
+    );
     const embedded = await model.embedTexts(prompts);
     const mean = new Float32Array(32);
     for (const v of embedded) v.forEach((x, i) => (mean[i] = mean[i]! + x));
@@ -124,7 +144,11 @@ describe('CytoclipModel queue bound and devices', () => {
 
   it('falls back to the CPU with a warning when allowed', async () => {
     const warnings: string[] = [];
-    const model = await CytoclipModel.open(FIXTURE, { device: 'cuda', allowCpuFallback: true, warn: (m) => warnings.push(m) });
+    const model = await CytoclipModel.open(FIXTURE, {
+      device: 'cuda',
+      allowCpuFallback: true,
+      warn: (m) => warnings.push(m),
+    });
     try {
       expect(model.info.device).toBe('cpu');
       expect(warnings.join('\n')).toContain('CUDA requested but unavailable');

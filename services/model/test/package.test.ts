@@ -72,7 +72,11 @@ describe('loadModelPackage', () => {
 
   it('refuses file paths that leave the package', async () => {
     const dir = await copy();
-    await editPackageJson(dir, 'model.json', (doc) => ((doc.files as Record<string, { path: string }>).tokenizer!.path = '../x.json'));
+    await editPackageJson(
+      dir,
+      'model.json',
+      (doc) => ((doc.files as Record<string, { path: string }>).tokenizer!.path = '../x.json'),
+    );
     expect((await rejection(loadModelPackage(dir))).message).toContain('must stay inside the package');
   });
 });
@@ -84,7 +88,11 @@ describe('graphs that do not follow the format', () => {
       // The text graph where the image graph belongs: right hash, wrong interface.
       await cp(join(dir, 'text_encoder.onnx'), join(dir, 'image_encoder.onnx'));
       const sha256 = await sha256File(join(dir, 'image_encoder.onnx'));
-      await editPackageJson(dir, 'model.json', (doc) => ((doc.files as Record<string, { sha256: string }>).imageEncoder!.sha256 = sha256));
+      await editPackageJson(
+        dir,
+        'model.json',
+        (doc) => ((doc.files as Record<string, { sha256: string }>).imageEncoder!.sha256 = sha256),
+      );
       await expect(CytoclipModel.open(dir)).rejects.toMatchObject({
         code: 'invalid-model-package',
         message: expect.stringContaining('image_encoder.onnx must take "pixel_values"'),

@@ -2,18 +2,46 @@ import { describe, expect, it } from 'vitest';
 import { loadModelPackage, TextTokenizer, type TextSpec } from '@cytoclip/model';
 import { FIXTURE } from './helpers.js';
 
-const SPEC: TextSpec = { contextLength: 8, lowercase: true, bosTokenId: 1, eosTokenId: 2, padTokenId: 0, pooling: 'first-eos', truncation: 'keep-eos' };
+const SPEC: TextSpec = {
+  contextLength: 8,
+  lowercase: true,
+  bosTokenId: 1,
+  eosTokenId: 2,
+  padTokenId: 0,
+  pooling: 'first-eos',
+  truncation: 'keep-eos',
+};
 
 /** A tiny WordPiece tokenizer.json with an unknown token, to test the unknown-token side of unknownWords. */
 const VOCAB = ['<pad>', '<s>', '</s>', '[UNK]', 'cortical', 'plate', 'sub', '##plate', 'zone', 'a', '##b'];
 const WORDPIECE = {
   version: '1.0',
-  added_tokens: VOCAB.slice(0, 4).map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-  normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: false, lowercase: true },
+  added_tokens: VOCAB.slice(0, 4).map((content, id) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  })),
+  normalizer: {
+    type: 'BertNormalizer',
+    clean_text: true,
+    handle_chinese_chars: true,
+    strip_accents: false,
+    lowercase: true,
+  },
   pre_tokenizer: { type: 'BertPreTokenizer' },
   post_processor: null,
   decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-  model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: Object.fromEntries(VOCAB.map((t, i) => [t, i])) },
+  model: {
+    type: 'WordPiece',
+    unk_token: '[UNK]',
+    continuing_subword_prefix: '##',
+    max_input_chars_per_word: 100,
+    vocab: Object.fromEntries(VOCAB.map((t, i) => [t, i])),
+  },
 };
 
 describe('TextTokenizer', () => {

@@ -5,8 +5,14 @@ import { rawImage } from '@cytoclip/slides';
 import { ImageWorkers } from '../src/image-workers.js';
 import { FIXTURE } from './helpers.js';
 
-const tile = (seed: number, size = 64) => rawImage(Uint8Array.from({ length: size * size * 3 }, (_, i) => (i * 31 + seed * 17) % 256), size, size);
-const maxDiff = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.flatMap((v, i) => [...v].map((x, j) => Math.abs(x - b[i]![j]!))));
+const tile = (seed: number, size = 64) =>
+  rawImage(
+    Uint8Array.from({ length: size * size * 3 }, (_, i) => (i * 31 + seed * 17) % 256),
+    size,
+    size,
+  );
+const maxDiff = (a: Float32Array[], b: Float32Array[]) =>
+  Math.max(...a.flatMap((v, i) => [...v].map((x, j) => Math.abs(x - b[i]![j]!))));
 
 describe('image workers and embedRgb', () => {
   let local: CytoclipModel;
@@ -89,7 +95,9 @@ describe('image workers and embedRgb', () => {
   });
 
   it('refuses a bad worker count, and fails calls after close instead of hanging', async () => {
-    await expect(CytoclipModel.open(FIXTURE, { imageWorkers: 1.5 })).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(CytoclipModel.open(FIXTURE, { imageWorkers: 1.5 })).rejects.toMatchObject({
+      code: 'invalid-argument',
+    });
     const model = await CytoclipModel.open(FIXTURE, { imageWorkers: 1 });
     await model.close();
     await expect(model.embedRgb([tile(1)])).rejects.toMatchObject({ code: 'model-closed' });
@@ -101,7 +109,10 @@ describe('ImageWorkers failures', () => {
     const spec = { size: 64, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } as ImageSpec;
     const pool = ImageWorkers.start('/nonexistent/image_encoder.onnx', spec, 32, { count: 1 });
     try {
-      await expect(pool.run({ kind: 'rgb', data: new Uint8Array(64 * 64 * 3), n: 1 })).rejects.toMatchObject({ code: 'inference-failed', message: expect.stringMatching(/nonexistent/) });
+      await expect(pool.run({ kind: 'rgb', data: new Uint8Array(64 * 64 * 3), n: 1 })).rejects.toMatchObject({
+        code: 'inference-failed',
+        message: expect.stringMatching(/nonexistent/),
+      });
     } finally {
       await pool.close();
     }

@@ -79,7 +79,11 @@ export function catalogPort(catalog: Catalog, vectors: VectorStore, dataDir: str
 export function vectorsPort(store: VectorStore): QueryVectors {
   return {
     async search(collection, vector, options) {
-      const { hits } = await store.search(collection, vector, { filter: options.filter, limit: options.limit, offset: options.offset });
+      const { hits } = await store.search(collection, vector, {
+        filter: options.filter,
+        limit: options.limit,
+        offset: options.offset,
+      });
       return hits;
     },
     count: (collection: string, filter: SearchFilter) => store.count(collection, filter),
@@ -113,7 +117,11 @@ function toSection(s: SectionDetail, dataDir: string): SectionRecord {
     imagePath: join(dataDir, s.imagePath),
     annotations: {
       type: 'FeatureCollection',
-      features: s.annotations.map((a) => ({ type: 'Feature', properties: { region: a.region, classification: { name: a.region } }, geometry: a.geometry })),
+      features: s.annotations.map((a) => ({
+        type: 'Feature',
+        properties: { region: a.region, classification: { name: a.region } },
+        geometry: a.geometry,
+      })),
     },
   };
 }

@@ -39,15 +39,33 @@ export function createApp(options: AppOptions): CytoclipApp {
   const backend = { catalog: options.catalog, vectors: options.vectors, models: options.models };
   const service = new SearchService(backend, config);
   const metrics = new Metrics();
-  const ctx: AppContext = { backend, service, config, metrics, ingest: options.ingest ?? null, isReady: options.isReady ?? (() => true) };
+  const ctx: AppContext = {
+    backend,
+    service,
+    config,
+    metrics,
+    ingest: options.ingest ?? null,
+    isReady: options.isReady ?? (() => true),
+  };
   const app = new OpenAPIHono();
 
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    metrics.observeRequest(c.req.method, routePath(c) || 'unmatched', c.res.status, (performance.now() - started) / 1000);
+    metrics.observeRequest(
+      c.req.method,
+      routePath(c) || 'unmatched',
+      c.res.status,
+      (performance.now() - started) / 1000,
+    );
   });
-  app.use('/v1/*', bodyLimit({ maxSize: config.maxBodyBytes, onError: (c) => problem(c, 413, `the body is over ${config.maxBodyBytes} bytes`) }));
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: config.maxBodyBytes,
+      onError: (c) => problem(c, 413, `the body is over ${config.maxBodyBytes} bytes`),
+    }),
+  );
   app.onError((error, c) => renderError(c, error));
   app.notFound((c) => problem(c, 404, `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
 
@@ -64,7 +82,12 @@ export function createApp(options: AppOptions): CytoclipApp {
 
 function renderError(c: Context, error: unknown): Response {
   if (error instanceof RequestProblem) {
-    return problem(c, error.status, error.detail, error.status === 400 ? { title: 'Invalid request', errors: error.errors } : { errors: error.errors });
+    return problem(
+      c,
+      error.status,
+      error.detail,
+      error.status === 400 ? { title: 'Invalid request', errors: error.errors } : { errors: error.errors },
+    );
   }
   if (isCytoclipError(error)) return errorProblem(c, error);
   // Hono's own HTTP errors (e.g. a malformed multipart boundary) carry their status.

@@ -17,14 +17,22 @@ export function decodeBase64Image(value: string, field: string): Buffer {
  * Checks that uploaded bytes are an image of an accepted format under the pixel limit, before any model sees them,
  * so a corrupt upload or a decompression bomb is a clear 4xx instead of a crash.
  */
-export async function checkUpload(bytes: Buffer, maxPixels: number, field = 'image'): Promise<{ width: number; height: number; format: string }> {
-  if (bytes.length === 0) throw new CytoclipError('empty_image', `${field} is empty`, { detail: { field, message: 'empty' } });
+export async function checkUpload(
+  bytes: Buffer,
+  maxPixels: number,
+  field = 'image',
+): Promise<{ width: number; height: number; format: string }> {
+  if (bytes.length === 0)
+    throw new CytoclipError('empty_image', `${field} is empty`, { detail: { field, message: 'empty' } });
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
     if (looksLikeImage(bytes)) {
-      throw new CytoclipError('corrupt_image', `${field} could not be decoded (corrupt or truncated)`, { detail: { field, message: 'corrupt or truncated' }, cause: error });
+      throw new CytoclipError('corrupt_image', `${field} could not be decoded (corrupt or truncated)`, {
+        detail: { field, message: 'corrupt or truncated' },
+        cause: error,
+      });
     }
     throw new CytoclipError('not_an_image', `${field} is not a readable image (PNG, JPEG, TIFF or WebP)`, {
       status: 415,
@@ -34,16 +42,24 @@ export async function checkUpload(bytes: Buffer, maxPixels: number, field = 'ima
   }
   const { width, height, format } = meta;
   if (!format || !ACCEPTED.has(format) || !width || !height) {
-    throw new CytoclipError('unsupported_image', `${field} has unsupported format ${format ?? 'unknown'}; use PNG, JPEG, TIFF or WebP`, {
-      status: 415,
-      detail: { field, message: 'unsupported format' },
-    });
+    throw new CytoclipError(
+      'unsupported_image',
+      `${field} has unsupported format ${format ?? 'unknown'}; use PNG, JPEG, TIFF or WebP`,
+      {
+        status: 415,
+        detail: { field, message: 'unsupported format' },
+      },
+    );
   }
   if (width * height > maxPixels) {
-    throw new CytoclipError('image_too_large', `${field} is ${width}x${height} pixels; the limit is ${maxPixels} pixels`, {
-      status: 413,
-      detail: { field, message: 'too many pixels' },
-    });
+    throw new CytoclipError(
+      'image_too_large',
+      `${field} is ${width}x${height} pixels; the limit is ${maxPixels} pixels`,
+      {
+        status: 413,
+        detail: { field, message: 'too many pixels' },
+      },
+    );
   }
   try {
     // Decode fully once: a truncated file passes metadata() but fails here.
@@ -60,5 +76,11 @@ export async function checkUpload(bytes: Buffer, maxPixels: number, field = 'ima
 /** Magic numbers of the accepted formats: a file that starts like one but does not parse is corrupt, not foreign. */
 function looksLikeImage(bytes: Buffer): boolean {
   const hex = bytes.subarray(0, 4).toString('hex');
-  return hex.startsWith('89504e47') || hex.startsWith('ffd8ff') || hex === '49492a00' || hex === '4d4d002a' || (hex === '52494646' && bytes.subarray(8, 12).toString() === 'WEBP');
+  return (
+    hex.startsWith('89504e47') ||
+    hex.startsWith('ffd8ff') ||
+    hex === '49492a00' ||
+    hex === '4d4d002a' ||
+    (hex === '52494646' && bytes.subarray(8, 12).toString() === 'WEBP')
+  );
 }

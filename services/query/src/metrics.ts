@@ -30,17 +30,28 @@ export class Metrics {
   }
 
   render(): string {
-    const lines = ['# HELP cytoclip_http_requests_total HTTP requests by route and status.', '# TYPE cytoclip_http_requests_total counter'];
+    const lines = [
+      '# HELP cytoclip_http_requests_total HTTP requests by route and status.',
+      '# TYPE cytoclip_http_requests_total counter',
+    ];
     for (const [key, n] of this.requests) lines.push(`cytoclip_http_requests_total${key} ${n}`);
-    lines.push('# HELP cytoclip_http_request_duration_seconds Request latency.', '# TYPE cytoclip_http_request_duration_seconds histogram');
+    lines.push(
+      '# HELP cytoclip_http_request_duration_seconds Request latency.',
+      '# TYPE cytoclip_http_request_duration_seconds histogram',
+    );
     for (const [key, h] of this.histograms) {
       const inner = key.slice(1, -1);
-      BUCKETS.forEach((b, i) => lines.push(`cytoclip_http_request_duration_seconds_bucket{${inner},le="${b}"} ${h.counts[i]}`));
+      BUCKETS.forEach((b, i) =>
+        lines.push(`cytoclip_http_request_duration_seconds_bucket{${inner},le="${b}"} ${h.counts[i]}`),
+      );
       lines.push(`cytoclip_http_request_duration_seconds_bucket{${inner},le="+Inf"} ${h.count}`);
       lines.push(`cytoclip_http_request_duration_seconds_sum${key} ${h.sum}`);
       lines.push(`cytoclip_http_request_duration_seconds_count${key} ${h.count}`);
     }
-    lines.push('# HELP cytoclip_searches_total Searches by query kind and target.', '# TYPE cytoclip_searches_total counter');
+    lines.push(
+      '# HELP cytoclip_searches_total Searches by query kind and target.',
+      '# TYPE cytoclip_searches_total counter',
+    );
     for (const [key, n] of this.searches) lines.push(`cytoclip_searches_total${key} ${n}`);
     return `${lines.join('\n')}\n`;
   }

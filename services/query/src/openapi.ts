@@ -1,6 +1,14 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { QueryConfig } from './config.js';
-import { ClassifySchema, HeatmapSchema, IngestSchema, ProblemSchema, SearchResponseSchema, searchSchema, TrajectorySchema } from './schemas.js';
+import {
+  ClassifySchema,
+  HeatmapSchema,
+  IngestSchema,
+  ProblemSchema,
+  SearchResponseSchema,
+  searchSchema,
+  TrajectorySchema,
+} from './schemas.js';
 
 type Method = 'get' | 'post' | 'delete';
 
@@ -9,8 +17,16 @@ export function documentRoutes(app: OpenAPIHono, config: QueryConfig): void {
   const registry = app.openAPIRegistry;
   registry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer' });
   const problem = { description: 'problem+json', content: { 'application/problem+json': { schema: ProblemSchema } } };
-  const json = (description: string, schema: z.ZodType = z.object({}).passthrough()) => ({ description, content: { 'application/json': { schema } } });
-  const add = (method: Method, path: string, summary: string, extra: { body?: z.ZodType; ok?: ReturnType<typeof json>; secure?: boolean; params?: string[] } = {}) => {
+  const json = (description: string, schema: z.ZodType = z.object({}).passthrough()) => ({
+    description,
+    content: { 'application/json': { schema } },
+  });
+  const add = (
+    method: Method,
+    path: string,
+    summary: string,
+    extra: { body?: z.ZodType; ok?: ReturnType<typeof json>; secure?: boolean; params?: string[] } = {},
+  ) => {
     const params = extra.params ?? [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
     registry.registerPath({
       method,
@@ -28,8 +44,12 @@ export function documentRoutes(app: OpenAPIHono, config: QueryConfig): void {
     body: searchSchema(config.maxLimit, config.maxWindow),
     ok: json('Results', SearchResponseSchema),
   });
-  add('post', '/v1/search/image', 'Search by an uploaded image (multipart: image file, optional request JSON)', { ok: json('Results', SearchResponseSchema) });
-  add('post', '/v1/classify', 'Most likely regions of an image: zero-shot and nearest-tile vote', { body: ClassifySchema });
+  add('post', '/v1/search/image', 'Search by an uploaded image (multipart: image file, optional request JSON)', {
+    ok: json('Results', SearchResponseSchema),
+  });
+  add('post', '/v1/classify', 'Most likely regions of an image: zero-shot and nearest-tile vote', {
+    body: ClassifySchema,
+  });
   add('post', '/v1/heatmap', "A text query's score for every stored tile of a section", { body: HeatmapSchema });
   add('post', '/v1/trajectory', "A query's best and median score per gestational week", { body: TrajectorySchema });
   add('get', '/v1/atlases', 'Ingested atlases');
@@ -44,7 +64,10 @@ export function documentRoutes(app: OpenAPIHono, config: QueryConfig): void {
   add('get', '/v1/tiles/{id}/image', 'Tile image cut from the section (?size=, ?format=png|jpeg)');
   add('get', '/v1/region-images/{id}', 'Region image metadata');
   add('get', '/v1/region-images/{id}/image', 'Region image cut from the section');
-  add('post', '/v1/ingest', 'Ingest an atlas under CYTOCLIP_ATLAS_ROOTS (API key)', { body: IngestSchema, secure: true });
+  add('post', '/v1/ingest', 'Ingest an atlas under CYTOCLIP_ATLAS_ROOTS (API key)', {
+    body: IngestSchema,
+    secure: true,
+  });
   add('get', '/v1/ingest/{id}', 'Ingest job progress (API key)', { secure: true });
   add('get', '/healthz', 'Alive');
   add('get', '/readyz', 'Ready: stores open and start-up ingest finished (503 before)');

@@ -101,7 +101,11 @@ export interface Hit {
 
 export interface QueryVectors {
   /** Nearest items by cosine similarity, best first. */
-  search(collection: string, vector: Float32Array, options: { filter: SearchFilter; limit: number; offset: number }): Promise<Hit[]>;
+  search(
+    collection: string,
+    vector: Float32Array,
+    options: { filter: SearchFilter; limit: number; offset: number },
+  ): Promise<Hit[]>;
   count(collection: string, filter: SearchFilter): Promise<number>;
   get(collection: string, id: string): Promise<Float32Array | null>;
   /** Every item matching the filter with its score (heatmaps and trajectories: bounded by the filter). */

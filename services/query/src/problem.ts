@@ -39,13 +39,19 @@ export function zodProblem(c: Context, error: ZodError, where: string): Response
     message: issue.message,
   }));
   const first = errors[0];
-  return problem(c, 400, first ? `${first.field}: ${first.message}` : 'invalid request', { title: 'Invalid request', errors });
+  return problem(c, 400, first ? `${first.field}: ${first.message}` : 'invalid request', {
+    title: 'Invalid request',
+    errors,
+  });
 }
 
 /** Maps any thrown error to a problem; CytoclipErrors keep their status and code, others are 500s that name nothing. */
 export function errorProblem(c: Context, error: unknown): Response {
   if (isCytoclipError(error)) {
-    return problem(c, error.status, error.message, { code: error.code, ...(error.detail ? { errors: toErrors(error.detail) } : {}) });
+    return problem(c, error.status, error.message, {
+      code: error.code,
+      ...(error.detail ? { errors: toErrors(error.detail) } : {}),
+    });
   }
   console.error('query: unexpected error', error);
   return problem(c, 500, 'unexpected server error');

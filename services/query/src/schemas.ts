@@ -19,7 +19,11 @@ export const FilterSchema = z
 export const QuerySchema = z
   .strictObject({
     text: z.string().trim().min(1).max(1000).optional(),
-    image: z.string().min(1).optional().openapi({ description: 'base64 PNG/JPEG/TIFF (a data: URL prefix is accepted)' }),
+    image: z
+      .string()
+      .min(1)
+      .optional()
+      .openapi({ description: 'base64 PNG/JPEG/TIFF (a data: URL prefix is accepted)' }),
     tileId: z.uuid().optional(),
     regionImageId: z.uuid().optional(),
   })
@@ -40,7 +44,10 @@ export function searchSchema(maxLimit: number, maxWindow: number) {
       perSection: z.number().int().min(1).max(maxLimit).optional(),
       model: z.string().min(1).max(200).optional(),
     })
-    .refine((s) => s.offset + s.limit <= maxWindow, { message: `offset + limit must be at most ${maxWindow}`, path: ['offset'] })
+    .refine((s) => s.offset + s.limit <= maxWindow, {
+      message: `offset + limit must be at most ${maxWindow}`,
+      path: ['offset'],
+    })
     .openapi('SearchRequest');
 }
 export type SearchRequest = z.infer<ReturnType<typeof searchSchema>>;

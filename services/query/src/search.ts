@@ -120,7 +120,8 @@ export class SearchService {
       return { index, model: loaded(index.model) };
     }
     const usable = indexes.filter((i) => loaded(i.model));
-    const newest = (list: ModelIndex[]) => [...list].sort((a, b) => (b.completedAt ?? '').localeCompare(a.completedAt ?? ''))[0];
+    const newest = (list: ModelIndex[]) =>
+      [...list].sort((a, b) => (b.completedAt ?? '').localeCompare(a.completedAt ?? ''))[0];
     const index = newest(usable.filter((i) => i.complete)) ?? usable.sort((a, b) => b.items - a.items)[0];
     if (!index) {
       throw new CytoclipError('no_index', `no ${variant} model is indexed yet: ingest an atlas first`, { status: 404 });
@@ -130,14 +131,22 @@ export class SearchService {
 
   requireModel(resolved: ResolvedModel): QueryModel {
     if (resolved.model) return resolved.model;
-    throw new CytoclipError('model_not_loaded', `model ${resolved.index.model} is indexed but not loaded by this server; query by tileId or pick a loaded model`, {
-      status: 409,
-      detail: { field: 'model', message: 'not loaded' },
-    });
+    throw new CytoclipError(
+      'model_not_loaded',
+      `model ${resolved.index.model} is indexed but not loaded by this server; query by tileId or pick a loaded model`,
+      {
+        status: 409,
+        detail: { field: 'model', message: 'not loaded' },
+      },
+    );
   }
 
   /** The query's vector in the index's space, with the words the tokenizer does not know. */
-  async queryVector(query: QueryInput, resolved: ResolvedModel, target: 'tiles' | 'regions'): Promise<{ vector: Float32Array; unknownWords: string[] }> {
+  async queryVector(
+    query: QueryInput,
+    resolved: ResolvedModel,
+    target: 'tiles' | 'regions',
+  ): Promise<{ vector: Float32Array; unknownWords: string[] }> {
     const { index } = resolved;
     if (query.text !== undefined) {
       const model = this.requireModel(resolved);
@@ -159,7 +168,10 @@ export class SearchService {
     }
     const vector = await this.backend.vectors.get(index.collection, id);
     if (!vector) {
-      throw new CytoclipError('not_found', `${field} ${id} is not in the ${index.model} index`, { status: 404, detail: { field, message: 'not found' } });
+      throw new CytoclipError('not_found', `${field} ${id} is not in the ${index.model} index`, {
+        status: 404,
+        detail: { field, message: 'not found' },
+      });
     }
     return { vector, unknownWords: [] };
   }
@@ -170,34 +182,61 @@ export class SearchService {
     const ontology = await this.ontology();
     const unknown = filter.regions.filter((r) => !ontology.has(r));
     if (unknown.length) {
-      throw new CytoclipError('unknown_region', `unknown region ${unknown.join(', ')}`, { detail: { field: 'filter.regions', message: 'unknown acronym' } });
+      throw new CytoclipError('unknown_region', `unknown region ${unknown.join(', ')}`, {
+        detail: { field: 'filter.regions', message: 'unknown acronym' },
+      });
     }
     return { ...filter, regions: ontology.expand(filter.regions) };
   }
 
-  async search(request: SearchRequest): Promise<{ results: SearchResult[]; total: number; model: string; unknownWords: string[] }> {
+  async search(
+    request: SearchRequest,
+  ): Promise<{ results: SearchResult[]; total: number; model: string; unknownWords: string[] }> {
     const resolved = await this.resolveModel(variantOf(request.target), request.model);
     const filter = await this.storeFilter(request.filter);
     const { vector, unknownWords } = await this.queryVector(request.query, resolved, request.target);
     const collection = resolved.index.collection;
-    const [page, total] = await Promise.all([this.page(collection, vector, filter, request), this.backend.vectors.count(collection, filter)]);
+    const [page, total] = await Promise.all([
+      this.page(collection, vector, filter, request),
+      this.backend.vectors.count(collection, filter),
+    ]);
     return { results: await this.hydrate(page.hits, page.items), total, model: resolved.index.model, unknownWords };
   }
 
   /** One page of hits after minScore and perSection, fetched with enough headroom for the per-section cap. */
-  private async page(collection: string, vector: Float32Array, filter: SearchFilter, request: SearchRequest): Promise<{ hits: Hit[]; items: Map<string, ItemRecord> }> {
+  private async page(
+    collection: string,
+    vector: Float32Array,
+    filter: SearchFilter,
+    request: SearchRequest,
+  ): Promise<{ hits: Hit[]; items: Map<string, ItemRecord> }> {
     const kind = request.target === 'tiles' ? 'tile' : 'region';
     const window = request.offset + request.limit;
     const minScore = request.minScore ?? -Infinity;
     if (!request.perSection) {
-      const hits = await this.backend.vectors.search(collection, vector, { filter, limit: request.limit, offset: request.offset });
+      const hits = await this.backend.vectors.search(collection, vector, {
+        filter,
+        limit: request.limit,
+        offset: request.offset,
+      });
       const kept = hits.filter((h) => h.score >= minScore);
-      return { hits: kept, items: await this.items(kept.map((h) => h.id), kind) };
+      return {
+        hits: kept,
+        items: await this.items(
+          kept.map((h) => h.id),
+          kind,
+        ),
+      };
     }
     let fetch = Math.min(MAX_FETCH, Math.max(window * 4, 100));
     for (;;) {
-      const hits = (await this.backend.vectors.search(collection, vector, { filter, limit: fetch, offset: 0 })).filter((h) => h.score >= minScore);
-      const items = await this.items(hits.map((h) => h.id), kind);
+      const hits = (await this.backend.vectors.search(collection, vector, { filter, limit: fetch, offset: 0 })).filter(
+        (h) => h.score >= minScore,
+      );
+      const items = await this.items(
+        hits.map((h) => h.id),
+        kind,
+      );
       const capped = capPerSection(hits, items, request.perSection);
       const exhausted = hits.length < fetch || fetch >= MAX_FETCH;
       if (capped.length >= window || exhausted) return { hits: capped.slice(request.offset, window), items };

@@ -36,7 +36,10 @@ async function readPyramid(path: string): Promise<Pyramid> {
     }
     return { pages };
   } catch (error) {
-    throw new CytoclipError('section_image_unreadable', `the stored section image could not be read`, { status: 500, cause: error });
+    throw new CytoclipError('section_image_unreadable', `the stored section image could not be read`, {
+      status: 500,
+      cause: error,
+    });
   }
 }
 

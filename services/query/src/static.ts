@@ -32,6 +32,9 @@ export function staticRoutes(app: Hono, dir: string): void {
     if (!existsSync(file)) return next();
     // Vite fingerprints assets, so they can be cached for good; index.html must be revalidated.
     const cache = file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
-    return c.body(readFileSync(file), 200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': cache });
+    return c.body(readFileSync(file), 200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': cache,
+    });
   });
 }

@@ -38,21 +38,26 @@ describe('compose.yaml', () => {
   });
 
   it('catches the mistakes it is there for', () => {
-    const broken = (edit: (d: Doc & Record<string, any>) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const broken = (edit: (d: Doc & Record<string, any>) => void) => {
       const doc = load() as Doc & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
       edit(doc);
       return validateCompose(doc, REPO_ROOT).join('\n');
     };
     expect(broken((d) => (d.servics = {}))).toMatch(/servics: unknown top-level key/);
     expect(broken((d) => (d.services.api!.enviroment = {}))).toMatch(/services\.api\.enviroment: unknown service key/);
-    expect(broken((d) => (d.services.api!.depends_on.redis = { condition: 'service_started' }))).toMatch(/unknown service redis/);
+    expect(broken((d) => (d.services.api!.depends_on.redis = { condition: 'service_started' }))).toMatch(
+      /unknown service redis/,
+    );
     expect(broken((d) => (d.services.api!.depends_on.postgres.condition = 'healthy'))).toMatch(/condition: required/);
     expect(broken((d) => d.services.api!.volumes.push('cache:/cache'))).toMatch(/named volume cache is not declared/);
     expect(broken((d) => (d.services.api!.build.dockerfile = 'docker/nope.Dockerfile'))).toMatch(/does not exist/);
     expect(broken((d) => (d.services.api!.ports = ['80:80:80']))).toMatch(/invalid port mapping/);
     expect(broken((d) => (d.services.api!.environment.X = '${BROKEN'))).toMatch(/invalid variable interpolation/);
     expect(broken((d) => (d.services.api!.healthcheck.interval = '10 seconds'))).toMatch(/invalid duration/);
-    expect(broken((d) => delete d.services.worker!.deploy.resources.reservations.devices[0].capabilities)).toMatch(/capabilities: required/);
+    expect(broken((d) => delete d.services.worker!.deploy.resources.reservations.devices[0].capabilities)).toMatch(
+      /capabilities: required/,
+    );
     expect(broken((d) => (d.services.worker!.deploy.resources.reservations.devices[0].count = 0))).toMatch(/count/);
     expect(broken((d) => (d.services.worker!.restart = 'sometimes'))).toMatch(/invalid policy/);
   });

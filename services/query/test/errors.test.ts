@@ -17,7 +17,13 @@ const MALFORMED: [string, string, unknown, number, string][] = [
   ['unknown query field', '/v1/search', { query: { words: 'a' } }, 400, 'query'],
   ['unknown filter field', '/v1/search', { query: { text: 'a' }, filter: { colour: 'red' } }, 400, 'filter'],
   ['bad plane', '/v1/search', { query: { text: 'a' }, filter: { planes: ['oblique'] } }, 400, 'filter.planes.0'],
-  ['week as string', '/v1/search', { query: { text: 'a' }, filter: { gestationalWeek: { gte: '18' } } }, 400, 'filter.gestationalWeek.gte'],
+  [
+    'week as string',
+    '/v1/search',
+    { query: { text: 'a' }, filter: { gestationalWeek: { gte: '18' } } },
+    400,
+    'filter.gestationalWeek.gte',
+  ],
   ['unknown region', '/v1/search', { query: { text: 'a' }, filter: { regions: ['XYZ'] } }, 400, 'filter.regions'],
   ['limit 0', '/v1/search', { query: { text: 'a' }, limit: 0 }, 400, 'limit'],
   ['limit over cap', '/v1/search', { query: { text: 'a' }, limit: 100000 }, 400, 'limit'],
@@ -32,7 +38,13 @@ const MALFORMED: [string, string, unknown, number, string][] = [
   ['regions target, no index', '/v1/search', { query: { text: 'a' }, target: 'regions' }, 404, ''],
   ['tileId with target regions', '/v1/search', { query: { tileId: tile }, target: 'regions' }, 404, ''],
   ['image not base64', '/v1/search', { query: { image: '***' } }, 400, 'query.image'],
-  ['image not an image', '/v1/search', { query: { image: Buffer.from('hello world').toString('base64') } }, 415, 'query.image'],
+  [
+    'image not an image',
+    '/v1/search',
+    { query: { image: Buffer.from('hello world').toString('base64') } },
+    415,
+    'query.image',
+  ],
   ['array body', '/v1/search', [], 400, 'body'],
   ['null body', '/v1/search', 'null', 400, 'body'],
   ['classify without image', '/v1/classify', {}, 400, 'image'],
@@ -55,22 +67,36 @@ describe('malformed requests get problem+json, never 5xx', () => {
   it('refuses a trajectory over more items than maxScoreAll, naming the filter', async () => {
     // maxScoreAll bounds the API's own scoring, used when the vector port cannot summarise weeks in the store: the
     // real store's port without its weekSummary. (With it, the store summarises any number of items.)
-    const summarised = await post((await buildFixture({ maxScoreAll: 10 })).app, '/v1/trajectory', { query: { text: 'cortical' } });
+    const summarised = await post((await buildFixture({ maxScoreAll: 10 })).app, '/v1/trajectory', {
+      query: { text: 'cortical' },
+    });
     expect(summarised.status).toBe(200);
     const scoring: QueryVectors = { ...f.vectors };
     delete scoring.weekSummary;
-    const small = createApp({ catalog: f.catalog, vectors: scoring, models: [f.stack.model], config: { dataDir: f.dir, maxScoreAll: 10 } });
+    const small = createApp({
+      catalog: f.catalog,
+      vectors: scoring,
+      models: [f.stack.model],
+      config: { dataDir: f.dir, maxScoreAll: 10 },
+    });
     const r = await post(small.app, '/v1/trajectory', { query: { text: 'cortical' } });
     expect(r.status).toBe(422);
     expect(r.json.errors[0].field).toBe('filter');
-    const narrow = await post(small.app, '/v1/trajectory', { query: { text: 'cortical' }, filter: { sections: ['S01-cor-0001'], regions: ['CP'] } });
+    const narrow = await post(small.app, '/v1/trajectory', {
+      query: { text: 'cortical' },
+      filter: { sections: ['S01-cor-0001'], regions: ['CP'] },
+    });
     expect(narrow.status).toBe(200);
     expect(narrow.json.weeks).toEqual([expect.objectContaining({ gestationalWeek: 16, count: 4 })]);
     expect(summarised.json.weeks.map((w: { count: number }) => w.count)).toEqual([32, 32, 32]);
   });
 
   it('rejects a non-JSON media type with 415', async () => {
-    const res = await f.app.request('/v1/search', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'cortex' });
+    const res = await f.app.request('/v1/search', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'cortex',
+    });
     expect(res.status).toBe(415);
   });
 
@@ -82,14 +108,18 @@ describe('malformed requests get problem+json, never 5xx', () => {
 
   it('rejects an image over the pixel limit with 413 and a truncated one with 400', async () => {
     const sharp = (await import('sharp')).default;
-    const big = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#fff' } }).png().toBuffer();
+    const big = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     expect((await post(f.app, '/v1/search', { query: { image: big.toString('base64') } })).status).toBe(413);
-    const small = await sharp({ create: { width: 60, height: 60, channels: 3, background: '#abc' } }).jpeg().toBuffer();
+    const small = await sharp({ create: { width: 60, height: 60, channels: 3, background: '#abc' } })
+      .jpeg()
+      .toBuffer();
     const cut = small.subarray(0, small.length >> 1);
     const r = await post(f.app, '/v1/search', { query: { image: cut.toString('base64') } });
     expect(r.status).toBe(400);
     expect(r.json.detail).toMatch(/could not be decoded/);
-    expect(r.json.errors[0].field).toBe("query.image");
+    expect(r.json.errors[0].field).toBe('query.image');
   });
 
   it('rejects multipart without an image, and a non-image upload', async () => {
@@ -99,12 +129,21 @@ describe('malformed requests get problem+json, never 5xx', () => {
     form.set('image', new Blob(['%PDF-1.4 not an image']), 'x.pdf');
     const pdf = await f.app.request('/v1/search/image', { method: 'POST', body: form });
     expect(pdf.status).toBe(415);
-    const broken = await f.app.request('/v1/search/image', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=zzz' }, body: 'garbage' });
+    const broken = await f.app.request('/v1/search/image', {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=zzz' },
+      body: 'garbage',
+    });
     expect(broken.status).toBe(400);
   });
 
   it('answers unknown routes and ids with 404 problems', async () => {
-    for (const path of ['/v1/nothing', '/v1/tiles/00000000-0000-5000-8000-000000000000', '/v1/sections/none', '/v1/sections/none/dzi']) {
+    for (const path of [
+      '/v1/nothing',
+      '/v1/tiles/00000000-0000-5000-8000-000000000000',
+      '/v1/sections/none',
+      '/v1/sections/none/dzi',
+    ]) {
       const res = await f.app.request(path);
       expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type')).toContain('problem+json');
@@ -121,7 +160,9 @@ describe('keys guard ingest and admin routes', () => {
     expect((await post(f.app, '/v1/ingest', { atlas: 'tiny' }, { authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await f.app.request('/v1/atlases/tiny', { method: 'DELETE' })).status).toBe(401);
     const open = await buildFixture();
-    expect((await post(open.app, '/v1/ingest', { atlas: 'tiny' }, { authorization: 'Bearer sesame' })).status).toBe(401);
+    expect((await post(open.app, '/v1/ingest', { atlas: 'tiny' }, { authorization: 'Bearer sesame' })).status).toBe(
+      401,
+    );
   });
 
   it('refuses atlases outside the atlas roots', async () => {
@@ -135,9 +176,15 @@ describe('keys guard ingest and admin routes', () => {
   // Last in the file: every app here shares one real stack, and this empties it.
   it('deletes an atlas with the key, its points included', async () => {
     const g = await buildFixture({ apiKey: 'sesame' });
-    const res = await g.app.request('/v1/atlases/tiny', { method: 'DELETE', headers: { authorization: 'Bearer sesame' } });
+    const res = await g.app.request('/v1/atlases/tiny', {
+      method: 'DELETE',
+      headers: { authorization: 'Bearer sesame' },
+    });
     expect(res.status).toBe(204);
-    expect((await g.app.request('/v1/atlases/tiny', { method: 'DELETE', headers: { authorization: 'Bearer sesame' } })).status).toBe(404);
+    expect(
+      (await g.app.request('/v1/atlases/tiny', { method: 'DELETE', headers: { authorization: 'Bearer sesame' } }))
+        .status,
+    ).toBe(404);
     expect(((await (await g.app.request('/v1/atlases')).json()) as { atlases: unknown[] }).atlases).toEqual([]);
     expect(await g.stack.store.count('cytoclip-tiny-random_1')).toBe(0);
   });

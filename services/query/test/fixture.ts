@@ -10,13 +10,25 @@ import { openRealStack } from './real-backend.js';
 export const ONTOLOGY: OntologyRegion[] = [
   { id: 1, acronym: 'Tel', name: 'telencephalon', parent: null, description: '', color: '#888888' },
   { id: 2, acronym: 'Pal', name: 'pallium', parent: 'Tel', description: '', color: '#999999' },
-  { id: 3, acronym: 'CP', name: 'cortical plate', parent: 'Pal', description: 'dense granular layer', color: '#ff0000' },
+  {
+    id: 3,
+    acronym: 'CP',
+    name: 'cortical plate',
+    parent: 'Pal',
+    description: 'dense granular layer',
+    color: '#ff0000',
+  },
   { id: 4, acronym: 'SP', name: 'subplate', parent: 'Pal', description: 'sparse cells', color: '#00ff00' },
   { id: 5, acronym: 'GE', name: 'ganglionic eminence', parent: 'Tel', description: 'proliferative', color: '#0000ff' },
 ];
 /** Row r of every section lies in region ROW_REGION[r] (the last row only in the telencephalon itself). */
 export const ROW_REGION = ['CP', 'SP', 'GE', 'Tel'] as const;
-const PATHS: Record<string, string[]> = { CP: ['Tel', 'Pal', 'CP'], SP: ['Tel', 'Pal', 'SP'], GE: ['Tel', 'GE'], Tel: ['Tel'] };
+const PATHS: Record<string, string[]> = {
+  CP: ['Tel', 'Pal', 'CP'],
+  SP: ['Tel', 'Pal', 'SP'],
+  GE: ['Tel', 'GE'],
+  Tel: ['Tel'],
+};
 export const SPECIMENS = [
   { id: 'S01', week: 16 },
   { id: 'S02', week: 21 },
@@ -58,18 +70,41 @@ async function fill(): Promise<FixtureData> {
     name: 'tiny',
     ontology: 'ontology.json',
     specimens: SPECIMENS.map((s) => ({ id: s.id, gestationalWeek: s.week })),
-    sections: SPECIMENS.flatMap((s) => PLANES_USED.map((plane) => ({ id: sectionId(s.id, plane), specimen: s.id, plane, index: 1, stain: 'nissl', image: 'section.tif', micronsPerPixel: 1, annotations: 'section.geojson' }))),
+    sections: SPECIMENS.flatMap((s) =>
+      PLANES_USED.map((plane) => ({
+        id: sectionId(s.id, plane),
+        specimen: s.id,
+        plane,
+        index: 1,
+        stain: 'nissl',
+        image: 'section.tif',
+        micronsPerPixel: 1,
+        annotations: 'section.geojson',
+      })),
+    ),
   };
   await catalog.upsertOntology(ONTOLOGY);
   await catalog.upsertAtlas({ name: 'tiny', manifest, root: dataDir });
   await catalog.upsertSpecimens('tiny', manifest.specimens);
-  await catalog.registerModel({ name: 'cytoclip-tiny-random', version: '1', variant: 'tile', dim, collection: COLLECTION });
+  await catalog.registerModel({
+    name: 'cytoclip-tiny-random',
+    version: '1',
+    variant: 'tile',
+    dim,
+    collection: COLLECTION,
+  });
   await store.ensureCollection(COLLECTION, { dim });
   // One real pyramidal tiled TIFF shared by all sections: enough to prove tile cuts and Deep Zoom reads.
   const imagePath = 'sections/tiny/section.tif';
   mkdirSync(join(dataDir, 'sections/tiny'), { recursive: true });
   await sharp({ create: { width: SIDE, height: SIDE, channels: 3, background: { r: 200, g: 180, b: 220 } } })
-    .composite([{ input: { create: { width: 224, height: 224, channels: 3, background: { r: 20, g: 20, b: 90 } } }, left: 224, top: 0 }])
+    .composite([
+      {
+        input: { create: { width: 224, height: 224, channels: 3, background: { r: 20, g: 20, b: 90 } } },
+        left: 224,
+        top: 0,
+      },
+    ])
     .tiff({ tile: true, pyramid: true, tileWidth: 256, tileHeight: 256, compression: 'jpeg' })
     .toFile(join(dataDir, imagePath));
   const tileIds: string[] = [];
@@ -78,7 +113,19 @@ async function fill(): Promise<FixtureData> {
   for (const specimen of SPECIMENS) {
     for (const plane of PLANES_USED) {
       const section = sectionId(specimen.id, plane);
-      await catalog.upsertSection({ atlas: 'tiny', id: section, specimen: specimen.id, plane, index: 1, stain: 'nissl', micronsPerPixel: 1, width: SIDE, height: SIDE, levels: 3, imagePath });
+      await catalog.upsertSection({
+        atlas: 'tiny',
+        id: section,
+        specimen: specimen.id,
+        plane,
+        index: 1,
+        stain: 'nissl',
+        micronsPerPixel: 1,
+        width: SIDE,
+        height: SIDE,
+        levels: 3,
+        imagePath,
+      });
       const rows: TileInput[] = [];
       const points: VectorPoint[] = [];
       for (let row = 0; row < 4; row++) {
@@ -86,13 +133,38 @@ async function fill(): Promise<FixtureData> {
           const [x, y] = [col * 224, row * 224];
           const region = ROW_REGION[row]!;
           const id = tileId('tiny', section, DEFAULT_TILE_GRID, x, y);
-          const tile = { id, atlas: 'tiny', section, x, y, size: 224, level0Size: 224, micronsPerPixel: 1, region, regionFraction: 1, tissueFraction: 1 };
+          const tile = {
+            id,
+            atlas: 'tiny',
+            section,
+            x,
+            y,
+            size: 224,
+            level0Size: 224,
+            micronsPerPixel: 1,
+            region,
+            regionFraction: 1,
+            tissueFraction: 1,
+          };
           rows.push(tile);
           tiles.set(id, tile);
           tileIds.push(id);
           const v = Float32Array.from({ length: dim }, (_, j) => 0.05 * Math.sin(seed++ * (j + 1)));
           v[ONTOLOGY.findIndex((r) => r.acronym === region)]! += 1;
-          points.push({ id, vector: normalise(v), payload: { kind: 'tile', atlas: 'tiny', specimen: specimen.id, section, plane, gestationalWeek: specimen.week, region, regionPath: PATHS[region]! } });
+          points.push({
+            id,
+            vector: normalise(v),
+            payload: {
+              kind: 'tile',
+              atlas: 'tiny',
+              specimen: specimen.id,
+              section,
+              plane,
+              gestationalWeek: specimen.week,
+              region,
+              regionPath: PATHS[region]!,
+            },
+          });
         }
       }
       await catalog.insertTiles(rows);
@@ -126,8 +198,17 @@ export function normalise(v: Float32Array): Float32Array {
   return v.map((x) => x / n);
 }
 
-export async function post(app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> }, path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+export async function post(
+  app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> },
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  const res = await app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   let json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   try {

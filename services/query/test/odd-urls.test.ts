@@ -40,15 +40,38 @@ describe('odd requests', () => {
 describe('random bodies', () => {
   it('never get a 5xx from the JSON routes', async () => {
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const keys = ['query', 'text', 'image', 'tileId', 'filter', 'limit', 'offset', 'regions', 'planes', 'gestationalWeek', 'gte', 'section', 'target', 'minScore', 'perSection', 'model', 'topK'];
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const keys = [
+      'query',
+      'text',
+      'image',
+      'tileId',
+      'filter',
+      'limit',
+      'offset',
+      'regions',
+      'planes',
+      'gestationalWeek',
+      'gte',
+      'section',
+      'target',
+      'minScore',
+      'perSection',
+      'model',
+      'topK',
+    ];
     const value = (depth: number): unknown => {
       const r = rnd();
       if (depth > 3 || r < 0.15) return Math.floor(rnd() * 40) - 10;
       if (r < 0.3) return ['coronal', 'CP', 'x', '', 'tiles', 'S01-cor-0001', 'AAAA'][Math.floor(rnd() * 7)];
       if (r < 0.4) return rnd() < 0.5 ? null : true;
       if (r < 0.55) return Array.from({ length: Math.floor(rnd() * 3) }, () => value(depth + 1));
-      return Object.fromEntries(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => [keys[Math.floor(rnd() * keys.length)]!, value(depth + 1)]));
+      return Object.fromEntries(
+        Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => [
+          keys[Math.floor(rnd() * keys.length)]!,
+          value(depth + 1),
+        ]),
+      );
     };
     const routes = ['/v1/search', '/v1/classify', '/v1/heatmap', '/v1/trajectory'];
     for (let i = 0; i < 200; i++) {

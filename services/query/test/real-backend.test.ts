@@ -13,7 +13,14 @@ afterAll(async () => {
   await f?.close();
 });
 
-type Result = { id: string; score: number; gestationalWeek: number; plane: string; region: { acronym: string; path: string[] }; section: string };
+type Result = {
+  id: string;
+  score: number;
+  gestationalWeek: number;
+  plane: string;
+  region: { acronym: string; path: string[] };
+  section: string;
+};
 
 describe('search over the real stores and model', () => {
   it('answers a text query with tiles and the default complete model', async () => {
@@ -36,10 +43,18 @@ describe('search over the real stores and model', () => {
   });
 
   it('filters by week, plane and region subtree', async () => {
-    const week = await post(f.app, '/v1/search', { query: { text: 'x' }, filter: { gestationalWeek: { gte: 20 } }, limit: 100 });
+    const week = await post(f.app, '/v1/search', {
+      query: { text: 'x' },
+      filter: { gestationalWeek: { gte: 20 } },
+      limit: 100,
+    });
     expect(week.json.total).toBe(16);
     expect(week.json.results.every((x: Result) => x.gestationalWeek === 21)).toBe(true);
-    const plane = await post(f.app, '/v1/search', { query: { text: 'x' }, filter: { planes: ['sagittal'] }, limit: 100 });
+    const plane = await post(f.app, '/v1/search', {
+      query: { text: 'x' },
+      filter: { planes: ['sagittal'] },
+      limit: 100,
+    });
     expect(plane.json.total).toBe(16);
     expect(plane.json.results.every((x: Result) => x.plane === 'sagittal')).toBe(true);
     const tel = await post(f.app, '/v1/search', { query: { text: 'x' }, filter: { regions: ['Tel'] }, limit: 100 });
@@ -78,17 +93,24 @@ describe('search over the real stores and model', () => {
   });
 
   it('serves section metadata with polygons, a heatmap and a trajectory', async () => {
-    const section = (await (await f.app.request('/v1/sections/S01-cor-0001')).json()) as { gestationalWeek: number; annotations: { features: { properties: { region: string } }[] } };
+    const section = (await (await f.app.request('/v1/sections/S01-cor-0001')).json()) as {
+      gestationalWeek: number;
+      annotations: { features: { properties: { region: string } }[] };
+    };
     expect(section.gestationalWeek).toBe(16);
     expect(section.annotations.features[0]!.properties.region).toBe('CP');
     const heat = await post(f.app, '/v1/heatmap', { section: 'S01-cor-0001', query: { text: 'subplate' } });
     expect(heat.json.tiles).toHaveLength(16);
     const traj = await post(f.app, '/v1/trajectory', { query: { text: 'subplate' } });
-    expect(traj.json.weeks.map((w: { gestationalWeek: number; count: number }) => [w.gestationalWeek, w.count])).toEqual([
+    expect(
+      traj.json.weeks.map((w: { gestationalWeek: number; count: number }) => [w.gestationalWeek, w.count]),
+    ).toEqual([
       [16, 32],
       [21, 16],
     ]);
-    const specimens = (await (await f.app.request('/v1/specimens')).json()) as { specimens: { id: string; sections: number }[] };
+    const specimens = (await (await f.app.request('/v1/specimens')).json()) as {
+      specimens: { id: string; sections: number }[];
+    };
     expect(specimens.specimens.find((s) => s.id === 'S01')!.sections).toBe(2);
   });
 });
@@ -108,7 +130,9 @@ describe('PostgreSQL gives the same answers as PGlite', () => {
         const a = await post(f.app, '/v1/search', request);
         const b = await post(pgBackend.app, '/v1/search', request);
         expect(b.json.total).toBe(a.json.total);
-        expect(b.json.results.map((x: Result) => [x.id, x.region.path, x.gestationalWeek])).toEqual(a.json.results.map((x: Result) => [x.id, x.region.path, x.gestationalWeek]));
+        expect(b.json.results.map((x: Result) => [x.id, x.region.path, x.gestationalWeek])).toEqual(
+          a.json.results.map((x: Result) => [x.id, x.region.path, x.gestationalWeek]),
+        );
       }
     } finally {
       await pgBackend.close();

@@ -13,7 +13,14 @@ export const FIXTURE_MODEL = join(REPO_ROOT, 'services/model/test/fixture-model'
 export const ONTOLOGY: OntologyRegion[] = [
   { id: 1, acronym: 'Br', name: 'brain', parent: null, description: 'the whole fetal brain', color: '#888888' },
   { id: 2, acronym: 'Tel', name: 'telencephalon', parent: 'Br', description: 'forebrain', color: '#999999' },
-  { id: 3, acronym: 'CP', name: 'cortical plate', parent: 'Tel', description: 'dense radial columns', color: '#d62728' },
+  {
+    id: 3,
+    acronym: 'CP',
+    name: 'cortical plate',
+    parent: 'Tel',
+    description: 'dense radial columns',
+    color: '#d62728',
+  },
   { id: 4, acronym: 'SP', name: 'subplate', parent: 'Tel', description: 'sparse large neurons', color: '#2ca02c' },
   { id: 5, acronym: 'VZ', name: 'ventricular zone', parent: 'Br', description: 'packed progenitors', color: '#1f77b4' },
 ];
@@ -38,7 +45,8 @@ export async function openRealStack(options: { databaseUrl?: string; prefix?: st
   // Image workers as the CLI opens models, so uploads, classify and the stored embeddings all go through them.
   const model = await CytoclipModel.open(FIXTURE_MODEL, { intraOpNumThreads: 1, imageWorkers: 2 });
   const ports = { catalog: catalogPort(catalog, store, dataDir), vectors: vectorsPort(store) };
-  const makeApp = (config: Partial<QueryConfig> = {}) => createApp({ ...ports, models: [model], config: { dataDir, atlasRoots: [dataDir], ...config } });
+  const makeApp = (config: Partial<QueryConfig> = {}) =>
+    createApp({ ...ports, models: [model], config: { dataDir, atlasRoots: [dataDir], ...config } });
   const close = async () => {
     await model.close();
     await store.close();
@@ -63,13 +71,28 @@ export async function buildRealBackend(options: { databaseUrl?: string } = {}) {
       { id: 'S01', gestationalWeek: 16 },
       { id: 'S02', gestationalWeek: 21 },
     ],
-    sections: SECTIONS.map((s) => ({ id: s.id, specimen: s.specimen, plane: s.plane, index: 1, stain: 'nissl', image: `${s.id}.tif`, micronsPerPixel: 1, annotations: `${s.id}.geojson` })),
+    sections: SECTIONS.map((s) => ({
+      id: s.id,
+      specimen: s.specimen,
+      plane: s.plane,
+      index: 1,
+      stain: 'nissl',
+      image: `${s.id}.tif`,
+      micronsPerPixel: 1,
+      annotations: `${s.id}.geojson`,
+    })),
   };
   await catalog.upsertOntology(ONTOLOGY);
   await catalog.upsertAtlas({ name: 'tiny', manifest, root: dataDir });
   await catalog.upsertSpecimens('tiny', manifest.specimens);
   const collection = 'cytoclip-tiny-random_1';
-  await catalog.registerModel({ name: 'cytoclip-tiny-random', version: '1', variant: 'tile', dim: model.info.embeddingDim, collection });
+  await catalog.registerModel({
+    name: 'cytoclip-tiny-random',
+    version: '1',
+    variant: 'tile',
+    dim: model.info.embeddingDim,
+    collection,
+  });
   await store.ensureCollection(collection, { dim: model.info.embeddingDim });
   mkdirSync(join(dataDir, 'sections/tiny'), { recursive: true });
   for (const s of SECTIONS) await addSection(catalog, store, model, dataDir, collection, s, SECTIONS.indexOf(s));
@@ -78,12 +101,27 @@ export async function buildRealBackend(options: { databaseUrl?: string } = {}) {
   return { ...stack, ...stack.makeApp() };
 }
 
-async function addSection(catalog: Catalog, store: VectorStore, model: CytoclipModel, dataDir: string, collection: string, s: (typeof SECTIONS)[number], n: number) {
+async function addSection(
+  catalog: Catalog,
+  store: VectorStore,
+  model: CytoclipModel,
+  dataDir: string,
+  collection: string,
+  s: (typeof SECTIONS)[number],
+  n: number,
+) {
   const imagePath = `sections/tiny/${s.id}.tif`;
   // Row r is painted SHADES[r], with a green level per column and section, so every tile has pixels of its own.
   const stripes = ROWS.flatMap((_, row) =>
     [0, 1, 2, 3].map((col) => ({
-      input: { create: { width: 224, height: 224, channels: 3 as const, background: { r: SHADES[row]!, g: (col * 60 + n * 20) % 255, b: 255 - SHADES[row]! } } },
+      input: {
+        create: {
+          width: 224,
+          height: 224,
+          channels: 3 as const,
+          background: { r: SHADES[row]!, g: (col * 60 + n * 20) % 255, b: 255 - SHADES[row]! },
+        },
+      },
       left: col * 224,
       top: row * 224,
     })),
@@ -92,23 +130,81 @@ async function addSection(catalog: Catalog, store: VectorStore, model: CytoclipM
     .composite(stripes)
     .tiff({ tile: true, pyramid: true, tileWidth: 256, tileHeight: 256, compression: 'jpeg' })
     .toFile(join(dataDir, imagePath));
-  await catalog.upsertSection({ atlas: 'tiny', id: s.id, specimen: s.specimen, plane: s.plane, index: 1, stain: 'nissl', micronsPerPixel: 1, width: SIDE, height: SIDE, levels: 3, imagePath });
-  await catalog.replaceAnnotations('tiny', s.id, [{ region: 'CP', geometry: { type: 'Polygon', coordinates: [[[0, 0], [SIDE, 0], [SIDE, 224], [0, 224], [0, 0]]] } }]);
+  await catalog.upsertSection({
+    atlas: 'tiny',
+    id: s.id,
+    specimen: s.specimen,
+    plane: s.plane,
+    index: 1,
+    stain: 'nissl',
+    micronsPerPixel: 1,
+    width: SIDE,
+    height: SIDE,
+    levels: 3,
+    imagePath,
+  });
+  await catalog.replaceAnnotations('tiny', s.id, [
+    {
+      region: 'CP',
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [SIDE, 0],
+            [SIDE, 224],
+            [0, 224],
+            [0, 0],
+          ],
+        ],
+      },
+    },
+  ]);
   const tiles: TileInput[] = [];
   for (let row = 0; row < 4; row++)
     for (let col = 0; col < 4; col++) {
       const x = col * 224;
       const y = row * 224;
-      tiles.push({ id: tileId('tiny', s.id, DEFAULT_TILE_GRID, x, y), atlas: 'tiny', section: s.id, x, y, size: 224, level0Size: 224, micronsPerPixel: 1, region: ROWS[row]!, regionFraction: 1, tissueFraction: 1 });
+      tiles.push({
+        id: tileId('tiny', s.id, DEFAULT_TILE_GRID, x, y),
+        atlas: 'tiny',
+        section: s.id,
+        x,
+        y,
+        size: 224,
+        level0Size: 224,
+        micronsPerPixel: 1,
+        region: ROWS[row]!,
+        regionFraction: 1,
+        tissueFraction: 1,
+      });
     }
   await catalog.insertTiles(tiles);
-  const crops = await Promise.all(tiles.map((t) => sharp(join(dataDir, imagePath)).extract({ left: t.x, top: t.y, width: 224, height: 224 }).png().toBuffer()));
+  const crops = await Promise.all(
+    tiles.map((t) =>
+      sharp(join(dataDir, imagePath)).extract({ left: t.x, top: t.y, width: 224, height: 224 }).png().toBuffer(),
+    ),
+  );
   const vectors = await model.embedImages(crops);
-  const paths: Record<string, string[]> = { CP: ['Br', 'Tel', 'CP'], SP: ['Br', 'Tel', 'SP'], VZ: ['Br', 'VZ'], Br: ['Br'] };
+  const paths: Record<string, string[]> = {
+    CP: ['Br', 'Tel', 'CP'],
+    SP: ['Br', 'Tel', 'SP'],
+    VZ: ['Br', 'VZ'],
+    Br: ['Br'],
+  };
   const points: VectorPoint[] = tiles.map((t, i) => ({
     id: t.id,
     vector: vectors[i]!,
-    payload: { kind: 'tile', atlas: 'tiny', specimen: s.specimen, section: s.id, plane: s.plane, gestationalWeek: s.week, region: t.region!, regionPath: paths[t.region!]! },
+    payload: {
+      kind: 'tile',
+      atlas: 'tiny',
+      specimen: s.specimen,
+      section: s.id,
+      plane: s.plane,
+      gestationalWeek: s.week,
+      region: t.region!,
+      regionPath: paths[t.region!]!,
+    },
   }));
   await store.upsert(collection, points);
 }

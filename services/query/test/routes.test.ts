@@ -15,7 +15,9 @@ afterAll(closeFixture);
 
 describe('catalog routes', () => {
   it('serves the ontology as a tree', async () => {
-    const body = (await (await f.app.request('/v1/regions')).json()) as { regions: { acronym: string; children: { acronym: string; children: { acronym: string }[] }[] }[] };
+    const body = (await (await f.app.request('/v1/regions')).json()) as {
+      regions: { acronym: string; children: { acronym: string; children: { acronym: string }[] }[] }[];
+    };
     expect(body.regions.map((r) => r.acronym)).toEqual(['Tel']);
     // The catalog orders regions by their path of acronyms.
     expect(body.regions[0]!.children.map((r) => r.acronym)).toEqual(['GE', 'Pal']);
@@ -24,10 +26,14 @@ describe('catalog routes', () => {
   });
 
   it('lists specimens, atlases and models', async () => {
-    const specimens = (await (await f.app.request('/v1/specimens')).json()) as { specimens: { id: string; planes: string[] }[] };
+    const specimens = (await (await f.app.request('/v1/specimens')).json()) as {
+      specimens: { id: string; planes: string[] }[];
+    };
     expect(specimens.specimens.map((s) => s.id)).toEqual(['S01', 'S02', 'S03']);
     expect(specimens.specimens[0]!.planes).toEqual(['coronal', 'sagittal']);
-    const models = (await (await f.app.request('/v1/models')).json()) as { models: { id: string; indexes: { complete: boolean }[] }[] };
+    const models = (await (await f.app.request('/v1/models')).json()) as {
+      models: { id: string; indexes: { complete: boolean }[] }[];
+    };
     expect(models.models[0]!.id).toBe(MODEL);
     expect(models.models[0]!.indexes[0]!.complete).toBe(true);
   });
@@ -41,7 +47,10 @@ describe('catalog routes', () => {
   });
 
   it('describes a tile and cuts its image from the section TIFF', async () => {
-    const meta = (await (await f.app.request(`/v1/tiles/${sectionTile}`)).json()) as { bbox: number[]; region: { acronym: string } };
+    const meta = (await (await f.app.request(`/v1/tiles/${sectionTile}`)).json()) as {
+      bbox: number[];
+      region: { acronym: string };
+    };
     expect(meta.bbox).toEqual([224, 0, 224, 224]);
     expect(meta.region.acronym).toBe('CP');
     const res = await f.app.request(`/v1/tiles/${sectionTile}/image`);
@@ -69,11 +78,17 @@ describe('catalog routes', () => {
     expect(top.status).toBe(200);
     const m = await sharp(Buffer.from(await top.arrayBuffer())).metadata();
     expect([m.width, m.height]).toEqual([255, 255]);
-    const last = await sharp(Buffer.from(await (await f.app.request('/v1/sections/S01-cor-0001/dzi_files/10/3_3.jpeg')).arrayBuffer())).metadata();
+    const last = await sharp(
+      Buffer.from(await (await f.app.request('/v1/sections/S01-cor-0001/dzi_files/10/3_3.jpeg')).arrayBuffer()),
+    ).metadata();
     expect([last.width, last.height]).toEqual([896 - 3 * 254 + 1, 896 - 3 * 254 + 1]);
-    const tiny = await sharp(Buffer.from(await (await f.app.request('/v1/sections/S01-cor-0001/dzi_files/0/0_0.jpeg')).arrayBuffer())).metadata();
+    const tiny = await sharp(
+      Buffer.from(await (await f.app.request('/v1/sections/S01-cor-0001/dzi_files/0/0_0.jpeg')).arrayBuffer()),
+    ).metadata();
     expect([tiny.width, tiny.height]).toEqual([1, 1]);
-    const mid = await sharp(Buffer.from(await (await f.app.request('/v1/sections/S01-cor-0001/dzi_files/8/0_0.jpeg')).arrayBuffer())).metadata();
+    const mid = await sharp(
+      Buffer.from(await (await f.app.request('/v1/sections/S01-cor-0001/dzi_files/8/0_0.jpeg')).arrayBuffer()),
+    ).metadata();
     expect([mid.width, mid.height]).toEqual([224, 224]);
   });
 });
@@ -83,13 +98,46 @@ describe('region images', () => {
     const id = '11111111-2222-5333-8444-555555555555';
     const catalog = f.stack.catalog;
     // The dark square of the fixture TIFF spans x 224..448, y 0..224; the region covers its left half only.
-    await catalog.replaceAnnotations('tiny', 'S03-sag-0001', [{ region: 'GE', geometry: { type: 'Polygon', coordinates: [[[224, 0], [336, 0], [336, 224], [224, 224], [224, 0]]] } }]);
-    expect(await catalog.insertRegionImages([{ id, atlas: 'tiny', section: 'S03-sag-0001', region: 'GE', x: 224, y: 0, width: 224, height: 224, area: 112 * 224, imagePath: null }])).toBe(1);
+    await catalog.replaceAnnotations('tiny', 'S03-sag-0001', [
+      {
+        region: 'GE',
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [224, 0],
+              [336, 0],
+              [336, 224],
+              [224, 224],
+              [224, 0],
+            ],
+          ],
+        },
+      },
+    ]);
+    expect(
+      await catalog.insertRegionImages([
+        {
+          id,
+          atlas: 'tiny',
+          section: 'S03-sag-0001',
+          region: 'GE',
+          x: 224,
+          y: 0,
+          width: 224,
+          height: 224,
+          area: 112 * 224,
+          imagePath: null,
+        },
+      ]),
+    ).toBe(1);
     const meta = (await (await f.app.request(`/v1/region-images/${id}`)).json()) as { kind: string; imageUrl: string };
     expect(meta.kind).toBe('region');
     const res = await f.app.request(meta.imageUrl);
     expect(res.status).toBe(200);
-    const { data, info } = await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(Buffer.from(await res.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const at = (x: number, y: number) => data[(y * info.width + x) * info.channels]!;
     expect(at(50, 100)).toBeLessThan(60); // inside: the dark tissue
     expect(at(180, 100)).toBe(255); // outside: white
@@ -106,7 +154,11 @@ describe('analysis routes', () => {
     expect(r.json.max).toBe(best.score);
     expect(r.json.min).toBe(Math.min(...r.json.tiles.map((t: { score: number }) => t.score)));
     // The same text as a search over that section ranks the same tiles with the same scores.
-    const search = await post(f.app, '/v1/search', { query: { text: 'subplate' }, filter: { sections: ['S02-sag-0001'] }, limit: 16 });
+    const search = await post(f.app, '/v1/search', {
+      query: { text: 'subplate' },
+      filter: { sections: ['S02-sag-0001'] },
+      limit: 16,
+    });
     expect(search.json.results[0].id).toBe(best.id);
     const byId = new Map(r.json.tiles.map((t: { id: string; score: number }) => [t.id, t.score]));
     for (const x of search.json.results) expect(byId.get(x.id)).toBeCloseTo(x.score, 5);
@@ -115,7 +167,10 @@ describe('analysis routes', () => {
   });
 
   it('gives best and median per gestational week', async () => {
-    const r = await post(f.app, '/v1/trajectory', { query: { text: 'cortical plate' }, filter: { planes: ['coronal'] } });
+    const r = await post(f.app, '/v1/trajectory', {
+      query: { text: 'cortical plate' },
+      filter: { planes: ['coronal'] },
+    });
     expect(r.json.weeks.map((w: { gestationalWeek: number }) => w.gestationalWeek)).toEqual([16, 21, 30]);
     for (const w of r.json.weeks) {
       expect(w.count).toBe(16);
@@ -124,7 +179,9 @@ describe('analysis routes', () => {
   });
 
   it('classifies an image by zero-shot and by a vote of its nearest tiles', async () => {
-    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#303080' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#303080' } })
+      .png()
+      .toBuffer();
     const r = await post(f.app, '/v1/classify', { image: png.toString('base64'), topK: 3, neighbours: 10 });
     expect(r.status).toBe(200);
     expect(r.json.zeroShot).toHaveLength(3);
@@ -142,14 +199,26 @@ describe('analysis routes', () => {
 describe('operations', () => {
   it('reports health, readiness and an OpenAPI document with a docs page', async () => {
     let ready = false;
-    const app = createApp({ catalog: f.catalog, vectors: f.vectors, models: [], config: { dataDir: f.dir }, isReady: () => ready }).app;
+    const app = createApp({
+      catalog: f.catalog,
+      vectors: f.vectors,
+      models: [],
+      config: { dataDir: f.dir },
+      isReady: () => ready,
+    }).app;
     expect((await app.request('/healthz')).status).toBe(200);
     expect((await app.request('/readyz')).status).toBe(503);
     ready = true;
     expect((await app.request('/readyz')).status).toBe(200);
-    const doc = (await (await app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    const doc = (await (await app.request('/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
     expect(doc.openapi).toBe('3.0.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/search', '/v1/heatmap', '/v1/sections/{id}/dzi', '/metrics']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/search', '/v1/heatmap', '/v1/sections/{id}/dzi', '/metrics']),
+    );
     expect(doc.components.schemas.SearchRequest).toBeDefined();
     expect(await (await app.request('/docs')).text()).toContain('/openapi.json');
   });
@@ -159,7 +228,12 @@ describe('operations', () => {
     mkdirSync(join(web, 'assets'), { recursive: true });
     writeFileSync(join(web, 'index.html'), '<!doctype html><title>web</title>');
     writeFileSync(join(web, 'assets', 'app-1234.js'), 'console.log(1)');
-    const app = createApp({ catalog: f.catalog, vectors: f.vectors, models: [], config: { dataDir: f.dir, staticDir: web } }).app;
+    const app = createApp({
+      catalog: f.catalog,
+      vectors: f.vectors,
+      models: [],
+      config: { dataDir: f.dir, staticDir: web },
+    }).app;
     expect(await (await app.request('/')).text()).toContain('<title>web</title>');
     expect(await (await app.request('/search?q=cortex')).text()).toContain('<title>web</title>');
     const js = await app.request('/assets/app-1234.js');

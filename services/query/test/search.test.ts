@@ -62,7 +62,11 @@ describe('POST /v1/search', () => {
   });
 
   it('includes descendants in a region filter', async () => {
-    const r = await post(f.app, '/v1/search', { query: { text: 'ganglionic' }, filter: { regions: ['Pal'] }, limit: 200 });
+    const r = await post(f.app, '/v1/search', {
+      query: { text: 'ganglionic' },
+      filter: { regions: ['Pal'] },
+      limit: 200,
+    });
     expect(r.json.total).toBe(48);
     const regions = new Set(r.json.results.map((x: { region: { acronym: string } }) => x.region.acronym));
     expect(regions).toEqual(new Set(['CP', 'SP']));
@@ -95,13 +99,22 @@ describe('POST /v1/search', () => {
     for (const x of r.json.results) counts.set(x.section, (counts.get(x.section) ?? 0) + 1);
     expect(Math.max(...counts.values())).toBe(2);
     expect(counts.size).toBe(6);
-    const second = await post(f.app, '/v1/search', { query: { text: 'cortical plate' }, limit: 6, offset: 6, perSection: 2 });
-    expect(second.json.results.map((x: { id: string }) => x.id)).toEqual(r.json.results.slice(6).map((x: { id: string }) => x.id));
+    const second = await post(f.app, '/v1/search', {
+      query: { text: 'cortical plate' },
+      limit: 6,
+      offset: 6,
+      perSection: 2,
+    });
+    expect(second.json.results.map((x: { id: string }) => x.id)).toEqual(
+      r.json.results.slice(6).map((x: { id: string }) => x.id),
+    );
   });
 
   it('searches by an uploaded image, JSON base64 and multipart alike', async () => {
     const sharp = (await import('sharp')).default;
-    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#a0a0f0' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#a0a0f0' } })
+      .png()
+      .toBuffer();
     const json = await post(f.app, '/v1/search', { query: { image: png.toString('base64') }, limit: 3 });
     expect(json.status).toBe(200);
     expect(json.json.results).toHaveLength(3);
@@ -117,6 +130,8 @@ describe('POST /v1/search', () => {
   it('counts searches in /metrics', async () => {
     const text = await (await f.app.request('/metrics')).text();
     expect(text).toMatch(/cytoclip_searches_total\{query="text",target="tiles"\} \d+/);
-    expect(text).toMatch(/cytoclip_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/search",le="\+Inf"\} \d+/);
+    expect(text).toMatch(
+      /cytoclip_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/search",le="\+Inf"\} \d+/,
+    );
   });
 });

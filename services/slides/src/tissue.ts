@@ -72,7 +72,9 @@ export function tissueMask(raw: RawImage, downsample: number, options: TissueOpt
   const minDensity = options.minDensity ?? 0.3;
   const minSaturation = saturationOf(...background) + (options.minSaturation ?? 0.03);
   // Optical density of each 8-bit value against the glass, per channel: three lookups per pixel instead of logs.
-  const density = background.map((bg) => Float64Array.from({ length: 256 }, (_, v) => Math.max(0, Math.log10(bg) - Math.log10(Math.max(v, 1)))));
+  const density = background.map((bg) =>
+    Float64Array.from({ length: 256 }, (_, v) => Math.max(0, Math.log10(bg) - Math.log10(Math.max(v, 1)))),
+  );
   const [dr, dg, db] = density as [Float64Array, Float64Array, Float64Array];
   const n = raw.width * raw.height;
   const data = raw.data;
@@ -126,7 +128,15 @@ function morph(mask: Uint8Array, w: number, h: number, r: number, dilate: 0 | 1)
  * each pixel costs the same whatever r. Beyond the border counts as glass when dilating and as tissue when eroding,
  * so closing keeps edge tissue.
  */
-function slide(src: Uint8Array, out: Uint8Array, start: number, step: number, n: number, r: number, dilate: 0 | 1): void {
+function slide(
+  src: Uint8Array,
+  out: Uint8Array,
+  start: number,
+  step: number,
+  n: number,
+  r: number,
+  dilate: 0 | 1,
+): void {
   let hits = 0; // pixels in the window equal to `dilate`
   for (let k = 0; k < Math.min(r, n); k++) if (src[start + k * step] === dilate) hits++;
   for (let i = 0; i < n; i++) {

@@ -191,7 +191,10 @@ describe('fillPolygon', () => {
       const painted = new Uint8Array(grid.width * grid.height);
       fillPolygon(grid, rings, (row, from, to) => painted.fill(1, row + from, row + to + 1));
       for (let y = 0; y < grid.height; y++)
-        for (let x = 0; x < grid.width; x++) expect(painted[y * grid.width + x], `trial ${trial} at ${x},${y}`).toBe(inside(rings, x + 0.5, y + 0.5) ? 1 : 0);
+        for (let x = 0; x < grid.width; x++)
+          expect(painted[y * grid.width + x], `trial ${trial} at ${x},${y}`).toBe(
+            inside(rings, x + 0.5, y + 0.5) ? 1 : 0,
+          );
     }
   });
 });

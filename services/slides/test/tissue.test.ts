@@ -123,13 +123,15 @@ describe('tissue detection on real NISSL (../shared/reference)', () => {
 describe('morphological closing', () => {
   /** The definition, pixel by pixel: max (then min) over the (2r+1)² square, glass beyond the border when dilating. */
   function reference(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
-    const at = (m: Uint8Array, x: number, y: number, outside: number) => (x < 0 || y < 0 || x >= w || y >= h ? outside : m[y * w + x]!);
+    const at = (m: Uint8Array, x: number, y: number, outside: number) =>
+      x < 0 || y < 0 || x >= w || y >= h ? outside : m[y * w + x]!;
     const pass = (m: Uint8Array, dilate: boolean) =>
       Uint8Array.from({ length: w * h }, (_, i) => {
         const [x, y] = [i % w, Math.floor(i / w)];
         let v = dilate ? 0 : 1;
         for (let dy = -r; dy <= r; dy++)
-          for (let dx = -r; dx <= r; dx++) v = dilate ? Math.max(v, at(m, x + dx, y + dy, 0)) : Math.min(v, at(m, x + dx, y + dy, 1));
+          for (let dx = -r; dx <= r; dx++)
+            v = dilate ? Math.max(v, at(m, x + dx, y + dy, 0)) : Math.min(v, at(m, x + dx, y + dy, 1));
         return v;
       });
     return pass(pass(mask, true), false);
@@ -138,7 +140,13 @@ describe('morphological closing', () => {
   it('equals the square-window definition on random masks, at the borders too', () => {
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) / 65536;
-    for (const [w, h, r, p] of [[17, 11, 3, 0.08], [5, 9, 4, 0.3], [30, 20, 1, 0.5], [8, 8, 0, 0.5], [2, 3, 3, 0.4]] as const) {
+    for (const [w, h, r, p] of [
+      [17, 11, 3, 0.08],
+      [5, 9, 4, 0.3],
+      [30, 20, 1, 0.5],
+      [8, 8, 0, 0.5],
+      [2, 3, 3, 0.4],
+    ] as const) {
       const mask = Uint8Array.from({ length: w * h }, () => (random() < p ? 1 : 0));
       expect(Array.from(close(mask, w, h, r)), `${w}x${h} r=${r}`).toEqual(Array.from(reference(mask, w, h, r)));
     }

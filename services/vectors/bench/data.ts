@@ -71,8 +71,14 @@ export class Synthetic {
     const [region, regionPath] = REGIONS[(row * 7919) % REGIONS.length]!;
     const id = `S${String(specimen).padStart(2, '0')}`;
     return {
-      kind: 'tile', atlas: 'bench', specimen: id, section: `${id}-${plane.slice(0, 3)}-${String(section).padStart(4, '0')}`,
-      plane, gestationalWeek: weekOf(specimen), region, regionPath,
+      kind: 'tile',
+      atlas: 'bench',
+      specimen: id,
+      section: `${id}-${plane.slice(0, 3)}-${String(section).padStart(4, '0')}`,
+      plane,
+      gestationalWeek: weekOf(specimen),
+      region,
+      regionPath,
     };
   }
 

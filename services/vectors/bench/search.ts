@@ -58,7 +58,11 @@ async function query(dir: string, n: number, dim: number, count: number): Promis
   const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
   const afterOpen = { rssMB: mb(memory.rss), heapUsedMB: mb(memory.heapUsed), arrayBuffersMB: mb(memory.arrayBuffers) };
   const queries = data.queries(count + 10);
-  const result: Record<string, unknown> = { reopenSeconds: round(reopenSeconds), reopenCpuSeconds: round(reopenCpuSeconds), afterOpen };
+  const result: Record<string, unknown> = {
+    reopenSeconds: round(reopenSeconds),
+    reopenCpuSeconds: round(reopenCpuSeconds),
+    afterOpen,
+  };
   const found: Record<string, string[][]> = {};
   for (const [kind, filter] of Object.entries(FILTERS)) {
     const times: number[] = [];
@@ -75,12 +79,18 @@ async function query(dir: string, n: number, dim: number, count: number): Promis
     }
     times.sort((a, b) => a - b);
     // CPU ms per query too: on a shared 2-core machine wall-clock percentiles include other people's load.
-    result[kind] = { p50Ms: round(quantile(times, 0.5)), p95Ms: round(quantile(times, 0.95)), cpuMsPerQuery: round(cpu / times.length), points: await store.count(COLLECTION, filter) };
+    result[kind] = {
+      p50Ms: round(quantile(times, 0.5)),
+      p95Ms: round(quantile(times, 0.95)),
+      cpuMsPerQuery: round(cpu / times.length),
+      points: await store.count(COLLECTION, filter),
+    };
   }
   result.queryPeakRssMB = peakRssMB();
   const truth = groundTruth(data, queries.slice(10), Object.values(FILTERS));
   Object.keys(FILTERS).forEach((kind, f) => {
-    const recall = found[kind]!.reduce((sum, ids, i) => sum + ids.filter((id) => truth[f]![i]!.includes(id)).length / K, 0) / count;
+    const recall =
+      found[kind]!.reduce((sum, ids, i) => sum + ids.filter((id) => truth[f]![i]!.includes(id)).length / K, 0) / count;
     (result[kind] as Record<string, number>).recallAt10 = round(recall);
   });
   await store.close();
@@ -100,7 +110,12 @@ function groundTruth(data: Synthetic, queries: Float32Array[], filters: SearchFi
       const rows: number[] = [];
       for (let row = start; row < end; row++) {
         const p = data.payload(row);
-        if (matcher.partition(p) && (!matcher.section || matcher.section(p.section)) && (!matcher.region || matcher.region(p))) rows.push(row);
+        if (
+          matcher.partition(p) &&
+          (!matcher.section || matcher.section(p.section)) &&
+          (!matcher.region || matcher.region(p))
+        )
+          rows.push(row);
       }
       if (rows.length > 0) topInto(best[f]!, rows, vectors, start, flat, data.dim);
     });
@@ -108,7 +123,14 @@ function groundTruth(data: Synthetic, queries: Float32Array[], filters: SearchFi
   return best.map((perQuery) => perQuery.map((list) => list.map((hit) => Synthetic.id(hit.row))));
 }
 
-function topInto(best: { row: number; score: number }[][], rows: number[], vectors: Float32Array, start: number, flat: Float32Array, dim: number): void {
+function topInto(
+  best: { row: number; score: number }[][],
+  rows: number[],
+  vectors: Float32Array,
+  start: number,
+  flat: Float32Array,
+  dim: number,
+): void {
   const kept = new Float32Array(rows.length * dim);
   rows.forEach((row, i) => kept.set(vectors.subarray((row - start) * dim, (row - start + 1) * dim), i * dim));
   const k = Math.min(K, rows.length);
@@ -133,7 +155,24 @@ function round(x: number): number {
 function phase(name: string, dir: string, n: number, dim: number, count: number, nprobe = DEFAULT_NPROBE): object {
   const child = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--conditions=source', fileURLToPath(import.meta.url), '--phase', name, '--dir', dir, '--n', String(n), '--dim', String(dim), '--queries', String(count), '--nprobe', String(nprobe)],
+    [
+      '--import',
+      'tsx',
+      '--conditions=source',
+      fileURLToPath(import.meta.url),
+      '--phase',
+      name,
+      '--dir',
+      dir,
+      '--n',
+      String(n),
+      '--dim',
+      String(dim),
+      '--queries',
+      String(count),
+      '--nprobe',
+      String(nprobe),
+    ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
   );
   if (child.status !== 0) throw new Error(`bench phase ${name} failed (${child.status})`);
@@ -143,12 +182,19 @@ function phase(name: string, dir: string, n: number, dim: number, count: number,
 async function main(): Promise<void> {
   const phaseName = flag('phase', '');
   if (phaseName) {
-    const [dir, n, dim, count] = [flag('dir', ''), Number(flag('n', '0')), Number(flag('dim', '0')), Number(flag('queries', '100'))];
+    const [dir, n, dim, count] = [
+      flag('dir', ''),
+      Number(flag('n', '0')),
+      Number(flag('dim', '0')),
+      Number(flag('queries', '100')),
+    ];
     const out = phaseName === 'build' ? await build(dir, n, dim) : await query(dir, n, dim, count);
     process.stdout.write(JSON.stringify(out));
     return;
   }
-  const sizes = flag('sizes', args.includes('--full') ? '100000,1000000' : '100000').split(',').map(Number);
+  const sizes = flag('sizes', args.includes('--full') ? '100000,1000000' : '100000')
+    .split(',')
+    .map(Number);
   const dims = flag('dims', '256,512').split(',').map(Number);
   const count = Number(flag('queries', '100'));
   const runs = [];

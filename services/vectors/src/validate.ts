@@ -7,9 +7,13 @@ export function validateFilter(filter: unknown): SearchFilter {
   if (typeof filter !== 'object' || Array.isArray(filter)) throw filterError('filter', 'must be an object');
   for (const [field, value] of Object.entries(filter)) {
     if (!(FILTER_FIELDS as readonly string[]).includes(field)) {
-      throw new CytoclipError('unknown_filter_field', `unknown filter field "${field}" (known: ${FILTER_FIELDS.join(', ')})`, {
-        detail: { field },
-      });
+      throw new CytoclipError(
+        'unknown_filter_field',
+        `unknown filter field "${field}" (known: ${FILTER_FIELDS.join(', ')})`,
+        {
+          detail: { field },
+        },
+      );
     }
     if (value === undefined) continue;
     if (field === 'gestationalWeek') checkRange(value);
@@ -56,12 +60,17 @@ export function validateSpec(name: string, spec: CollectionSpec): void {
 export function checkVector(vector: unknown, dim: number, what = 'query vector'): Float32Array {
   if (!(vector instanceof Float32Array)) throw new CytoclipError('invalid_vector', `${what} must be a Float32Array`);
   if (vector.length !== dim) {
-    throw new CytoclipError('wrong_dimension', `${what} has dimension ${vector.length}, the collection expects ${dim}`, {
-      detail: { expected: dim, got: vector.length },
-    });
+    throw new CytoclipError(
+      'wrong_dimension',
+      `${what} has dimension ${vector.length}, the collection expects ${dim}`,
+      {
+        detail: { expected: dim, got: vector.length },
+      },
+    );
   }
   for (let i = 0; i < vector.length; i++) {
-    if (!Number.isFinite(vector[i]!)) throw new CytoclipError('invalid_vector', `${what} has a non-finite value at ${i}`);
+    if (!Number.isFinite(vector[i]!))
+      throw new CytoclipError('invalid_vector', `${what} has a non-finite value at ${i}`);
   }
   return vector;
 }
@@ -95,7 +104,9 @@ function checkPayload(payload: PointPayload, id: string): void {
   }
 }
 
-export function checkSearchOptions(options: SearchOptions): Required<Omit<SearchOptions, 'filter'>> & { filter: SearchFilter } {
+export function checkSearchOptions(
+  options: SearchOptions,
+): Required<Omit<SearchOptions, 'filter'>> & { filter: SearchFilter } {
   const { limit, offset = 0, perSection = 0, minScore = -Infinity } = options ?? ({} as SearchOptions);
   const positive = (name: string, value: number, min: number) => {
     if (!Number.isInteger(value) || value < min) {
@@ -105,8 +116,10 @@ export function checkSearchOptions(options: SearchOptions): Required<Omit<Search
   positive('limit', limit, 1);
   positive('offset', offset, 0);
   positive('perSection', perSection, 0);
-  if (offset + limit > MAX_WINDOW) throw new CytoclipError('invalid_search', `offset + limit is capped at ${MAX_WINDOW}`);
-  if (typeof minScore !== 'number' || Number.isNaN(minScore)) throw new CytoclipError('invalid_search', 'minScore must be a number');
+  if (offset + limit > MAX_WINDOW)
+    throw new CytoclipError('invalid_search', `offset + limit is capped at ${MAX_WINDOW}`);
+  if (typeof minScore !== 'number' || Number.isNaN(minScore))
+    throw new CytoclipError('invalid_search', 'minScore must be a number');
   return { limit, offset, perSection, minScore, filter: validateFilter(options.filter) };
 }
 
@@ -118,6 +131,9 @@ export function checkDeleteWhere(where: DeleteWhere): void {
   const unknown = keys.find((key) => key !== 'atlas' && key !== 'section');
   if (unknown) throw new CytoclipError('invalid_delete', `unknown delete field "${unknown}" (use atlas, section)`);
   if (!where.atlas && !where.section) {
-    throw new CytoclipError('invalid_delete', 'deleteWhere needs an atlas or a section (refusing to delete everything)');
+    throw new CytoclipError(
+      'invalid_delete',
+      'deleteWhere needs an atlas or a section (refusing to delete everything)',
+    );
   }
 }

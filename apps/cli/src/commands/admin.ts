@@ -12,7 +12,12 @@ export const atlasListCommand: Command = {
       const atlases = await stores.catalog.listAtlases();
       output(args, { atlases }, () =>
         atlases.length
-          ? atlases.map((a) => `${a.name.padEnd(24)} ${a.specimens} specimens, ${a.sections} sections, ${a.tiles} tiles, ${a.regionImages} region images  (${a.root})`).join('\n')
+          ? atlases
+              .map(
+                (a) =>
+                  `${a.name.padEnd(24)} ${a.specimens} specimens, ${a.sections} sections, ${a.tiles} tiles, ${a.regionImages} region images  (${a.root})`,
+              )
+              .join('\n')
           : 'no atlas ingested yet',
       );
     } finally {
@@ -34,7 +39,8 @@ export const atlasRmCommand: Command = {
         points += await stores.vectors.deleteWhere(model.collection, { atlas: name }).catch(() => 0);
       }
       await stores.vectors.flush();
-      if (!(await stores.catalog.deleteAtlas(name))) throw new CytoclipError('not_found', `no atlas named ${name}`, { status: 404 });
+      if (!(await stores.catalog.deleteAtlas(name)))
+        throw new CytoclipError('not_found', `no atlas named ${name}`, { status: 404 });
       output(args, { removed: name, vectors: points }, () => `removed atlas ${name} (${points} vectors)`);
     } finally {
       await stores.close();
@@ -51,7 +57,14 @@ export const modelsListCommand: Command = {
       findModelPackages(settings.modelDirs).map(async (dir) => {
         const pkg = await loadModelPackage(dir);
         const m = pkg.manifest;
-        return { id: `${m.name}@${m.version}`, name: m.name, version: m.version, variant: m.variant, embeddingDim: m.embeddingDim, dir };
+        return {
+          id: `${m.name}@${m.version}`,
+          name: m.name,
+          version: m.version,
+          variant: m.variant,
+          embeddingDim: m.embeddingDim,
+          dir,
+        };
       }),
     );
     const stores = await openStores(settings);
@@ -59,11 +72,19 @@ export const modelsListCommand: Command = {
       const indexed = await stores.catalog.listModels();
       const models = packages.map((p) => {
         const row = indexed.find((r) => r.id === p.id);
-        return { ...p, index: row ? { status: row.status, collection: row.collection, completedAt: row.completedAt } : null };
+        return {
+          ...p,
+          index: row ? { status: row.status, collection: row.collection, completedAt: row.completedAt } : null,
+        };
       });
       output(args, { models }, () =>
         models.length
-          ? models.map((m) => `${m.id.padEnd(28)} ${m.variant.padEnd(7)} dim ${String(m.embeddingDim).padEnd(5)} ${m.index ? m.index.status : 'not indexed'}  ${m.dir}`).join('\n')
+          ? models
+              .map(
+                (m) =>
+                  `${m.id.padEnd(28)} ${m.variant.padEnd(7)} dim ${String(m.embeddingDim).padEnd(5)} ${m.index ? m.index.status : 'not indexed'}  ${m.dir}`,
+              )
+              .join('\n')
           : 'no model packages found (set CYTOCLIP_MODELS or put packages under models/)',
       );
     } finally {

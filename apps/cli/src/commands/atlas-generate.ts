@@ -5,7 +5,8 @@ import { output, stringOption, type Command, type CommandArgs } from '../command
 function integer(args: CommandArgs, name: string, fallback: number): number {
   const value = stringOption(args, name);
   if (value === undefined) return fallback;
-  if (!/^-?\d+$/.test(value)) throw new CytoclipError('invalid-argument', `--${name} must be an integer, got "${value}"`);
+  if (!/^-?\d+$/.test(value))
+    throw new CytoclipError('invalid-argument', `--${name} must be an integer, got "${value}"`);
   return Number(value);
 }
 
@@ -13,7 +14,8 @@ function weeks(args: CommandArgs): number[] | undefined {
   const value = stringOption(args, 'weeks');
   if (value === undefined) return undefined;
   const list = value.split(',').map((s) => Number(s.trim()));
-  if (list.some((n) => !Number.isFinite(n))) throw new CytoclipError('invalid-argument', `--weeks must be comma-separated numbers, got "${value}"`);
+  if (list.some((n) => !Number.isFinite(n)))
+    throw new CytoclipError('invalid-argument', `--weeks must be comma-separated numbers, got "${value}"`);
   return list;
 }
 
@@ -21,7 +23,9 @@ function planes(args: CommandArgs): Plane[] | undefined {
   const value = stringOption(args, 'planes');
   if (value === undefined) return undefined;
   const list = value.split(',').map((s) => s.trim());
-  for (const p of list) if (!isPlane(p)) throw new CytoclipError('invalid-argument', `--planes: unknown plane "${p}" (coronal, sagittal, axial)`);
+  for (const p of list)
+    if (!isPlane(p))
+      throw new CytoclipError('invalid-argument', `--planes: unknown plane "${p}" (coronal, sagittal, axial)`);
   return list as Plane[];
 }
 
@@ -32,7 +36,9 @@ export const atlasGenerateCommand: Command = {
     'cytoclip atlas generate --preset <tiny|demo|benchmark> --out <folder> [--seed N] [--weeks 16,24] [--planes coronal,axial]',
     '                        [--force] [--no-nuisances] [--json]',
     '',
-    `Presets:\n${Object.values(PRESETS).map((p) => `  ${p.name.padEnd(10)} ${p.description}`).join('\n')}`,
+    `Presets:\n${Object.values(PRESETS)
+      .map((p) => `  ${p.name.padEnd(10)} ${p.description}`)
+      .join('\n')}`,
   ].join('\n'),
   options: {
     preset: { type: 'string' },
@@ -50,8 +56,24 @@ export const atlasGenerateCommand: Command = {
     if (!out) throw new CytoclipError('invalid-argument', '--out is required');
     const off = args.values['no-nuisances'] === true;
     const result = await generateAtlas({
-      preset, out, seed: integer(args, 'seed', 1), weeks: weeks(args), planes: planes(args), overwrite: args.values.force === true,
-      nuisances: off ? { stain: false, illumination: false, blur: false, folds: false, tears: false, bubbles: false, dust: false, jpeg: false } : undefined,
+      preset,
+      out,
+      seed: integer(args, 'seed', 1),
+      weeks: weeks(args),
+      planes: planes(args),
+      overwrite: args.values.force === true,
+      nuisances: off
+        ? {
+            stain: false,
+            illumination: false,
+            blur: false,
+            folds: false,
+            tears: false,
+            bubbles: false,
+            dust: false,
+            jpeg: false,
+          }
+        : undefined,
     });
     output(args, { dir: result.dir, generator: result.manifest.generator, stats: result.stats }, () => {
       const s = result.stats;

@@ -11,13 +11,19 @@ export const atlasInitCommand: Command = {
     'cytoclip atlas init <folder> [--name <atlas>] [--csv <file>] [--mpp <microns per pixel>] [--force] [--json]\n\n' +
     'CSV columns: image, specimen, plane, week (or pcw: GW = pcw + 2), and optionally section, index, stain, micronsPerPixel, annotations.\n' +
     'Annotations default to <image stem>.geojson. Without an ontology.json, one is written from the annotation class names.',
-  options: { name: { type: 'string' }, csv: { type: 'string' }, mpp: { type: 'string' }, force: { type: 'boolean', default: false } },
+  options: {
+    name: { type: 'string' },
+    csv: { type: 'string' },
+    mpp: { type: 'string' },
+    force: { type: 'boolean', default: false },
+  },
   async run(args) {
     const folder = args.positionals[0];
     if (!folder) throw new CytoclipError('invalid-argument', 'give the folder: cytoclip atlas init <folder>');
     const dir = resolve(folder);
     const target = join(dir, 'atlas.json');
-    if (existsSync(target) && args.values.force !== true) throw new CytoclipError('exists', `${target} exists; pass --force to replace it`);
+    if (existsSync(target) && args.values.force !== true)
+      throw new CytoclipError('exists', `${target} exists; pass --force to replace it`);
     const mpp = stringOption(args, 'mpp');
     const csv = stringOption(args, 'csv');
     const name = stringOption(args, 'name');
@@ -30,8 +36,18 @@ export const atlasInitCommand: Command = {
     writeFileSync(target, `${JSON.stringify(manifest, null, 2)}\n`);
     if (ontology) writeFileSync(join(dir, 'ontology.json'), `${JSON.stringify(ontology, null, 2)}\n`);
     for (const w of warnings) console.error(`warning: ${w}`);
-    output(args, { atlas: target, name: manifest.name, specimens: manifest.specimens.length, sections: manifest.sections.length, ontologyWritten: Boolean(ontology), warnings }, () =>
-      `${target}: ${manifest.specimens.length} specimens, ${manifest.sections.length} sections${ontology ? `; ontology.json with ${ontology.regions.length} regions from the annotations` : ''}`,
+    output(
+      args,
+      {
+        atlas: target,
+        name: manifest.name,
+        specimens: manifest.specimens.length,
+        sections: manifest.sections.length,
+        ontologyWritten: Boolean(ontology),
+        warnings,
+      },
+      () =>
+        `${target}: ${manifest.specimens.length} specimens, ${manifest.sections.length} sections${ontology ? `; ontology.json with ${ontology.regions.length} regions from the annotations` : ''}`,
     );
   },
 };

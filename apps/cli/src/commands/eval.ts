@@ -7,13 +7,15 @@ function numberList(args: CommandArgs, name: string): number[] | undefined {
   const value = stringOption(args, name);
   if (value === undefined) return undefined;
   const list = value.split(',').map((s) => Number(s.trim()));
-  if (list.some((n) => !Number.isFinite(n))) throw new CytoclipError('invalid-argument', `--${name} must be comma-separated numbers, got "${value}"`);
+  if (list.some((n) => !Number.isFinite(n)))
+    throw new CytoclipError('invalid-argument', `--${name} must be comma-separated numbers, got "${value}"`);
   return list;
 }
 
 function device(args: CommandArgs): Device {
   const value = stringOption(args, 'device') ?? 'cpu';
-  if (value !== 'cpu' && value !== 'cuda') throw new CytoclipError('invalid-argument', `--device must be cpu or cuda, got "${value}"`);
+  if (value !== 'cpu' && value !== 'cuda')
+    throw new CytoclipError('invalid-argument', `--device must be cpu or cuda, got "${value}"`);
   return value;
 }
 
@@ -22,15 +24,21 @@ function protocol(args: CommandArgs): Partial<Protocol> {
   const ages = numberList(args, 'held-out-ages');
   if (ages) out.heldOutAges = ages;
   const planes = stringOption(args, 'held-out-planes');
-  if (planes !== undefined) out.heldOutPlanes = planes.split(',').map((p) => p.trim()).filter(Boolean);
+  if (planes !== undefined)
+    out.heldOutPlanes = planes
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
   const k = stringOption(args, 'k');
   if (k !== undefined) {
-    if (!/^[1-9]\d*$/.test(k)) throw new CytoclipError('invalid-argument', `--k must be a positive integer, got "${k}"`);
+    if (!/^[1-9]\d*$/.test(k))
+      throw new CytoclipError('invalid-argument', `--k must be a positive integer, got "${k}"`);
     out.k = Number(k);
   }
   const split = stringOption(args, 'split');
   if (split !== undefined) {
-    if (split !== 'test' && split !== 'val') throw new CytoclipError('invalid-argument', `--split must be test or val, got "${split}"`);
+    if (split !== 'test' && split !== 'val')
+      throw new CytoclipError('invalid-argument', `--split must be test or val, got "${split}"`);
     out.split = split;
   }
   return out;
@@ -62,7 +70,8 @@ export const evalCommand: Command = {
       datasetDir,
       protocol: protocol(args),
       model: { device: device(args) },
-      progress: (done, total) => process.stderr.write(`\rembedding images ${done}/${total}${done === total ? '\n' : ''}`),
+      progress: (done, total) =>
+        process.stderr.write(`\rembedding images ${done}/${total}${done === total ? '\n' : ''}`),
     });
     const out = stringOption(args, 'out');
     if (out) await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
@@ -76,7 +85,8 @@ export const modelsVerifyCommand: Command = {
   usage: 'cytoclip models verify <model-dir> [--json]   (exit status 1 when the package fails)',
   async run(args) {
     const dir = args.positionals[0];
-    if (!dir) throw new CytoclipError('invalid-argument', 'give the model package folder: cytoclip models verify <dir>');
+    if (!dir)
+      throw new CytoclipError('invalid-argument', 'give the model package folder: cytoclip models verify <dir>');
     const report = await verifyModelPackage(dir, { intraOpNumThreads: 1 });
     output(args, report, () =>
       [

@@ -21,7 +21,8 @@ export const ingestCommand: Command = {
     if (!atlas) throw new CytoclipError('invalid-argument', 'give the atlas folder: cytoclip ingest <atlas>');
     await readAtlas(atlas); // a wrong manifest or ontology is reported before any store or model is opened
     const settings = settingsFromEnv();
-    if (settings.modelDirs.length === 0) throw new CytoclipError('no-models', 'no model packages found (models/ or CYTOCLIP_MODELS)');
+    if (settings.modelDirs.length === 0)
+      throw new CytoclipError('no-models', 'no model packages found (models/ or CYTOCLIP_MODELS)');
     const indexing = args.values['no-index'] !== true;
     const stores = indexing ? await openStores(settings) : { catalog: await openCatalog(settings), vectors: undefined };
     const models = await openModels(settings).catch(async (error: unknown) => {
@@ -30,7 +31,14 @@ export const ingestCommand: Command = {
     });
     const bar = progressBar();
     try {
-      const report = await ingestAtlas({ atlas, catalog: stores.catalog, vectors: stores.vectors, models, dataDir: settings.dataDir, onProgress: bar });
+      const report = await ingestAtlas({
+        atlas,
+        catalog: stores.catalog,
+        vectors: stores.vectors,
+        models,
+        dataDir: settings.dataDir,
+        onProgress: bar,
+      });
       output(args, report, () => summary(report));
       return report.status === 'failed' ? 1 : 0;
     } finally {
@@ -40,7 +48,10 @@ export const ingestCommand: Command = {
   },
 };
 
-async function close(stores: { catalog: { close(): Promise<void> }; vectors?: { close(): Promise<void> } | undefined }): Promise<void> {
+async function close(stores: {
+  catalog: { close(): Promise<void> };
+  vectors?: { close(): Promise<void> } | undefined;
+}): Promise<void> {
   await stores.vectors?.close();
   await stores.catalog.close();
 }
@@ -57,10 +68,14 @@ function progressBar(): (e: IngestProgress) => void {
     const share = e.sectionsTotal ? e.sectionsDone / e.sectionsTotal : 1;
     const filled = Math.round(share * 24);
     const elapsed = (Date.now() - started) / 1000;
-    const eta = e.sectionsDone > 0 && !final ? `ETA ${Math.round((elapsed / e.sectionsDone) * (e.sectionsTotal - e.sectionsDone))} s` : '';
+    const eta =
+      e.sectionsDone > 0 && !final
+        ? `ETA ${Math.round((elapsed / e.sectionsDone) * (e.sectionsTotal - e.sectionsDone))} s`
+        : '';
     const line = `[${'#'.repeat(filled)}${'.'.repeat(24 - filled)}] ${e.sectionsDone}/${e.sectionsTotal} sections  ${e.tiles} tiles  ${e.tilesPerSecond.toFixed(0)} tiles/s  ${eta}  ${e.state}`;
     process.stderr.write(tty ? `\r${line.padEnd(100)}${final ? '\n' : ''}` : `${line}\n`);
-    if (e.state === 'section-failed') process.stderr.write(`${tty ? '\n' : ''}  ${e.section} failed: ${e.error?.message}\n`);
+    if (e.state === 'section-failed')
+      process.stderr.write(`${tty ? '\n' : ''}  ${e.section} failed: ${e.error?.message}\n`);
   };
 }
 

@@ -19,7 +19,12 @@ const SEARCH_OPTIONS: OptionSpec = {
 
 function list(args: CommandArgs, name: string): string[] | undefined {
   const value = stringOption(args, name);
-  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 
 function number(args: CommandArgs, name: string): number | undefined {
@@ -33,7 +38,8 @@ function number(args: CommandArgs, name: string): number | undefined {
 /** `--week 18-24`, `--week 21`, `--week 18-` or `--week -24`. */
 export function parseWeeks(value: string): { gte?: number; lte?: number } {
   const m = /^\s*(\d+(?:\.\d+)?)?\s*(-)?\s*(\d+(?:\.\d+)?)?\s*$/.exec(value);
-  if (!m || (!m[1] && !m[3])) throw new CytoclipError('invalid-argument', `--week must look like 18-24, 21, 18- or -24, got "${value}"`);
+  if (!m || (!m[1] && !m[3]))
+    throw new CytoclipError('invalid-argument', `--week must look like 18-24, 21, 18- or -24, got "${value}"`);
   if (!m[2]) return { gte: Number(m[1]), lte: Number(m[1]) };
   return { ...(m[1] ? { gte: Number(m[1]) } : {}), ...(m[3] ? { lte: Number(m[3]) } : {}) };
 }
@@ -44,7 +50,9 @@ export function filterFrom(args: CommandArgs): SearchFilter {
   if (week !== undefined) filter.gestationalWeek = parseWeeks(week);
   const planes = list(args, 'plane');
   if (planes) {
-    for (const p of planes) if (!isPlane(p)) throw new CytoclipError('invalid-argument', `--plane: unknown plane "${p}" (coronal, sagittal, axial)`);
+    for (const p of planes)
+      if (!isPlane(p))
+        throw new CytoclipError('invalid-argument', `--plane: unknown plane "${p}" (coronal, sagittal, axial)`);
     filter.planes = planes as SearchFilter['planes'];
   }
   const specimens = list(args, 'specimen');
@@ -58,7 +66,13 @@ export function filterFrom(args: CommandArgs): SearchFilter {
 
 function requestFrom(args: CommandArgs, query: Record<string, string>): Record<string, unknown> {
   const body: Record<string, unknown> = { query, filter: filterFrom(args), limit: number(args, 'limit') ?? 10 };
-  const extra = { offset: number(args, 'offset'), minScore: number(args, 'min-score'), perSection: number(args, 'per-section'), target: stringOption(args, 'target'), model: stringOption(args, 'model') };
+  const extra = {
+    offset: number(args, 'offset'),
+    minScore: number(args, 'min-score'),
+    perSection: number(args, 'per-section'),
+    target: stringOption(args, 'target'),
+    model: stringOption(args, 'model'),
+  };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) body[k] = v;
   return body;
 }
@@ -77,7 +91,15 @@ async function runSearch(args: CommandArgs, body: Record<string, unknown>): Prom
 }
 
 interface SearchAnswer {
-  results: { id: string; score: number; region: { acronym: string } | null; gestationalWeek: number; plane: string; specimen: string; section: string }[];
+  results: {
+    id: string;
+    score: number;
+    region: { acronym: string } | null;
+    gestationalWeek: number;
+    plane: string;
+    specimen: string;
+    section: string;
+  }[];
   total: number;
   model: string;
   tookMs: number;
@@ -86,13 +108,17 @@ interface SearchAnswer {
 
 async function answer(res: Response): Promise<SearchAnswer> {
   const body = (await res.json()) as SearchAnswer & { detail?: string };
-  if (!res.ok) throw new CytoclipError('search_failed', `${res.status}: ${body.detail ?? 'search failed'}`, { status: res.status });
+  if (!res.ok)
+    throw new CytoclipError('search_failed', `${res.status}: ${body.detail ?? 'search failed'}`, {
+      status: res.status,
+    });
   return body;
 }
 
 function table(a: SearchAnswer): string {
-  const lines = a.results.map((r, i) =>
-    `${String(i + 1).padStart(3)}  ${r.score.toFixed(3)}  ${(r.region?.acronym ?? '-').padEnd(8)} GW ${String(r.gestationalWeek).padEnd(5)} ${r.plane.padEnd(9)} ${r.section.padEnd(16)} ${r.id}`,
+  const lines = a.results.map(
+    (r, i) =>
+      `${String(i + 1).padStart(3)}  ${r.score.toFixed(3)}  ${(r.region?.acronym ?? '-').padEnd(8)} GW ${String(r.gestationalWeek).padEnd(5)} ${r.plane.padEnd(9)} ${r.section.padEnd(16)} ${r.id}`,
   );
   const head = `${a.results.length} of ${a.total} (model ${a.model}, ${a.tookMs} ms)`;
   const unknown = a.unknownWords.length ? `\nunknown to the model: ${a.unknownWords.join(', ')}` : '';
@@ -102,7 +128,8 @@ function table(a: SearchAnswer): string {
 export const searchCommand: Command = {
   path: 'search',
   summary: 'search tiles by text: cytoclip search "<text>" [--week 18-24 --plane coronal --region CP]',
-  usage: 'cytoclip search "<text>" [--week 18-24] [--plane coronal] [--specimen S01] [--region CP] [--atlas name] [--limit 10]\n' +
+  usage:
+    'cytoclip search "<text>" [--week 18-24] [--plane coronal] [--specimen S01] [--region CP] [--atlas name] [--limit 10]\n' +
     '                [--offset 0] [--target tiles|regions] [--model name@version] [--min-score 0.2] [--per-section 3] [--api http://host:port] [--json]',
   options: SEARCH_OPTIONS,
   async run(args) {
@@ -120,7 +147,8 @@ export const similarCommand: Command = {
   options: SEARCH_OPTIONS,
   async run(args) {
     const id = args.positionals[0];
-    if (!id || args.positionals.length > 1) throw new CytoclipError('invalid-argument', 'give one tile id: cytoclip similar <tile-id>');
+    if (!id || args.positionals.length > 1)
+      throw new CytoclipError('invalid-argument', 'give one tile id: cytoclip similar <tile-id>');
     const target = stringOption(args, 'target') ?? 'tiles';
     const a = await runSearch(args, requestFrom(args, target === 'regions' ? { regionImageId: id } : { tileId: id }));
     output(args, a, () => table(a));

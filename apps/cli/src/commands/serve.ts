@@ -24,7 +24,12 @@ export async function listen(platform: Platform, args: CommandArgs, extra: Recor
   });
   const models = platform.models.map((m) => m.info.id);
   output(args, { url: server.url, models, dataDir: settings.dataDir, ...extra }, () =>
-    [`CytoCLIP Atlas Search on ${server.url}`, `  models: ${models.join(', ') || 'none (set CYTOCLIP_MODELS)'}`, `  data:   ${settings.dataDir}`, `  API docs: ${server.url}/docs`].join('\n'),
+    [
+      `CytoCLIP Atlas Search on ${server.url}`,
+      `  models: ${models.join(', ') || 'none (set CYTOCLIP_MODELS)'}`,
+      `  data:   ${settings.dataDir}`,
+      `  API docs: ${server.url}/docs`,
+    ].join('\n'),
   );
   return server;
 }
@@ -32,7 +37,8 @@ export async function listen(platform: Platform, args: CommandArgs, extra: Recor
 export const serveCommand: Command = {
   path: 'serve',
   summary: 'serve the search API and web app (PORT, HOST, DATA_DIR, DATABASE_URL, QDRANT_URL, CYTOCLIP_MODELS)',
-  usage: 'cytoclip serve [--json]\n\nListens on $HOST:$PORT (127.0.0.1:8080) over the stores in $DATA_DIR (./data) or $DATABASE_URL / $QDRANT_URL.',
+  usage:
+    'cytoclip serve [--json]\n\nListens on $HOST:$PORT (127.0.0.1:8080) over the stores in $DATA_DIR (./data) or $DATABASE_URL / $QDRANT_URL.',
   async run(args) {
     const settings = settingsFromEnv();
     const platform = await openPlatform(settings, { web: true, ingest: (p) => inProcessIngest(p, settings) });

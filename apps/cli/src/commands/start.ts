@@ -13,16 +13,22 @@ export const DEMO_ATLAS = 'demo-fetal-nissl';
 export const startCommand: Command = {
   path: 'start',
   summary: 'generate the demo atlas if absent, ingest it with the bundled models, serve, print the URL',
-  usage: 'cytoclip start [--preset demo|tiny] [--json]\n\nServes at once; /readyz answers 200 when the start-up ingest has finished.',
+  usage:
+    'cytoclip start [--preset demo|tiny] [--json]\n\nServes at once; /readyz answers 200 when the start-up ingest has finished.',
   options: { preset: { type: 'string', default: 'demo' } },
   async run(args) {
     const settings = settingsFromEnv();
     const preset = args.values.preset;
-    if (preset !== 'demo' && preset !== 'tiny') throw new CytoclipError('invalid-argument', `--preset is demo or tiny, got "${String(preset)}"`);
+    if (preset !== 'demo' && preset !== 'tiny')
+      throw new CytoclipError('invalid-argument', `--preset is demo or tiny, got "${String(preset)}"`);
     const atlasDir = join(settings.dataDir, 'atlases', preset === 'demo' ? DEMO_ATLAS : 'tiny-fetal-nissl');
     const log = (line: string) => (args.json ? console.error(line) : console.log(line));
     let ready = false;
-    const platform = await openPlatform(settings, { web: true, isReady: () => ready, ingest: (p) => inProcessIngest(p, settings) });
+    const platform = await openPlatform(settings, {
+      web: true,
+      isReady: () => ready,
+      ingest: (p) => inProcessIngest(p, settings),
+    });
     // Serve first: the URL is printed at once, /readyz says 503 until the atlas is generated and ingested, and
     // searches answer from the first ingested sections on.
     await listen(platform, args, { atlas: atlasDir });

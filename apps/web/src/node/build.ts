@@ -17,7 +17,15 @@ export function webDistDir(): string {
 }
 
 // The app bundles domain's browser-safe face from its sources (vite.config.ts), so those count as inputs too.
-const INPUTS = ['index.html', 'vite.config.ts', 'package.json', 'tsconfig.ui.json', 'src/ui', '../../services/domain/types.ts', '../../services/domain/src'];
+const INPUTS = [
+  'index.html',
+  'vite.config.ts',
+  'package.json',
+  'tsconfig.ui.json',
+  'src/ui',
+  '../../services/domain/types.ts',
+  '../../services/domain/src',
+];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
@@ -53,9 +61,20 @@ export function buildWebIfStale(options: { quiet?: boolean } = {}): { built: boo
   const vite = viteBin();
   if (!vite) {
     if (existsSync(join(dir, 'index.html'))) return { built: false, dir };
-    throw new CytoclipError('web_not_built', 'the web app is not built and Vite is not installed: run `npm run build -w @cytoclip/web`');
+    throw new CytoclipError(
+      'web_not_built',
+      'the web app is not built and Vite is not installed: run `npm run build -w @cytoclip/web`',
+    );
   }
-  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', options.quiet ? 'error' : 'warn'], { cwd: WEB_ROOT, stdio: 'inherit' });
-  if (result.status !== 0) throw new CytoclipError('web_build_failed', `the web app build failed (vite exited ${result.status ?? 'by a signal'})`, { status: 500 });
+  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', options.quiet ? 'error' : 'warn'], {
+    cwd: WEB_ROOT,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0)
+    throw new CytoclipError(
+      'web_build_failed',
+      `the web app build failed (vite exited ${result.status ?? 'by a signal'})`,
+      { status: 500 },
+    );
   return { built: true, dir: resolve(dir) };
 }

@@ -1,7 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, classify, fetchAtlases, fetchRegions, fetchSpecimens, search } from './api.js';
 import { EMPTY_STATE, filterOf, parseState, queryOf, serializeState, type SearchState } from './state.js';
-import type { AtlasInfo, Classification, Query, RegionNode, SearchResponse, SearchResult, SpecimenInfo } from './types.js';
+import type {
+  AtlasInfo,
+  Classification,
+  Query,
+  RegionNode,
+  SearchResponse,
+  SearchResult,
+  SpecimenInfo,
+} from './types.js';
 import { SearchBar, type ImageQuery } from './components/SearchBar.js';
 import { Filters } from './components/Filters.js';
 import { Pager, RegionGroups, ResultGrid } from './components/ResultCard.js';
@@ -13,7 +21,8 @@ export const PAGE_SIZE = 24;
 /** The "by region" view counts the top results of the whole search, not one page. */
 const GROUP_LIMIT = 200;
 
-const describe = (error: unknown) => (error instanceof ApiError ? error.message : `Something went wrong: ${(error as Error).message}`);
+const describe = (error: unknown) =>
+  error instanceof ApiError ? error.message : `Something went wrong: ${(error as Error).message}`;
 
 function useUrlState(): [SearchState, (patch: Partial<SearchState>, replace?: boolean) => void] {
   const [state, setState] = useState<SearchState>(() => parseState(location.search));
@@ -35,7 +44,11 @@ function useUrlState(): [SearchState, (patch: Partial<SearchState>, replace?: bo
 export function App() {
   const [state, update] = useUrlState();
   const [image, setImage] = useState<ImageQuery | null>(null);
-  const [meta, setMeta] = useState<{ regions: RegionNode[]; specimens: SpecimenInfo[]; atlases: AtlasInfo[] }>({ regions: [], specimens: [], atlases: [] });
+  const [meta, setMeta] = useState<{ regions: RegionNode[]; specimens: SpecimenInfo[]; atlases: AtlasInfo[] }>({
+    regions: [],
+    specimens: [],
+    atlases: [],
+  });
   const [response, setResponse] = useState<SearchResponse | null>(null);
   const [busy, setBusy] = useState(false);
   // Pressing Enter searches again even when nothing changed; `completed` counts answered searches (tests wait on it).
@@ -54,7 +67,13 @@ export function App() {
 
   const query: Query | null = image && !state.similar ? { image: image.base64 } : queryOf(state);
   const grouped = state.view === 'groups';
-  const searchKey = JSON.stringify([query && ('image' in query ? image?.previewUrl : query), state.target, filterOf(state), grouped ? 0 : state.page, nonce]);
+  const searchKey = JSON.stringify([
+    query && ('image' in query ? image?.previewUrl : query),
+    state.target,
+    filterOf(state),
+    grouped ? 0 : state.page,
+    nonce,
+  ]);
 
   useEffect(() => {
     if (!query) return setResponse(null);
@@ -74,7 +93,11 @@ export function App() {
   }, [searchKey]);
 
   // The open result survives a reload: find it in the page, or keep the one clicked.
-  const open = state.open ? (openResult?.id === state.open ? openResult : response?.results.find((r) => r.id === state.open) ?? null) : null;
+  const open = state.open
+    ? openResult?.id === state.open
+      ? openResult
+      : (response?.results.find((r) => r.id === state.open) ?? null)
+    : null;
 
   async function onImage(next: ImageQuery) {
     setImage(next);
@@ -91,7 +114,9 @@ export function App() {
   const firstRank = (state.page - 1) * PAGE_SIZE + 1;
   return (
     <div class="app">
-      <a class="skip" href="#results">Skip to results</a>
+      <a class="skip" href="#results">
+        Skip to results
+      </a>
       <header class="top">
         <h1>CytoCLIP Atlas Search</h1>
         <SearchBar
@@ -121,7 +146,13 @@ export function App() {
         </div>
       )}
       <div class={`layout${open ? ' with-detail' : ''}`}>
-        <Filters state={state} specimens={meta.specimens} atlases={meta.atlases} regions={meta.regions} onChange={(patch) => update({ ...patch, page: 1, open: null })} />
+        <Filters
+          state={state}
+          specimens={meta.specimens}
+          atlases={meta.atlases}
+          regions={meta.regions}
+          onChange={(patch) => update({ ...patch, page: 1, open: null })}
+        />
         <main id="results" tabIndex={-1} aria-busy={busy} data-searches={completed}>
           <StatusLine state={state} response={response} busy={busy} image={image} />
           {classification && <Insights.Classification classification={classification} />}
@@ -129,18 +160,44 @@ export function App() {
             <>
               <div class="toolbar">
                 <div role="group" aria-label="Layout of results">
-                  <button type="button" aria-pressed={!grouped} onClick={() => update({ view: 'grid' })}>Grid</button>
-                  <button type="button" aria-pressed={grouped} onClick={() => update({ view: 'groups', page: 1 })}>By region</button>
+                  <button type="button" aria-pressed={!grouped} onClick={() => update({ view: 'grid' })}>
+                    Grid
+                  </button>
+                  <button type="button" aria-pressed={grouped} onClick={() => update({ view: 'groups', page: 1 })}>
+                    By region
+                  </button>
                 </div>
-                <ExportButtons results={response.results} firstRank={grouped ? 1 : firstRank} query={describeQuery(state, image)} />
+                <ExportButtons
+                  results={response.results}
+                  firstRank={grouped ? 1 : firstRank}
+                  query={describeQuery(state, image)}
+                />
               </div>
               <Insights.Trajectory query={query} state={state} label={describeQuery(state, image)} />
               {grouped ? (
-                <RegionGroups results={response.results} onOpen={(r) => { setOpenResult(r); update({ open: r.id }); }} />
+                <RegionGroups
+                  results={response.results}
+                  onOpen={(r) => {
+                    setOpenResult(r);
+                    update({ open: r.id });
+                  }}
+                />
               ) : (
                 <>
-                  <ResultGrid results={response.results} firstRank={firstRank} onOpen={(r) => { setOpenResult(r); update({ open: r.id }); }} />
-                  <Pager page={state.page} pageSize={PAGE_SIZE} total={response.total} onPage={(page) => update({ page, open: null })} />
+                  <ResultGrid
+                    results={response.results}
+                    firstRank={firstRank}
+                    onOpen={(r) => {
+                      setOpenResult(r);
+                      update({ open: r.id });
+                    }}
+                  />
+                  <Pager
+                    page={state.page}
+                    pageSize={PAGE_SIZE}
+                    total={response.total}
+                    onPage={(page) => update({ page, open: null })}
+                  />
                 </>
               )}
             </>
@@ -154,7 +211,11 @@ export function App() {
             onClose={() => {
               update({ open: null });
               // Back to the card that opened it, so keyboard users keep their place.
-              requestAnimationFrame(() => document.querySelector<HTMLButtonElement>(`.result-card[data-id="${CSS.escape(open.id)}"] button`)?.focus());
+              requestAnimationFrame(() =>
+                document
+                  .querySelector<HTMLButtonElement>(`.result-card[data-id="${CSS.escape(open.id)}"] button`)
+                  ?.focus(),
+              );
             }}
             onSimilar={(r) => {
               setImage(null);
@@ -171,29 +232,53 @@ export function App() {
 /** Ontology colours by acronym, so polygons on a section match the region tree's swatches. */
 function regionColors(roots: RegionNode[]): Map<string, string> {
   const out = new Map<string, string>();
-  const walk = (nodes: RegionNode[]) => nodes.forEach((n) => (n.color && out.set(n.acronym, n.color), walk(n.children)));
+  const walk = (nodes: RegionNode[]) =>
+    nodes.forEach((n) => (n.color && out.set(n.acronym, n.color), walk(n.children)));
   walk(roots);
   return out;
 }
 
 function describeQuery(state: SearchState, image: ImageQuery | null): string {
-  if (state.similar) return `similar to ${state.target === 'regions' ? 'region image' : 'tile'} ${state.similar.slice(0, 8)}`;
+  if (state.similar)
+    return `similar to ${state.target === 'regions' ? 'region image' : 'tile'} ${state.similar.slice(0, 8)}`;
   if (image) return `image ${image.name}`;
   return state.text.trim();
 }
 
-function StatusLine({ state, response, busy, image }: { state: SearchState; response: SearchResponse | null; busy: boolean; image: ImageQuery | null }) {
+function StatusLine({
+  state,
+  response,
+  busy,
+  image,
+}: {
+  state: SearchState;
+  response: SearchResponse | null;
+  busy: boolean;
+  image: ImageQuery | null;
+}) {
   if (busy) return <p role="status">Searching…</p>;
-  if (!response) return <p role="status" class="hint">Type what the tissue looks like and press Enter, or drop an image anywhere on the search bar.</p>;
+  if (!response)
+    return (
+      <p role="status" class="hint">
+        Type what the tissue looks like and press Enter, or drop an image anywhere on the search bar.
+      </p>
+    );
   const what = describeQuery(state, image);
   return (
     <div role="status" class="status">
       <p>
-        <strong class="total">{response.total.toLocaleString('en')}</strong> {state.target === 'regions' ? 'region images' : 'tiles'} match · results for <em>{what}</em>
-        <span class="muted"> · {response.model} · {response.tookMs} ms</span>
+        <strong class="total">{response.total.toLocaleString('en')}</strong>{' '}
+        {state.target === 'regions' ? 'region images' : 'tiles'} match · results for <em>{what}</em>
+        <span class="muted">
+          {' '}
+          · {response.model} · {response.tookMs} ms
+        </span>
       </p>
       {response.unknownWords.length > 0 && (
-        <p class="warn">The model does not know: {response.unknownWords.map((w) => `“${w}”`).join(', ')}; these words cannot steer the search.</p>
+        <p class="warn">
+          The model does not know: {response.unknownWords.map((w) => `“${w}”`).join(', ')}; these words cannot steer the
+          search.
+        </p>
       )}
       {response.results.length === 0 && <p>No results. Widen the filters or rephrase the query.</p>}
     </div>

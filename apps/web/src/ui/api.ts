@@ -1,5 +1,13 @@
 /** Calls to the search API (formats.md §4). Every failure becomes an ApiError whose message a person can read. */
-import { readAtlases, readClassification, readHeatmap, readRegionTree, readSection, readSpecimens, readTrajectory } from './normalize.js';
+import {
+  readAtlases,
+  readClassification,
+  readHeatmap,
+  readRegionTree,
+  readSection,
+  readSpecimens,
+  readTrajectory,
+} from './normalize.js';
 import type { Query, SearchFilter, SearchResponse, Target } from './types.js';
 
 export class ApiError extends Error {
@@ -37,7 +45,12 @@ async function call(path: string, init?: RequestInit): Promise<unknown> {
 }
 
 const post = (path: string, body: unknown, signal?: AbortSignal) =>
-  call(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
+  call(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    ...(signal ? { signal } : {}),
+  });
 
 export interface SearchRequest {
   query: Query;

@@ -5,7 +5,23 @@
  */
 import type { SearchResult } from './types.js';
 
-const CSV_COLUMNS = ['rank', 'id', 'score', 'kind', 'region', 'regionName', 'specimen', 'gestationalWeek', 'plane', 'section', 'x', 'y', 'width', 'height', 'imageUrl'] as const;
+const CSV_COLUMNS = [
+  'rank',
+  'id',
+  'score',
+  'kind',
+  'region',
+  'regionName',
+  'specimen',
+  'gestationalWeek',
+  'plane',
+  'section',
+  'x',
+  'y',
+  'width',
+  'height',
+  'imageUrl',
+] as const;
 
 function csvCell(value: string | number): string {
   const s = String(value);
@@ -17,7 +33,23 @@ function csvCell(value: string | number): string {
 export function resultsToCsv(results: SearchResult[], firstRank = 1): string {
   const rows = results.map((r, i) => {
     const [x, y, w, h] = r.bbox;
-    const cells = [firstRank + i, r.id, r.score.toFixed(6), r.kind, r.region?.acronym ?? '', r.region?.name ?? '', r.specimen, r.gestationalWeek, r.plane, r.section, x, y, w, h, r.imageUrl];
+    const cells = [
+      firstRank + i,
+      r.id,
+      r.score.toFixed(6),
+      r.kind,
+      r.region?.acronym ?? '',
+      r.region?.name ?? '',
+      r.specimen,
+      r.gestationalWeek,
+      r.plane,
+      r.section,
+      x,
+      y,
+      w,
+      h,
+      r.imageUrl,
+    ];
     return cells.map(csvCell).join(',');
   });
   return [CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
@@ -33,7 +65,10 @@ export interface GeoJsonFeature {
 /** QuPath (0.4+) reads a classification colour as [r, g, b]. */
 const RESULT_COLOR = [255, 127, 14];
 
-export function resultsToGeoJson(results: SearchResult[], query: string): { type: 'FeatureCollection'; features: GeoJsonFeature[] } {
+export function resultsToGeoJson(
+  results: SearchResult[],
+  query: string,
+): { type: 'FeatureCollection'; features: GeoJsonFeature[] } {
   return {
     type: 'FeatureCollection',
     features: results.map((r, i) => {
@@ -41,7 +76,18 @@ export function resultsToGeoJson(results: SearchResult[], query: string): { type
       return {
         type: 'Feature',
         id: r.id,
-        geometry: { type: 'Polygon', coordinates: [[[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]] },
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [x, y],
+              [x + w, y],
+              [x + w, y + h],
+              [x, y + h],
+              [x, y],
+            ],
+          ],
+        },
         properties: {
           objectType: 'annotation',
           name: `#${i + 1} ${r.region?.acronym ?? ''} ${r.score.toFixed(3)}`.trim(),

@@ -22,7 +22,19 @@ const result = (over: Partial<SearchResult> = {}): SearchResult => ({
 
 describe('URL state', () => {
   it('round-trips every field so a search can be shared', () => {
-    const state = { ...EMPTY_STATE, text: 'dense granular', target: 'regions' as const, weeks: [18, 24] as [number, number], planes: ['coronal' as const], specimens: ['S01', 'S02'], atlases: ['demo'], regions: ['CP'], page: 3, view: 'groups' as const, open: 'abc' };
+    const state = {
+      ...EMPTY_STATE,
+      text: 'dense granular',
+      target: 'regions' as const,
+      weeks: [18, 24] as [number, number],
+      planes: ['coronal' as const],
+      specimens: ['S01', 'S02'],
+      atlases: ['demo'],
+      regions: ['CP'],
+      page: 3,
+      view: 'groups' as const,
+      open: 'abc',
+    };
     expect(parseState(serializeState(state))).toEqual(state);
   });
   it('ignores junk: unknown planes, bad pages and week ranges', () => {
@@ -44,11 +56,18 @@ describe('URL state', () => {
 
 describe('export', () => {
   it('writes one CSV row per result with the box and rank, quoting what needs it', () => {
-    const csv = resultsToCsv([result(), result({ id: 'b', score: 0.5, region: { acronym: 'SP', name: 'sub, "plate"' } })], 25);
+    const csv = resultsToCsv(
+      [result(), result({ id: 'b', score: 0.5, region: { acronym: 'SP', name: 'sub, "plate"' } })],
+      25,
+    );
     const lines = csv.trim().split('\r\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe('rank,id,score,kind,region,regionName,specimen,gestationalWeek,plane,section,x,y,width,height,imageUrl');
-    expect(lines[1]).toBe('25,11111111-1111-5111-8111-111111111111,0.831200,tile,CP,cortical plate,S01,21,coronal,S01-cor-0040,448,224,224,224,/v1/tiles/1/image');
+    expect(lines[0]).toBe(
+      'rank,id,score,kind,region,regionName,specimen,gestationalWeek,plane,section,x,y,width,height,imageUrl',
+    );
+    expect(lines[1]).toBe(
+      '25,11111111-1111-5111-8111-111111111111,0.831200,tile,CP,cortical plate,S01,21,coronal,S01-cor-0040,448,224,224,224,/v1/tiles/1/image',
+    );
     expect(lines[2]).toContain('"sub, ""plate"""');
   });
   it('defuses spreadsheet formulas', () => {
@@ -57,8 +76,19 @@ describe('export', () => {
   it('writes closed QuPath polygons in level-0 pixels with scores', () => {
     const fc = resultsToGeoJson([result()], 'cortex');
     const f = fc.features[0]!;
-    expect(f.geometry.coordinates[0]).toEqual([[448, 224], [672, 224], [672, 448], [448, 448], [448, 224]]);
-    expect(f.properties).toMatchObject({ objectType: 'annotation', classification: { name: 'CP' }, score: 0.8312, section: 'S01-cor-0040' });
+    expect(f.geometry.coordinates[0]).toEqual([
+      [448, 224],
+      [672, 224],
+      [672, 448],
+      [448, 448],
+      [448, 224],
+    ]);
+    expect(f.properties).toMatchObject({
+      objectType: 'annotation',
+      classification: { name: 'CP' },
+      score: 0.8312,
+      section: 'S01-cor-0040',
+    });
   });
 });
 
@@ -68,7 +98,9 @@ describe('image input', () => {
     expect(imageProblem({ name: 'a.TIF', type: '', size: 10 })).toBeNull();
   });
   it('names the problem: wrong type, too large, empty', () => {
-    expect(imageProblem({ name: 'notes.pdf', type: 'application/pdf', size: 10 })).toMatch(/not an image.*PNG, JPEG, TIFF or WebP/);
+    expect(imageProblem({ name: 'notes.pdf', type: 'application/pdf', size: 10 })).toMatch(
+      /not an image.*PNG, JPEG, TIFF or WebP/,
+    );
     expect(imageProblem({ name: 'big.png', type: 'image/png', size: MAX_IMAGE_BYTES + 1 })).toMatch(/limit is 12 MB/);
     expect(imageProblem({ name: 'e.png', type: 'image/png', size: 0 })).toMatch(/empty/);
   });
@@ -76,32 +108,72 @@ describe('image input', () => {
 
 describe('API answers', () => {
   it('reads the nested region tree and a flat list alike', () => {
-    const nested = readRegionTree({ regions: [{ acronym: 'Tel', name: 'telencephalon', children: [{ acronym: 'CP', name: 'cortical plate', children: [] }] }] });
-    const flat = readRegionTree({ regions: [{ acronym: 'CP', name: 'cortical plate', parent: 'Tel' }, { acronym: 'Tel', name: 'telencephalon', parent: null }] });
+    const nested = readRegionTree({
+      regions: [
+        { acronym: 'Tel', name: 'telencephalon', children: [{ acronym: 'CP', name: 'cortical plate', children: [] }] },
+      ],
+    });
+    const flat = readRegionTree({
+      regions: [
+        { acronym: 'CP', name: 'cortical plate', parent: 'Tel' },
+        { acronym: 'Tel', name: 'telencephalon', parent: null },
+      ],
+    });
     for (const tree of [nested, flat]) {
       expect(tree.map((n) => n.acronym)).toEqual(['Tel']);
       expect(tree[0]!.children.map((n) => n.acronym)).toEqual(['CP']);
     }
   });
   it('reads section polygons from QuPath GeoJSON, holes and MultiPolygons included', () => {
-    const ring = [[0, 0], [10, 0], [10, 10], [0, 0]];
+    const ring = [
+      [0, 0],
+      [10, 0],
+      [10, 10],
+      [0, 0],
+    ];
     const section = readSection('s', {
       width: 100,
       annotations: {
         type: 'FeatureCollection',
         features: [
-          { type: 'Feature', properties: { classification: { name: 'CP' } }, geometry: { type: 'Polygon', coordinates: [ring, ring] } },
-          { type: 'Feature', properties: { region: 'SP' }, geometry: { type: 'MultiPolygon', coordinates: [[ring], [ring]] } },
+          {
+            type: 'Feature',
+            properties: { classification: { name: 'CP' } },
+            geometry: { type: 'Polygon', coordinates: [ring, ring] },
+          },
+          {
+            type: 'Feature',
+            properties: { region: 'SP' },
+            geometry: { type: 'MultiPolygon', coordinates: [[ring], [ring]] },
+          },
         ],
       },
     });
     expect(section.width).toBe(100);
-    expect(section.polygons.map((p) => [p.region, p.rings.length])).toEqual([['CP', 2], ['SP', 2]]);
+    expect(section.polygons.map((p) => [p.region, p.rings.length])).toEqual([
+      ['CP', 2],
+      ['SP', 2],
+    ]);
   });
   it('reads heatmap tiles, the trajectory by week, and both classification lists', () => {
-    expect(readHeatmap({ tiles: [{ id: 'a', bbox: [0, 0, 224, 224], score: 0.4 }, { id: 'bad' }] })).toEqual([{ bbox: [0, 0, 224, 224], score: 0.4 }]);
-    expect(readTrajectory({ weeks: [{ gestationalWeek: 21, best: 0.9, median: 0.5, count: 3 }, { gestationalWeek: 14, best: 0.2, median: 0.1 }] }).map((p) => p.gestationalWeek)).toEqual([14, 21]);
-    const c = readClassification({ zeroShot: [{ region: { acronym: 'SP', name: 'subplate' }, score: 0.2 }, { region: { acronym: 'CP', name: 'cortical plate' }, score: 0.7 }], vote: [{ region: { acronym: 'CP', name: 'cp' }, share: 1, count: 4 }] });
+    expect(readHeatmap({ tiles: [{ id: 'a', bbox: [0, 0, 224, 224], score: 0.4 }, { id: 'bad' }] })).toEqual([
+      { bbox: [0, 0, 224, 224], score: 0.4 },
+    ]);
+    expect(
+      readTrajectory({
+        weeks: [
+          { gestationalWeek: 21, best: 0.9, median: 0.5, count: 3 },
+          { gestationalWeek: 14, best: 0.2, median: 0.1 },
+        ],
+      }).map((p) => p.gestationalWeek),
+    ).toEqual([14, 21]);
+    const c = readClassification({
+      zeroShot: [
+        { region: { acronym: 'SP', name: 'subplate' }, score: 0.2 },
+        { region: { acronym: 'CP', name: 'cortical plate' }, score: 0.7 },
+      ],
+      vote: [{ region: { acronym: 'CP', name: 'cp' }, share: 1, count: 4 }],
+    });
     expect(c.zeroShot.map((l) => l.acronym)).toEqual(['CP', 'SP']);
     expect(c.nearestTiles).toEqual([{ acronym: 'CP', name: 'cp', score: 1 }]);
   });

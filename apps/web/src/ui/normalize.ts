@@ -3,7 +3,16 @@
  * only what they carry, so these readers accept the plausible shapes (flat or nested ontology, GeoJSON or polygon
  * lists) and the README documents the one the app prefers.
  */
-import type { Classification, ClassLabel, HeatCell, Polygon, RegionNode, SectionInfo, SpecimenInfo, TrajectoryPoint } from './types.js';
+import type {
+  Classification,
+  ClassLabel,
+  HeatCell,
+  Polygon,
+  RegionNode,
+  SectionInfo,
+  SpecimenInfo,
+  TrajectoryPoint,
+} from './types.js';
 
 type Json = Record<string, unknown>;
 const asObject = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});
@@ -28,7 +37,13 @@ export function readRegionTree(body: unknown): RegionNode[] {
       const acronym = str(o.acronym);
       if (!acronym) continue;
       const color = str(o.color);
-      flat.push({ acronym, name: str(o.name) ?? acronym, parent: str(o.parent) ?? parent, children: [], ...(color ? { color } : {}) });
+      flat.push({
+        acronym,
+        name: str(o.name) ?? acronym,
+        parent: str(o.parent) ?? parent,
+        children: [],
+        ...(color ? { color } : {}),
+      });
       walk(asArray(o.children), acronym);
     }
   };
@@ -66,7 +81,9 @@ function ringsOf(geometry: Json): [number, number][][] {
   const coords = asArray(geometry.coordinates);
   const polygons = geometry.type === 'MultiPolygon' ? coords : [coords];
   return polygons.flatMap((polygon) =>
-    asArray(polygon).map((ring) => asArray(ring).map((p) => [Number(asArray(p)[0]), Number(asArray(p)[1])] as [number, number])),
+    asArray(polygon).map((ring) =>
+      asArray(ring).map((p) => [Number(asArray(p)[0]), Number(asArray(p)[1])] as [number, number]),
+    ),
   );
 }
 
@@ -104,7 +121,9 @@ export function readSection(id: string, body: unknown): SectionInfo {
 function bboxOf(o: Json): [number, number, number, number] | null {
   const b = asArray(o.bbox).map(Number);
   if (b.length === 4 && b.every(Number.isFinite)) return b as [number, number, number, number];
-  const x = num(o.x), y = num(o.y), size = num(o.size) ?? num(o.width);
+  const x = num(o.x),
+    y = num(o.y),
+    size = num(o.size) ?? num(o.width);
   if (x === null || y === null || size === null) return null;
   return [x, y, size, num(o.height) ?? size];
 }

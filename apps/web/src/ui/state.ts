@@ -40,7 +40,8 @@ export const EMPTY_STATE: SearchState = {
 function parseWeeks(value: string | null): [number, number] | null {
   const match = value?.match(/^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/);
   if (!match) return null;
-  const lo = Number(match[1]), hi = Number(match[2]);
+  const lo = Number(match[1]),
+    hi = Number(match[2]);
   return lo <= hi ? [lo, hi] : [hi, lo];
 }
 

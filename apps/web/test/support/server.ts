@@ -29,7 +29,11 @@ export interface ServerOptions {
 /** The trained packages bundled in models/ (what `npm start` serves), else the small random fixture model. */
 function defaultModels(): string[] {
   const bundled = join(REPO_ROOT, 'models');
-  const found = existsSync(bundled) ? readdirSync(bundled).map((d) => join(bundled, d)).filter((d) => existsSync(join(d, 'model.json'))) : [];
+  const found = existsSync(bundled)
+    ? readdirSync(bundled)
+        .map((d) => join(bundled, d))
+        .filter((d) => existsSync(join(d, 'model.json')))
+    : [];
   return found.length ? found : [join(REPO_ROOT, 'services', 'model', 'test', 'fixture-model')];
 }
 

@@ -46,7 +46,10 @@ export async function armFirstPaintTimer(page: Page): Promise<void> {
     const w = window as unknown as { __firstResultMs: Promise<number> };
     w.__firstResultMs = new Promise<number>((resolve) => {
       let pressed = 0;
-      addEventListener('keydown', (e) => e.key === 'Enter' && (pressed = performance.now()), { capture: true, once: true });
+      addEventListener('keydown', (e) => e.key === 'Enter' && (pressed = performance.now()), {
+        capture: true,
+        once: true,
+      });
       const observer = new MutationObserver(() => {
         if (!pressed || !document.querySelector('.result-card')) return;
         observer.disconnect();
@@ -57,4 +60,5 @@ export async function armFirstPaintTimer(page: Page): Promise<void> {
   });
 }
 
-export const readFirstPaintMs = (page: Page) => page.evaluate(() => (window as unknown as { __firstResultMs: Promise<number> }).__firstResultMs);
+export const readFirstPaintMs = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __firstResultMs: Promise<number> }).__firstResultMs);

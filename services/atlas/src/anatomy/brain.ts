@@ -19,15 +19,62 @@ export function newProbe(): Probe {
 }
 
 const L = Object.fromEntries(
-  ['MZ', 'CP', 'SP', 'IZ', 'OSVZ', 'ISVZ', 'VZ', 'PFC', 'M1', 'S1', 'A1', 'V1', 'V2', 'TCx', 'PCx', 'Ins', 'MGE', 'LGE', 'CGE',
-    'Cd', 'Pu', 'GP', 'DG', 'CA', 'Th', 'TRN', 'Hy', 'ChP', 'CC', 'IC', 'EGL', 'CbML', 'PCL', 'IGL', 'CbWM', 'Mb', 'Pons', 'Med',
+  [
+    'MZ',
+    'CP',
+    'SP',
+    'IZ',
+    'OSVZ',
+    'ISVZ',
+    'VZ',
+    'PFC',
+    'M1',
+    'S1',
+    'A1',
+    'V1',
+    'V2',
+    'TCx',
+    'PCx',
+    'Ins',
+    'MGE',
+    'LGE',
+    'CGE',
+    'Cd',
+    'Pu',
+    'GP',
+    'DG',
+    'CA',
+    'Th',
+    'TRN',
+    'Hy',
+    'ChP',
+    'CC',
+    'IC',
+    'EGL',
+    'CbML',
+    'PCL',
+    'IGL',
+    'CbWM',
+    'Mb',
+    'Pons',
+    'Med',
   ].map((a) => [a, labelOf(a)]),
 ) as Record<string, number>;
 
 /** Thin laminae keep at least this true thickness (mm) at the rendered scale, so each stays a few cells thick. */
 const FLOOR_MM = { MZ: 0.02, VZ: 0.025, ISVZ: 0.025, EGL: 0.025, CbML: 0.02, PCL: 0.02, IGL: 0.025 } as const;
 
-function ell(x: number, y: number, z: number, cx: number, cy: number, cz: number, sx: number, sy: number, sz: number): number {
+function ell(
+  x: number,
+  y: number,
+  z: number,
+  cx: number,
+  cy: number,
+  cz: number,
+  sx: number,
+  sy: number,
+  sz: number,
+): number {
   const a = (x - cx) / sx;
   const b = (y - cy) / sy;
   const c = (z - cz) / sz;
@@ -97,7 +144,11 @@ export class FetalBrain {
   bounds(): { x: [number, number]; y: [number, number]; z: [number, number] } {
     const s = this.scale;
     const half = (this.cx + this.ax) * 1.02 * s;
-    return { x: [-half, half], y: [-this.ay * 1.02 * s, this.ay * 1.02 * s], z: [-1.45 * this.az * s, (this.az + this.cz) * 1.02 * s] };
+    return {
+      x: [-half, half],
+      y: [-this.ay * 1.02 * s, this.ay * 1.02 * s],
+      z: [-1.45 * this.az * s, (this.az + this.cz) * 1.02 * s],
+    };
   }
 
   /** The region at (x, y, z) mm at the rendered scale; fills `out` and returns its label. */
@@ -170,7 +221,16 @@ export class FetalBrain {
     return -1;
   }
 
-  private radialFrom(dx: number, dy: number, dz: number, sx: number, sy: number, sz: number, x: number, out: Probe): void {
+  private radialFrom(
+    dx: number,
+    dy: number,
+    dz: number,
+    sx: number,
+    sy: number,
+    sz: number,
+    x: number,
+    out: Probe,
+  ): void {
     const gx = dx / (sx * sx);
     const gy = dy / (sy * sy);
     const gz = dz / (sz * sz);
@@ -207,7 +267,17 @@ export class FetalBrain {
   }
 
   /** First-order distance (mm) outside the ellipsoid: (r − 1) / |∇r|, exact near its surface. */
-  private ventricleDistance(X: number, Y: number, Z: number, cx: number, cy: number, cz: number, sx: number, sy: number, sz: number): number {
+  private ventricleDistance(
+    X: number,
+    Y: number,
+    Z: number,
+    cx: number,
+    cy: number,
+    cz: number,
+    sx: number,
+    sy: number,
+    sz: number,
+  ): number {
     const a = (X - cx) / sx;
     const b = (Y - cy) / sy;
     const c = (Z - cz) / sz;
@@ -225,15 +295,25 @@ export class FetalBrain {
   }
 
   /** Wall zone from the pial depth and the distance to the ventricle (mm, true size). */
-  private wallZone(depth: number, fromVentricle: number, nx: number, ny: number, nz: number, x: number, out: Probe): number {
+  private wallZone(
+    depth: number,
+    fromVentricle: number,
+    nx: number,
+    ny: number,
+    nz: number,
+    x: number,
+    out: Probe,
+  ): number {
     const t = this.zone;
     const total = depth + fromVentricle;
     // A wall thinner than the age profile is compressed proportionally; a thicker one widens the IZ.
     const k = total < this.wall ? total / this.wall : 1;
     let edge = t.VZ * k;
     if (fromVentricle < edge) return this.band(L.VZ!, fromVentricle, edge, out, true);
-    if (fromVentricle < (edge += t.ISVZ * k)) return this.band(L.ISVZ!, fromVentricle - edge + t.ISVZ * k, t.ISVZ * k, out, true);
-    if (fromVentricle < (edge += t.OSVZ * k)) return this.band(L.OSVZ!, fromVentricle - edge + t.OSVZ * k, t.OSVZ * k, out, true);
+    if (fromVentricle < (edge += t.ISVZ * k))
+      return this.band(L.ISVZ!, fromVentricle - edge + t.ISVZ * k, t.ISVZ * k, out, true);
+    if (fromVentricle < (edge += t.OSVZ * k))
+      return this.band(L.OSVZ!, fromVentricle - edge + t.OSVZ * k, t.OSVZ * k, out, true);
     if (depth < t.MZ * k) return this.band(L.MZ!, depth, t.MZ * k, out, false);
     if (depth < (t.MZ + t.CP) * k) {
       out.depth = (depth - t.MZ * k) / (t.CP * k);
@@ -299,7 +379,19 @@ export class FetalBrain {
     return this.brainstem(y, z, Math.abs(x));
   }
 
-  private cerebellum(x: number, y: number, z: number, rho: number, dx: number, dy: number, dz: number, sx: number, sy: number, sz: number, out: Probe): number {
+  private cerebellum(
+    x: number,
+    y: number,
+    z: number,
+    rho: number,
+    dx: number,
+    dy: number,
+    dz: number,
+    sx: number,
+    sy: number,
+    sz: number,
+    out: Probe,
+  ): number {
     const len = Math.hypot(x, y, z);
     const nx = dx / (rho || 1);
     const ny = dy / (rho || 1);

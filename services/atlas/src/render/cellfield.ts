@@ -89,7 +89,18 @@ export function forEachSoma(
   }
 }
 
-function place(spec: CellSpec, map: LabelMap, k: number, xUm: number, yUm: number, size: number, seed: number, i: number, j: number, salt: number): boolean {
+function place(
+  spec: CellSpec,
+  map: LabelMap,
+  k: number,
+  xUm: number,
+  yUm: number,
+  size: number,
+  seed: number,
+  i: number,
+  j: number,
+  salt: number,
+): boolean {
   let p = (spec.density * size * size) / 1e6;
   if (spec.lamination) p *= spec.lamination(map.depth[k]! / 255);
   if (spec.clustering > 0) p *= 1 + 0.8 * spec.clustering * (2 * noise2(seed ^ 0x5bd1e995, xUm / 40, yUm / 40) - 1);
@@ -102,13 +113,27 @@ function place(spec: CellSpec, map: LabelMap, k: number, xUm: number, yUm: numbe
   return unit(seed, i, j, salt + 2) < p;
 }
 
-function shape(spec: CellSpec, angleByte: number, mpp: number, seed: number, i: number, j: number, salt: number, out: Soma): void {
+function shape(
+  spec: CellSpec,
+  angleByte: number,
+  mpp: number,
+  seed: number,
+  i: number,
+  j: number,
+  salt: number,
+  out: Soma,
+): void {
   const spread = (unit(seed, i, j, salt + 3) + unit(seed, i, j, salt + 4) - 1) * 1.7 * spec.radiusSpread;
   const radius = spec.radius * (1 + spread);
   const elongation = spec.elongation * (0.85 + 0.3 * unit(seed, i, j, salt + 5));
   const jitter = unit(seed, i, j, salt + 6) - 0.5;
   const radial = (angleByte / 256) * Math.PI;
-  out.angle = spec.orientation === 'radial' ? radial + jitter * 0.5 : spec.orientation === 'tangential' ? radial + Math.PI / 2 + jitter * 0.5 : jitter * 2 * Math.PI;
+  out.angle =
+    spec.orientation === 'radial'
+      ? radial + jitter * 0.5
+      : spec.orientation === 'tangential'
+        ? radial + Math.PI / 2 + jitter * 0.5
+        : jitter * 2 * Math.PI;
   out.pyramidal = unit(seed, i, j, salt + 7) < spec.pyramidal;
   const grow = out.pyramidal ? 1.5 : 1;
   out.a = (radius * grow) / mpp;

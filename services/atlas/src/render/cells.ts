@@ -53,8 +53,16 @@ const NEUROPIL_GAIN = 0.3;
 
 function base(partial: Partial<CellSpec>): CellSpec {
   const spec: CellSpec = {
-    density: 3000, radius: 3.6, radiusSpread: 0.15, elongation: 1.15, orientation: 'random', stain: 1.7,
-    clustering: 0.2, neuropil: 0.16, pyramidal: 0, ...partial,
+    density: 3000,
+    radius: 3.6,
+    radiusSpread: 0.15,
+    elongation: 1.15,
+    orientation: 'random',
+    stain: 1.7,
+    clustering: 0.2,
+    neuropil: 0.16,
+    pyramidal: 0,
+    ...partial,
   };
   return { ...spec, stain: spec.stain * STAIN_GAIN, neuropil: spec.neuropil * NEUROPIL_GAIN };
 }
@@ -92,8 +100,14 @@ function plate(week: number, area: AreaSignature): CellSpec {
   const density = (9500 - 4500 * ramp(week, 13, 40)) * area.dense;
   const elongation = area.round ? 1.1 : 1.6 - 0.3 * ramp(week, 26, 40);
   return base({
-    density, radius: 3.3 + 1.2 * ramp(week, 18, 40) + area.radius, elongation, orientation: area.round ? 'random' : 'radial',
-    stain: 1.8, clustering: area.clustering, neuropil: 0.2, pyramidal: Math.max(area.earlyPyramidal ?? 0, area.big * ramp(week, 24, 36)),
+    density,
+    radius: 3.3 + 1.2 * ramp(week, 18, 40) + area.radius,
+    elongation,
+    orientation: area.round ? 'random' : 'radial',
+    stain: 1.8,
+    clustering: area.clustering,
+    neuropil: 0.2,
+    pyramidal: Math.max(area.earlyPyramidal ?? 0, area.big * ramp(week, 24, 36)),
     lamination: cortexLayers(week, area.granular, area.big),
   });
 }
@@ -103,38 +117,176 @@ export function cellSpec(acronym: string, week: number): CellSpec | null {
   const area = AREAS[acronym];
   if (area) return plate(w, area);
   switch (acronym) {
-    case 'MZ': return base({ density: 900, radius: 4, elongation: 2.0, orientation: 'tangential', stain: 1.5, neuropil: 0.1, clustering: 0.1 });
-    case 'SP': return base({ density: 1400, radius: 5.2, radiusSpread: 0.25, elongation: 1.3, stain: 1.5, neuropil: 0.09, clustering: 0.35, pyramidal: 0.3 });
-    case 'IZ': return base({ density: 1900 - 600 * ramp(w, 28, 40), radius: 3.2, elongation: 1.8, orientation: 'tangential', stain: 1.5, neuropil: 0.13, clustering: 0.3 });
-    case 'OSVZ': return base({ density: 6200, radius: 3.0, elongation: 1.5, orientation: 'radial', stain: 1.8, clustering: 0.3, neuropil: 0.16 });
-    case 'ISVZ': return base({ density: 8200, radius: 2.6, elongation: 1.1, stain: 1.9, clustering: 0.1, neuropil: 0.2 });
-    case 'VZ': return base({ density: 11500, radius: 3.3, elongation: 2.1, orientation: 'radial', stain: 2.0, clustering: 0.05, neuropil: 0.24 });
-    case 'MGE': return base({ density: 12500, radius: 2.9, elongation: 1.05, stain: 2.0, clustering: 0.75, neuropil: 0.22 });
-    case 'LGE': return base({ density: 10500, radius: 3.2, elongation: 1.05, stain: 2.0, clustering: 0.4, neuropil: 0.22 });
-    case 'CGE': return base({ density: 7000, radius: 3.6, elongation: 1.05, stain: 1.95, clustering: 0.4, neuropil: 0.2 });
-    case 'Cd': return base({ density: 5200, radius: 3.9, clustering: 0.35, neuropil: 0.17 });
-    case 'Pu': return base({ density: 3500, radius: 4.6, clustering: 0.65, neuropil: 0.15 });
-    case 'GP': return base({ density: 1200, radius: 6.2, radiusSpread: 0.2, elongation: 1.6, stain: 1.6, neuropil: 0.1, clustering: 0.2 });
-    case 'IC': return base({ density: 800, radius: 3.2, elongation: 2.4, orientation: 'radial', stain: 1.5, neuropil: 0.09, clustering: 0.4 });
-    case 'Th': return base({ density: 3300, radius: 5.4, radiusSpread: 0.2, clustering: 0.45, neuropil: 0.15 });
-    case 'TRN': return base({ density: 2600, radius: 4.8, elongation: 2.2, orientation: 'tangential', neuropil: 0.14, clustering: 0.2 });
-    case 'Hy': return base({ density: 4600, radius: 3.4, clustering: 0.7, neuropil: 0.15 });
-    case 'DG': return base({ density: 17000, radius: 2.7, elongation: 1.05, stain: 2.0, clustering: 0, neuropil: 0.2 });
-    case 'CA': return base({
-      density: 5200, radius: 5.2, elongation: 1.4, orientation: 'radial', neuropil: 0.14, clustering: 0.55, pyramidal: 0.5 * ramp(w, 20, 34),
-      lamination: (d) => (d > 0.55 && d < 0.8 ? 3.2 : 0.42),
-    });
-    case 'ChP': return base({ density: 7500, radius: 5.4, elongation: 1.1, stain: 1.7, clustering: 0.8, neuropil: 0.28 });
-    case 'CC': return base({ density: 1700, radius: 3.0, elongation: 1.7, orientation: 'tangential', stain: 1.5, neuropil: 0.1, clustering: 0.05 });
-    case 'EGL': return base({ density: 13000, radius: 2.5, elongation: 2.0, orientation: 'tangential', stain: 2.1, clustering: 0, neuropil: 0.24 });
-    case 'CbML': return base({ density: 600, radius: 3.0, stain: 1.5, neuropil: 0.11, clustering: 0.1 });
-    case 'PCL': return base({ density: 2800, radius: 7.0, radiusSpread: 0.15, elongation: 1.3, orientation: 'radial', stain: 1.6, pyramidal: 0.6, neuropil: 0.15 });
-    case 'IGL': return base({ density: 14500, radius: 2.4, stain: 2.1, clustering: 0.35, neuropil: 0.22 });
-    case 'CbWM': return base({ density: 1600, radius: 3.3, elongation: 1.3, stain: 1.6, neuropil: 0.12, clustering: 0.3 });
-    case 'Mb': return base({ density: 2600, radius: 4.3, radiusSpread: 0.3, clustering: 0.15, pyramidal: 0.1 });
-    case 'Pons': return base({ density: 2500, radius: 3.6, elongation: 1.7, orientation: 'tangential', clustering: 0.45, neuropil: 0.13 });
-    case 'Med': return base({ density: 1800, radius: 5.2, radiusSpread: 0.35, clustering: 0.35, pyramidal: 0.15, neuropil: 0.13 });
-    default: return null;
+    case 'MZ':
+      return base({
+        density: 900,
+        radius: 4,
+        elongation: 2.0,
+        orientation: 'tangential',
+        stain: 1.5,
+        neuropil: 0.1,
+        clustering: 0.1,
+      });
+    case 'SP':
+      return base({
+        density: 1400,
+        radius: 5.2,
+        radiusSpread: 0.25,
+        elongation: 1.3,
+        stain: 1.5,
+        neuropil: 0.09,
+        clustering: 0.35,
+        pyramidal: 0.3,
+      });
+    case 'IZ':
+      return base({
+        density: 1900 - 600 * ramp(w, 28, 40),
+        radius: 3.2,
+        elongation: 1.8,
+        orientation: 'tangential',
+        stain: 1.5,
+        neuropil: 0.13,
+        clustering: 0.3,
+      });
+    case 'OSVZ':
+      return base({
+        density: 6200,
+        radius: 3.0,
+        elongation: 1.5,
+        orientation: 'radial',
+        stain: 1.8,
+        clustering: 0.3,
+        neuropil: 0.16,
+      });
+    case 'ISVZ':
+      return base({ density: 8200, radius: 2.6, elongation: 1.1, stain: 1.9, clustering: 0.1, neuropil: 0.2 });
+    case 'VZ':
+      return base({
+        density: 11500,
+        radius: 3.3,
+        elongation: 2.1,
+        orientation: 'radial',
+        stain: 2.0,
+        clustering: 0.05,
+        neuropil: 0.24,
+      });
+    case 'MGE':
+      return base({ density: 12500, radius: 2.9, elongation: 1.05, stain: 2.0, clustering: 0.75, neuropil: 0.22 });
+    case 'LGE':
+      return base({ density: 10500, radius: 3.2, elongation: 1.05, stain: 2.0, clustering: 0.4, neuropil: 0.22 });
+    case 'CGE':
+      return base({ density: 7000, radius: 3.6, elongation: 1.05, stain: 1.95, clustering: 0.4, neuropil: 0.2 });
+    case 'Cd':
+      return base({ density: 5200, radius: 3.9, clustering: 0.35, neuropil: 0.17 });
+    case 'Pu':
+      return base({ density: 3500, radius: 4.6, clustering: 0.65, neuropil: 0.15 });
+    case 'GP':
+      return base({
+        density: 1200,
+        radius: 6.2,
+        radiusSpread: 0.2,
+        elongation: 1.6,
+        stain: 1.6,
+        neuropil: 0.1,
+        clustering: 0.2,
+      });
+    case 'IC':
+      return base({
+        density: 800,
+        radius: 3.2,
+        elongation: 2.4,
+        orientation: 'radial',
+        stain: 1.5,
+        neuropil: 0.09,
+        clustering: 0.4,
+      });
+    case 'Th':
+      return base({ density: 3300, radius: 5.4, radiusSpread: 0.2, clustering: 0.45, neuropil: 0.15 });
+    case 'TRN':
+      return base({
+        density: 2600,
+        radius: 4.8,
+        elongation: 2.2,
+        orientation: 'tangential',
+        neuropil: 0.14,
+        clustering: 0.2,
+      });
+    case 'Hy':
+      return base({ density: 4600, radius: 3.4, clustering: 0.7, neuropil: 0.15 });
+    case 'DG':
+      return base({ density: 17000, radius: 2.7, elongation: 1.05, stain: 2.0, clustering: 0, neuropil: 0.2 });
+    case 'CA':
+      return base({
+        density: 5200,
+        radius: 5.2,
+        elongation: 1.4,
+        orientation: 'radial',
+        neuropil: 0.14,
+        clustering: 0.55,
+        pyramidal: 0.5 * ramp(w, 20, 34),
+        lamination: (d) => (d > 0.55 && d < 0.8 ? 3.2 : 0.42),
+      });
+    case 'ChP':
+      return base({ density: 7500, radius: 5.4, elongation: 1.1, stain: 1.7, clustering: 0.8, neuropil: 0.28 });
+    case 'CC':
+      return base({
+        density: 1700,
+        radius: 3.0,
+        elongation: 1.7,
+        orientation: 'tangential',
+        stain: 1.5,
+        neuropil: 0.1,
+        clustering: 0.05,
+      });
+    case 'EGL':
+      return base({
+        density: 13000,
+        radius: 2.5,
+        elongation: 2.0,
+        orientation: 'tangential',
+        stain: 2.1,
+        clustering: 0,
+        neuropil: 0.24,
+      });
+    case 'CbML':
+      return base({ density: 600, radius: 3.0, stain: 1.5, neuropil: 0.11, clustering: 0.1 });
+    case 'PCL':
+      return base({
+        density: 2800,
+        radius: 7.0,
+        radiusSpread: 0.15,
+        elongation: 1.3,
+        orientation: 'radial',
+        stain: 1.6,
+        pyramidal: 0.6,
+        neuropil: 0.15,
+      });
+    case 'IGL':
+      return base({ density: 14500, radius: 2.4, stain: 2.1, clustering: 0.35, neuropil: 0.22 });
+    case 'CbWM':
+      return base({ density: 1600, radius: 3.3, elongation: 1.3, stain: 1.6, neuropil: 0.12, clustering: 0.3 });
+    case 'Mb':
+      return base({ density: 2600, radius: 4.3, radiusSpread: 0.3, clustering: 0.15, pyramidal: 0.1 });
+    case 'Pons':
+      return base({
+        density: 2500,
+        radius: 3.6,
+        elongation: 1.7,
+        orientation: 'tangential',
+        clustering: 0.45,
+        neuropil: 0.13,
+      });
+    case 'Med':
+      return base({
+        density: 1800,
+        radius: 5.2,
+        radiusSpread: 0.35,
+        clustering: 0.35,
+        pyramidal: 0.15,
+        neuropil: 0.13,
+      });
+    default:
+      return null;
   }
 }
 

@@ -12,8 +12,26 @@ export interface Nuisances {
   jpeg: boolean;
 }
 
-export const ALL_NUISANCES: Nuisances = { stain: true, illumination: true, blur: true, folds: true, tears: true, bubbles: true, dust: true, jpeg: true };
-export const NO_NUISANCES: Nuisances = { stain: false, illumination: false, blur: false, folds: false, tears: false, bubbles: false, dust: false, jpeg: false };
+export const ALL_NUISANCES: Nuisances = {
+  stain: true,
+  illumination: true,
+  blur: true,
+  folds: true,
+  tears: true,
+  bubbles: true,
+  dust: true,
+  jpeg: true,
+};
+export const NO_NUISANCES: Nuisances = {
+  stain: false,
+  illumination: false,
+  blur: false,
+  folds: false,
+  tears: false,
+  bubbles: false,
+  dust: false,
+  jpeg: false,
+};
 
 export interface Line {
   /** Level-0 pixels: a point, a unit direction and a half-width. */
@@ -56,13 +74,27 @@ export interface SectionArtefacts {
 const STAIN_RGB: [number, number, number] = [1.05, 1.0, 0.28];
 const GLASS: [number, number, number] = [243, 243, 248];
 
-export function drawArtefacts(seed: number, width: number, height: number, micronsPerPixel: number, on: Nuisances): SectionArtefacts {
+export function drawArtefacts(
+  seed: number,
+  width: number,
+  height: number,
+  micronsPerPixel: number,
+  on: Nuisances,
+): SectionArtefacts {
   const rnd = mulberry32(seed);
   const between = (a: number, b: number) => a + (b - a) * rnd();
   const um = (v: number) => v / micronsPerPixel;
   const line = (halfWidth: number, wander: number): Line => {
     const a = rnd() * Math.PI;
-    return { x: between(0.2, 0.8) * width, y: between(0.2, 0.8) * height, dx: Math.cos(a), dy: Math.sin(a), halfWidth, wander, wavelength: um(between(300, 900)) };
+    return {
+      x: between(0.2, 0.8) * width,
+      y: between(0.2, 0.8) * height,
+      dx: Math.cos(a),
+      dy: Math.sin(a),
+      halfWidth,
+      wander,
+      wavelength: um(between(300, 900)),
+    };
   };
   const count = (max: number) => Math.floor(rnd() * (max + 1));
   // Draw every value whether or not it is used, so switching one nuisance off leaves the others unchanged.
@@ -75,9 +107,17 @@ export function drawArtefacts(seed: number, width: number, height: number, micro
   const blurSigma = rnd() < 0.5 ? between(0.4, 1.4) : 0;
   const folds = Array.from({ length: rnd() < 0.35 ? 1 : 0 }, () => line(um(between(15, 60)), 0));
   const tears = Array.from({ length: rnd() < 0.4 ? 1 : 0 }, () => line(um(between(2, 8)), um(between(15, 60))));
-  const bubbles = Array.from({ length: count(1) }, () => ({ x: rnd() * width, y: rnd() * height, r: um(between(60, 300)) }));
+  const bubbles = Array.from({ length: count(1) }, () => ({
+    x: rnd() * width,
+    y: rnd() * height,
+    r: um(between(60, 300)),
+  }));
   const area = (width * height * micronsPerPixel * micronsPerPixel) / 1e6;
-  const dust = Array.from({ length: Math.min(60, Math.round(area * between(0.2, 1))) }, () => ({ x: rnd() * width, y: rnd() * height, r: um(between(2, 9)) }));
+  const dust = Array.from({ length: Math.min(60, Math.round(area * between(0.2, 1))) }, () => ({
+    x: rnd() * width,
+    y: rnd() * height,
+    r: um(between(2, 9)),
+  }));
   const jpegQuality = Math.round(between(72, 90));
   return {
     stainScale: on.stain ? stainScale : 1,

@@ -26,13 +26,20 @@ export function tileSignature(spec: CellSpec): TileSignature {
 }
 
 /** Just-noticeable differences on a tile of the benchmark (2 µm/px, 112 px): one unit on any axis tells two regions apart. */
-const JND: TileSignature = { logDensity: 0.22, radius: 0.55, alignedElongation: 0.35, clustering: 0.25, pyramidal: 0.25 };
+const JND: TileSignature = {
+  logDensity: 0.22,
+  radius: 0.55,
+  alignedElongation: 0.35,
+  clustering: 0.25,
+  pyramidal: 0.25,
+};
 
 /** How far apart two regions' tiles look, in just-noticeable differences along the most telling axis. */
 export function separation(a: CellSpec, b: CellSpec): number {
   const sa = tileSignature(a);
   const sb = tileSignature(b);
   let best = 0;
-  for (const key of Object.keys(JND) as (keyof TileSignature)[]) best = Math.max(best, Math.abs(sa[key] - sb[key]) / JND[key]);
+  for (const key of Object.keys(JND) as (keyof TileSignature)[])
+    best = Math.max(best, Math.abs(sa[key] - sb[key]) / JND[key]);
   return best;
 }

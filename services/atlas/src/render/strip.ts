@@ -35,12 +35,23 @@ const TEXTURE = 512;
 const LUT_STEPS = 256;
 const LUT_MAX_OD = 8;
 
-export function prepareSection(g: SectionGeometry, map: LabelMap, specs: (CellSpec | null)[], seed: number, options: RenderOptions): SectionRenderer {
+export function prepareSection(
+  g: SectionGeometry,
+  map: LabelMap,
+  specs: (CellSpec | null)[],
+  seed: number,
+  options: RenderOptions,
+): SectionRenderer {
   const art = drawArtefacts(seed ^ 0x2545f491, g.width, g.height, g.micronsPerPixel, options.nuisances);
   const neuropil = new Float32Array(specs.length);
   specs.forEach((s, label) => (neuropil[label] = s?.neuropil ?? 0));
   return {
-    g, map, specs, field: planCellField(specs), seed, art,
+    g,
+    map,
+    specs,
+    field: planCellField(specs),
+    seed,
+    art,
     vessels: options.vessels ? planVessels(g, map, seed) : [],
     texture: neuropilTexture(seed, g.micronsPerPixel),
     neuropil,
@@ -96,7 +107,9 @@ export function renderStrip(r: SectionRenderer, y0: number, y1: number): Buffer 
   const h = bottom - top;
   const cells = new Float32Array(w * h);
   const reach = MAX_CELL_REACH_UM / g.micronsPerPixel;
-  forEachSoma(g, r.map, r.specs, r.field, r.seed, top - reach, bottom + reach, (s) => drawSoma(cells, w, top, bottom, s));
+  forEachSoma(g, r.map, r.specs, r.field, r.seed, top - reach, bottom + reach, (s) =>
+    drawSoma(cells, w, top, bottom, s),
+  );
   const od = new Float32Array(w * h);
   const tissue = new Uint8Array(w * h);
   composeTissue(r, cells, od, tissue, top, h);
@@ -112,7 +125,8 @@ function drawSoma(buf: Float32Array, w: number, top: number, bottom: number, s: 
     // Smaller than a pixel (overview scales): the soma darkens its pixel by the share of it that it covers.
     const x = s.x | 0;
     const y = s.y | 0;
-    if (y >= top && y < bottom && x < w) buf[(y - top) * w + x] = buf[(y - top) * w + x]! + s.stain * Math.min(1, Math.PI * s.a * s.b);
+    if (y >= top && y < bottom && x < w)
+      buf[(y - top) * w + x] = buf[(y - top) * w + x]! + s.stain * Math.min(1, Math.PI * s.a * s.b);
     return;
   }
   const reach = Math.max(s.a, s.b) + 1;
@@ -147,7 +161,14 @@ function drawSoma(buf: Float32Array, w: number, top: number, bottom: number, s: 
   }
 }
 
-function composeTissue(r: SectionRenderer, cells: Float32Array, od: Float32Array, tissue: Uint8Array, top: number, h: number): void {
+function composeTissue(
+  r: SectionRenderer,
+  cells: Float32Array,
+  od: Float32Array,
+  tissue: Uint8Array,
+  top: number,
+  h: number,
+): void {
   const { map, texture, neuropil } = r;
   const w = r.g.width;
   const step = map.step;
@@ -225,7 +246,8 @@ function applyPreparation(r: SectionRenderer, od: Float32Array, tissue: Uint8Arr
     const row = y * w;
     for (const f of art.folds) {
       const [x0, x1] = lineSpan(f, gy, f.halfWidth, w);
-      for (let x = x0; x < x1; x++) if (tissue[row + x] && lineDistance(f, x + 0.5, gy) < f.halfWidth) od[row + x] = od[row + x]! * 1.9 + 0.08;
+      for (let x = x0; x < x1; x++)
+        if (tissue[row + x] && lineDistance(f, x + 0.5, gy) < f.halfWidth) od[row + x] = od[row + x]! * 1.9 + 0.08;
     }
     for (const t of art.tears) {
       const [x0, x1] = lineSpan(t, gy, t.halfWidth, w);
@@ -293,7 +315,8 @@ function toRgb(r: SectionRenderer, od: Float32Array, top: number, y0: number, y1
   const out = Buffer.alloc(w * (y1 - y0) * 3);
   const luts = [0, 1, 2].map((c) => {
     const lut = new Float32Array(LUT_MAX_OD * LUT_STEPS + 1);
-    for (let i = 0; i < lut.length; i++) lut[i] = art.glass[c]! * Math.exp(-(i / LUT_STEPS) * art.stainScale * art.stainRgb[c]!);
+    for (let i = 0; i < lut.length; i++)
+      lut[i] = art.glass[c]! * Math.exp(-(i / LUT_STEPS) * art.stainScale * art.stainRgb[c]!);
     return lut;
   });
   const [lr, lg, lb] = luts as [Float32Array, Float32Array, Float32Array];

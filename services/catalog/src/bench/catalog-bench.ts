@@ -18,7 +18,19 @@ function tilesFor(atlas: string, count: number): TileInput[] {
     const x = (i % 200) * 224;
     const y = Math.floor((i % SECTION_TILES) / 200) * 224;
     const id = tileId(atlas, section, DEFAULT_TILE_GRID, x, y);
-    return { id, atlas, section, x, y, size: 224, level0Size: 224, micronsPerPixel: 1, region: 'CP', regionFraction: 0.8, tissueFraction: 0.9 };
+    return {
+      id,
+      atlas,
+      section,
+      x,
+      y,
+      size: 224,
+      level0Size: 224,
+      micronsPerPixel: 1,
+      region: 'CP',
+      regionFraction: 0.8,
+      tissueFraction: 0.9,
+    };
   });
 }
 
@@ -27,7 +39,19 @@ async function prepare(catalog: Catalog, atlas: string, sections: number): Promi
   await catalog.upsertAtlas({ name: atlas, manifest, root: '/bench' });
   await catalog.upsertSpecimens(atlas, [{ id: 'S', gestationalWeek: 20 }]);
   for (let s = 0; s < sections; s++) {
-    await catalog.upsertSection({ atlas, id: `sec-${s}`, specimen: 'S', plane: 'coronal', index: s, stain: 'nissl', micronsPerPixel: 1, width: 1, height: 1, levels: 1, imagePath: 'x' });
+    await catalog.upsertSection({
+      atlas,
+      id: `sec-${s}`,
+      specimen: 'S',
+      plane: 'coronal',
+      index: s,
+      stain: 'nissl',
+      micronsPerPixel: 1,
+      width: 1,
+      height: 1,
+      levels: 1,
+      imagePath: 'x',
+    });
   }
 }
 
@@ -40,7 +64,12 @@ async function measure(catalog: Catalog, count: number): Promise<Record<string, 
   const seconds = (performance.now() - started) / 1000;
   const lookup = performance.now();
   await catalog.getTiles(tiles.slice(0, 100).map((t) => t.id));
-  return { rows: inserted, seconds: round(seconds), rowsPerSecond: Math.round(inserted / seconds), getTiles100Ms: round(performance.now() - lookup) };
+  return {
+    rows: inserted,
+    seconds: round(seconds),
+    rowsPerSecond: Math.round(inserted / seconds),
+    getTiles100Ms: round(performance.now() - lookup),
+  };
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
@@ -61,7 +90,12 @@ async function withPostgres(serverUrl: string, run: (url: string) => Promise<voi
 }
 
 /** One size on a fresh database, with COPY for batches of `copyMinRows` rows or more (Infinity: the unnest INSERT). */
-async function onPostgres(server: string, dataDir: string, count: number, copyMinRows: number): Promise<Record<string, number>> {
+async function onPostgres(
+  server: string,
+  dataDir: string,
+  count: number,
+  copyMinRows: number,
+): Promise<Record<string, number>> {
   let result: Record<string, number> = {};
   await withPostgres(server, async (url) => {
     const catalog = await openCatalog({ databaseUrl: url, dataDir, copyMinRows });
@@ -77,18 +111,31 @@ async function onPostgres(server: string, dataDir: string, count: number, copyMi
  */
 async function comparePostgres(server: string, dataDir: string, count: number): Promise<Record<string, unknown>> {
   const runs: Record<'unnest' | 'copy', Record<string, number>[]> = { unnest: [], copy: [] };
-  for (const mode of ['unnest', 'copy', 'copy', 'unnest'] as const) runs[mode].push(await onPostgres(server, dataDir, count, mode === 'copy' ? 1 : Infinity));
+  for (const mode of ['unnest', 'copy', 'copy', 'unnest'] as const)
+    runs[mode].push(await onPostgres(server, dataDir, count, mode === 'copy' ? 1 : Infinity));
   const mean = (list: Record<string, number>[]) => {
     const seconds = round(list.reduce((sum, r) => sum + r.seconds!, 0) / list.length);
-    return { rows: list[0]!.rows!, seconds, rowsPerSecond: Math.round(count / seconds), runsSeconds: list.map((r) => r.seconds!) };
+    return {
+      rows: list[0]!.rows!,
+      seconds,
+      rowsPerSecond: Math.round(count / seconds),
+      runsSeconds: list.map((r) => r.seconds!),
+    };
   };
   const unnest = mean(runs.unnest);
   const copy = mean(runs.copy);
-  return { [`postgres_unnest_${count}`]: unnest, [`postgres_copy_${count}`]: copy, [`postgres_copy_speedup_${count}`]: round(unnest.seconds / copy.seconds) };
+  return {
+    [`postgres_unnest_${count}`]: unnest,
+    [`postgres_copy_${count}`]: copy,
+    [`postgres_copy_speedup_${count}`]: round(unnest.seconds / copy.seconds),
+  };
 }
 
 async function main(): Promise<void> {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
   const counts = sizes.length > 0 ? sizes : [100_000, 1_000_000];
   const result: Record<string, unknown> = {
     benchmark: 'catalog tile insert: PGlite; PostgreSQL with INSERT … SELECT unnest (10k rows a statement) vs COPY',

@@ -35,7 +35,9 @@ const { values } = parseArgs({
 
 function defaultModel(): string {
   const models = join(root, 'models');
-  const found = existsSync(models) ? readdirSync(models).filter((d) => d.includes('tile') && existsSync(join(models, d, 'model.json'))) : [];
+  const found = existsSync(models)
+    ? readdirSync(models).filter((d) => d.includes('tile') && existsSync(join(models, d, 'model.json')))
+    : [];
   return found.length ? join(models, found.sort()[0]!) : join(root, 'services/model/test/fixture-model');
 }
 
@@ -56,19 +58,31 @@ async function tilingOnly(atlasDir: string, model: CytoclipModel, limit: number,
     const annotations = await checkSectionFiles(atlas, entry);
     const t0 = performance.now();
     const image = await openSection(resolveIn(atlas.root, entry.image));
-    const plan = await planTiles(image, annotations, { atlas: atlas.manifest.name, section: entry.id, micronsPerPixel: entry.micronsPerPixel, grid });
+    const plan = await planTiles(image, annotations, {
+      atlas: atlas.manifest.name,
+      section: entry.id,
+      micronsPerPixel: entry.micronsPerPixel,
+      grid,
+    });
     const kept = plan.tiles.filter((t) => t.region !== null);
     const pending: { name: string; image: Parameters<typeof toPng>[0] }[] = [];
     for await (const batch of cutTiles(image, kept, { size: grid.size, resize: model.info.image.resize })) {
       tiles += batch.length;
-      for (const c of batch) if (pngs + pending.length < pngWanted) pending.push({ name: `${c.tile.id}.png`, image: c.image });
+      for (const c of batch)
+        if (pngs + pending.length < pngWanted) pending.push({ name: `${c.tile.id}.png`, image: c.image });
     }
     cutSeconds += (performance.now() - t0) / 1000;
     // PNG writing for the Python baseline is not timed.
     for (const p of pending) await writeFile(join(pngDir, p.name), await toPng(p.image));
     pngs += pending.length;
   }
-  return { tiles, seconds: round(cutSeconds), tilesPerSecond: round(tiles / cutSeconds), wallSeconds: round((performance.now() - started) / 1000), pngs };
+  return {
+    tiles,
+    seconds: round(cutSeconds),
+    tilesPerSecond: round(tiles / cutSeconds),
+    wallSeconds: round((performance.now() - started) / 1000),
+    pngs,
+  };
 }
 
 async function endToEnd(atlasDir: string, modelDir: string, limit: number) {
@@ -78,10 +92,17 @@ async function endToEnd(atlasDir: string, modelDir: string, limit: number) {
     if (limit < Infinity) {
       // A manifest with the first N sections, pointing back at the atlas's files.
       const atlas = await readAtlas(atlasDir);
-      const sections = atlas.manifest.sections.slice(0, limit).map((s) => ({ ...s, image: resolveIn(atlas.root, s.image), annotations: resolveIn(atlas.root, s.annotations) }));
+      const sections = atlas.manifest.sections.slice(0, limit).map((s) => ({
+        ...s,
+        image: resolveIn(atlas.root, s.image),
+        annotations: resolveIn(atlas.root, s.annotations),
+      }));
       atlasPath = join(dataDir, 'subset', 'atlas.json');
       await mkdir(dirname(atlasPath), { recursive: true });
-      await writeFile(atlasPath, JSON.stringify({ ...atlas.manifest, ontology: resolveIn(atlas.root, atlas.manifest.ontology), sections }));
+      await writeFile(
+        atlasPath,
+        JSON.stringify({ ...atlas.manifest, ontology: resolveIn(atlas.root, atlas.manifest.ontology), sections }),
+      );
     }
     const catalog = await openCatalog({ dataDir });
     const vectors = await openVectorStore({ dataDir });
@@ -94,7 +115,14 @@ async function endToEnd(atlasDir: string, modelDir: string, limit: number) {
     await model.close();
     await vectors.close();
     await catalog.close();
-    return { tiles: report.processed.tiles, sections: report.processed.done, failed: report.processed.failed, seconds: round(report.seconds), tilesPerSecond: round(report.tilesPerSecond), indexed: report.indexed };
+    return {
+      tiles: report.processed.tiles,
+      sections: report.processed.done,
+      failed: report.processed.failed,
+      seconds: round(report.seconds),
+      tilesPerSecond: round(report.tilesPerSecond),
+      indexed: report.indexed,
+    };
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -128,7 +156,10 @@ async function inferenceOnly(modelDir: string, pngDir: string) {
 function python(modelDir: string, pngDir: string, pooledOnly = false): Record<string, unknown> {
   const script = join(root, 'services/ingest/src/bench/torch_baseline.py');
   const args = [script, modelDir, pngDir, join(root, 'services/trainer'), ...(pooledOnly ? ['--pooled-only'] : [])];
-  const out = execFileSync('/usr/bin/python3', args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '2' } });
+  const out = execFileSync('/usr/bin/python3', args, {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '2' },
+  });
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
 }
 
@@ -170,19 +201,29 @@ async function main(): Promise<void> {
       const ours = (result.endToEnd as { tilesPerSecond: number }).tilesPerSecond;
       const graph = (result.inferenceOnly as { tilesPerSecond: number }).tilesPerSecond;
       const torch = py.tilesPerSecond as number;
-      rounds.push({ python: torch, inferenceOnly: graph, endToEnd: ours, ratio: round(ours / torch), ...(pooled ? { pythonPooledOnly: pooled.tilesPerSecond as number } : {}) });
+      rounds.push({
+        python: torch,
+        inferenceOnly: graph,
+        endToEnd: ours,
+        ratio: round(ours / torch),
+        ...(pooled ? { pythonPooledOnly: pooled.tilesPerSecond as number } : {}),
+      });
     }
     if (repeat > 1) result.rounds = rounds;
     const median = (key: string) => {
       const sorted = rounds.map((r) => r[key]!).sort((a, b) => a - b);
-      return sorted.length % 2 ? sorted[sorted.length >> 1]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+      return sorted.length % 2
+        ? sorted[sorted.length >> 1]!
+        : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
     };
     result.ratioEndToEndVsPython = round(median('ratio'));
-    if (values['python-pooled-only']) result.ratioEndToEndVsPythonPooledOnly = round(median('endToEnd') / median('pythonPooledOnly'));
+    if (values['python-pooled-only'])
+      result.ratioEndToEndVsPythonPooledOnly = round(median('endToEnd') / median('pythonPooledOnly'));
     // How much of the graph's own speed the whole pipeline keeps, and the ratio it would reach if it kept all of it.
     result.endToEndShareOfInference = round(median('endToEnd') / median('inferenceOnly'));
     result.ratioInferenceOnlyVsPython = round(median('inferenceOnly') / median('python'));
-    result.note = 'endToEnd covers section TIFF to vectors (copy, tile, cut, embed, catalog commit, indexing into the vector store); the Python loop only decodes pre-cut PNGs and embeds them';
+    result.note =
+      'endToEnd covers section TIFF to vectors (copy, tile, cut, embed, catalog commit, indexing into the vector store); the Python loop only decodes pre-cut PNGs and embeds them';
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await rm(pngDir, { recursive: true, force: true });

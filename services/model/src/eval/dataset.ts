@@ -1,6 +1,14 @@
 import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CytoclipError, DATASET_FORMAT, isPlane, SPLITS, type DatasetItem, type Ontology, type Split } from '@cytoclip/domain';
+import {
+  CytoclipError,
+  DATASET_FORMAT,
+  isPlane,
+  SPLITS,
+  type DatasetItem,
+  type Ontology,
+  type Split,
+} from '@cytoclip/domain';
 import { parseOntology } from '../manifest.js';
 
 export { DATASET_FORMAT, SPLITS, type DatasetItem, type Split };
@@ -37,13 +45,20 @@ function parseItem(line: string, lineNo: number): DatasetItem {
   }
   const id = typeof raw.id === 'string' ? raw.id : `(line ${lineNo})`;
   for (const key of ['id', 'image', 'region', 'specimen'])
-    if (typeof raw[key] !== 'string' || raw[key] === '') throw bad('invalid-dataset', `item ${id}: "${key}" must be a non-empty string`, { item: id });
+    if (typeof raw[key] !== 'string' || raw[key] === '')
+      throw bad('invalid-dataset', `item ${id}: "${key}" must be a non-empty string`, { item: id });
   if (typeof raw.gestationalWeek !== 'number' || !Number.isFinite(raw.gestationalWeek))
     throw bad('invalid-dataset', `item ${id}: "gestationalWeek" must be a number`, { item: id });
-  if (!isPlane(raw.plane)) throw bad('invalid-dataset', `item ${id}: plane ${JSON.stringify(raw.plane)} is not coronal, sagittal or axial`, { item: id });
+  if (!isPlane(raw.plane))
+    throw bad('invalid-dataset', `item ${id}: plane ${JSON.stringify(raw.plane)} is not coronal, sagittal or axial`, {
+      item: id,
+    });
   if (!SPLITS.includes(raw.split as Split))
-    throw bad('invalid-dataset', `item ${id}: split ${JSON.stringify(raw.split)} is not train, val or test`, { item: id });
-  if (typeof raw.section !== 'string') throw bad('invalid-dataset', `item ${id}: "section" must be a string`, { item: id });
+    throw bad('invalid-dataset', `item ${id}: split ${JSON.stringify(raw.split)} is not train, val or test`, {
+      item: id,
+    });
+  if (typeof raw.section !== 'string')
+    throw bad('invalid-dataset', `item ${id}: "section" must be a string`, { item: id });
   if (!Array.isArray(raw.captions) || !raw.captions.every((c) => typeof c === 'string'))
     throw bad('invalid-dataset', `item ${id}: "captions" must be a list of strings`, { item: id });
   return raw as unknown as DatasetItem;
@@ -53,9 +68,13 @@ async function checkImages(dir: string, items: DatasetItem[]): Promise<void> {
   const missing: string[] = [];
   for (const item of items) await access(join(dir, item.image)).catch(() => missing.push(item.image));
   if (missing.length > 0)
-    throw bad('dataset-images-missing', `${missing.length} image(s) missing under ${dir}: ${missing.slice(0, 5).join(', ')}`, {
-      missing: missing.slice(0, 20),
-    });
+    throw bad(
+      'dataset-images-missing',
+      `${missing.length} image(s) missing under ${dir}: ${missing.slice(0, 5).join(', ')}`,
+      {
+        missing: missing.slice(0, 20),
+      },
+    );
 }
 
 /** Reads dataset.json, the ontology and items.jsonl; every item's region must be in the ontology and its image present. */
@@ -63,7 +82,10 @@ export async function loadDataset(dirIn: string): Promise<Dataset> {
   const dir = resolve(dirIn);
   const meta = (await readJson(join(dir, 'dataset.json'), 'dataset.json')) as Record<string, unknown>;
   if (meta.format !== DATASET_FORMAT)
-    throw new CytoclipError('unsupported-format', `${dir}/dataset.json: format ${JSON.stringify(meta.format)} is not "${DATASET_FORMAT}"`);
+    throw new CytoclipError(
+      'unsupported-format',
+      `${dir}/dataset.json: format ${JSON.stringify(meta.format)} is not "${DATASET_FORMAT}"`,
+    );
   if (meta.variant !== 'region' && meta.variant !== 'tile')
     throw bad('invalid-dataset', `dataset.json: variant ${JSON.stringify(meta.variant)} is not region or tile`);
   const ontologyFile = typeof meta.ontology === 'string' ? meta.ontology : 'ontology.json';
@@ -76,10 +98,13 @@ export async function loadDataset(dirIn: string): Promise<Dataset> {
   const known = new Set(ontology.regions.map((r) => r.acronym));
   const unknown = items.filter((i) => !known.has(i.region));
   if (unknown.length > 0)
-    throw bad('unknown-region', `regions not in ${ontologyFile}: ${[...new Set(unknown.map((i) => i.region))].join(', ')} (items ${unknown
-      .slice(0, 5)
-      .map((i) => i.id)
-      .join(', ')})`);
+    throw bad(
+      'unknown-region',
+      `regions not in ${ontologyFile}: ${[...new Set(unknown.map((i) => i.region))].join(', ')} (items ${unknown
+        .slice(0, 5)
+        .map((i) => i.id)
+        .join(', ')})`,
+    );
   await checkImages(dir, items);
   return { dir, name: typeof meta.name === 'string' ? meta.name : dir, variant: meta.variant, ontology, items };
 }

@@ -4,7 +4,14 @@ import { CytoclipModel, type ModelOpenOptions } from '../model.js';
 import { regionPrompts } from '../prompts.js';
 import { dot, meanNormalized } from '../vector.js';
 import { leafRegions, loadDataset, type Dataset, type DatasetItem } from './dataset.js';
-import { classificationMetrics, knnVote, precisionAtK, rankOf, recallAtK, type ClassificationMetrics } from './metrics.js';
+import {
+  classificationMetrics,
+  knnVote,
+  precisionAtK,
+  rankOf,
+  recallAtK,
+  type ClassificationMetrics,
+} from './metrics.js';
 import { DEFAULT_PROTOCOL, drawSets, TEST_SETS, type Protocol, type TestSetName } from './protocol.js';
 
 export const EVAL_FORMAT = 'cytoclip-eval/1';
@@ -47,11 +54,18 @@ export interface EvaluateOptions {
 /** One embedding per region from the model's templates filled from `ontology`, averaged and re-normalised. */
 async function classEmbeddings(model: CytoclipModel, acronyms: string[], ontology: Ontology): Promise<Float32Array[]> {
   const k = model.info.promptTemplates.length;
-  const embedded = await model.embedTexts(acronyms.flatMap((a) => regionPrompts(model.info.promptTemplates, ontology, a)));
+  const embedded = await model.embedTexts(
+    acronyms.flatMap((a) => regionPrompts(model.info.promptTemplates, ontology, a)),
+  );
   return acronyms.map((_, i) => meanNormalized(embedded.slice(i * k, (i + 1) * k)));
 }
 
-async function embedItems(model: CytoclipModel, dataset: Dataset, items: DatasetItem[], progress?: EvaluateOptions['progress']) {
+async function embedItems(
+  model: CytoclipModel,
+  dataset: Dataset,
+  items: DatasetItem[],
+  progress?: EvaluateOptions['progress'],
+) {
   const out = new Map<string, Float32Array>();
   for (let i = 0; i < items.length; i += 64) {
     const chunk = items.slice(i, i + 64);
@@ -84,15 +98,31 @@ async function evaluateSet(ctx: Context, all: DatasetItem[]): Promise<TestSetRep
   const images = items.map((i) => ctx.embeddings.get(i.id)!);
   const classes = await classEmbeddings(ctx.model, regions, ctx.ontology);
   const scores = images.map((img) => classes.map((c) => dot(c, img)));
-  const zeroShot = classificationMetrics(truth, scores.map((s) => regions[argmax(s)]!), regions);
+  const zeroShot = classificationMetrics(
+    truth,
+    scores.map((s) => regions[argmax(s)]!),
+    regions,
+  );
 
   const perRegion: Record<string, number> = {};
-  regions.forEach((r, ri) => (perRegion[r] = precisionAtK(scores.map((s) => s[ri]!), truth.map((t) => t === r), 10)));
+  regions.forEach(
+    (r, ri) =>
+      (perRegion[r] = precisionAtK(
+        scores.map((s) => s[ri]!),
+        truth.map((t) => t === r),
+        10,
+      )),
+  );
   const precisionAt10 = regions.reduce((sum, r) => sum + perRegion[r]!, 0) / regions.length;
 
   const promptRegions = [...new Set([...ctx.model.info.labels, ...regions])];
   const prompts = await classEmbeddings(ctx.model, promptRegions, ctx.ontology);
-  const ranks = images.map((img, i) => rankOf(prompts.map((p) => dot(p, img)), promptRegions.indexOf(truth[i]!)));
+  const ranks = images.map((img, i) =>
+    rankOf(
+      prompts.map((p) => dot(p, img)),
+      promptRegions.indexOf(truth[i]!),
+    ),
+  );
 
   return {
     n: items.length,
@@ -109,7 +139,13 @@ function knn(ctx: Context, images: Float32Array[], truth: string[], regions: str
   if (ctx.gallery.length === 0) return null;
   const galleryVectors = ctx.gallery.map((g) => ctx.embeddings.get(g.id)!);
   const galleryLabels = ctx.gallery.map((g) => g.region);
-  const predicted = images.map((img) => knnVote(galleryVectors.map((g) => dot(g, img)), galleryLabels, ctx.protocol.k));
+  const predicted = images.map((img) =>
+    knnVote(
+      galleryVectors.map((g) => dot(g, img)),
+      galleryLabels,
+      ctx.protocol.k,
+    ),
+  );
   const { confusion: _confusion, ...metrics } = classificationMetrics(truth, predicted, regions);
   return { k: ctx.protocol.k, ...metrics };
 }
@@ -117,23 +153,41 @@ function knn(ctx: Context, images: Float32Array[], truth: string[], regions: str
 /** Regions of the dataset's ontology first (the evaluation is about the dataset), then the model's for its other labels. */
 function mergedOntology(dataset: Dataset, model: CytoclipModel): Ontology {
   const known = new Set(dataset.ontology.regions.map((r) => r.acronym));
-  return { ...dataset.ontology, regions: [...dataset.ontology.regions, ...model.ontology.regions.filter((r) => !known.has(r.acronym))] };
+  return {
+    ...dataset.ontology,
+    regions: [...dataset.ontology.regions, ...model.ontology.regions.filter((r) => !known.has(r.acronym))],
+  };
 }
 
 /** The paper's protocol on any model package and dataset (README "Evaluation"). */
 export async function evaluateModel(options: EvaluateOptions): Promise<EvalReport> {
   const started = Date.now();
-  const protocol: Protocol = { ...DEFAULT_PROTOCOL, ...options.protocol, ...(options.split ? { split: options.split } : {}) };
-  if (!['test', 'val'].includes(protocol.split)) throw new CytoclipError('invalid-argument', `split must be test or val, got ${protocol.split}`);
+  const protocol: Protocol = {
+    ...DEFAULT_PROTOCOL,
+    ...options.protocol,
+    ...(options.split ? { split: options.split } : {}),
+  };
+  if (!['test', 'val'].includes(protocol.split))
+    throw new CytoclipError('invalid-argument', `split must be test or val, got ${protocol.split}`);
   const dataset = await loadDataset(options.datasetDir);
   const { gallery, sets } = drawSets(dataset.items, protocol);
   if (TEST_SETS.every((name) => sets[name].length === 0))
-    throw new CytoclipError('empty-split', `no test items under the protocol ${JSON.stringify(protocol)} in ${dataset.dir}`);
+    throw new CytoclipError(
+      'empty-split',
+      `no test items under the protocol ${JSON.stringify(protocol)} in ${dataset.dir}`,
+    );
   const model = await CytoclipModel.open(options.modelDir, options.model);
   try {
     const needed = [...new Map([...gallery, ...TEST_SETS.flatMap((n) => sets[n])].map((i) => [i.id, i])).values()];
     const embeddings = await embedItems(model, dataset, needed, options.progress);
-    const ctx: Context = { model, ontology: mergedOntology(dataset, model), leaves: leafRegions(dataset.ontology), embeddings, gallery, protocol };
+    const ctx: Context = {
+      model,
+      ontology: mergedOntology(dataset, model),
+      leaves: leafRegions(dataset.ontology),
+      embeddings,
+      gallery,
+      protocol,
+    };
     const testSets = {} as Record<TestSetName, TestSetReport>;
     for (const name of TEST_SETS) testSets[name] = await evaluateSet(ctx, sets[name]);
     return {

@@ -47,7 +47,13 @@ export function classificationMetrics(truth: string[], predicted: string[], labe
     perRegionF1[label] = f1(tp, fp, fn);
   }
   const macroF1 = labels.length === 0 ? 0 : labels.reduce((sum, l) => sum + perRegionF1[l]!, 0) / labels.length;
-  return { n: truth.length, accuracy: truth.length === 0 ? 0 : correct / truth.length, macroF1, perRegionF1, confusion: { labels, matrix } };
+  return {
+    n: truth.length,
+    accuracy: truth.length === 0 ? 0 : correct / truth.length,
+    macroF1,
+    perRegionF1,
+    confusion: { labels, matrix },
+  };
 }
 
 /** 0-based rank of candidate `correct`: how many candidates score strictly higher (ties count in its favour). */

@@ -27,7 +27,10 @@ export function planeHeldOut(item: DatasetItem, protocol: Protocol): boolean {
  * The kNN gallery and the four test sets, decided from item metadata. Held-out items were never trained on, so
  * every split of them tests; "seen" takes the evaluated split of the others; the gallery is the others' train split.
  */
-export function drawSets(items: DatasetItem[], protocol: Protocol): { gallery: DatasetItem[]; sets: Record<TestSetName, DatasetItem[]> } {
+export function drawSets(
+  items: DatasetItem[],
+  protocol: Protocol,
+): { gallery: DatasetItem[]; sets: Record<TestSetName, DatasetItem[]> } {
   const age = (i: DatasetItem) => ageHeldOut(i, protocol);
   const plane = (i: DatasetItem) => planeHeldOut(i, protocol);
   const seen = items.filter((i) => !age(i) && !plane(i));

@@ -21,8 +21,15 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
     const filter = await service.storeFilter(request.filter);
     const [vector] = await model.embedImages([bytes]);
     const zeroShot = (await model.zeroShotClassify(vector!)).slice(0, request.topK);
-    const hits = await backend.vectors.search(resolved.index.collection, vector!, { filter, limit: request.neighbours, offset: 0 });
-    const items = await service.items(hits.map((h) => h.id), request.target === 'tiles' ? 'tile' : 'region');
+    const hits = await backend.vectors.search(resolved.index.collection, vector!, {
+      filter,
+      limit: request.neighbours,
+      offset: 0,
+    });
+    const items = await service.items(
+      hits.map((h) => h.id),
+      request.target === 'tiles' ? 'tile' : 'region',
+    );
     const votes = new Map<string, { weight: number; count: number }>();
     for (const hit of hits) {
       const region = items.get(hit.id)?.region;
@@ -54,7 +61,10 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
     const resolved = await service.resolveModel('tile', request.model);
     const { vector, unknownWords } = await service.queryVector({ text: request.query.text }, resolved, 'tiles');
     const hits = await backend.vectors.scoreAll(resolved.index.collection, vector, { sections: [section.id] });
-    const items = await service.items(hits.map((h) => h.id), 'tile');
+    const items = await service.items(
+      hits.map((h) => h.id),
+      'tile',
+    );
     const tiles = hits.flatMap((h) => {
       const item = items.get(h.id);
       return item ? [{ id: h.id, bbox: item.bbox, score: h.score }] : [];
@@ -80,12 +90,18 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
     const { vector, unknownWords } = await service.queryVector(request.query, resolved, request.target);
     const collection = resolved.index.collection;
     if (backend.vectors.weekSummary) {
-      const weeks = (await backend.vectors.weekSummary(collection, vector, filter)).sort((a, b) => a.gestationalWeek - b.gestationalWeek);
+      const weeks = (await backend.vectors.weekSummary(collection, vector, filter)).sort(
+        (a, b) => a.gestationalWeek - b.gestationalWeek,
+      );
       return c.json({ model: resolved.index.model, weeks, unknownWords });
     }
     const matching = await backend.vectors.count(collection, filter);
     if (matching > config.maxScoreAll) {
-      throw new CytoclipError('too_many_items', `the filter admits ${matching} items; narrow it to at most ${config.maxScoreAll}`, { status: 422, detail: { field: 'filter', message: 'too broad' } });
+      throw new CytoclipError(
+        'too_many_items',
+        `the filter admits ${matching} items; narrow it to at most ${config.maxScoreAll}`,
+        { status: 422, detail: { field: 'filter', message: 'too broad' } },
+      );
     }
     const weeks = await weeksOf(ctx, await backend.vectors.scoreAll(collection, vector, filter));
     return c.json({ model: resolved.index.model, weeks, unknownWords });
@@ -106,7 +122,13 @@ async function weeksOf(ctx: AppContext, hits: Hit[]) {
   }
   return [...groups.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([gestationalWeek, g]) => ({ gestationalWeek, best: g.best, median: median(g.scores), count: g.scores.length, bestId: g.bestId }));
+    .map(([gestationalWeek, g]) => ({
+      gestationalWeek,
+      best: g.best,
+      median: median(g.scores),
+      count: g.scores.length,
+      bestId: g.bestId,
+    }));
 }
 
 export function median(values: number[]): number {

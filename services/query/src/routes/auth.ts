@@ -6,7 +6,8 @@ import { RequestProblem, type AppContext } from '../http.js';
 export function requireKey(ctx: AppContext): MiddlewareHandler {
   return async (c, next) => {
     const expected = ctx.config.apiKey;
-    if (!expected) throw new RequestProblem(401, 'this server has no CYTOCLIP_API_KEY set, so ingest and admin routes are disabled');
+    if (!expected)
+      throw new RequestProblem(401, 'this server has no CYTOCLIP_API_KEY set, so ingest and admin routes are disabled');
     const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     const given = bearer ?? c.req.header('x-api-key');
     if (!given) throw new RequestProblem(401, 'this route needs the API key (Authorization: Bearer <key>)');

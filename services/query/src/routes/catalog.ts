@@ -48,13 +48,19 @@ export function catalogRoutes(app: Hono, ctx: AppContext): void {
   app.get('/v1/sections/:id/dzi', async (c) => {
     const section = await backend.catalog.section(c.req.param('id'));
     if (!section) throw notFound('section', c.req.param('id'));
-    return c.body(dziXml(section.width, section.height), 200, { 'content-type': 'application/xml', 'cache-control': IMMUTABLE });
+    return c.body(dziXml(section.width, section.height), 200, {
+      'content-type': 'application/xml',
+      'cache-control': IMMUTABLE,
+    });
   });
 
   app.get('/v1/sections/:id/dzi_files/:level/:tile', async (c) => {
     const match = /^(\d+)_(\d+)\.(jpeg|jpg|png)$/.exec(c.req.param('tile'));
     const level = Number(c.req.param('level'));
-    if (!match || !Number.isInteger(level)) throw new RequestProblem(400, 'Deep Zoom tiles are {level}/{col}_{row}.jpeg', [{ field: 'path', message: 'malformed' }]);
+    if (!match || !Number.isInteger(level))
+      throw new RequestProblem(400, 'Deep Zoom tiles are {level}/{col}_{row}.jpeg', [
+        { field: 'path', message: 'malformed' },
+      ]);
     const section = await backend.catalog.section(c.req.param('id'));
     if (!section) throw notFound('section', c.req.param('id'));
     const tile = dziTileRect(section.width, section.height, level, Number(match[1]), Number(match[2]));
@@ -80,14 +86,19 @@ async function item(ctx: AppContext, id: string, kind: ItemRecord['kind']): Prom
 async function itemJson(ctx: AppContext, id: string, kind: ItemRecord['kind']) {
   const found = await item(ctx, id, kind);
   const { score: _none, ...result } = toResult(found, 0, await ctx.service.ontology());
-  return { ...result, regionShare: found.regionShare ?? null, sectionUrl: `/v1/sections/${encodeURIComponent(found.section)}` };
+  return {
+    ...result,
+    regionShare: found.regionShare ?? null,
+    sectionUrl: `/v1/sections/${encodeURIComponent(found.section)}`,
+  };
 }
 
 /** The item cut from its stored section TIFF; `?size=` scales the longer side down (thumbnails), `?format=png|jpeg`. */
 async function itemImage(c: Context, ctx: AppContext, found: ItemRecord): Promise<Response> {
   const section = await ctx.backend.catalog.section(found.section);
   if (!section) throw notFound('section', found.section);
-  const format: ImageFormat = c.req.query('format') === 'jpeg' || (c.req.header('accept') ?? '').startsWith('image/jpeg') ? 'jpeg' : 'png';
+  const format: ImageFormat =
+    c.req.query('format') === 'jpeg' || (c.req.header('accept') ?? '').startsWith('image/jpeg') ? 'jpeg' : 'png';
   const sizeText = c.req.query('size');
   const size = sizeText === undefined ? null : Number(sizeText);
   if (size !== null && (!Number.isInteger(size) || size < 8 || size > 2048)) {
@@ -96,9 +107,17 @@ async function itemImage(c: Context, ctx: AppContext, found: ItemRecord): Promis
   const [x, y, w, h] = found.bbox;
   const left = Math.max(0, Math.round(x));
   const top = Math.max(0, Math.round(y));
-  const rect = { left, top, width: Math.max(1, Math.min(Math.round(w), section.width - left)), height: Math.max(1, Math.min(Math.round(h), section.height - top)) };
+  const rect = {
+    left,
+    top,
+    width: Math.max(1, Math.min(Math.round(w), section.width - left)),
+    height: Math.max(1, Math.min(Math.round(h), section.height - top)),
+  };
   const scale = size ? Math.min(1, size / Math.max(rect.width, rect.height)) : 1;
-  const out = { width: Math.max(1, Math.round(rect.width * scale)), height: Math.max(1, Math.round(rect.height * scale)) };
+  const out = {
+    width: Math.max(1, Math.round(rect.width * scale)),
+    height: Math.max(1, Math.round(rect.height * scale)),
+  };
   let bytes = await readRegion(section.imagePath, rect, out, format);
   const rings = found.kind === 'region' && found.region ? regionRings(section.annotations, found.region) : [];
   if (rings.length) bytes = await maskToRegion(bytes, rect, rings, format);

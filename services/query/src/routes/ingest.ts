@@ -23,7 +23,9 @@ export function resolveAtlasPath(name: string, roots: string[]): string {
     }
     return folder;
   }
-  throw new RequestProblem(400, `atlas ${name} is not under an allowed atlas root (CYTOCLIP_ATLAS_ROOTS)`, [{ field: 'atlas', message: 'outside the atlas roots or missing' }]);
+  throw new RequestProblem(400, `atlas ${name} is not under an allowed atlas root (CYTOCLIP_ATLAS_ROOTS)`, [
+    { field: 'atlas', message: 'outside the atlas roots or missing' },
+  ]);
 }
 
 function isInside(path: string, root: string): boolean {
@@ -33,7 +35,8 @@ function isInside(path: string, root: string): boolean {
 
 export function ingestRoutes(app: Hono, ctx: AppContext): void {
   const service = () => {
-    if (!ctx.ingest) throw new CytoclipError('ingest_unavailable', 'this server runs without an ingest service', { status: 501 });
+    if (!ctx.ingest)
+      throw new CytoclipError('ingest_unavailable', 'this server runs without an ingest service', { status: 501 });
     return ctx.ingest;
   };
 

@@ -22,15 +22,19 @@ export function searchRoutes(app: Hono, ctx: AppContext): void {
   app.post('/v1/search/image', async (c) => {
     const started = performance.now();
     const type = c.req.header('content-type') ?? '';
-    if (!type.startsWith('multipart/form-data')) throw new RequestProblem(415, 'send multipart/form-data with an image field');
+    if (!type.startsWith('multipart/form-data'))
+      throw new RequestProblem(415, 'send multipart/form-data with an image field');
     let form: FormData;
     try {
       form = await c.req.formData();
     } catch {
-      throw new RequestProblem(400, 'the multipart body could not be read', [{ field: 'body', message: 'invalid multipart' }]);
+      throw new RequestProblem(400, 'the multipart body could not be read', [
+        { field: 'body', message: 'invalid multipart' },
+      ]);
     }
     const file = form.get('image');
-    if (!(file instanceof Blob)) throw new RequestProblem(400, 'missing file field image', [{ field: 'image', message: 'required' }]);
+    if (!(file instanceof Blob))
+      throw new RequestProblem(400, 'missing file field image', [{ field: 'image', message: 'required' }]);
     const bytes = Buffer.from(await file.arrayBuffer());
     await checkUpload(bytes, ctx.config.maxImagePixels, 'image');
     const extra = form.get('request');

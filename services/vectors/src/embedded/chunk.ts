@@ -71,7 +71,14 @@ export class Chunk {
   top(query: Int8Array, k: number, out: Candidate[]): void {
     const count = Math.min(k, this.n);
     if (count <= 0) return;
-    const { keys, distances } = exactSearch(this.data.subarray(0, this.n * this.dim), query, this.dim, count, MetricKind.Cos, 1);
+    const { keys, distances } = exactSearch(
+      this.data.subarray(0, this.n * this.dim),
+      query,
+      this.dim,
+      count,
+      MetricKind.Cos,
+      1,
+    );
     for (let i = 0; i < keys.length; i++) out.push({ row: this.rows[Number(keys[i])]!, approx: 1 - distances[i]! });
   }
 }

@@ -82,7 +82,8 @@ export class Collection {
       collection.rows = snapshot.rows;
       collection.savedSnapshotSegments = snapshot.segments;
     }
-    for (let segment = snapshot?.segments ?? 0; segment < manifest.segments.length; segment++) collection.replay(segment);
+    for (let segment = snapshot?.segments ?? 0; segment < manifest.segments.length; segment++)
+      collection.replay(segment);
     collection.loadVectors();
     collection.maintainIndex();
     return collection;
@@ -105,9 +106,10 @@ export class Collection {
     this.savedIndexRows = fits ? known.length : 0;
     this.lists = new Lists(this.dim, this.ivf ? this.ivf.size : 1);
     const counts = new Uint32Array(this.ivf ? this.ivf.size : 1);
-    for (let row = 0; row < rows.size; row++) if (rows.isAlive(row)) counts[fits && row < known.length ? known[row]! : 0]!++;
+    for (let row = 0; row < rows.size; row++)
+      if (rows.isAlive(row)) counts[fits && row < known.length ? known[row]! : 0]!++;
     this.lists.reserve(counts);
-    for (let start = 0; start < rows.size; ) {
+    for (let start = 0; start < rows.size;) {
       const { end, vectors } = this.int8Block(start);
       const live: number[] = [];
       for (let row = start; row < end; row++) if (rows.isAlive(row)) live.push(row);
@@ -135,7 +137,9 @@ export class Collection {
 
   private nearestOf(live: number[], start: number, vectors: Int8Array): Int32Array {
     const own = new Int8Array(live.length * this.dim);
-    live.forEach((row, i) => own.set(vectors.subarray((row - start) * this.dim, (row - start + 1) * this.dim), i * this.dim));
+    live.forEach((row, i) =>
+      own.set(vectors.subarray((row - start) * this.dim, (row - start + 1) * this.dim), i * this.dim),
+    );
     return this.ivf!.nearest(own, live.length);
   }
 
@@ -193,7 +197,8 @@ export class Collection {
       unique.map((p) => p.payload),
     );
     const nearest = this.ivf ? this.ivf.nearest(quantized, unique.length) : null;
-    for (let i = 0; i < unique.length; i++) this.lists.add(start + i, nearest ? nearest[i]! : 0, quantized, i * this.dim);
+    for (let i = 0; i < unique.length; i++)
+      this.lists.add(start + i, nearest ? nearest[i]! : 0, quantized, i * this.dim);
     this.maintainIndex();
   }
 
@@ -217,14 +222,19 @@ export class Collection {
 
   /** The segment is durable; listing it in the manifest is the commit point. */
   private commitSegment(file: string): number {
-    this.manifest = { ...this.manifest, segments: [...this.manifest.segments, file], nextSegment: this.manifest.nextSegment + 1 };
+    this.manifest = {
+      ...this.manifest,
+      segments: [...this.manifest.segments, file],
+      nextSegment: this.manifest.nextSegment + 1,
+    };
     writeManifest(this.dir, this.manifest);
     return this.manifest.segments.length - 1;
   }
 
   count(filter: SearchFilter): number {
     const matcher = compileFilter(filter);
-    if (!isRowLevel(matcher)) return this.matchingPartitions(matcher).reduce((sum, p) => sum + this.rows.partitions[p]!.live, 0);
+    if (!isRowLevel(matcher))
+      return this.matchingPartitions(matcher).reduce((sum, p) => sum + this.rows.partitions[p]!.live, 0);
     return this.liveRows(matcher).length;
   }
 
@@ -238,7 +248,8 @@ export class Collection {
 
   /** Live points the filter keeps, counted without a scan when only section-level fields decide (an estimate for regions). */
   estimateMatches(matcher: Matcher): number {
-    if (!matcher.section) return this.matchingPartitions(matcher).reduce((n, p) => n + this.rows.partitions[p]!.live, 0);
+    if (!matcher.section)
+      return this.matchingPartitions(matcher).reduce((n, p) => n + this.rows.partitions[p]!.live, 0);
     return this.rows.sections.reduce(
       (n, s) => n + (s.live > 0 && matcher.section!(s.fields.section) && matcher.partition(s.fields) ? s.live : 0),
       0,
@@ -292,7 +303,11 @@ export class Collection {
 
   /** Exact f32 cosine of candidate rows, as hits. */
   rescore(query: Float32Array, candidates: Candidate[]): ScoredPoint[] {
-    return candidates.map(({ row }) => ({ id: this.rows.ids[row]!, score: dot(query, this.vectorOf(row)), payload: this.payloadOf(row) }));
+    return candidates.map(({ row }) => ({
+      id: this.rows.ids[row]!,
+      score: dot(query, this.vectorOf(row)),
+      payload: this.payloadOf(row),
+    }));
   }
 
   payloadOf(row: number): PointPayload {

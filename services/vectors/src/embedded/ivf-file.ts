@@ -34,6 +34,8 @@ export function loadIvf(path: string, dim: number): { ivf: Ivf; assignments: Int
   const centroids = new Int8Array(lists * dim);
   centroids.set(new Int8Array(file.buffer, file.byteOffset + HEADER, lists * dim));
   const assignments = new Int32Array(assigned);
-  assignments.set(new Int32Array(file.buffer.slice(file.byteOffset + HEADER + centroidBytes, file.byteOffset + file.length)));
+  assignments.set(
+    new Int32Array(file.buffer.slice(file.byteOffset + HEADER + centroidBytes, file.byteOffset + file.length)),
+  );
   return { ivf: new Ivf(dim, centroids, file.readUInt32LE(16)), assignments };
 }

@@ -32,9 +32,14 @@ export function ivfCandidates(ivf: Ivf, selectivity: number, nprobe = DEFAULT_NP
       for (const list of lists.slice(scans.length)) scans.push(scanList(collection, keep, query, list, baseDepth));
       for (;;) {
         const candidates = scans.flatMap((scan) => scan.found).sort((a, b) => b.approx - a.approx);
-        const page = perSection > 0 ? capRows(candidates, collection.rows.sectionOf.data, perSection, want) : candidates.slice(0, want);
+        const page =
+          perSection > 0
+            ? capRows(candidates, collection.rows.sectionOf.data, perSection, want)
+            : candidates.slice(0, want);
         const threshold = page.length >= want ? page[want - 1]!.approx : Infinity;
-        const short = scans.filter((scan) => scan.cutoff > threshold || (page.length < want && scan.cutoff > -Infinity));
+        const short = scans.filter(
+          (scan) => scan.cutoff > threshold || (page.length < want && scan.cutoff > -Infinity),
+        );
         if (page.length >= want && short.length === 0) return candidates;
         if (page.length < want && scans.length < ivf.size) break; // probe more lists first
         if (short.length === 0) return candidates; // every list read to its end
@@ -51,7 +56,8 @@ function scanList(collection: Collection, keep: Uint8Array, query: Query, list: 
   const found: Candidate[] = [];
   const { rows } = collection;
   for (const candidate of all) {
-    if (keep[rows.partitionOf(candidate.row)] === 1 && collection.rowPasses(candidate.row, query.matcher)) found.push(candidate);
+    if (keep[rows.partitionOf(candidate.row)] === 1 && collection.rowPasses(candidate.row, query.matcher))
+      found.push(candidate);
   }
   const cutoff = all.length < chunk.n ? all[all.length - 1]!.approx : -Infinity;
   return { list, depth, found, cutoff };

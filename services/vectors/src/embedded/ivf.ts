@@ -43,7 +43,9 @@ export class Ivf {
   /** Nearest centroid of each of `count` int8 vectors (a buffer of their own). */
   nearest(vectors: Int8Array, count: number): Int32Array {
     if (count === 0) return new Int32Array(0);
-    const { keys } = exactSearch(this.centroids, vectors, this.dim, 1, MetricKind.Cos, 0) as unknown as { keys: BigUint64Array };
+    const { keys } = exactSearch(this.centroids, vectors, this.dim, 1, MetricKind.Cos, 0) as unknown as {
+      keys: BigUint64Array;
+    };
     const out = new Int32Array(count);
     for (let i = 0; i < count; i++) out[i] = Number(keys[i]);
     return out;

@@ -16,7 +16,9 @@ export function acquireLock(root: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8'));
       if (isAlive(holder)) {
-        throw new CytoclipError('store_locked', `the vector store in ${root} is open in process ${holder}`, { status: 409 });
+        throw new CytoclipError('store_locked', `the vector store in ${root} is open in process ${holder}`, {
+          status: 409,
+        });
       }
       rmSync(path, { force: true });
     }

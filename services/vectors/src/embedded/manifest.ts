@@ -25,9 +25,13 @@ export function readManifest(dir: string): Manifest | null {
     throw new CytoclipError('corrupt_store', `vector manifest ${path} is not JSON`, { status: 500, cause });
   }
   if (manifest.format !== MANIFEST_FORMAT) {
-    throw new CytoclipError('unsupported_format', `vector manifest ${path} has format "${manifest.format}", expected ${MANIFEST_FORMAT}`, {
-      status: 500,
-    });
+    throw new CytoclipError(
+      'unsupported_format',
+      `vector manifest ${path} has format "${manifest.format}", expected ${MANIFEST_FORMAT}`,
+      {
+        status: 500,
+      },
+    );
   }
   return manifest;
 }
@@ -40,6 +44,7 @@ export function writeManifest(dir: string, manifest: Manifest): void {
 export function removeLeftovers(dir: string, manifest: Manifest): void {
   const listed = new Set(manifest.segments);
   for (const file of readdirSync(dir)) {
-    if (!listed.has(file) && (file.includes('.tmp-') || file.startsWith('seg-'))) rmSync(join(dir, file), { force: true });
+    if (!listed.has(file) && (file.includes('.tmp-') || file.startsWith('seg-')))
+      rmSync(join(dir, file), { force: true });
   }
 }

@@ -145,16 +145,32 @@ describe('embedded store on disk', () => {
     writeFileSync(join(dir, 'vectors', '.drop-old-1'), 'x');
     const reopened = await EmbeddedVectorStore.open(dir);
     expect(await reopened.count('tiles')).toBe(20);
-    expect(readdirSync(collection).sort()).toEqual(['checkpoint.json', 'manifest.json', 'quantized.i8', 'rows.bin', 'seg-00000001.bin']);
+    expect(readdirSync(collection).sort()).toEqual([
+      'checkpoint.json',
+      'manifest.json',
+      'quantized.i8',
+      'rows.bin',
+      'seg-00000001.bin',
+    ]);
     expect(readdirSync(join(dir, 'vectors')).sort()).toEqual(['LOCK', 'tiles']);
     await reopened.close();
   });
 
   it('leaves a readable store when the writing process is killed mid-write', async () => {
     fresh();
-    const writer = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', fileURLToPath(new URL('../testing/crash-writer.ts', import.meta.url)), dir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const writer = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--conditions=source',
+        fileURLToPath(new URL('../testing/crash-writer.ts', import.meta.url)),
+        dir,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       writer.stdout.once('data', () => resolve());
       writer.once('exit', (code) => reject(new Error(`crash writer exited early (${code})`)));
@@ -166,7 +182,13 @@ describe('embedded store on disk', () => {
     const store = await EmbeddedVectorStore.open(dir);
     expect(await store.count('crash')).toBe(100);
     // Every point is whole: its vector is one of the batches written, and it is its own nearest neighbour.
-    for (const point of await store.get('crash', makePoints(64, 20, 1).map((p) => p.id).slice(0, 10), true)) {
+    for (const point of await store.get(
+      'crash',
+      makePoints(64, 20, 1)
+        .map((p) => p.id)
+        .slice(0, 10),
+      true,
+    )) {
       const { hits } = await store.search('crash', point.vector!, { limit: 1 });
       expect(hits[0]!.id).toBe(point.id);
       expect(hits[0]!.score).toBeCloseTo(1, 5);

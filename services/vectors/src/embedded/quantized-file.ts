@@ -43,7 +43,9 @@ export class QuantizedFile {
   checkpoint(): void {
     if (this.durable === this.rows) return;
     fsyncSync(this.fd);
-    writeAtomic(join(this.dir, 'checkpoint.json'), [Buffer.from(JSON.stringify({ format: CHECKPOINT_FORMAT, rows: this.rows }))]);
+    writeAtomic(join(this.dir, 'checkpoint.json'), [
+      Buffer.from(JSON.stringify({ format: CHECKPOINT_FORMAT, rows: this.rows })),
+    ]);
     this.durable = this.rows;
   }
 
@@ -54,7 +56,10 @@ export class QuantizedFile {
 
 function readCheckpoint(dir: string): number {
   try {
-    const checkpoint = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { format: string; rows: number };
+    const checkpoint = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as {
+      format: string;
+      rows: number;
+    };
     return checkpoint.format === CHECKPOINT_FORMAT && Number.isInteger(checkpoint.rows) ? checkpoint.rows : 0;
   } catch {
     return 0; // no checkpoint yet, or a torn one: recompute from the segments

@@ -153,7 +153,14 @@ export class Rows {
   }
 
   private partitionIndex(fields: PartitionFields): number {
-    const key = JSON.stringify(['partition', fields.kind, fields.atlas, fields.specimen, fields.plane, fields.gestationalWeek]);
+    const key = JSON.stringify([
+      'partition',
+      fields.kind,
+      fields.atlas,
+      fields.specimen,
+      fields.plane,
+      fields.gestationalWeek,
+    ]);
     let index = this.keys.get(key);
     if (index === undefined) {
       index = this.partitions.length;
@@ -166,7 +173,8 @@ export class Rows {
   private regionIndex(payload: PointPayload): number {
     const last = this.last!;
     const previous = last.region >= 0 ? this.regions[last.region] : undefined;
-    if (previous && previous.region === payload.region && samePath(previous.regionPath, payload.regionPath)) return last.region;
+    if (previous && previous.region === payload.region && samePath(previous.regionPath, payload.regionPath))
+      return last.region;
     last.region = this.regionKeyIndex({ region: payload.region, regionPath: payload.regionPath });
     return last.region;
   }

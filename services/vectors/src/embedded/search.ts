@@ -34,7 +34,8 @@ export function searchCollection(
   // Rescore a margin of 10 beyond the page: int8 order and f32 order differ only among near-equal scores.
   const margin = need + 10;
   const sectionOf = collection.rows.sectionOf.data;
-  const chosen = page.perSection > 0 ? capRows(candidates, sectionOf, 2 * page.perSection + 2, margin) : candidates.slice(0, margin);
+  const chosen =
+    page.perSection > 0 ? capRows(candidates, sectionOf, 2 * page.perSection + 2, margin) : candidates.slice(0, margin);
   return selectPage(collection.rescore(vector, chosen), page);
 }
 
@@ -70,7 +71,12 @@ export function exactCandidates(collection: Collection, query: Query, need: numb
       for (const candidate of all) if (collection.rowPasses(candidate.row, query.matcher)) found.push(candidate);
     }
     const exhausted = found.length >= kept || depth >= kept;
-    if (perSection === 0 || exhausted || capRows(found, collection.rows.sectionOf.data, perSection, want).length >= want) return found;
+    if (
+      perSection === 0 ||
+      exhausted ||
+      capRows(found, collection.rows.sectionOf.data, perSection, want).length >= want
+    )
+      return found;
   }
 }
 
@@ -96,7 +102,14 @@ function passingRows(collection: Collection, chunk: Chunk, matcher: Matcher): nu
 
 /** Top-k among a few rows: their int8 vectors copied into one fresh buffer for the SIMD scan. */
 function scanRows(collection: Collection, rows: number[], q8: Int8Array, k: number, out: Candidate[]): void {
-  const { keys, distances } = usearch.exactSearch(collection.lists.collect(rows), q8, collection.dim, k, usearch.MetricKind.Cos, 1);
+  const { keys, distances } = usearch.exactSearch(
+    collection.lists.collect(rows),
+    q8,
+    collection.dim,
+    k,
+    usearch.MetricKind.Cos,
+    1,
+  );
   for (let i = 0; i < keys.length; i++) out.push({ row: rows[Number(keys[i])]!, approx: 1 - distances[i]! });
 }
 
@@ -110,7 +123,12 @@ export function scoreAll(collection: Collection, vector: Float32Array, filter: S
  * Best and median score per gestational week or region. Medians use the int8 scores (within ~0.01 of f32); each
  * value's best is rescored exactly from its few best int8 candidates.
  */
-export function bestPerField(collection: Collection, vector: Float32Array, field: SummaryField, filter: SearchFilter): FieldSummary[] {
+export function bestPerField(
+  collection: Collection,
+  vector: Float32Array,
+  field: SummaryField,
+  filter: SearchFilter,
+): FieldSummary[] {
   const matcher = compileFilter(filter);
   const q8 = collection.quantizeQuery(vector);
   const byValue = new Map<string | number, Candidate[]>();
@@ -123,8 +141,12 @@ export function bestPerField(collection: Collection, vector: Float32Array, field
   const found: Candidate[] = [];
   for (const block of blocks) block.top(q8, block.n, found);
   for (const candidate of found) {
-    if (keep[collection.rows.partitionOf(candidate.row)] !== 1 || !collection.rowPasses(candidate.row, matcher)) continue;
-    const value = field === 'gestationalWeek' ? collection.rows.sectionFields(candidate.row).gestationalWeek : collection.rows.region(candidate.row).region;
+    if (keep[collection.rows.partitionOf(candidate.row)] !== 1 || !collection.rowPasses(candidate.row, matcher))
+      continue;
+    const value =
+      field === 'gestationalWeek'
+        ? collection.rows.sectionFields(candidate.row).gestationalWeek
+        : collection.rows.region(candidate.row).region;
     const list = byValue.get(value);
     if (list) list.push(candidate);
     else byValue.set(value, [candidate]);

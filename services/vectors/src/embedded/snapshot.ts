@@ -25,7 +25,11 @@ interface Meta {
 
 export function saveSnapshot(dir: string, rows: Rows, segments: string[]): void {
   const n = rows.size;
-  const meta: Meta = { lastSegment: segments[segments.length - 1] ?? '', sections: rows.sections.map((s) => s.fields), regions: rows.regions };
+  const meta: Meta = {
+    lastSegment: segments[segments.length - 1] ?? '',
+    sections: rows.sections.map((s) => s.fields),
+    regions: rows.regions,
+  };
   const json = padded(Buffer.from(JSON.stringify(meta)));
   const ends = new Uint32Array(n);
   let total = 0;
@@ -37,7 +41,14 @@ export function saveSnapshot(dir: string, rows: Rows, segments: string[]): void 
   [n, segments.length, rows.dim, json.length, total].forEach((value, i) => header.writeUInt32LE(value, 8 + 4 * i));
   const columns = [rows.sectionOf, rows.regionOf, rows.segmentOf, rows.indexInSegment].map((c) => bytesOf(c.view()));
   const aliveBytes = padded(Buffer.from(bytesOf(alive)));
-  writeAtomic(join(dir, SNAPSHOT_FILE), [header, json, ...columns, bytesOf(ends), aliveBytes, Buffer.from(kept.join(''), 'latin1')]);
+  writeAtomic(join(dir, SNAPSHOT_FILE), [
+    header,
+    json,
+    ...columns,
+    bytesOf(ends),
+    aliveBytes,
+    Buffer.from(kept.join(''), 'latin1'),
+  ]);
 }
 
 /** The rows of the first `segments` segments, or null when there is no snapshot or it does not match the manifest. */
@@ -46,9 +57,20 @@ export function loadSnapshot(dir: string, dim: number, segments: string[]): { ro
   if (!existsSync(path)) return null;
   const file = readFileSync(path);
   if (file.length < HEADER || file.toString('latin1', 0, 8) !== MAGIC) return null;
-  const [n, covered, savedDim, jsonBytes, idBytes] = [0, 1, 2, 3, 4].map((i) => file.readUInt32LE(8 + 4 * i)) as [number, number, number, number, number];
+  const [n, covered, savedDim, jsonBytes, idBytes] = [0, 1, 2, 3, 4].map((i) => file.readUInt32LE(8 + 4 * i)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const aliveBytes = Math.ceil(n / 4) * 4;
-  if (savedDim !== dim || covered > segments.length || file.length !== HEADER + jsonBytes + 5 * 4 * n + aliveBytes + idBytes) return null;
+  if (
+    savedDim !== dim ||
+    covered > segments.length ||
+    file.length !== HEADER + jsonBytes + 5 * 4 * n + aliveBytes + idBytes
+  )
+    return null;
   const meta = JSON.parse(file.toString('utf8', HEADER, HEADER + jsonBytes).trimEnd()) as Meta;
   if ((segments[covered - 1] ?? '') !== meta.lastSegment) return null;
   let at = HEADER + jsonBytes;

@@ -16,6 +16,10 @@ function tempDir(): string {
 
 vectorStoreContract('embedded', async () => EmbeddedVectorStore.open(tempDir()));
 // The same contract through the IVF index (built from the first point), so both search paths answer alike.
-vectorStoreContract('embedded, IVF index', async () => EmbeddedVectorStore.open(tempDir(), { indexFrom: 1, exactUpTo: 0 }));
+vectorStoreContract('embedded, IVF index', async () =>
+  EmbeddedVectorStore.open(tempDir(), { indexFrom: 1, exactUpTo: 0 }),
+);
 // And with the index built but every search exact: each filter's rows are gathered as runs out of many IVF lists.
-vectorStoreContract('embedded, exact scans over IVF lists', async () => EmbeddedVectorStore.open(tempDir(), { indexFrom: 1 }));
+vectorStoreContract('embedded, exact scans over IVF lists', async () =>
+  EmbeddedVectorStore.open(tempDir(), { indexFrom: 1 }),
+);

@@ -13,7 +13,14 @@ import type {
   VectorPoint,
   VectorStore,
 } from '../types.js';
-import { checkDeleteWhere, checkPoints, checkSearchOptions, checkVector, validateFilter, validateSpec } from '../validate.js';
+import {
+  checkDeleteWhere,
+  checkPoints,
+  checkSearchOptions,
+  checkVector,
+  validateFilter,
+  validateSpec,
+} from '../validate.js';
 import { Collection, type CollectionOptions } from './collection.js';
 import { EXACT_UP_TO, IVF_MIN_POINTS } from './ivf.js';
 import { acquireLock } from './lock.js';
@@ -63,9 +70,13 @@ export class EmbeddedVectorStore implements VectorStore {
     const existing = this.collections.get(name);
     if (existing) {
       if (existing.dim !== spec.dim) {
-        throw new CytoclipError('dimension_mismatch', `collection "${name}" has dimension ${existing.dim}, not ${spec.dim}`, {
-          status: 409,
-        });
+        throw new CytoclipError(
+          'dimension_mismatch',
+          `collection "${name}" has dimension ${existing.dim}, not ${spec.dim}`,
+          {
+            status: 409,
+          },
+        );
       }
       return;
     }
@@ -123,11 +134,19 @@ export class EmbeddedVectorStore implements VectorStore {
     return scoreAll(collection, vector, validateFilter(filter));
   }
 
-  async bestPerField(name: string, vector: Float32Array, field: SummaryField, filter?: SearchFilter): Promise<FieldSummary[]> {
+  async bestPerField(
+    name: string,
+    vector: Float32Array,
+    field: SummaryField,
+    filter?: SearchFilter,
+  ): Promise<FieldSummary[]> {
     const collection = this.collection(name);
     checkVector(vector, collection.dim);
     if (field !== 'gestationalWeek' && field !== 'region') {
-      throw new CytoclipError('invalid_field', `bestPerField works on "gestationalWeek" or "region", not "${String(field)}"`);
+      throw new CytoclipError(
+        'invalid_field',
+        `bestPerField works on "gestationalWeek" or "region", not "${String(field)}"`,
+      );
     }
     return bestPerField(collection, vector, field, validateFilter(filter));
   }
@@ -157,4 +176,3 @@ export class EmbeddedVectorStore implements VectorStore {
     if (this.closed) throw new CytoclipError('store_closed', 'the vector store is closed', { status: 500 });
   }
 }
-

@@ -58,7 +58,10 @@ describe('Qdrant request builders', () => {
     const sent = toQdrantPoint(point);
     expect(sent.id).toBe(point.id);
     expect(sent.vector).toEqual(Array.from(point.vector));
-    expect(sent.payload).toMatchObject({ ...point.payload, [SECTION_KEY]: `${point.payload.atlas}/${point.payload.section}` });
+    expect(sent.payload).toMatchObject({
+      ...point.payload,
+      [SECTION_KEY]: `${point.payload.atlas}/${point.payload.section}`,
+    });
     expect(fromQdrantPayload(sent.payload)).toEqual(point.payload);
   });
 

@@ -48,7 +48,10 @@ export function toQdrantFilter(filter: SearchFilter = {}): Schemas['Filter'] | u
 }
 
 export function deleteFilter(where: { atlas?: string; section?: string }): Schemas['Filter'] {
-  return toQdrantFilter({ ...(where.atlas ? { atlases: [where.atlas] } : {}), ...(where.section ? { sections: [where.section] } : {}) })!;
+  return toQdrantFilter({
+    ...(where.atlas ? { atlases: [where.atlas] } : {}),
+    ...(where.section ? { sections: [where.section] } : {}),
+  })!;
 }
 
 export function createCollectionRequest(spec: CollectionSpec): Schemas['CreateCollection'] {
@@ -65,12 +68,16 @@ export function searchParams(quantized: boolean): Schemas['SearchParams'] | unde
 }
 
 export function toQdrantPoint(point: VectorPoint): Schemas['PointStruct'] {
-  const payload: Record<string, unknown> = { ...point.payload, [SECTION_KEY]: `${point.payload.atlas}/${point.payload.section}` };
+  const payload: Record<string, unknown> = {
+    ...point.payload,
+    [SECTION_KEY]: `${point.payload.atlas}/${point.payload.section}`,
+  };
   return { id: point.id, vector: Array.from(point.vector), payload };
 }
 
 export function fromQdrantPayload(payload: Record<string, unknown> | null | undefined): PointPayload {
-  const { kind, atlas, specimen, section, plane, gestationalWeek, region, regionPath } = (payload ?? {}) as unknown as PointPayload;
+  const { kind, atlas, specimen, section, plane, gestationalWeek, region, regionPath } = (payload ??
+    {}) as unknown as PointPayload;
   return { kind, atlas, specimen, section, plane, gestationalWeek, region, regionPath };
 }
 
@@ -88,7 +95,11 @@ export function fromRecord(record: Schemas['Record'], withVector: boolean): Stor
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 export const MAX_BATCH_POINTS = 1000;
 
-export function batches(points: VectorPoint[], maxBytes = MAX_REQUEST_BYTES, maxPoints = MAX_BATCH_POINTS): VectorPoint[][] {
+export function batches(
+  points: VectorPoint[],
+  maxBytes = MAX_REQUEST_BYTES,
+  maxPoints = MAX_BATCH_POINTS,
+): VectorPoint[][] {
   const out: VectorPoint[][] = [];
   let current: VectorPoint[] = [];
   let bytes = 0;
@@ -127,7 +138,10 @@ export function searchRequest(
     ...(Number.isFinite(options.minScore) ? { score_threshold: options.minScore } : {}),
   };
   if (options.perSection > 0) {
-    return { kind: 'groups', body: { ...common, group_by: SECTION_KEY, group_size: options.perSection, limit: options.offset + options.limit } };
+    return {
+      kind: 'groups',
+      body: { ...common, group_by: SECTION_KEY, group_size: options.perSection, limit: options.offset + options.limit },
+    };
   }
   return { kind: 'query', body: { ...common, limit: options.limit, offset: options.offset } };
 }

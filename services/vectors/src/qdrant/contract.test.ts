@@ -8,7 +8,12 @@ import { QdrantVectorStore } from './store.js';
  * set; a QDRANT_URL that does not answer goes through needs(), so under CI=true it fails instead of skipping.
  */
 const url = process.env.QDRANT_URL;
-const reachable = url ? await fetch(new URL('/collections', url), { signal: AbortSignal.timeout(3000) }).then((r) => r.ok, () => false) : false;
+const reachable = url
+  ? await fetch(new URL('/collections', url), { signal: AbortSignal.timeout(3000) }).then(
+      (r) => r.ok,
+      () => false,
+    )
+  : false;
 
 if (url && needs('Qdrant', reachable ? null : `QDRANT_URL=${url} does not answer`)) {
   vectorStoreContract(`qdrant (${url})`, () => QdrantVectorStore.open({ url, apiKey: process.env.QDRANT_API_KEY }));

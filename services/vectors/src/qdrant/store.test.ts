@@ -35,13 +35,19 @@ function answer(request: Sent): Reply {
 
 const fakeFetch = async (input: string | URL | Request, init?: RequestInit) => {
   const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
-  const request: Sent = { method: init?.method ?? 'GET', path: url.pathname, body: init?.body ? JSON.parse(String(init.body)) : undefined };
+  const request: Sent = {
+    method: init?.method ?? 'GET',
+    path: url.pathname,
+    body: init?.body ? JSON.parse(String(init.body)) : undefined,
+  };
   sent.push(request);
   const reply = answer(request);
   if (reply === 'drop') throw new TypeError('fetch failed');
   if (reply === 'hang') {
     return new Promise<Response>((_, reject) =>
-      init?.signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
+      init?.signal?.addEventListener('abort', () =>
+        reject(Object.assign(new Error('aborted'), { name: 'AbortError' })),
+      ),
     );
   }
   return new Response(JSON.stringify({ result: reply.result ?? null, status: 'ok', time: 0 }), {
@@ -65,9 +71,16 @@ describe('Qdrant adapter at the HTTP boundary', () => {
     const store = await open();
     await store.ensureCollection('tiles-mini', { dim: 8, quantization: 'int8' });
     const create = sent.find((r) => r.method === 'PUT' && r.path === '/collections/tiles-mini')!;
-    expect(create.body).toMatchObject({ vectors: { size: 8, distance: 'Cosine' }, quantization_config: { scalar: { type: 'int8' } } });
-    const indexed = sent.filter((r) => r.path === '/collections/tiles-mini/index').map((r) => (r.body as { field_name: string }).field_name);
-    expect(indexed.sort()).toEqual(['atlas', 'gestationalWeek', 'kind', 'plane', 'region', 'regionPath', 'section', SECTION_KEY, 'specimen'].sort());
+    expect(create.body).toMatchObject({
+      vectors: { size: 8, distance: 'Cosine' },
+      quantization_config: { scalar: { type: 'int8' } },
+    });
+    const indexed = sent
+      .filter((r) => r.path === '/collections/tiles-mini/index')
+      .map((r) => (r.body as { field_name: string }).field_name);
+    expect(indexed.sort()).toEqual(
+      ['atlas', 'gestationalWeek', 'kind', 'plane', 'region', 'regionPath', 'section', SECTION_KEY, 'specimen'].sort(),
+    );
   });
 
   it('upserts in batches under the limit, with the platform ids, retrying a 429 and a time-out', async () => {
@@ -91,15 +104,36 @@ describe('Qdrant adapter at the HTTP boundary', () => {
 
   it('asks for groups by atlas/section when hits are capped per section, and pages them', async () => {
     const store = await open();
-    const hit = (id: string, score: number, section: string) => ({ id, score, payload: { ...makePoints(8, 1)[0]!.payload, section, [SECTION_KEY]: `demo/${section}` } });
+    const hit = (id: string, score: number, section: string) => ({
+      id,
+      score,
+      payload: { ...makePoints(8, 1)[0]!.payload, section, [SECTION_KEY]: `demo/${section}` },
+    });
     replies.push((r) =>
       r.path.endsWith('/points/query/groups')
-        ? { result: { groups: [{ id: 'demo/a', hits: [hit('1', 0.9, 'a'), hit('2', 0.8, 'a')] }, { id: 'demo/b', hits: [hit('3', 0.85, 'b')] }] } }
+        ? {
+            result: {
+              groups: [
+                { id: 'demo/a', hits: [hit('1', 0.9, 'a'), hit('2', 0.8, 'a')] },
+                { id: 'demo/b', hits: [hit('3', 0.85, 'b')] },
+              ],
+            },
+          }
         : undefined,
     );
-    const { hits } = await store.search('tiles', randomUnit(rng(1), 8), { limit: 2, offset: 1, perSection: 2, filter: { regions: ['Pal'] } });
+    const { hits } = await store.search('tiles', randomUnit(rng(1), 8), {
+      limit: 2,
+      offset: 1,
+      perSection: 2,
+      filter: { regions: ['Pal'] },
+    });
     const request = sent.find((r) => r.path.endsWith('/points/query/groups'))!;
-    expect(request.body).toMatchObject({ group_by: SECTION_KEY, group_size: 2, limit: 3, filter: { must: [{ key: 'regionPath', match: { any: ['Pal'] } }] } });
+    expect(request.body).toMatchObject({
+      group_by: SECTION_KEY,
+      group_size: 2,
+      limit: 3,
+      filter: { must: [{ key: 'regionPath', match: { any: ['Pal'] } }] },
+    });
     expect(hits.map((h) => [h.id, h.score])).toEqual([
       ['3', 0.85],
       ['2', 0.8],
@@ -110,7 +144,9 @@ describe('Qdrant adapter at the HTTP boundary', () => {
   it('rejects bad input before sending anything', async () => {
     const store = await open();
     const before = sent.length;
-    await expect(store.count('tiles', { week: 3 } as unknown as SearchFilter)).rejects.toThrow(/unknown filter field "week"/);
+    await expect(store.count('tiles', { week: 3 } as unknown as SearchFilter)).rejects.toThrow(
+      /unknown filter field "week"/,
+    );
     await expect(store.search('tiles', new Float32Array(9), { limit: 1 })).rejects.toThrow(/dimension 9/);
     expect(sent.slice(before).every((r) => r.method === 'GET')).toBe(true); // at most the collection's dimension was read
   });

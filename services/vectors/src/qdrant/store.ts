@@ -13,7 +13,14 @@ import type {
   VectorPoint,
   VectorStore,
 } from '../types.js';
-import { checkDeleteWhere, checkPoints, checkSearchOptions, checkVector, validateFilter, validateSpec } from '../validate.js';
+import {
+  checkDeleteWhere,
+  checkPoints,
+  checkSearchOptions,
+  checkVector,
+  validateFilter,
+  validateSpec,
+} from '../validate.js';
 import {
   batches,
   createCollectionRequest,
@@ -53,15 +60,24 @@ export class QdrantVectorStore implements VectorStore {
 
   /** Connects and checks the server answers, so a wrong QDRANT_URL fails at start-up with a clear message. */
   static async open(options: QdrantOptions): Promise<QdrantVectorStore> {
-    const client = new QdrantClient({ url: options.url, apiKey: options.apiKey, timeout: options.timeoutMs ?? 30_000, checkCompatibility: false });
+    const client = new QdrantClient({
+      url: options.url,
+      apiKey: options.apiKey,
+      timeout: options.timeoutMs ?? 30_000,
+      checkCompatibility: false,
+    });
     const store = new QdrantVectorStore(client, options.url, { ...DEFAULT_RETRY, ...options.retry });
     try {
       await store.call(() => client.getCollections());
     } catch (cause) {
-      throw new CytoclipError('qdrant_unreachable', `Qdrant at ${options.url} does not answer: ${(cause as Error).message}`, {
-        status: 503,
-        cause,
-      });
+      throw new CytoclipError(
+        'qdrant_unreachable',
+        `Qdrant at ${options.url} does not answer: ${(cause as Error).message}`,
+        {
+          status: 503,
+          cause,
+        },
+      );
     }
     return store;
   }
@@ -76,7 +92,11 @@ export class QdrantVectorStore implements VectorStore {
     if (exists) {
       const known = await this.collection(name);
       if (known.dim !== spec.dim) {
-        throw new CytoclipError('dimension_mismatch', `collection "${name}" has dimension ${known.dim}, not ${spec.dim}`, { status: 409 });
+        throw new CytoclipError(
+          'dimension_mismatch',
+          `collection "${name}" has dimension ${known.dim}, not ${spec.dim}`,
+          { status: 409 },
+        );
       }
       return;
     }
@@ -132,7 +152,12 @@ export class QdrantVectorStore implements VectorStore {
       return { hits: points.map(fromScored) };
     }
     const { groups } = await this.call(() => this.client.queryGroups(name, request.body));
-    return { hits: selectPage(groups.flatMap((group) => group.hits.map(fromScored)), page) };
+    return {
+      hits: selectPage(
+        groups.flatMap((group) => group.hits.map(fromScored)),
+        page,
+      ),
+    };
   }
 
   async count(name: string, filter?: SearchFilter): Promise<number> {
@@ -145,7 +170,9 @@ export class QdrantVectorStore implements VectorStore {
   async get(name: string, ids: string[], withVectors = false): Promise<StoredPoint[]> {
     await this.collection(name);
     if (ids.length === 0) return [];
-    const records = await this.call(() => this.client.retrieve(name, { ids, with_payload: true, with_vector: withVectors }));
+    const records = await this.call(() =>
+      this.client.retrieve(name, { ids, with_payload: true, with_vector: withVectors }),
+    );
     const byId = new Map(records.map((record) => [String(record.id), fromRecord(record, withVectors)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
@@ -155,15 +182,28 @@ export class QdrantVectorStore implements VectorStore {
     return this.scoreEvery(name, vector, filter, true);
   }
 
-  async bestPerField(name: string, vector: Float32Array, field: SummaryField, filter?: SearchFilter): Promise<FieldSummary[]> {
+  async bestPerField(
+    name: string,
+    vector: Float32Array,
+    field: SummaryField,
+    filter?: SearchFilter,
+  ): Promise<FieldSummary[]> {
     if (field !== 'gestationalWeek' && field !== 'region') {
-      throw new CytoclipError('invalid_field', `bestPerField works on "gestationalWeek" or "region", not "${String(field)}"`);
+      throw new CytoclipError(
+        'invalid_field',
+        `bestPerField works on "gestationalWeek" or "region", not "${String(field)}"`,
+      );
     }
     const scored = await this.scoreEvery(name, vector, filter ?? {}, false);
     return summarise(scored.map((hit) => ({ value: hit.payload[field], score: hit.score })));
   }
 
-  private async scoreEvery(name: string, vector: Float32Array, filter: SearchFilter, payload: boolean): Promise<ScoredPoint[]> {
+  private async scoreEvery(
+    name: string,
+    vector: Float32Array,
+    filter: SearchFilter,
+    payload: boolean,
+  ): Promise<ScoredPoint[]> {
     const known = await this.collection(name);
     checkVector(vector, known.dim);
     const total = await this.count(name, filter);
@@ -194,7 +234,10 @@ export class QdrantVectorStore implements VectorStore {
       info = await this.call(() => this.client.getCollection(name));
     } catch (cause) {
       if ((cause as { status?: number }).status === 404) {
-        throw new CytoclipError('unknown_collection', `no vector collection "${name}" on ${this.url}`, { status: 404, cause });
+        throw new CytoclipError('unknown_collection', `no vector collection "${name}" on ${this.url}`, {
+          status: 404,
+          cause,
+        });
       }
       throw cause;
     }
@@ -207,7 +250,11 @@ export class QdrantVectorStore implements VectorStore {
 function dimOf(info: Schemas['CollectionInfo']): number {
   const vectors = info.config.params.vectors;
   if (vectors && 'size' in vectors && typeof vectors.size === 'number') return vectors.size;
-  throw new CytoclipError('unsupported_collection', 'the Qdrant collection has named vectors; the platform uses one unnamed vector', {
-    status: 500,
-  });
+  throw new CytoclipError(
+    'unsupported_collection',
+    'the Qdrant collection has named vectors; the platform uses one unnamed vector',
+    {
+      status: 500,
+    },
+  );
 }

@@ -55,9 +55,17 @@ export function vectorStoreContract(name: string, open: () => Promise<VectorStor
     });
 
     const filters: [string, SearchFilter, (p: VectorPoint) => boolean][] = [
-      ['a week range', { gestationalWeek: { gte: 18, lte: 25 } }, (p) => p.payload.gestationalWeek >= 18 && p.payload.gestationalWeek <= 25],
+      [
+        'a week range',
+        { gestationalWeek: { gte: 18, lte: 25 } },
+        (p) => p.payload.gestationalWeek >= 18 && p.payload.gestationalWeek <= 25,
+      ],
       ['planes', { planes: ['sagittal', 'axial'] }, (p) => p.payload.plane !== 'coronal'],
-      ['specimens and a plane', { specimens: ['S01'], planes: ['coronal'] }, (p) => p.payload.specimen === 'S01' && p.payload.plane === 'coronal'],
+      [
+        'specimens and a plane',
+        { specimens: ['S01'], planes: ['coronal'] },
+        (p) => p.payload.specimen === 'S01' && p.payload.plane === 'coronal',
+      ],
       ['atlases', { atlases: ['other'] }, (p) => p.payload.atlas === 'other'],
       ['a region subtree', { regions: ['Pal'] }, (p) => p.payload.region !== 'GE'],
       ['a leaf region', { regions: ['GE'] }, (p) => p.payload.region === 'GE'],
@@ -96,7 +104,11 @@ export function vectorStoreContract(name: string, open: () => Promise<VectorStor
       const near = points.slice(0, 120).map((p, i) => {
         const section = `S09-cor-${Math.floor(i / 20)}`;
         const noise = randomUnit(random, DIM).map((x) => x * (i < 40 ? 0.2 : 1.5));
-        return { ...p, vector: unit(query.map((x, j) => x + noise[j]!)), payload: { ...p.payload, specimen: 'S09', plane: 'coronal' as const, section } };
+        return {
+          ...p,
+          vector: unit(query.map((x, j) => x + noise[j]!)),
+          payload: { ...p.payload, specimen: 'S09', plane: 'coronal' as const, section },
+        };
       });
       await store.upsert(crowded, near);
       const { hits } = await store.search(crowded, query, { limit: 8, perSection: 2 });
@@ -152,19 +164,28 @@ export function vectorStoreContract(name: string, open: () => Promise<VectorStor
     });
 
     it('rejects a vector of the wrong dimension, an unknown filter field and a wrongly typed one', async () => {
-      await expect(store.search(COLLECTION, new Float32Array(DIM + 1), { limit: 3 })).rejects.toThrow(/dimension 17.*expects 16/);
-      const unknown = await store.search(COLLECTION, query, { limit: 3, filter: { specimen: ['S01'] } as SearchFilter }).catch((e) => e);
+      await expect(store.search(COLLECTION, new Float32Array(DIM + 1), { limit: 3 })).rejects.toThrow(
+        /dimension 17.*expects 16/,
+      );
+      const unknown = await store
+        .search(COLLECTION, query, { limit: 3, filter: { specimen: ['S01'] } as SearchFilter })
+        .catch((e) => e);
       expect(unknown).toBeInstanceOf(CytoclipError);
       expect(unknown.status).toBe(400);
       expect(unknown.message).toMatch(/unknown filter field "specimen"/);
-      await expect(store.count(COLLECTION, { planes: 'coronal' } as unknown as SearchFilter)).rejects.toThrow(/"planes"/);
-      await expect(store.count(COLLECTION, { gestationalWeek: { gte: '18' } } as unknown as SearchFilter)).rejects.toThrow(
-        /gestationalWeek.gte/,
+      await expect(store.count(COLLECTION, { planes: 'coronal' } as unknown as SearchFilter)).rejects.toThrow(
+        /"planes"/,
       );
+      await expect(
+        store.count(COLLECTION, { gestationalWeek: { gte: '18' } } as unknown as SearchFilter),
+      ).rejects.toThrow(/gestationalWeek.gte/);
     });
 
     it('rejects a bad batch whole, losing nothing', async () => {
-      const bad = [{ ...points[0]!, vector: randomUnit(rng(1), DIM) }, { ...points[1]!, vector: new Float32Array(DIM - 1) }];
+      const bad = [
+        { ...points[0]!, vector: randomUnit(rng(1), DIM) },
+        { ...points[1]!, vector: new Float32Array(DIM - 1) },
+      ];
       await expect(store.upsert(COLLECTION, bad)).rejects.toThrow(/dimension 15/);
       const got = await store.get(COLLECTION, [points[0]!.id], true);
       expect(Array.from(got[0]!.vector!)).toEqual(Array.from(points[0]!.vector));

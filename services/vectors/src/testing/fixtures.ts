@@ -46,7 +46,11 @@ export function makePoints(dim: number, perSection = 24, seed = 7): VectorPoint[
     Array.from({ length: perSection }, (_, i) => {
       const region = regions[i % regions.length]!;
       const payload: PointPayload = { kind: 'tile', ...s, region, regionPath: REGION_PATHS[region]! };
-      return { id: tileId(s.atlas, s.section, DEFAULT_TILE_GRID, i * 224, 0), vector: randomUnit(random, dim), payload };
+      return {
+        id: tileId(s.atlas, s.section, DEFAULT_TILE_GRID, i * 224, 0),
+        vector: randomUnit(random, dim),
+        payload,
+      };
     }),
   );
 }

@@ -13,7 +13,8 @@ interface Props {
   onClose(): void;
 }
 
-const message = (error: unknown) => (error instanceof ApiError ? error.message : `Something went wrong: ${(error as Error).message}`);
+const message = (error: unknown) =>
+  error instanceof ApiError ? error.message : `Something went wrong: ${(error as Error).message}`;
 
 export function Detail({ result, text, regionColors, onSimilar, onClose }: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
@@ -57,7 +58,13 @@ export function Detail({ result, text, regionColors, onSimilar, onClose }: Props
         </button>
       </header>
       <div class="detail-body">
-        <img class="detail-tile" src={result.imageUrl} alt={`The ${result.kind} at full size`} width={224} height={224} />
+        <img
+          class="detail-tile"
+          src={result.imageUrl}
+          alt={`The ${result.kind} at full size`}
+          width={224}
+          height={224}
+        />
         <dl class="meta-list">
           <dt>Score</dt>
           <dd>{result.score.toFixed(4)}</dd>
@@ -85,8 +92,21 @@ export function Detail({ result, text, regionColors, onSimilar, onClose }: Props
           <input type="checkbox" checked={showRegions} onChange={() => setShowRegions(!showRegions)} />
           Region outlines{section ? ` (${section.polygons.length})` : ''}
         </label>
-        <button type="button" class="secondary" disabled={!text || heatBusy} aria-pressed={heat !== null} onClick={drawHeatmap} title={text ? undefined : 'A heatmap needs a text query'}>
-          {heat ? 'Hide heatmap' : heatBusy ? 'Drawing heatmap…' : text ? `Heatmap of “${text}”` : 'Heatmap (needs a text query)'}
+        <button
+          type="button"
+          class="secondary"
+          disabled={!text || heatBusy}
+          aria-pressed={heat !== null}
+          onClick={drawHeatmap}
+          title={text ? undefined : 'A heatmap needs a text query'}
+        >
+          {heat
+            ? 'Hide heatmap'
+            : heatBusy
+              ? 'Drawing heatmap…'
+              : text
+                ? `Heatmap of “${text}”`
+                : 'Heatmap (needs a text query)'}
         </button>
       </div>
       {problem && (
@@ -94,7 +114,13 @@ export function Detail({ result, text, regionColors, onSimilar, onClose }: Props
           {problem}
         </p>
       )}
-      <Viewer section={result.section} box={result.bbox} polygons={(section?.polygons ?? []).map((p) => ({ ...p, color: p.color ?? regionColors.get(p.region) }))} showRegions={showRegions} heat={heat} />
+      <Viewer
+        section={result.section}
+        box={result.bbox}
+        polygons={(section?.polygons ?? []).map((p) => ({ ...p, color: p.color ?? regionColors.get(p.region) }))}
+        showRegions={showRegions}
+        heat={heat}
+      />
       {heat && <HeatLegend cells={heat} />}
     </section>
   );
@@ -104,9 +130,15 @@ function HeatLegend({ cells }: { cells: HeatCell[] }) {
   const scores = cells.map((c) => c.score);
   const [lo, hi] = [Math.min(...scores), Math.max(...scores)];
   return (
-    <p class="heat-legend" aria-label={`Heatmap of ${cells.length} tiles, scores from ${lo.toFixed(3)} to ${hi.toFixed(3)}`}>
+    <p
+      class="heat-legend"
+      aria-label={`Heatmap of ${cells.length} tiles, scores from ${lo.toFixed(3)} to ${hi.toFixed(3)}`}
+    >
       <span>{lo.toFixed(3)}</span>
-      <span class="ramp" style={{ background: `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map(viridis).join(',')})` }} />
+      <span
+        class="ramp"
+        style={{ background: `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map(viridis).join(',')})` }}
+      />
       <span>{hi.toFixed(3)}</span>
       <span class="muted">{cells.length} tiles</span>
     </p>

@@ -38,7 +38,11 @@ function TrajectoryPanel({ query, state, label }: { query: Query; state: SearchS
   return (
     <details class="trajectory-panel" onToggle={onToggle} key={key}>
       <summary>Developmental trajectory: how this pattern scores across gestational age</summary>
-      {problem && <p role="alert" class="error">{problem}</p>}
+      {problem && (
+        <p role="alert" class="error">
+          {problem}
+        </p>
+      )}
       {!problem && !points && <p role="status">Computing…</p>}
       {points && <TrajectoryChart points={points} query={label} />}
     </details>

@@ -6,7 +6,17 @@ interface Props {
   onChange(next: string[]): void;
 }
 
-function Node({ node, selected, onToggle, depth }: { node: RegionNode; selected: string[]; onToggle(a: string): void; depth: number }) {
+function Node({
+  node,
+  selected,
+  onToggle,
+  depth,
+}: {
+  node: RegionNode;
+  selected: string[];
+  onToggle(a: string): void;
+  depth: number;
+}) {
   const box = (
     <label class="check" title={node.name}>
       <input type="checkbox" checked={selected.includes(node.acronym)} onChange={() => onToggle(node.acronym)} />
@@ -32,7 +42,8 @@ function Node({ node, selected, onToggle, depth }: { node: RegionNode; selected:
 /** The ontology as a tree; a checked region also matches its descendants (the API expands them). */
 export function RegionTree({ roots, selected, onChange }: Props) {
   if (roots.length === 0) return null;
-  const onToggle = (acronym: string) => onChange(selected.includes(acronym) ? selected.filter((a) => a !== acronym) : [...selected, acronym]);
+  const onToggle = (acronym: string) =>
+    onChange(selected.includes(acronym) ? selected.filter((a) => a !== acronym) : [...selected, acronym]);
   return (
     <fieldset class="region-tree">
       <legend>Regions</legend>

@@ -1,10 +1,22 @@
 import type { SearchResult } from '../types.js';
 
-export function ResultCard({ result, rank, onOpen }: { result: SearchResult; rank: number; onOpen(r: SearchResult): void }) {
+export function ResultCard({
+  result,
+  rank,
+  onOpen,
+}: {
+  result: SearchResult;
+  rank: number;
+  onOpen(r: SearchResult): void;
+}) {
   const region = result.region ? `${result.region.acronym} (${result.region.name})` : 'no region';
   return (
     <li class="result-card" data-id={result.id} data-week={result.gestationalWeek} data-plane={result.plane}>
-      <button type="button" onClick={() => onOpen(result)} aria-label={`Result ${rank}: ${region}, score ${result.score.toFixed(3)}, ${result.gestationalWeek} GW, ${result.plane}, section ${result.section}`}>
+      <button
+        type="button"
+        onClick={() => onOpen(result)}
+        aria-label={`Result ${rank}: ${region}, score ${result.score.toFixed(3)}, ${result.gestationalWeek} GW, ${result.plane}, section ${result.section}`}
+      >
         <img src={result.imageUrl} alt="" loading="lazy" width={160} height={160} />
         <span class="score">{result.score.toFixed(3)}</span>
         <span class="region-name">{result.region?.acronym ?? '—'}</span>
@@ -16,7 +28,15 @@ export function ResultCard({ result, rank, onOpen }: { result: SearchResult; ran
   );
 }
 
-export function ResultGrid({ results, firstRank, onOpen }: { results: SearchResult[]; firstRank: number; onOpen(r: SearchResult): void }) {
+export function ResultGrid({
+  results,
+  firstRank,
+  onOpen,
+}: {
+  results: SearchResult[];
+  firstRank: number;
+  onOpen(r: SearchResult): void;
+}) {
   return (
     <ol class="result-grid" start={firstRank} aria-label="Results">
       {results.map((r, i) => (
@@ -26,7 +46,17 @@ export function ResultGrid({ results, firstRank, onOpen }: { results: SearchResu
   );
 }
 
-export function Pager({ page, pageSize, total, onPage }: { page: number; pageSize: number; total: number; onPage(p: number): void }) {
+export function Pager({
+  page,
+  pageSize,
+  total,
+  onPage,
+}: {
+  page: number;
+  pageSize: number;
+  total: number;
+  onPage(p: number): void;
+}) {
   const pages = Math.max(1, Math.ceil(Math.min(total, 10_000) / pageSize));
   if (pages <= 1) return null;
   return (

@@ -102,9 +102,7 @@ export function SearchBar(props: Props) {
         autocomplete="off"
         onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
       />
-      <button type="submit">
-        Search
-      </button>
+      <button type="submit">Search</button>
       <button type="button" class="secondary" onClick={() => fileInput.current?.click()}>
         Search by image…
       </button>
@@ -126,7 +124,12 @@ export function SearchBar(props: Props) {
         <span class="image-chip">
           <img src={props.image.previewUrl} alt="" width={32} height={32} />
           <span>{props.image.name}</span>
-          <button type="button" class="link" onClick={props.onClearImage} aria-label={`Stop searching by ${props.image.name}`}>
+          <button
+            type="button"
+            class="link"
+            onClick={props.onClearImage}
+            aria-label={`Stop searching by ${props.image.name}`}
+          >
             ×
           </button>
         </span>

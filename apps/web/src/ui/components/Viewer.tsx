@@ -33,34 +33,43 @@ export function Viewer(props: Props) {
     let closed = false;
     setSize(null);
     setProblem(null);
-    void import('openseadragon').then((module) => {
-      if (closed || !host.current) return;
-      const OSD = ((module as unknown as { default?: Osd }).default ?? module) as Osd;
-      const v = OSD({
-        element: host.current,
-        tileSources: dziUrl(props.section),
-        showNavigationControl: false,
-        drawer: 'canvas',
-        animationTime: 0.4,
-        gestureSettingsMouse: { clickToZoom: false },
-      });
-      viewer.current = v;
-      v.addHandler('open', () => {
-        const item = v.world.getItemAt(0);
-        const content = item?.getContentSize();
-        if (!content) return;
-        const overlay = document.createElementNS(SVG_NS, 'svg');
-        overlay.setAttribute('class', 'section-overlay');
-        overlay.setAttribute('viewBox', `0 0 ${content.x} ${content.y}`);
-        overlay.setAttribute('preserveAspectRatio', 'none');
-        v.addOverlay({ element: overlay as unknown as HTMLElement, location: v.viewport.imageToViewportRectangle(0, 0, content.x, content.y) });
-        svg.current = overlay;
-        setSize([content.x, content.y]);
-        const [x, y, w, h] = props.box;
-        v.viewport.fitBounds(v.viewport.imageToViewportRectangle(x - w * 4, y - h * 4, w * 9, h * 9), true);
-      });
-      v.addHandler('open-failed', (e) => setProblem(`The section image could not be opened (${String((e as { message?: string }).message ?? 'unknown error')}).`));
-    }).catch(() => setProblem('The deep-zoom viewer could not be loaded.'));
+    void import('openseadragon')
+      .then((module) => {
+        if (closed || !host.current) return;
+        const OSD = ((module as unknown as { default?: Osd }).default ?? module) as Osd;
+        const v = OSD({
+          element: host.current,
+          tileSources: dziUrl(props.section),
+          showNavigationControl: false,
+          drawer: 'canvas',
+          animationTime: 0.4,
+          gestureSettingsMouse: { clickToZoom: false },
+        });
+        viewer.current = v;
+        v.addHandler('open', () => {
+          const item = v.world.getItemAt(0);
+          const content = item?.getContentSize();
+          if (!content) return;
+          const overlay = document.createElementNS(SVG_NS, 'svg');
+          overlay.setAttribute('class', 'section-overlay');
+          overlay.setAttribute('viewBox', `0 0 ${content.x} ${content.y}`);
+          overlay.setAttribute('preserveAspectRatio', 'none');
+          v.addOverlay({
+            element: overlay as unknown as HTMLElement,
+            location: v.viewport.imageToViewportRectangle(0, 0, content.x, content.y),
+          });
+          svg.current = overlay;
+          setSize([content.x, content.y]);
+          const [x, y, w, h] = props.box;
+          v.viewport.fitBounds(v.viewport.imageToViewportRectangle(x - w * 4, y - h * 4, w * 9, h * 9), true);
+        });
+        v.addHandler('open-failed', (e) =>
+          setProblem(
+            `The section image could not be opened (${String((e as { message?: string }).message ?? 'unknown error')}).`,
+          ),
+        );
+      })
+      .catch(() => setProblem('The deep-zoom viewer could not be loaded.'));
     return () => {
       closed = true;
       viewer.current?.destroy();
@@ -71,19 +80,43 @@ export function Viewer(props: Props) {
 
   useEffect(() => {
     if (!svg.current || !size) return;
-    render(<SectionOverlay size={size} box={props.box} polygons={props.showRegions ? props.polygons : []} heat={props.heat} />, svg.current);
+    render(
+      <SectionOverlay
+        size={size}
+        box={props.box}
+        polygons={props.showRegions ? props.polygons : []}
+        heat={props.heat}
+      />,
+      svg.current,
+    );
   });
 
   const zoom = (factor: number) => viewer.current?.viewport.zoomBy(factor);
   return (
     <div class="viewer-wrap">
       <div class="viewer-tools" role="toolbar" aria-label="Viewer">
-        <button type="button" onClick={() => zoom(1.5)} aria-label="Zoom in">+</button>
-        <button type="button" onClick={() => zoom(1 / 1.5)} aria-label="Zoom out">−</button>
-        <button type="button" onClick={() => viewer.current?.viewport.goHome()}>Whole section</button>
+        <button type="button" onClick={() => zoom(1.5)} aria-label="Zoom in">
+          +
+        </button>
+        <button type="button" onClick={() => zoom(1 / 1.5)} aria-label="Zoom out">
+          −
+        </button>
+        <button type="button" onClick={() => viewer.current?.viewport.goHome()}>
+          Whole section
+        </button>
       </div>
-      <div ref={host} class="viewer" data-ready={size ? 'true' : 'false'} role="img" aria-label={`Section ${props.section}, the result's tile outlined`} />
-      {problem && <p role="alert" class="error">{problem}</p>}
+      <div
+        ref={host}
+        class="viewer"
+        data-ready={size ? 'true' : 'false'}
+        role="img"
+        aria-label={`Section ${props.section}, the result's tile outlined`}
+      />
+      {problem && (
+        <p role="alert" class="error">
+          {problem}
+        </p>
+      )}
     </div>
   );
 }
