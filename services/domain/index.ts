@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './src/errors.js';
 export * from './src/ids.js';
+export * from './src/atlas-paths.js';

@@ -1,6 +1,14 @@
 import { access, readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { CytoclipError, isPlane, type AtlasManifest, type Ontology, type SectionEntry } from '@cytoclip/domain';
+import { dirname, join, resolve } from 'node:path';
+import {
+  atlasRootsFromEnv,
+  CytoclipError,
+  isPlane,
+  resolveInAtlas,
+  type AtlasManifest,
+  type Ontology,
+  type SectionEntry,
+} from '@cytoclip/domain';
 import { parseOntology } from '@cytoclip/model';
 import { parseAnnotations, type SectionAnnotations } from '@cytoclip/slides';
 
@@ -11,6 +19,8 @@ export interface AtlasFiles {
   root: string;
   manifest: AtlasManifest;
   ontology: Ontology;
+  /** Folders a symlink inside the atlas may point into (CYTOCLIP_ATLAS_ROOTS). */
+  roots: string[];
 }
 
 /** Accepts the atlas folder or its atlas.json. */
@@ -31,26 +41,27 @@ async function readJson(path: string, what: string): Promise<unknown> {
   }
   try {
     return JSON.parse(text);
-  } catch (cause) {
-    throw new CytoclipError('atlas_invalid', `${what} is not valid JSON: ${path}: ${(cause as Error).message}`, {
+  } catch {
+    // JSON.parse quotes the text it choked on: the error names the file and the place, never its content.
+    throw new CytoclipError('atlas_invalid', `${what} is not valid JSON: ${path}`, {
       status: 422,
-      cause,
+      detail: { path },
     });
   }
 }
 
-/** Reads and validates atlas.json and its ontology; the whole ingest is refused when either is wrong. */
-export async function readAtlas(path: string): Promise<AtlasFiles> {
+/**
+ * Reads and validates atlas.json and its ontology; the whole ingest is refused when either is wrong or the ontology
+ * lies outside the atlas folder. `roots`: where a symlink inside the atlas may lead (each section's files are checked
+ * when the section is worked on, so one bad path fails that section alone).
+ */
+export async function readAtlas(path: string, roots: string[] = atlasRootsFromEnv()): Promise<AtlasFiles> {
   const file = manifestPath(path);
   const manifest = checkManifest(await readJson(file, 'atlas manifest'), file);
   const root = dirname(file);
-  const ontologyFile = resolveIn(root, manifest.ontology);
+  const ontologyFile = await resolveInAtlas(root, manifest.ontology, roots, 'ontology');
   const ontology = parseOntology(await readJson(ontologyFile, 'ontology'), ontologyFile);
-  return { root, manifest, ontology };
-}
-
-export function resolveIn(root: string, path: string): string {
-  return isAbsolute(path) ? path : join(root, path);
+  return { root, manifest, ontology, roots };
 }
 
 function invalid(file: string, why: string, detail: Record<string, unknown> = {}): CytoclipError {
@@ -105,11 +116,15 @@ function checkSection(s: SectionEntry, file: string, specimens: Set<string>, see
 }
 
 /**
- * Per-section checks done before any image is decoded: both files exist and the annotations parse against the
- * ontology. A section that fails is recorded as a failed job; the others go on.
+ * Per-section checks done before any image is decoded: both files lie inside the atlas (checked again: the folder may
+ * have changed since readAtlas), exist, and the annotations parse against the ontology. A section that fails is
+ * recorded as a failed job; the others go on. Returns the image's path and the parsed annotations.
  */
-export async function checkSectionFiles(atlas: AtlasFiles, section: SectionEntry): Promise<SectionAnnotations> {
-  const image = resolveIn(atlas.root, section.image);
+export async function checkSectionFiles(
+  atlas: AtlasFiles,
+  section: SectionEntry,
+): Promise<{ image: string; annotations: SectionAnnotations }> {
+  const image = await resolveInAtlas(atlas.root, section.image, atlas.roots, `section ${section.id} image`);
   await access(image).catch((cause: unknown) => {
     throw new CytoclipError('section_file_missing', `section ${section.id}: image not found: ${image}`, {
       status: 404,
@@ -117,6 +132,7 @@ export async function checkSectionFiles(atlas: AtlasFiles, section: SectionEntry
       detail: { section: section.id, path: image },
     });
   });
-  const path = resolveIn(atlas.root, section.annotations);
-  return parseAnnotations(await readJson(path, `annotations of section ${section.id}`), atlas.ontology, path);
+  const path = await resolveInAtlas(atlas.root, section.annotations, atlas.roots, `section ${section.id} annotations`);
+  const what = `annotations of section ${section.id}`;
+  return { image, annotations: parseAnnotations(await readJson(path, what), atlas.ontology, path) };
 }

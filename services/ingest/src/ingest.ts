@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Catalog, IngestJob, IngestRun, RunProgress } from '@cytoclip/catalog';
-import { CytoclipError, type SectionEntry, type TileGrid } from '@cytoclip/domain';
+import { atlasRootsFromEnv, CytoclipError, type SectionEntry, type TileGrid } from '@cytoclip/domain';
 import type { CytoclipModel } from '@cytoclip/model';
 import type { VectorStore } from '@cytoclip/vectors';
 import { readAtlas, type AtlasFiles } from './atlas-files.js';
@@ -18,6 +18,11 @@ export interface IngestOptions {
   /** With a store, this process is also the indexer: it drains the outbox into it before returning. */
   vectors?: VectorStore;
   dataDir: string;
+  /**
+   * Folders a symlink inside the atlas may lead into (default CYTOCLIP_ATLAS_ROOTS, else DATA_DIR/atlases); any other
+   * path outside the atlas folder is refused.
+   */
+  atlasRoots?: string[];
   /** Worker name in job leases; default host-pid-random. */
   owner?: string;
   /** Lease length; renewed every third of it while a section is worked on. Default 60 s. */
@@ -71,7 +76,7 @@ export async function ingestAtlas(options: IngestOptions): Promise<IngestReport>
   const lanes = options.sectionsInFlight ?? 3;
   if (!(Number.isInteger(lanes) && lanes >= 1))
     throw new CytoclipError('invalid-argument', `sectionsInFlight must be a positive whole number, got ${lanes}`);
-  const atlas = await readAtlas(options.atlas);
+  const atlas = await readAtlas(options.atlas, options.atlasRoots ?? atlasRootsFromEnv(process.env, options.dataDir));
   const { manifest } = atlas;
   const prepared = await prepareModels(catalog, options.models, options.tileGrid);
   await catalog.upsertOntology(atlas.ontology.regions);

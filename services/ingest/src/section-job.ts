@@ -12,7 +12,7 @@ import {
   type SectionAnnotations,
   type SectionImage,
 } from '@cytoclip/slides';
-import { checkSectionFiles, resolveIn, type AtlasFiles } from './atlas-files.js';
+import { checkSectionFiles, type AtlasFiles } from './atlas-files.js';
 import { embedTiles } from './embed.js';
 import type { RegionModel, TileModelGroup } from './models.js';
 
@@ -34,8 +34,7 @@ export interface SectionContext {
  * tiled pyramidal TIFF, tile, label, crop, embed. The caller commits the result in one transaction.
  */
 export async function processSection(ctx: SectionContext, entry: SectionEntry): Promise<SectionResult> {
-  const annotations = await checkSectionFiles(ctx.atlas, entry);
-  const source = resolveIn(ctx.atlas.root, entry.image);
+  const { image: source, annotations } = await checkSectionFiles(ctx.atlas, entry);
   await checkPixels(source, entry, ctx.maxSectionPixels);
   const storeDir = join(ctx.dataDir, 'sections', ctx.atlas.manifest.name);
   // A copy that exists belongs to rows an earlier run committed (another model): a failure now must not remove it.

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  atlasRootsFromEnv,
   CytoclipError,
   isPlane,
+  resolveInAtlas,
   type AtlasManifest,
   type Ontology,
   type SectionEntry,
@@ -82,11 +84,13 @@ function checkOntology(raw: unknown, path: string): Ontology {
 }
 
 /** Reads and validates an atlas completely (manifest, ontology, every annotation file) before anything is written. */
-export async function loadAtlas(atlasDir: string): Promise<LoadedAtlas> {
+export async function loadAtlas(atlasDir: string, roots: string[] = atlasRootsFromEnv()): Promise<LoadedAtlas> {
   const dir = resolve(atlasDir);
+  // Every file the manifest names stays inside the atlas (a symlink may lead under an atlas root): the shared rule.
+  const inAtlas = (path: string, field: string) => resolveInAtlas(dir, path, roots, field);
   const manifestPath = join(dir, 'atlas.json');
   const manifest = checkManifest(await readJson(manifestPath, 'atlas manifest'), manifestPath);
-  const ontologyPath = join(dir, manifest.ontology);
+  const ontologyPath = await inAtlas(manifest.ontology, 'ontology');
   const ontology = checkOntology(await readJson(ontologyPath, 'ontology'), ontologyPath);
   const specimens = new Map(manifest.specimens.map((s) => [s.id, s]));
   const sections: LoadedSection[] = [];
@@ -94,13 +98,14 @@ export async function loadAtlas(atlasDir: string): Promise<LoadedAtlas> {
     const specimen = specimens.get(entry.specimen);
     if (!specimen)
       invalid(`${manifestPath}: section ${entry.id} names unknown specimen ${JSON.stringify(entry.specimen)}`);
-    const annotationsPath = join(dir, entry.annotations);
+    const annotationsPath = await inAtlas(entry.annotations, `section ${entry.id} annotations`);
     const annotations = parseAnnotations(
       await readJson(annotationsPath, `annotations of ${entry.id}`),
       ontology,
       entry.annotations,
     );
-    sections.push({ entry, specimen, imagePath: join(dir, entry.image), annotations });
+    const imagePath = await inAtlas(entry.image, `section ${entry.id} image`);
+    sections.push({ entry, specimen, imagePath, annotations });
   }
   return { dir, manifest, ontology, sections };
 }

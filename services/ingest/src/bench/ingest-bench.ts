@@ -5,7 +5,7 @@
 // tiles pre-cut to PNG, as ratios. Prints one JSON document.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +15,8 @@ import { openCatalog } from '@cytoclip/catalog';
 import { CytoclipModel } from '@cytoclip/model';
 import { cutTiles, decodeImage, openSection, planTiles, toPng, type RawImage } from '@cytoclip/slides';
 import { openVectorStore } from '@cytoclip/vectors';
-import { readAtlas, resolveIn } from '../atlas-files.js';
+import { checkSectionFiles, readAtlas } from '../atlas-files.js';
 import { ingestAtlas } from '../ingest.js';
-import { checkSectionFiles } from '../atlas-files.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../../..');
@@ -55,9 +54,9 @@ async function tilingOnly(atlasDir: string, model: CytoclipModel, limit: number,
   const started = performance.now();
   let cutSeconds = 0;
   for (const entry of atlas.manifest.sections.slice(0, limit)) {
-    const annotations = await checkSectionFiles(atlas, entry);
+    const { image: path, annotations } = await checkSectionFiles(atlas, entry);
     const t0 = performance.now();
-    const image = await openSection(resolveIn(atlas.root, entry.image));
+    const image = await openSection(path);
     const plan = await planTiles(image, annotations, {
       atlas: atlas.manifest.name,
       section: entry.id,
@@ -89,19 +88,23 @@ async function endToEnd(atlasDir: string, modelDir: string, limit: number) {
   const dataDir = await mkdtemp(join(tmpdir(), 'cytoclip-bench-ingest-'));
   try {
     let atlasPath = atlasDir;
+    let atlasRoots: string[] | undefined;
     if (limit < Infinity) {
-      // A manifest with the first N sections, pointing back at the atlas's files.
+      // A manifest with the first N sections, reaching the atlas's files through a link (atlas paths stay relative;
+      // the atlas folder is the root the link may lead into).
       const atlas = await readAtlas(atlasDir);
-      const sections = atlas.manifest.sections.slice(0, limit).map((s) => ({
-        ...s,
-        image: resolveIn(atlas.root, s.image),
-        annotations: resolveIn(atlas.root, s.annotations),
-      }));
-      atlasPath = join(dataDir, 'subset', 'atlas.json');
-      await mkdir(dirname(atlasPath), { recursive: true });
+      const subset = join(dataDir, 'subset');
+      await mkdir(subset, { recursive: true });
+      await symlink(atlas.root, join(subset, 'files'));
+      const inFiles = (path: string) => join('files', path);
+      const sections = atlas.manifest.sections
+        .slice(0, limit)
+        .map((s) => ({ ...s, image: inFiles(s.image), annotations: inFiles(s.annotations) }));
+      atlasPath = join(subset, 'atlas.json');
+      atlasRoots = [atlas.root];
       await writeFile(
         atlasPath,
-        JSON.stringify({ ...atlas.manifest, ontology: resolveIn(atlas.root, atlas.manifest.ontology), sections }),
+        JSON.stringify({ ...atlas.manifest, ontology: inFiles(atlas.manifest.ontology), sections }),
       );
     }
     const catalog = await openCatalog({ dataDir });
@@ -111,7 +114,7 @@ async function endToEnd(atlasDir: string, modelDir: string, limit: number) {
     const model = await CytoclipModel.open(modelDir, { intraOpNumThreads: 1, imageWorkers: availableParallelism() });
     // The workers' sessions are loaded before the clock starts, as the PyTorch loop loads its weights first.
     await model.warmUp();
-    const report = await ingestAtlas({ atlas: atlasPath, catalog, vectors, models: [model], dataDir });
+    const report = await ingestAtlas({ atlas: atlasPath, atlasRoots, catalog, vectors, models: [model], dataDir });
     await model.close();
     await vectors.close();
     await catalog.close();
