@@ -6,6 +6,7 @@ export type {
   PointPayload,
   ScoredPoint,
   SearchOptions,
+  SearchPage,
   StoredPoint,
   SummaryField,
   VectorPoint,

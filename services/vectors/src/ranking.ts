@@ -1,4 +1,5 @@
-import type { FieldSummary, PointPayload, ScoredPoint } from './types.js';
+import type { FieldSummary, ScoredPoint, SearchPage } from './types.js';
+import { MAX_WINDOW } from './validate.js';
 
 export interface PageOptions {
   limit: number;
@@ -8,27 +9,55 @@ export interface PageOptions {
 }
 
 /**
- * Turns candidates into a page: best first, at most `perSection` per section (0 = no cap), then offset, limit and
- * minScore. Both stores call it, so they page identically.
+ * The per-section cap (the embedded store's only one; Qdrant's is its groups API): best first, at most `cap` items
+ * per section, until `want` are kept. `spare` more per section ride along without counting towards `want`: int8
+ * candidates carry them so that the exact order inside a section can still pick its best `cap`.
  */
-export function selectPage(candidates: ScoredPoint[], page: PageOptions): ScoredPoint[] {
-  const sorted = [...candidates].sort(byScore);
-  const capped = page.perSection > 0 ? capPerSection(sorted, page.perSection, page.offset + page.limit) : sorted;
-  return capped.slice(page.offset, page.offset + page.limit).filter((hit) => hit.score >= page.minScore);
-}
-
-export function capPerSection<T extends { payload: PointPayload }>(sorted: T[], cap: number, want: number): T[] {
-  const taken = new Map<string, number>();
+export function capPerSection<T>(
+  sorted: readonly T[],
+  sectionOf: (item: T) => number | string,
+  cap: number,
+  want: number,
+  spare = 0,
+): T[] {
+  const taken = new Map<number | string, number>();
   const out: T[] = [];
-  for (const hit of sorted) {
-    const key = `${hit.payload.atlas}/${hit.payload.section}`;
+  let counted = 0;
+  for (const item of sorted) {
+    if (counted >= want) break;
+    const key = sectionOf(item);
     const n = taken.get(key) ?? 0;
-    if (n >= cap) continue;
+    if (n >= cap + spare) continue;
     taken.set(key, n + 1);
-    out.push(hit);
-    if (out.length >= want) break;
+    out.push(item);
+    if (n < cap) counted++;
   }
   return out;
+}
+
+/** How many items `capPerSection` keeps from sections holding these many each. */
+export function cappedCount(perSection: Iterable<number>, cap: number): number {
+  let total = 0;
+  for (const n of perSection) total += Math.min(n, cap);
+  return total;
+}
+
+/** The page of a ranking already capped and sorted best first: offset, limit, then minScore. */
+export function pageOf<T extends { score: number }>(sorted: readonly T[], page: Omit<PageOptions, 'perSection'>): T[] {
+  return sorted.slice(page.offset, page.offset + page.limit).filter((hit) => hit.score >= page.minScore);
+}
+
+/**
+ * The total a page proves by itself: a page that is short but not empty (or the first page, empty or short) is the
+ * last one, so every hit lies before its end. Null when the page cannot tell.
+ */
+export function totalFromPage(returned: number, page: Pick<PageOptions, 'offset' | 'limit'>): number | null {
+  return returned < page.limit && (returned > 0 || page.offset === 0) ? page.offset + returned : null;
+}
+
+/** `total` of a search whose pages hold `count` hits (counted at least up to MAX_WINDOW + 1). */
+export function windowTotal(count: number): Pick<SearchPage, 'total' | 'totalExact'> {
+  return { total: Math.min(count, MAX_WINDOW), totalExact: count <= MAX_WINDOW };
 }
 
 /** Best first; ties broken by id so both stores order equal scores the same way. */

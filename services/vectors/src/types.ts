@@ -26,10 +26,23 @@ export interface SearchOptions {
   filter?: SearchFilter;
   limit: number;
   offset?: number;
-  /** Hits scoring below this are dropped (after the cap and the page). */
+  /** Hits scoring below this are left out of the pages and of `total`. */
   minScore?: number;
-  /** At most this many hits from one section, so neighbouring tiles do not fill a page. */
+  /** At most this many hits from one section, so neighbouring tiles do not fill a page (0 or absent: no cap). */
   perSection?: number;
+}
+
+/** One page of a search, and how many hits all its pages hold. */
+export interface SearchPage {
+  /** Best first: the ranking after the filter, `perSection` and `minScore`, from `offset`, at most `limit`. */
+  hits: ScoredPoint[];
+  /**
+   * How many hits the pages of this search return together (offsets 0, limit, 2·limit … up to the window): the same
+   * filter, `minScore` and `perSection`, at most MAX_WINDOW (10,000, the cap on offset + limit).
+   */
+  total: number;
+  /** false when more hits match than the window holds: `total` is then MAX_WINDOW, a lower bound. */
+  totalExact: boolean;
 }
 
 export interface ScoredPoint {
@@ -74,7 +87,8 @@ export interface VectorStore {
   upsert(collection: string, points: VectorPoint[]): Promise<void>;
   /** Deletes every point of an atlas and/or a section; returns how many went. */
   deleteWhere(collection: string, where: DeleteWhere): Promise<number>;
-  search(collection: string, vector: Float32Array, options: SearchOptions): Promise<{ hits: ScoredPoint[] }>;
+  /** The store applies every search rule itself: the filter (a region matches its subtree), minScore, perSection. */
+  search(collection: string, vector: Float32Array, options: SearchOptions): Promise<SearchPage>;
   count(collection: string, filter?: SearchFilter): Promise<number>;
   /** Points by id, in the order asked, missing ids left out; vectors only when asked. */
   get(collection: string, ids: string[], withVectors?: boolean): Promise<StoredPoint[]>;

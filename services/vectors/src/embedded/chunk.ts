@@ -102,18 +102,3 @@ export function quantize(vectors: Float32Array, dim: number): Int8Array {
   }
   return out;
 }
-
-/** The per-section cap on int8-ranked candidates, keyed by section number (no payloads built). */
-export function capRows(sorted: Candidate[], sectionOf: Uint32Array, cap: number, want: number): Candidate[] {
-  const taken = new Map<number, number>();
-  const out: Candidate[] = [];
-  for (const candidate of sorted) {
-    const section = sectionOf[candidate.row]!;
-    const n = taken.get(section) ?? 0;
-    if (n >= cap) continue;
-    taken.set(section, n + 1);
-    out.push(candidate);
-    if (out.length >= want) break;
-  }
-  return out;
-}

@@ -232,10 +232,29 @@ export class Collection {
   }
 
   count(filter: SearchFilter): number {
-    const matcher = compileFilter(filter);
+    return this.countMatches(compileFilter(filter));
+  }
+
+  /** Live points the matcher keeps; a per-point filter stops counting at `upTo`. */
+  countMatches(matcher: Matcher, upTo = Infinity): number {
     if (!isRowLevel(matcher))
       return this.matchingPartitions(matcher).reduce((sum, p) => sum + this.rows.partitions[p]!.live, 0);
-    return this.liveRows(matcher).length;
+    let n = 0;
+    this.eachLiveRow(matcher, () => ++n < upTo);
+    return n;
+  }
+
+  /** Live points the matcher keeps in each section: the sections' own counts unless a per-point filter decides. */
+  matchesPerSection(matcher: Matcher): number[] {
+    const { sections, sectionOf } = this.rows;
+    if (!isRowLevel(matcher))
+      return sections.filter((s) => s.live > 0 && matcher.partition(s.fields)).map((s) => s.live);
+    const counts = new Uint32Array(sections.length);
+    this.eachLiveRow(matcher, (row) => {
+      counts[sectionOf.data[row]!]!++;
+      return true;
+    });
+    return Array.from(counts);
   }
 
   matchingPartitions(matcher: Matcher): number[] {
@@ -270,11 +289,18 @@ export class Collection {
   /** Live rows the matcher keeps, ascending. */
   liveRows(matcher: Matcher): number[] {
     const out: number[] = [];
+    this.eachLiveRow(matcher, (row) => out.push(row) > 0);
+    return out;
+  }
+
+  /** Calls `visit` with each live row the matcher keeps, ascending, until it returns false. */
+  private eachLiveRow(matcher: Matcher, visit: (row: number) => boolean): void {
     const ranges = this.rangesOf(this.matchingPartitions(matcher));
     for (let r = 0; r < ranges.length; r += 2) {
-      for (let row = ranges[r]!; row < ranges[r + 1]!; row++) if (this.rowPasses(row, matcher)) out.push(row);
+      for (let row = ranges[r]!; row < ranges[r + 1]!; row++) {
+        if (this.rowPasses(row, matcher) && !visit(row)) return;
+      }
     }
-    return out;
   }
 
   /** Alive, and in the filter's sections and region subtree (its partition is checked by the caller). */

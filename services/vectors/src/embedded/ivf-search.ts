@@ -1,7 +1,8 @@
-import { capRows, type Candidate } from './chunk.js';
+import { capPerSection } from '../ranking.js';
+import type { Candidate } from './chunk.js';
 import type { Collection } from './collection.js';
 import type { Ivf } from './ivf.js';
-import type { Query } from './search.js';
+import type { CandidateSource, Found, Query } from './search.js';
 
 /** Lists probed first; doubled until the page can be filled. Chosen on the bench's recall. */
 export const DEFAULT_NPROBE = 16;
@@ -21,8 +22,8 @@ interface ListScan {
  * score (an unread row there could still belong to the page); otherwise those lists are read deeper, and when the
  * page cannot fill, more lists are probed, up to all of them.
  */
-export function ivfCandidates(ivf: Ivf, selectivity: number, nprobe = DEFAULT_NPROBE) {
-  return (collection: Collection, query: Query, need: number, perSection: number): Candidate[] => {
+export function ivfCandidates(ivf: Ivf, selectivity: number, nprobe = DEFAULT_NPROBE): CandidateSource {
+  return (collection: Collection, query: Query, need: number, perSection: number): Found => {
     const want = need + 10;
     const baseDepth = Math.ceil((2 * need + 10) / Math.max(selectivity, 1e-6));
     const keep = Uint8Array.from(collection.rows.partitions, (p) => (query.matcher.partition(p.fields) ? 1 : 0));
@@ -32,21 +33,27 @@ export function ivfCandidates(ivf: Ivf, selectivity: number, nprobe = DEFAULT_NP
       for (const list of lists.slice(scans.length)) scans.push(scanList(collection, keep, query, list, baseDepth));
       for (;;) {
         const candidates = scans.flatMap((scan) => scan.found).sort((a, b) => b.approx - a.approx);
+        const sectionOf = collection.rows.sectionOf.data;
         const page =
           perSection > 0
-            ? capRows(candidates, collection.rows.sectionOf.data, perSection, want)
+            ? capPerSection(candidates, (c) => sectionOf[c.row]!, perSection, want)
             : candidates.slice(0, want);
         const threshold = page.length >= want ? page[want - 1]!.approx : Infinity;
         const short = scans.filter(
           (scan) => scan.cutoff > threshold || (page.length < want && scan.cutoff > -Infinity),
         );
-        if (page.length >= want && short.length === 0) return candidates;
+        if (page.length >= want && short.length === 0) return found(candidates, scans);
         if (page.length < want && scans.length < ivf.size) break; // probe more lists first
-        if (short.length === 0) return candidates; // every list read to its end
+        if (short.length === 0) return found(candidates, scans); // every list read to its end
         for (const scan of short) Object.assign(scan, scanList(collection, keep, query, scan.list, scan.depth * 2));
       }
     }
   };
+}
+
+/** The candidates with the best int8 score a probed list left unread (the rows above it are all among them). */
+function found(candidates: Candidate[], scans: ListScan[]): Found {
+  return { candidates, floor: Math.max(-Infinity, ...scans.map((scan) => scan.cutoff)) };
 }
 
 function scanList(collection: Collection, keep: Uint8Array, query: Query, list: number, depth: number): ListScan {

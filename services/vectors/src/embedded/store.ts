@@ -8,6 +8,7 @@ import type {
   FieldSummary,
   ScoredPoint,
   SearchOptions,
+  SearchPage,
   StoredPoint,
   SummaryField,
   VectorPoint,
@@ -113,11 +114,11 @@ export class EmbeddedVectorStore implements VectorStore {
     return this.collection(name).deleteWhere(where);
   }
 
-  async search(name: string, vector: Float32Array, options: SearchOptions): Promise<{ hits: ScoredPoint[] }> {
+  async search(name: string, vector: Float32Array, options: SearchOptions): Promise<SearchPage> {
     const collection = this.collection(name);
     checkVector(vector, collection.dim);
     const { filter, ...page } = checkSearchOptions(options);
-    return { hits: searchCollection(collection, vector, filter, page) };
+    return searchCollection(collection, vector, filter, page);
   }
 
   async count(name: string, filter?: SearchFilter): Promise<number> {

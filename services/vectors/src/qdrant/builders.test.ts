@@ -3,6 +3,7 @@ import { FILTER_FIELDS } from '@cytoclip/domain';
 import { makePoints } from '../testing/fixtures.js';
 import {
   batches,
+  countRequest,
   createCollectionRequest,
   FILTER_PAYLOAD_KEYS,
   fromQdrantPayload,
@@ -91,6 +92,24 @@ describe('Qdrant request builders', () => {
     const grouped = searchRequest(vector, { ...page, offset: 10, perSection: 3, filter: {} }, false);
     expect(grouped.kind).toBe('groups');
     expect(grouped.body).toMatchObject({ group_by: SECTION_KEY, group_size: 3, limit: 20 });
+    expect(grouped.body).not.toHaveProperty('score_threshold');
+  });
+
+  it("counts a total with a plain count, or with the pages' own ranking asked for one past the window", () => {
+    const vector = new Float32Array([1, 0, 0, 0]);
+    const filter = { regions: ['Pal'] };
+    expect(countRequest(vector, { ...page, filter }, false)).toEqual({
+      kind: 'count',
+      body: { filter: { must: [{ key: 'regionPath', match: { any: ['Pal'] } }] }, exact: true },
+    });
+    const scored = countRequest(vector, { ...page, minScore: 0.3, filter }, true);
+    expect(scored).toMatchObject({ kind: 'query', body: { score_threshold: 0.3, limit: 10_001, with_payload: false } });
+    expect(scored.body).not.toHaveProperty('offset');
+    const grouped = countRequest(vector, { ...page, perSection: 2, filter: {} }, false);
+    expect(grouped).toMatchObject({
+      kind: 'groups',
+      body: { group_by: SECTION_KEY, group_size: 2, limit: 10_001, with_payload: false },
+    });
     expect(grouped.body).not.toHaveProperty('score_threshold');
   });
 });

@@ -1,6 +1,7 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import type { SearchFilter } from '@cytoclip/domain';
 import type { CollectionSpec, PointPayload, ScoredPoint, SearchOptions, StoredPoint, VectorPoint } from '../types.js';
+import { MAX_WINDOW } from '../validate.js';
 
 /**
  * Pure builders of what the Qdrant adapter sends: typed against the client's own Schemas, so a change in Qdrant's
@@ -119,24 +120,19 @@ export function batches(
 
 type QueryRequest = Schemas['QueryRequest'];
 type GroupsRequest = Schemas['QueryGroupsRequest'];
+type CheckedOptions = Required<Omit<SearchOptions, 'filter'>> & { filter: SearchFilter };
 
 /**
- * A top-k as a Qdrant query; with `perSection`, a groups query instead: the best `offset + limit` sections with at
- * most `perSection` hits each hold every hit of the capped top-k (a section outside them would rank below `limit`
- * better sections' best hits).
+ * A top-k as a Qdrant query; with `perSection`, a groups query instead (Qdrant applies the cap): the best
+ * `offset + limit` sections with at most `perSection` hits each hold every hit of the capped top-k (a section outside
+ * them would rank below `limit` better sections' best hits).
  */
 export function searchRequest(
   vector: Float32Array,
-  options: Required<Omit<SearchOptions, 'filter'>> & { filter: SearchFilter },
+  options: CheckedOptions,
   quantized: boolean,
 ): { kind: 'query'; body: QueryRequest } | { kind: 'groups'; body: GroupsRequest } {
-  const common = {
-    query: Array.from(vector),
-    filter: toQdrantFilter(options.filter),
-    params: searchParams(quantized),
-    with_payload: true,
-    ...(Number.isFinite(options.minScore) ? { score_threshold: options.minScore } : {}),
-  };
+  const common = rankedCommon(vector, options, quantized, true);
   if (options.perSection > 0) {
     return {
       kind: 'groups',
@@ -144,4 +140,40 @@ export function searchRequest(
     };
   }
   return { kind: 'query', body: { ...common, limit: options.limit, offset: options.offset } };
+}
+
+/**
+ * What counts a search's total, up to one past the window: a plain count when only the filter decides; else the same
+ * ranking as the pages (score_threshold, groups by section) asked for MAX_WINDOW + 1 hits without payloads.
+ */
+export function countRequest(
+  vector: Float32Array,
+  options: CheckedOptions,
+  quantized: boolean,
+):
+  | { kind: 'count'; body: Schemas['CountRequest'] }
+  | { kind: 'query'; body: QueryRequest }
+  | { kind: 'groups'; body: GroupsRequest } {
+  const scored = Number.isFinite(options.minScore);
+  if (!scored && options.perSection === 0) {
+    return { kind: 'count', body: { filter: toQdrantFilter(options.filter), exact: true } };
+  }
+  const common = rankedCommon(vector, options, quantized, false);
+  if (options.perSection > 0) {
+    return {
+      kind: 'groups',
+      body: { ...common, group_by: SECTION_KEY, group_size: options.perSection, limit: MAX_WINDOW + 1 },
+    };
+  }
+  return { kind: 'query', body: { ...common, limit: MAX_WINDOW + 1 } };
+}
+
+function rankedCommon(vector: Float32Array, options: CheckedOptions, quantized: boolean, payload: boolean) {
+  return {
+    query: Array.from(vector),
+    filter: toQdrantFilter(options.filter),
+    params: searchParams(quantized),
+    with_payload: payload,
+    ...(Number.isFinite(options.minScore) ? { score_threshold: options.minScore } : {}),
+  };
 }

@@ -141,6 +141,54 @@ describe('Qdrant adapter at the HTTP boundary', () => {
     expect(hits[0]!.payload).not.toHaveProperty(SECTION_KEY);
   });
 
+  it('counts the total only when the page cannot tell it: a count, a thresholded query or groups', async () => {
+    const store = await open();
+    const vector = randomUnit(rng(2), 8);
+    const payload = makePoints(8, 1)[0]!.payload;
+    const scored = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ id: String(i), score: 0.9 - i / 100, payload }));
+    replies.push((r) => {
+      if (r.path.endsWith('/points/count')) return { result: { count: 40_000 } };
+      if (r.path.endsWith('/points/query/groups')) {
+        const limit = (r.body as { limit: number }).limit;
+        return {
+          result: {
+            groups: [
+              { id: 'demo/a', hits: scored(limit > 100 ? 3 : 2) },
+              { id: 'demo/b', hits: scored(2) },
+            ],
+          },
+        };
+      }
+      if (r.path.endsWith('/points/query')) {
+        const { limit, offset = 0 } = r.body as { limit: number; offset?: number };
+        return { result: { points: scored(Math.max(0, Math.min(limit, 37 - offset))) } };
+      }
+      return undefined;
+    });
+    const counted = () => sent.filter((r) => /\/points\/(count|query)/.test(r.path)).slice(-2);
+
+    expect(await store.search('tiles', vector, { limit: 10 })).toMatchObject({ total: 10_000, totalExact: false });
+    expect(counted().map((r) => r.path.split('/').pop())).toEqual(['query', 'count']);
+
+    expect(await store.search('tiles', vector, { limit: 10, minScore: 0.5 })).toMatchObject({
+      total: 37,
+      totalExact: true,
+    });
+    expect(counted()[1]!.body).toMatchObject({ limit: 10_001, score_threshold: 0.5, with_payload: false });
+
+    const before = sent.length;
+    expect(await store.search('tiles', vector, { limit: 10, offset: 30 })).toMatchObject({
+      total: 37,
+      totalExact: true,
+    });
+    expect(sent.slice(before).map((r) => r.path.split('/').pop())).toEqual(['query']); // a short page tells
+
+    const grouped = await store.search('tiles', vector, { limit: 3, perSection: 2 });
+    expect(grouped).toMatchObject({ total: 5, totalExact: true });
+    expect(counted()[1]!.body).toMatchObject({ limit: 10_001, group_size: 2, with_payload: false });
+  });
+
   it('rejects bad input before sending anything', async () => {
     const store = await open();
     const before = sent.length;

@@ -1,6 +1,6 @@
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import { CytoclipError, type SearchFilter } from '@cytoclip/domain';
-import { selectPage, summarise } from '../ranking.js';
+import { byScore, pageOf, summarise, totalFromPage, windowTotal } from '../ranking.js';
 import type {
   CollectionInfo,
   CollectionSpec,
@@ -8,6 +8,7 @@ import type {
   FieldSummary,
   ScoredPoint,
   SearchOptions,
+  SearchPage,
   StoredPoint,
   SummaryField,
   VectorPoint,
@@ -23,6 +24,7 @@ import {
 } from '../validate.js';
 import {
   batches,
+  countRequest,
   createCollectionRequest,
   deleteFilter,
   fromRecord,
@@ -142,22 +144,43 @@ export class QdrantVectorStore implements VectorStore {
     return count;
   }
 
-  async search(name: string, vector: Float32Array, options: SearchOptions): Promise<{ hits: ScoredPoint[] }> {
+  async search(name: string, vector: Float32Array, options: SearchOptions): Promise<SearchPage> {
     const known = await this.collection(name);
     checkVector(vector, known.dim);
     const page = checkSearchOptions(options);
-    const request = searchRequest(vector, page, known.quantized);
+    const hits = await this.page(name, vector, page, known.quantized);
+    const counted = totalFromPage(hits.length, page) ?? (await this.countHits(name, vector, page, known.quantized));
+    return { hits, ...windowTotal(counted) };
+  }
+
+  /** One page: Qdrant ranks, thresholds and (with groups) caps; the groups' hits are merged best first and paged. */
+  private async page(
+    name: string,
+    vector: Float32Array,
+    page: ReturnType<typeof checkSearchOptions>,
+    quantized: boolean,
+  ): Promise<ScoredPoint[]> {
+    const request = searchRequest(vector, page, quantized);
     if (request.kind === 'query') {
       const { points } = await this.call(() => this.client.query(name, request.body));
-      return { hits: points.map(fromScored) };
+      return points.map(fromScored);
     }
     const { groups } = await this.call(() => this.client.queryGroups(name, request.body));
-    return {
-      hits: selectPage(
-        groups.flatMap((group) => group.hits.map(fromScored)),
-        page,
-      ),
-    };
+    return pageOf(groups.flatMap((group) => group.hits.map(fromScored)).sort(byScore), page);
+  }
+
+  /** The hits every page of the search holds together, counted by Qdrant up to one past the window. */
+  private async countHits(
+    name: string,
+    vector: Float32Array,
+    page: ReturnType<typeof checkSearchOptions>,
+    quantized: boolean,
+  ): Promise<number> {
+    const request = countRequest(vector, page, quantized);
+    if (request.kind === 'count') return (await this.call(() => this.client.count(name, request.body))).count;
+    if (request.kind === 'query') return (await this.call(() => this.client.query(name, request.body))).points.length;
+    const { groups } = await this.call(() => this.client.queryGroups(name, request.body));
+    return groups.reduce((n, group) => n + group.hits.length, 0);
   }
 
   async count(name: string, filter?: SearchFilter): Promise<number> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CytoclipError, type SearchFilter } from '@cytoclip/domain';
-import type { ScoredPoint, VectorPoint, VectorStore } from '../types.js';
+import { CytoclipError, DEFAULT_TILE_GRID, tileId, type SearchFilter } from '@cytoclip/domain';
+import type { ScoredPoint, SearchOptions, VectorPoint, VectorStore } from '../types.js';
+import { MAX_WINDOW } from '../validate.js';
 import { dot, makePoints, randomUnit, REGION_PATHS, rng, SECTIONS, unit } from './fixtures.js';
 
 const DIM = 16;
@@ -12,6 +13,34 @@ function exact(points: VectorPoint[], query: Float32Array, keep: (p: VectorPoint
     .filter(keep)
     .map((p) => ({ id: p.id, score: dot(query, p.vector), payload: p.payload }))
     .sort((a, b) => b.score - a.score);
+}
+
+/** A greedy pass over a ranking that skips a section's hits beyond the cap. */
+function capped(ranking: ScoredPoint[], cap: number): ScoredPoint[] {
+  const seen = new Map<string, number>();
+  return ranking.filter((hit) => {
+    const key = `${hit.payload.atlas}/${hit.payload.section}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+    return seen.get(key)! <= cap;
+  });
+}
+
+/** Every page of a search, offset 0, limit, 2·limit …, until a page comes back short or the window ends. */
+async function pageThrough(
+  store: VectorStore,
+  collection: string,
+  query: Float32Array,
+  options: Omit<SearchOptions, 'offset'>,
+): Promise<{ ids: string[]; totals: number[]; exact: boolean[] }> {
+  const out = { ids: [] as string[], totals: [] as number[], exact: [] as boolean[] };
+  for (let offset = 0; offset + options.limit <= MAX_WINDOW; offset += options.limit) {
+    const page = await store.search(collection, query, { ...options, offset });
+    out.ids.push(...page.hits.map((h) => h.id));
+    out.totals.push(page.total);
+    out.exact.push(page.totalExact);
+    if (page.hits.length < options.limit) break;
+  }
+  return out;
 }
 
 /**
@@ -75,9 +104,10 @@ export function vectorStoreContract(name: string, open: () => Promise<VectorStor
     for (const [what, filter, keep] of filters) {
       it(`filters by ${what} in search and count`, async () => {
         const expected = exact(points, query, keep);
-        const { hits } = await store.search(COLLECTION, query, { limit: 5, filter });
+        const { hits, total, totalExact } = await store.search(COLLECTION, query, { limit: 5, filter });
         expect(hits.map((h) => h.id)).toEqual(expected.slice(0, 5).map((h) => h.id));
         expect(await store.count(COLLECTION, filter)).toBe(expected.length);
+        expect({ total, totalExact }).toEqual({ total: expected.length, totalExact: true });
       });
     }
 
@@ -128,6 +158,91 @@ export function vectorStoreContract(name: string, open: () => Promise<VectorStor
       const threshold = all[3]!.score - 1e-6;
       const above = (await store.search(COLLECTION, query, { limit: 12, minScore: threshold })).hits;
       expect(above.map((h) => h.id)).toEqual(all.slice(0, 4).map((h) => h.id));
+    });
+
+    it('counts in total what the pages return together, under minScore, perSection and a region subtree', async () => {
+      const threshold = exact(points, query, () => true)[30]!.score - 1e-6;
+      const pal = (p: VectorPoint) => p.payload.regionPath.includes('Pal');
+      const cases: [SearchOptions, ScoredPoint[]][] = [
+        [{ limit: 7 }, exact(points, query, () => true)],
+        [{ limit: 7, minScore: threshold }, exact(points, query, () => true).slice(0, 31)],
+        [
+          { limit: 4, perSection: 3 },
+          capped(
+            exact(points, query, () => true),
+            3,
+          ),
+        ],
+        [
+          { limit: 4, perSection: 2, minScore: 0, filter: { regions: ['Pal'] } },
+          capped(exact(points, query, pal), 2).filter((h) => h.score >= 0),
+        ],
+        [
+          { limit: 5, minScore: threshold, filter: { regions: ['Tel'], planes: ['coronal'] } },
+          exact(points, query, (p) => p.payload.plane === 'coronal').filter((h) => h.score >= threshold),
+        ],
+      ];
+      for (const [options, expected] of cases) {
+        const paged = await pageThrough(store, COLLECTION, query, options);
+        expect(paged.ids, JSON.stringify(options)).toEqual(expected.map((h) => h.id));
+        expect(new Set(paged.totals), JSON.stringify(options)).toEqual(new Set([expected.length]));
+        expect(paged.exact.every(Boolean)).toBe(true);
+      }
+      const beyond = await store.search(COLLECTION, query, { limit: 5, offset: 200, minScore: threshold });
+      expect(beyond).toMatchObject({ hits: [], totalExact: true });
+    });
+
+    describe('beyond the window', () => {
+      const big = 'contract-window';
+      const sections = 201;
+      const perSectionPoints = 50;
+      // Sections ranked by how near their points lie to the query, so the best hits crowd into the first sections.
+      const crowd = Array.from({ length: sections * perSectionPoints }, (_, i): VectorPoint => {
+        const s = Math.floor(i / perSectionPoints);
+        const noise = randomUnit(rng(1000 + i), DIM).map((x) => x * (0.3 + s / 50));
+        const section = `W-${String(s).padStart(3, '0')}`;
+        const id = tileId('window', section, DEFAULT_TILE_GRID, (i % perSectionPoints) * 224, 0);
+        return { id, vector: unit(query.map((x, j) => x + noise[j]!)), payload: { ...points[0]!.payload, section } };
+      });
+      beforeAll(async () => {
+        await store.ensureCollection(big, { dim: DIM });
+        for (let i = 0; i < crowd.length; i += 2000) await store.upsert(big, crowd.slice(i, i + 2000));
+      }, 120_000);
+      afterAll(() => store.dropCollection(big));
+
+      it('says total is not exact past 10,000 hits, and is exact when the cap brings it under', async () => {
+        expect(await store.search(big, query, { limit: 10 })).toMatchObject({ total: MAX_WINDOW, totalExact: false });
+        const last = await store.search(big, query, { limit: 10, offset: MAX_WINDOW - 10 });
+        expect(last.hits).toHaveLength(10);
+        const cap = 49;
+        const expected = capped(
+          exact(crowd, query, () => true),
+          cap,
+        );
+        const first = await store.search(big, query, { limit: 100, perSection: cap });
+        expect({ total: first.total, totalExact: first.totalExact }).toEqual({
+          total: expected.length,
+          totalExact: true,
+        });
+        const end = await store.search(big, query, { limit: 200, offset: 9800, perSection: cap });
+        expect(end.hits.map((h) => h.id)).toEqual(expected.slice(9800).map((h) => h.id));
+        expect(end.total).toBe(sections * cap);
+      }, 120_000);
+
+      it('fills a page of one hit per section when the best hits crowd into few sections', async () => {
+        const expected = capped(
+          exact(crowd, query, () => true),
+          1,
+        );
+        for (const [limit, offset] of [
+          [50, 0],
+          [30, 170],
+        ] as const) {
+          const page = await store.search(big, query, { limit, offset, perSection: 1 });
+          expect(page.hits.map((h) => h.id)).toEqual(expected.slice(offset, offset + limit).map((h) => h.id));
+          expect({ total: page.total, totalExact: page.totalExact }).toEqual({ total: sections, totalExact: true });
+        }
+      }, 120_000);
     });
 
     it('gets points by id, with vectors when asked, skipping unknown ids', async () => {
