@@ -55,11 +55,39 @@ def eval_parser(sub):
     p.add_argument('--as-packaged', action='store_true', help='round the weights to fp16 first, as the package ships them')
 
 
+def lit_parser(sub):
+    p = sub.add_parser('lit', help="locked-image text tuning: a new text tower for a package's frozen image tower")
+    p.add_argument('--package', required=True, help='the model package whose image tower stays locked')
+    p.add_argument('--dataset', required=True, help="the dataset the package's image tower was trained on")
+    p.add_argument('--thesaurus', help='default: services/domain/thesaurus/neuroanatomy.json')
+    p.add_argument('--out', required=True)
+    p.add_argument('--steps', type=int, default=3000)
+    p.add_argument('--batch-size', type=int, default=256)
+    p.add_argument('--lr', type=float, default=5e-4)
+    p.add_argument('--weight-decay', type=float, default=0.1)
+    p.add_argument('--vocab-size', type=int, default=4096)
+    p.add_argument('--context-length', type=int, help="default: the package's")
+    p.add_argument('--views', type=int, default=4, help='image embeddings per training item (1 clean + augmented)')
+    p.add_argument('--corpus', type=int, default=60000, help='grammar captions the tokenizer learns its merges from')
+    p.add_argument('--parent-share', type=float, default=0.15, help="captions describing an ancestor region")
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--ckpt-every', type=int, default=250)
+    p.add_argument('--log-every', type=int, default=20)
+    p.add_argument('--held-out-ages', type=_floats, help='default: dataset.json protocol, else 16,21,30')
+    p.add_argument('--held-out-planes', type=lambda t: t.split(','), help='default: dataset.json protocol, else axial')
+    p.add_argument('--name', help="package name (default: the locked package's)")
+    p.add_argument('--model-version', help="default: the locked package's version + 1")
+    p.add_argument('--no-eval', action='store_true')
+    p.add_argument('--no-export', action='store_true')
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='python3 -m cytoclip_trainer')
     sub = parser.add_subparsers(dest='command', required=True)
     train_parser(sub)
     eval_parser(sub)
+    lit_parser(sub)
     sub.add_parser('export', help='see python3 -m cytoclip_trainer.export --help', add_help=False)
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ['export']:
@@ -71,6 +99,9 @@ def main(argv=None) -> int:
             from .train import train
             opts = {k: v for k, v in vars(args).items() if v is not None}
             train(opts)
+        elif args.command == 'lit':
+            from .lit import lit
+            lit({k: v for k, v in vars(args).items() if v is not None})
         else:
             run_eval(args)
     except CytoclipError as e:

@@ -277,7 +277,7 @@ def finish(model, tokenizer, dataset, protocol, args, out, device, seconds, pack
             'training': {'dataset': dataset.meta.get('name'), 'atlasGenerator': generator_info(dataset.meta),
                          'config': args['config'], 'steps': args['steps'], 'batchSize': args.get('batch_size', 64),
                          'protocol': protocol.to_dict(), 'device': _device_name(device), 'seconds': round(seconds, 1),
-                         'seed': args.get('seed', 0), 'init': args.get('init')},
+                         'seed': args.get('seed', 0), 'init': args.get('init'), **(args.get('training_extra') or {})},
             'metrics': report}
     package = package or os.path.join(out, 'package')
     write_package(model.to('cpu'), tokenizer, dataset.ontology, package, info,
