@@ -75,17 +75,10 @@ export function catalogPort(catalog: Catalog, vectors: VectorStore, dataDir: str
   };
 }
 
-/** Binds @cytoclip/vectors; the store's own minScore / perSection are not used (the API pages them itself). */
+/** Binds @cytoclip/vectors: search rules (filter, minScore, perSection) and the total are the store's own. */
 export function vectorsPort(store: VectorStore): QueryVectors {
   return {
-    async search(collection, vector, options) {
-      const { hits } = await store.search(collection, vector, {
-        filter: options.filter,
-        limit: options.limit,
-        offset: options.offset,
-      });
-      return hits;
-    },
+    search: (collection, vector, options) => store.search(collection, vector, options),
     count: (collection: string, filter: SearchFilter) => store.count(collection, filter),
     async get(collection, id) {
       const [point] = await store.get(collection, [id], true);

@@ -44,19 +44,6 @@ export class OntologyIndex {
     return path.length ? path : [acronym];
   }
 
-  /** The regions and all their descendants. */
-  expand(acronyms: string[]): string[] {
-    const out = new Set<string>();
-    const stack = [...acronyms];
-    while (stack.length) {
-      const next = stack.pop()!;
-      if (out.has(next)) continue;
-      out.add(next);
-      stack.push(...(this.children.get(next) ?? []));
-    }
-    return [...out];
-  }
-
   tree(): RegionNode[] {
     const build = (region: OntologyRegion, seen: Set<string>): RegionNode => ({
       acronym: region.acronym,

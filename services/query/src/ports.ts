@@ -99,13 +99,25 @@ export interface Hit {
   payload?: { gestationalWeek?: number; section?: string; region?: string | null };
 }
 
+export interface SearchOptions {
+  /** Regions as given: the store matches each one's subtree. */
+  filter: SearchFilter;
+  limit: number;
+  offset: number;
+  minScore?: number;
+  perSection?: number;
+}
+
+/** A page and how many hits all the search's pages hold: exact up to the store's 10,000 window, else `totalExact: false`. */
+export interface SearchPage {
+  hits: Hit[];
+  total: number;
+  totalExact: boolean;
+}
+
 export interface QueryVectors {
-  /** Nearest items by cosine similarity, best first. */
-  search(
-    collection: string,
-    vector: Float32Array,
-    options: { filter: SearchFilter; limit: number; offset: number },
-  ): Promise<Hit[]>;
+  /** Nearest items by cosine similarity, best first; the store applies the filter, minScore and perSection. */
+  search(collection: string, vector: Float32Array, options: SearchOptions): Promise<SearchPage>;
   count(collection: string, filter: SearchFilter): Promise<number>;
   get(collection: string, id: string): Promise<Float32Array | null>;
   /** Every item matching the filter with its score (heatmaps and trajectories: bounded by the filter). */

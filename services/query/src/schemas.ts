@@ -32,6 +32,13 @@ export const QuerySchema = z
   })
   .openapi('Query');
 
+/** How results are retrieved: `dense` ranks by the cosine of CytoCLIP embeddings (the only one so far). */
+export const RETRIEVALS = ['dense'] as const;
+export type Retrieval = (typeof RETRIEVALS)[number];
+const RetrievalSchema = z.enum(RETRIEVALS).openapi('Retrieval', {
+  description: 'how results are retrieved; `dense`: the cosine of the query and item embeddings (`score`)',
+});
+
 export function searchSchema(maxLimit: number, maxWindow: number) {
   return z
     .strictObject({
@@ -43,6 +50,7 @@ export function searchSchema(maxLimit: number, maxWindow: number) {
       minScore: z.number().min(-1).max(1).optional(),
       perSection: z.number().int().min(1).max(maxLimit).optional(),
       model: z.string().min(1).max(200).optional(),
+      retrieval: RetrievalSchema.default('dense'),
     })
     .refine((s) => s.offset + s.limit <= maxWindow, {
       message: `offset + limit must be at most ${maxWindow}`,
@@ -72,7 +80,18 @@ export const ResultSchema = z
 export const SearchResponseSchema = z
   .object({
     results: z.array(ResultSchema),
-    total: z.number().int(),
+    total: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          'how many results the pages of this request return together (offset 0, limit, 2·limit …) under the ' +
+          'filter, minScore and perSection; at most 10,000',
+      }),
+    totalExact: z.boolean().openapi({
+      description: 'false when more than 10,000 items match: `total` is then 10,000, the most the pages can reach',
+    }),
+    retrieval: RetrievalSchema,
     model: z.string(),
     tookMs: z.number(),
     unknownWords: z.array(z.string()),

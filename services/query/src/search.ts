@@ -4,7 +4,7 @@ import { checkUpload, decodeBase64Image } from './images.js';
 import { Lru } from './lru.js';
 import { OntologyIndex } from './ontology.js';
 import type { Hit, ItemRecord, ModelIndex, QueryCatalog, QueryModel, QueryVectors } from './ports.js';
-import type { QueryInput, SearchRequest } from './schemas.js';
+import type { QueryInput, Retrieval, SearchRequest } from './schemas.js';
 
 export interface Backend {
   catalog: QueryCatalog;
@@ -32,10 +32,19 @@ export interface SearchResult {
   imageUrl: string;
 }
 
+export interface SearchAnswer {
+  results: SearchResult[];
+  /** What the pages of this request return together (the store's count); `totalExact: false` past 10,000. */
+  total: number;
+  totalExact: boolean;
+  retrieval: Retrieval;
+  model: string;
+  unknownWords: string[];
+}
+
 // Short caches for what changes only when an ingest or a delete finishes (both call invalidate()).
 const ONTOLOGY_TTL_MS = 30_000;
 const INDEX_TTL_MS = 2_000;
-const MAX_FETCH = 50_000;
 
 export function variantOf(target: 'tiles' | 'regions'): Variant {
   return target === 'tiles' ? 'tile' : 'region';
@@ -176,7 +185,7 @@ export class SearchService {
     return { vector, unknownWords: [] };
   }
 
-  /** Expands region filters to descendants and rejects regions the ontology does not know. */
+  /** Rejects regions the ontology does not know; the stores match each region's subtree themselves (regionPath). */
   async storeFilter(filter: SearchFilter): Promise<SearchFilter> {
     if (!filter.regions?.length) return filter;
     const ontology = await this.ontology();
@@ -186,62 +195,33 @@ export class SearchService {
         detail: { field: 'filter.regions', message: 'unknown acronym' },
       });
     }
-    return { ...filter, regions: ontology.expand(filter.regions) };
+    return filter;
   }
 
-  async search(
-    request: SearchRequest,
-  ): Promise<{ results: SearchResult[]; total: number; model: string; unknownWords: string[] }> {
+  /** One page: the store applies the filter, minScore and perSection and counts the total under the same rules. */
+  async search(request: SearchRequest): Promise<SearchAnswer> {
     const resolved = await this.resolveModel(variantOf(request.target), request.model);
     const filter = await this.storeFilter(request.filter);
     const { vector, unknownWords } = await this.queryVector(request.query, resolved, request.target);
-    const collection = resolved.index.collection;
-    const [page, total] = await Promise.all([
-      this.page(collection, vector, filter, request),
-      this.backend.vectors.count(collection, filter),
-    ]);
-    return { results: await this.hydrate(page.hits, page.items), total, model: resolved.index.model, unknownWords };
-  }
-
-  /** One page of hits after minScore and perSection, fetched with enough headroom for the per-section cap. */
-  private async page(
-    collection: string,
-    vector: Float32Array,
-    filter: SearchFilter,
-    request: SearchRequest,
-  ): Promise<{ hits: Hit[]; items: Map<string, ItemRecord> }> {
-    const kind = request.target === 'tiles' ? 'tile' : 'region';
-    const window = request.offset + request.limit;
-    const minScore = request.minScore ?? -Infinity;
-    if (!request.perSection) {
-      const hits = await this.backend.vectors.search(collection, vector, {
-        filter,
-        limit: request.limit,
-        offset: request.offset,
-      });
-      const kept = hits.filter((h) => h.score >= minScore);
-      return {
-        hits: kept,
-        items: await this.items(
-          kept.map((h) => h.id),
-          kind,
-        ),
-      };
-    }
-    let fetch = Math.min(MAX_FETCH, Math.max(window * 4, 100));
-    for (;;) {
-      const hits = (await this.backend.vectors.search(collection, vector, { filter, limit: fetch, offset: 0 })).filter(
-        (h) => h.score >= minScore,
-      );
-      const items = await this.items(
-        hits.map((h) => h.id),
-        kind,
-      );
-      const capped = capPerSection(hits, items, request.perSection);
-      const exhausted = hits.length < fetch || fetch >= MAX_FETCH;
-      if (capped.length >= window || exhausted) return { hits: capped.slice(request.offset, window), items };
-      fetch = Math.min(MAX_FETCH, fetch * 4);
-    }
+    const page = await this.backend.vectors.search(resolved.index.collection, vector, {
+      filter,
+      limit: request.limit,
+      offset: request.offset,
+      minScore: request.minScore,
+      perSection: request.perSection,
+    });
+    const items = await this.items(
+      page.hits.map((h) => h.id),
+      request.target === 'tiles' ? 'tile' : 'region',
+    );
+    return {
+      results: await this.hydrate(page.hits, items),
+      total: page.total,
+      totalExact: page.totalExact,
+      retrieval: request.retrieval,
+      model: resolved.index.model,
+      unknownWords,
+    };
   }
 
   async hydrate(hits: Hit[], known?: Map<string, ItemRecord>): Promise<SearchResult[]> {
@@ -254,16 +234,6 @@ export class SearchService {
     }
     return results;
   }
-}
-
-function capPerSection(hits: Hit[], items: Map<string, ItemRecord>, cap: number): Hit[] {
-  const counts = new Map<string, number>();
-  return hits.filter((hit) => {
-    const section = items.get(hit.id)?.section ?? hit.payload?.section ?? hit.id;
-    const n = counts.get(section) ?? 0;
-    counts.set(section, n + 1);
-    return n < cap;
-  });
 }
 
 export function toResult(item: ItemRecord, score: number, ontology: OntologyIndex): SearchResult {

@@ -16,7 +16,7 @@ describe('POST /v1/search', () => {
     const r = await post(f.app, '/v1/search', { query: { text: 'cortical plate' }, limit: 10 });
     expect(r.status).toBe(200);
     expect(r.json.model).toBe(MODEL);
-    expect(r.json.total).toBe(96);
+    expect(r.json).toMatchObject({ total: 96, totalExact: true, retrieval: 'dense' });
     expect(r.json.results).toHaveLength(10);
     const scores = r.json.results.map((x: { score: number }) => x.score);
     expect(scores).toEqual([...scores].sort((a: number, b: number) => b - a));
@@ -84,10 +84,14 @@ describe('POST /v1/search', () => {
     expect(seen).toEqual(big.json.results.map((x: { id: string }) => x.id));
   });
 
-  it('drops results under minScore', async () => {
+  it('drops results under minScore, and counts only those above it in total', async () => {
     const r = await post(f.app, '/v1/search', { query: { tileId: cpTile() }, limit: 100, minScore: 0.5 });
     expect(r.json.results.length).toBe(24);
+    expect(r.json.total).toBe(24);
+    const first = await post(f.app, '/v1/search', { query: { tileId: cpTile() }, limit: 10, minScore: 0.5 });
+    expect(first.json).toMatchObject({ total: 24, totalExact: true });
     const text = await post(f.app, '/v1/search', { query: { text: 'cortical plate' }, limit: 100, minScore: 0.5 });
+    expect(text.json.total).toBe(text.json.results.length);
     expect(text.json.results.every((x: { score: number }) => x.score >= 0.5)).toBe(true);
     expect(r.json.results.every((x: { score: number }) => x.score >= 0.5)).toBe(true);
   });
@@ -108,6 +112,71 @@ describe('POST /v1/search', () => {
     expect(second.json.results.map((x: { id: string }) => x.id)).toEqual(
       r.json.results.slice(6).map((x: { id: string }) => x.id),
     );
+  });
+
+  it('pages through exactly total results, under minScore, perSection and a region subtree', async () => {
+    const text = { text: 'layered cortex with dense granular cells' };
+    const ranked = (await post(f.app, '/v1/search', { query: text, limit: 96 })).json.results;
+    const requests = [
+      { query: text, limit: 7, minScore: ranked[40].score - 1e-6 },
+      { query: text, limit: 5, perSection: 3 },
+      { query: { tileId: cpTile() }, limit: 4, perSection: 2, minScore: 0.5 },
+      { query: text, limit: 6, perSection: 5, minScore: ranked[70].score, filter: { regions: ['Pal'] } },
+      // The README's example on this fixture (one coronal section between weeks 18 and 24).
+      {
+        query: text,
+        filter: { gestationalWeek: { gte: 18, lte: 24 }, planes: ['coronal'] },
+        limit: 2,
+        minScore: ranked[60].score,
+        perSection: 3,
+      },
+    ];
+    for (const request of requests) {
+      const ids: string[] = [];
+      const totals = new Set<number>();
+      for (let offset = 0; ; offset += request.limit) {
+        const page = await post(f.app, '/v1/search', { ...request, offset });
+        expect(page.status).toBe(200);
+        totals.add(page.json.total);
+        expect(page.json.totalExact).toBe(true);
+        ids.push(...page.json.results.map((x: { id: string }) => x.id));
+        if (page.json.results.length < request.limit) break;
+      }
+      expect([...totals], JSON.stringify(request)).toEqual([ids.length]);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+    const capped = await post(f.app, '/v1/search', { query: text, limit: 5, perSection: 3 });
+    expect(capped.json.total).toBe(18); // 6 sections × 3
+  });
+
+  it('answers perSection: 1 with a page of 50 and near the end of the window (200, not 400)', async () => {
+    for (const offset of [0, 9_950]) {
+      const r = await post(f.app, '/v1/search', {
+        query: { text: 'cortical plate' },
+        limit: 50,
+        offset,
+        perSection: 1,
+      });
+      expect(r.status).toBe(200);
+      expect(r.json).toMatchObject({ total: 6, totalExact: true });
+      expect(r.json.results).toHaveLength(offset === 0 ? 6 : 0);
+    }
+  });
+
+  it('takes retrieval "dense" (the default), echoes it, and names the field for any other', async () => {
+    const dense = await post(f.app, '/v1/search', { query: { text: 'subplate' }, retrieval: 'dense', limit: 3 });
+    expect(dense.status).toBe(200);
+    expect(dense.json.retrieval).toBe('dense');
+    const hybrid = await post(f.app, '/v1/search', { query: { text: 'subplate' }, retrieval: 'hybrid' });
+    expect(hybrid.status).toBe(400);
+    expect(hybrid.json.errors.map((e: { field: string }) => e.field)).toContain('retrieval');
+    const spec = (await (await f.app.request('/openapi.json')).json()) as {
+      components: { schemas: Record<string, { properties: Record<string, unknown>; required?: string[] }> };
+    };
+    const { SearchRequest, SearchResponse } = spec.components.schemas;
+    expect(SearchRequest!.properties).toHaveProperty('retrieval');
+    expect(SearchResponse!.properties).toHaveProperty('totalExact');
+    expect(SearchResponse!.required).toEqual(expect.arrayContaining(['total', 'totalExact', 'retrieval']));
   });
 
   it('searches by an uploaded image, JSON base64 and multipart alike', async () => {

@@ -21,7 +21,7 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
     const filter = await service.storeFilter(request.filter);
     const [vector] = await model.embedImages([bytes]);
     const zeroShot = (await model.zeroShotClassify(vector!)).slice(0, request.topK);
-    const hits = await backend.vectors.search(resolved.index.collection, vector!, {
+    const { hits } = await backend.vectors.search(resolved.index.collection, vector!, {
       filter,
       limit: request.neighbours,
       offset: 0,
