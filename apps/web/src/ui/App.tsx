@@ -267,6 +267,8 @@ function StatusLine({
   return (
     <div role="status" class="status">
       <p>
+        {/* Past the 10,000 the pages can reach the server counts no further: total is then a lower bound. */}
+        {response.totalExact ? '' : 'more than '}
         <strong class="total">{response.total.toLocaleString('en')}</strong>{' '}
         {state.target === 'regions' ? 'region images' : 'tiles'} match · results for <em>{what}</em>
         <span class="muted">

@@ -66,6 +66,7 @@ export async function search(request: SearchRequest, signal?: AbortSignal): Prom
   return {
     results: body.results ?? [],
     total: body.total ?? 0,
+    totalExact: body.totalExact ?? true,
     model: body.model ?? '',
     tookMs: body.tookMs ?? 0,
     unknownWords: body.unknownWords ?? [],

@@ -28,7 +28,9 @@ export interface SearchResult {
 
 export interface SearchResponse {
   results: SearchResult[];
+  /** What the pages return together (at most 10,000); `totalExact` false when more match. */
   total: number;
+  totalExact: boolean;
   model: string;
   tookMs: number;
   unknownWords: string[];

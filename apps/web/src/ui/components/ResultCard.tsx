@@ -57,7 +57,8 @@ export function Pager({
   total: number;
   onPage(p: number): void;
 }) {
-  const pages = Math.max(1, Math.ceil(Math.min(total, 10_000) / pageSize));
+  // total is what the pages return together (the server counts it under minScore and perSection, ≤ 10,000).
+  const pages = Math.max(1, Math.ceil(total / pageSize));
   if (pages <= 1) return null;
   return (
     <nav class="pager" aria-label="Pages">
