@@ -13,6 +13,7 @@ import { SqlCatalog } from './sql-catalog.js';
 import type { Db } from './db.js';
 import { lockCatalogDir } from './lock.js';
 import { migrationsFolder } from './migrations.js';
+import { withShortQueryErrors } from './query-errors.js';
 import * as schema from './schema.js';
 
 export interface OpenCatalogOptions {
@@ -51,10 +52,12 @@ async function openPglite(dataDir: string): Promise<Catalog> {
   }
   const db = drizzlePglite({ client, schema });
   await migratePglite(db, { migrationsFolder: migrationsFolder() });
-  return new SqlCatalog(db as unknown as Db, 'pglite', async () => {
-    await client.close();
-    unlock();
-  });
+  return withShortQueryErrors(
+    new SqlCatalog(db as unknown as Db, 'pglite', async () => {
+      await client.close();
+      unlock();
+    }),
+  );
 }
 
 async function openPostgres(url: string, options: OpenCatalogOptions): Promise<Catalog> {
@@ -73,7 +76,7 @@ async function openPostgres(url: string, options: OpenCatalogOptions): Promise<C
     }
   };
   const copy = { session, minRows: options.copyMinRows ?? COPY_MIN_ROWS };
-  return new SqlCatalog(db as unknown as Db, 'postgres', () => pool.end(), copy);
+  return withShortQueryErrors(new SqlCatalog(db as unknown as Db, 'postgres', () => pool.end(), copy));
 }
 
 /** Several workers may start together: an advisory lock lets exactly one of them migrate. */

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CytoclipError } from '@cytoclip/domain';
 import type { Catalog } from '@cytoclip/catalog';
@@ -25,6 +26,21 @@ export function catalogContract(name: string, open: () => Promise<Catalog>, skip
     ingestTests(() => catalog);
     ingestRequestTests(() => catalog);
     deleteTests(() => catalog);
+    queryErrorTests(() => catalog);
+  });
+}
+
+function queryErrorTests(get: () => Catalog): void {
+  it('fails a query the database refuses with a short error: no SQL, no parameters', async () => {
+    // PostgreSQL refuses a NUL byte in text; drizzle's own error printed the statement and its parameters.
+    const error = await get()
+      .getSection('S01-\0-secret-id')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CytoclipError);
+    expect(error).toMatchObject({ code: 'catalog_query_failed', status: 500 });
+    const printed = inspect(error, { depth: 5 });
+    for (const leak of ['select', 'secret-id', 'params']) expect(printed.toLowerCase()).not.toContain(leak);
+    expect((error as Error).message.length).toBeLessThan(200);
   });
 }
 
