@@ -2,6 +2,7 @@ import type { OpenAPIHono as Hono } from '@hono/zod-openapi';
 import { CytoclipError } from '@cytoclip/domain';
 import { checkUpload, decodeBase64Image } from '../images.js';
 import { jsonBody, notFound, type AppContext } from '../http.js';
+import { checkId } from '../ids.js';
 import type { Hit } from '../ports.js';
 import { ClassifySchema, HeatmapSchema, TrajectorySchema } from '../schemas.js';
 import { variantOf } from '../search.js';
@@ -56,7 +57,7 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
   // A score per stored tile of one section: the text is embedded once, the tiles never are.
   app.post('/v1/heatmap', async (c) => {
     const request = await jsonBody(c, HeatmapSchema);
-    const section = await backend.catalog.section(request.section);
+    const section = await backend.catalog.section(checkId(request.section, 'section'));
     if (!section) throw notFound('section', request.section);
     const resolved = await service.resolveModel('tile', request.model);
     const { vector, unknownWords } = await service.queryVector({ text: request.query.text }, resolved, 'tiles');

@@ -1,8 +1,9 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { OpenAPIHono as Hono } from '@hono/zod-openapi';
-import { CytoclipError } from '@cytoclip/domain';
+import { CytoclipError, isInside } from '@cytoclip/domain';
 import { jsonBody, notFound, RequestProblem, type AppContext } from '../http.js';
+import { checkId, pathId } from '../ids.js';
 import { IngestSchema } from '../schemas.js';
 import { requireKey } from './auth.js';
 
@@ -28,11 +29,6 @@ export function resolveAtlasPath(name: string, roots: string[]): string {
   ]);
 }
 
-function isInside(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
 export function ingestRoutes(app: Hono, ctx: AppContext): void {
   const service = () => {
     if (!ctx.ingest)
@@ -42,14 +38,15 @@ export function ingestRoutes(app: Hono, ctx: AppContext): void {
 
   app.post('/v1/ingest', requireKey(ctx), async (c) => {
     const request = await jsonBody(c, IngestSchema);
-    const folder = resolveAtlasPath(request.atlas, ctx.config.atlasRoots);
+    const folder = resolveAtlasPath(checkId(request.atlas, 'atlas', 4096), ctx.config.atlasRoots);
     const job = await service().start(folder);
     return c.json(job, 202, { location: `/v1/ingest/${job.id}` });
   });
 
   app.get('/v1/ingest/:id', requireKey(ctx), async (c) => {
-    const job = ctx.ingest ? await ctx.ingest.get(c.req.param('id')) : null;
-    if (!job) throw notFound('ingest job', c.req.param('id'));
+    const id = pathId(c, 'id');
+    const job = ctx.ingest ? await ctx.ingest.get(id) : null;
+    if (!job) throw notFound('ingest job', id);
     return c.json(job);
   });
 }
