@@ -10,6 +10,8 @@ export interface QueryConfig {
   staticDir: string | null;
   maxBodyBytes: number;
   maxImagePixels: number;
+  /** Longest side of a tile or region image the API renders (`?size=` may ask for less). */
+  maxImageSide: number;
   maxLimit: number;
   /** offset + limit is capped here (formats.md §4). */
   maxWindow: number;
@@ -22,6 +24,7 @@ export const DEFAULT_CONFIG: Omit<QueryConfig, 'dataDir' | 'atlasRoots'> = {
   staticDir: null,
   maxBodyBytes: 16 * 1024 * 1024,
   maxImagePixels: 4096 * 4096,
+  maxImageSide: 2048,
   maxLimit: 200,
   maxWindow: 10_000,
   maxScoreAll: 500_000,

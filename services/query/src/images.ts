@@ -1,7 +1,20 @@
+import { createHash } from 'node:crypto';
 import { CytoclipError } from '@cytoclip/domain';
 import sharp, { type Metadata } from 'sharp';
+import { Lru } from './lru.js';
 
 const ACCEPTED = new Set(['png', 'jpeg', 'tiff', 'webp']);
+/**
+ * The longer side may be at most this many times the shorter. The model centre-crops: it scales the shorter side to
+ * its input size, so a 1×100000 strip would be resized to 224×22,400,000 (past libvips' 10M-pixel side) and says
+ * nothing about cytoarchitecture anyway.
+ */
+export const MAX_ASPECT = 100;
+
+type Checked = { width: number; height: number; format: string };
+// Uploads already checked, by content: a search upload is checked by its route and again by the search service, and
+// the full decode is the expensive part.
+const checked = new Lru<string, Checked>(64);
 
 /** Decodes a base64 image (a data: URL prefix is accepted) to bytes; a bad encoding is the caller's mistake. */
 export function decodeBase64Image(value: string, field: string): Buffer {
@@ -17,13 +30,18 @@ export function decodeBase64Image(value: string, field: string): Buffer {
  * Checks that uploaded bytes are an image of an accepted format under the pixel limit, before any model sees them,
  * so a corrupt upload or a decompression bomb is a clear 4xx instead of a crash.
  */
-export async function checkUpload(
-  bytes: Buffer,
-  maxPixels: number,
-  field = 'image',
-): Promise<{ width: number; height: number; format: string }> {
+export async function checkUpload(bytes: Buffer, maxPixels: number, field = 'image'): Promise<Checked> {
   if (bytes.length === 0)
     throw new CytoclipError('empty_image', `${field} is empty`, { detail: { field, message: 'empty' } });
+  const key = `${maxPixels}:${createHash('sha256').update(bytes).digest('base64')}`;
+  const known = checked.get(key);
+  if (known) return known;
+  const result = await checkNew(bytes, maxPixels, field);
+  checked.set(key, result);
+  return result;
+}
+
+async function checkNew(bytes: Buffer, maxPixels: number, field: string): Promise<Checked> {
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -36,7 +54,7 @@ export async function checkUpload(
     }
     throw new CytoclipError('not_an_image', `${field} is not a readable image (PNG, JPEG, TIFF or WebP)`, {
       status: 415,
-      detail: { field, message: String((error as Error).message) },
+      detail: { field, message: 'not an image' },
       cause: error,
     });
   }
@@ -61,11 +79,19 @@ export async function checkUpload(
       },
     );
   }
+  if (Math.max(width, height) > MAX_ASPECT * Math.min(width, height)) {
+    throw new CytoclipError(
+      'image_too_thin',
+      `${field} is ${width}x${height} pixels; its longer side may be at most ${MAX_ASPECT} times the shorter`,
+      { status: 422, detail: { field, message: 'too thin' } },
+    );
+  }
   try {
-    // Decode fully once: a truncated file passes metadata() but fails here.
+    // Decode fully once: a truncated file passes metadata() but fails here. The decoder's own words stay in the
+    // cause (logs), not in the answer.
     await sharp(bytes, { limitInputPixels: maxPixels }).raw().toBuffer();
   } catch (error) {
-    throw new CytoclipError('corrupt_image', `${field} could not be decoded: ${(error as Error).message}`, {
+    throw new CytoclipError('corrupt_image', `${field} could not be decoded (corrupt or truncated)`, {
       detail: { field, message: 'corrupt or truncated' },
       cause: error,
     });

@@ -1,4 +1,5 @@
-import { CytoclipError } from '@cytoclip/domain';
+import { realpath } from 'node:fs/promises';
+import { CytoclipError, isInside } from '@cytoclip/domain';
 import sharp from 'sharp';
 
 /** Deep Zoom geometry: 254-px tiles with a 1-px overlap, as OpenSeadragon expects by default. */
@@ -67,6 +68,30 @@ export async function readRegion(
   let image = sharp(path, { page, limitInputPixels: false }).extract({ left, top, width, height });
   if (width !== out.width || height !== out.height) image = image.resize(out.width, out.height, { fit: 'fill' });
   return format === 'png' ? image.png().toBuffer() : image.jpeg({ quality: 85 }).toBuffer();
+}
+
+const confined = new Map<string, Promise<string>>();
+
+/**
+ * The stored section image, only where it really lies inside DATA_DIR (symlinks resolved): images are served from
+ * the copies ingest writes there, never from a path a catalog row could point anywhere else. Checked once per path.
+ */
+export function storedSectionImage(dataDir: string, path: string): Promise<string> {
+  let found = confined.get(path);
+  if (!found) {
+    found = confine(dataDir, path);
+    confined.set(path, found);
+    found.catch(() => confined.delete(path));
+  }
+  return found;
+}
+
+async function confine(dataDir: string, path: string): Promise<string> {
+  const [real, root] = await Promise.all([realpath(path).catch(() => null), realpath(dataDir).catch(() => null)]);
+  if (real && root && isInside(real, root)) return real;
+  throw new CytoclipError('section_image_unavailable', 'the stored section image is missing or outside DATA_DIR', {
+    status: 500,
+  });
 }
 
 export async function sectionSize(path: string): Promise<{ width: number; height: number }> {
