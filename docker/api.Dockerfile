@@ -1,6 +1,6 @@
 # The query API (and the CLI): CPU onnxruntime, the web app built into apps/web/dist.
 # Build from the repository root: docker build -f docker/api.Dockerfile .
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # onnxruntime-node's install script downloads CUDA files; the API runs on the CPU and does not need them.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
@@ -10,7 +10,7 @@ RUN npm ci --no-audit --no-fund \
  && (npm run build --workspace apps/web --if-present || true) \
  && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # Debian's vips (built with OpenSlide) converts SVS/NDPI/MRXS sections on ingest.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libvips-tools \

@@ -1,7 +1,7 @@
 # The ingest worker on an NVIDIA GPU: CUDA 12 + cuDNN 9 runtime, Node 20, and onnxruntime-node's CUDA provider,
 # fetched here at build time (the one place the project downloads onnxruntime's CUDA files).
 # Build from the repository root: docker build -f docker/worker.Dockerfile .
-FROM node:20-bookworm-slim AS node
+FROM node:24-bookworm-slim AS node
 
 FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04 AS build
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
