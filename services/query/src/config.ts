@@ -1,4 +1,5 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { atlasRootsFromEnv } from '@cytoclip/domain';
 
 export interface QueryConfig {
   /** Guards ingest and admin routes; unset means those routes answer 401. */
@@ -33,12 +34,11 @@ export const DEFAULT_CONFIG: Omit<QueryConfig, 'dataDir' | 'atlasRoots'> = {
 /** Reads DATA_DIR, CYTOCLIP_API_KEY and CYTOCLIP_ATLAS_ROOTS (path-delimited) from the environment. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<QueryConfig> = {}): QueryConfig {
   const dataDir = resolve(env.DATA_DIR ?? './data');
-  const roots = env.CYTOCLIP_ATLAS_ROOTS?.split(':').filter(Boolean) ?? [join(dataDir, 'atlases')];
   return {
     ...DEFAULT_CONFIG,
     apiKey: env.CYTOCLIP_API_KEY || null,
     dataDir,
-    atlasRoots: roots.map((r) => resolve(r)),
+    atlasRoots: atlasRootsFromEnv(env, dataDir),
     ...overrides,
   };
 }
