@@ -192,6 +192,31 @@ export function vectorStoreContract(name: string, open: () => Promise<VectorStor
       expect(beyond).toMatchObject({ hits: [], totalExact: true });
     });
 
+    it('pages one exact order where scores lie closer together than int8 can tell apart', async () => {
+      const dense = 'contract-dense';
+      await store.ensureCollection(dense, { dim: DIM });
+      const random = rng(11);
+      const near = points.slice(0, 100).map((p, i) => ({
+        ...p,
+        vector: unit(query.map((x) => x + (random() - 0.5) * 0.01)),
+        payload: {
+          ...points[0]!.payload,
+          region: p.payload.region,
+          regionPath: p.payload.regionPath,
+          section: `D-${i % 7}`,
+        },
+      }));
+      await store.upsert(dense, near);
+      const expected = exact(near, query, () => true);
+      for (const options of [{ limit: 10 }, { limit: 9, perSection: 12 }]) {
+        const paged = await pageThrough(store, dense, query, options);
+        const want = options.perSection ? capped(expected, options.perSection) : expected;
+        expect(paged.ids, JSON.stringify(options)).toEqual(want.map((h) => h.id));
+        expect(new Set(paged.totals)).toEqual(new Set([want.length]));
+      }
+      await store.dropCollection(dense);
+    });
+
     describe('beyond the window', () => {
       const big = 'contract-window';
       const sections = 201;
