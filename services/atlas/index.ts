@@ -21,3 +21,5 @@ export { labelPolygons, pointInRing } from './src/polygons.js';
 export * from './src/dataset/index.js';
 // The dataset builder (src/dataset, its own README section) shares this package's public face.
 export * from './src/dataset/index.js';
+// Importers of published atlases (DHARANI), documented in this package's README.
+export * from './src/import/index.js';
