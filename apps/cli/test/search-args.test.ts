@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '@cytoclip/cli';
-import { parseWeeks } from '../src/commands/search.js';
+import { parseWeeks } from '../src/commands/search-options.js';
 
 describe('search arguments', () => {
   it('reads week ranges', () => {

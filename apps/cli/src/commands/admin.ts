@@ -29,6 +29,7 @@ export const atlasListCommand: Command = {
 export const atlasRmCommand: Command = {
   path: 'atlas rm',
   summary: 'remove an ingested atlas and its vectors: cytoclip atlas rm <name>',
+  usage: '<name> [--json]',
   async run(args) {
     const name = args.positionals[0];
     if (!name) throw new CytoclipError('invalid-argument', 'give the atlas name: cytoclip atlas rm <name>');

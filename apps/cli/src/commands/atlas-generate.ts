@@ -32,22 +32,22 @@ function planes(args: CommandArgs): Plane[] | undefined {
 export const atlasGenerateCommand: Command = {
   path: 'atlas generate',
   summary: 'generate a synthetic fetal NISSL atlas (presets: tiny, demo, benchmark)',
-  usage: [
-    'cytoclip atlas generate --preset <tiny|demo|benchmark> --out <folder> [--seed N] [--weeks 16,24] [--planes coronal,axial]',
-    '                        [--force] [--no-nuisances] [--json]',
-    '',
-    `Presets:\n${Object.values(PRESETS)
-      .map((p) => `  ${p.name.padEnd(10)} ${p.description}`)
-      .join('\n')}`,
-  ].join('\n'),
+  usage: '--preset tiny|demo|benchmark --out <folder> [options]',
+  details: `Presets:\n${Object.values(PRESETS)
+    .map((p) => `  ${p.name.padEnd(10)} ${p.description}`)
+    .join('\n')}`,
   options: {
-    preset: { type: 'string' },
-    seed: { type: 'string' },
-    out: { type: 'string' },
-    weeks: { type: 'string' },
-    planes: { type: 'string' },
-    force: { type: 'boolean', default: false },
-    'no-nuisances': { type: 'boolean', default: false },
+    preset: { type: 'string', value: 'NAME', description: 'tiny, demo or benchmark (required)' },
+    out: { type: 'string', value: 'DIR', description: 'the atlas folder to write (required)' },
+    seed: { type: 'string', value: 'N', description: 'random seed (default 1): the same seed draws the same atlas' },
+    weeks: { type: 'string', value: 'LIST', description: "gestational weeks, comma-separated (default: the preset's)" },
+    planes: { type: 'string', value: 'LIST', description: "planes, comma-separated (default: the preset's)" },
+    force: { type: 'boolean', default: false, description: 'replace an existing atlas folder' },
+    'no-nuisances': {
+      type: 'boolean',
+      default: false,
+      description: 'clean sections: no stain variation, illumination, blur, folds, tears, bubbles, dust or JPEG',
+    },
   },
   async run(args) {
     const preset = stringOption(args, 'preset');

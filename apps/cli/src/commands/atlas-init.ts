@@ -7,15 +7,19 @@ import { output, stringOption, type Command } from '../command.js';
 export const atlasInitCommand: Command = {
   path: 'atlas init',
   summary: 'write atlas.json for a folder of section images, QuPath GeoJSON and a CSV (image, specimen, week, plane)',
-  usage:
-    'cytoclip atlas init <folder> [--name <atlas>] [--csv <file>] [--mpp <microns per pixel>] [--force] [--json]\n\n' +
+  usage: '<folder> [options]',
+  details:
     'CSV columns: image, specimen, plane, week (or pcw: GW = pcw + 2), and optionally section, index, stain, micronsPerPixel, annotations.\n' +
     'Annotations default to <image stem>.geojson. Without an ontology.json, one is written from the annotation class names.',
   options: {
-    name: { type: 'string' },
-    csv: { type: 'string' },
-    mpp: { type: 'string' },
-    force: { type: 'boolean', default: false },
+    name: { type: 'string', value: 'NAME', description: "the atlas's name (default: the folder's name)" },
+    csv: {
+      type: 'string',
+      value: 'FILE',
+      description: 'one row per section image (default: the one CSV in the folder)',
+    },
+    mpp: { type: 'string', value: 'UM', description: 'microns per pixel where the CSV gives none' },
+    force: { type: 'boolean', default: false, description: 'replace an existing atlas.json' },
   },
   async run(args) {
     const folder = args.positionals[0];

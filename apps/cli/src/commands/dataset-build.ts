@@ -23,21 +23,20 @@ function weekList(args: CommandArgs): number[] | undefined {
 export const datasetBuildCommand: Command = {
   path: 'dataset build',
   summary: 'turn an atlas into a training dataset of tiles or whole-region crops with captions',
-  usage: [
-    'cytoclip dataset build --atlas <folder> --variant <tile|region> --out <folder>',
-    '                       [--size 224] [--mpp 1.0] [--max-per-region N] [--held-out-weeks 16,21,30] [--force] [--json]',
-    '',
-    '  --mpp     tile grid µm/px (tile variant; default 1.0); --size the image edge (default 224)',
-  ].join('\n'),
+  usage: '--atlas <folder> --variant tile|region --out <folder> [options]',
   options: {
-    atlas: { type: 'string' },
-    variant: { type: 'string' },
-    out: { type: 'string' },
-    size: { type: 'string' },
-    mpp: { type: 'string' },
-    'max-per-region': { type: 'string' },
-    'held-out-weeks': { type: 'string' },
-    force: { type: 'boolean', default: false },
+    atlas: { type: 'string', value: 'DIR', description: 'the atlas folder (atlas.json) to cut (required)' },
+    variant: { type: 'string', value: 'tile|region', description: 'tiles or whole-region crops (required)' },
+    out: { type: 'string', value: 'DIR', description: 'the dataset folder to write (required)' },
+    size: { type: 'string', value: 'PX', description: 'image edge in pixels (default 224)' },
+    mpp: { type: 'string', value: 'UM', description: 'tile grid in µm per pixel (tile variant; default 1.0)' },
+    'max-per-region': { type: 'string', value: 'N', description: 'at most N items per region (a stable draw)' },
+    'held-out-weeks': {
+      type: 'string',
+      value: 'LIST',
+      description: 'gestational weeks held out as test (default 16,21,30; empty: none)',
+    },
+    force: { type: 'boolean', default: false, description: 'replace an existing dataset folder' },
   },
   async run(args) {
     const atlasDir = stringOption(args, 'atlas');

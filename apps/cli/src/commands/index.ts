@@ -4,23 +4,28 @@ import { datasetBuildCommand } from './dataset-build.js';
 import { evalCommands } from './eval.js';
 import { atlasListCommand, atlasRmCommand, modelsListCommand } from './admin.js';
 import { atlasInitCommand } from './atlas-init.js';
+import { atlasImportDharaniCommand } from '../atlas-import.js';
+import { classifyCommand, heatmapCommand } from './analysis.js';
 import { ingestCommand } from './ingest.js';
 import { searchCommand, similarCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
 
-// Each command lives in its own file under commands/ and is listed here once.
+// Each command lives in its own file under commands/ and is listed here once (`cytoclip --help` shows this order).
 export const COMMANDS: Command[] = [
-  atlasGenerateCommand,
-  datasetBuildCommand,
-  ...evalCommands,
   startCommand,
   serveCommand,
   searchCommand,
   similarCommand,
+  classifyCommand,
+  heatmapCommand,
+  ingestCommand,
+  atlasGenerateCommand,
   atlasInitCommand,
+  atlasImportDharaniCommand,
   atlasListCommand,
   atlasRmCommand,
+  datasetBuildCommand,
+  ...evalCommands,
   modelsListCommand,
-  ingestCommand,
 ];

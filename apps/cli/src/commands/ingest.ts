@@ -7,15 +7,19 @@ import { openModels, openStores, settingsFromEnv } from '../platform.js';
 export const ingestCommand: Command = {
   path: 'ingest',
   summary: 'ingest an atlas folder (atlas.json) with the bundled models: cytoclip ingest <atlas> [--no-index]',
-  usage: [
-    'cytoclip ingest <atlas-folder|atlas.json> [--no-index] [--json]',
-    '',
+  usage: '<atlas-folder|atlas.json> [options]',
+  details: [
     'Embeds every tile and region image of every section with each model package (models/ or CYTOCLIP_MODELS) into',
     'the catalog and the vector store. Reruns resume; a finished atlas is a no-op. With DATABASE_URL set, several',
-    'processes may run it together (--no-index: commit to the outbox only; one later run without it indexes).',
-    'Exit status 1 when a section failed (each failure is listed).',
+    'processes may run it together. Exit status 1 when a section failed (each failure is listed).',
   ].join('\n'),
-  options: { 'no-index': { type: 'boolean', default: false } },
+  options: {
+    'no-index': {
+      type: 'boolean',
+      default: false,
+      description: 'commit to the outbox only (parallel workers); one later run without it indexes',
+    },
+  },
   async run(args) {
     const atlas = args.positionals[0];
     if (!atlas) throw new CytoclipError('invalid-argument', 'give the atlas folder: cytoclip ingest <atlas>');

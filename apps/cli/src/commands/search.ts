@@ -1,100 +1,55 @@
-import { CytoclipError, isPlane, type SearchFilter } from '@cytoclip/domain';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { openApi } from '../api.js';
 import { output, stringOption, type Command, type CommandArgs, type OptionSpec } from '../command.js';
-import { openPlatform, settingsFromEnv } from '../platform.js';
+import { UsageError } from '../errors.js';
+import {
+  API_OPTION,
+  defined,
+  FILTER_OPTIONS,
+  filterFrom,
+  integerOption,
+  MODEL_OPTION,
+  numberOption,
+  TARGET_OPTION,
+  targetOption,
+} from './search-options.js';
 
 const SEARCH_OPTIONS: OptionSpec = {
-  week: { type: 'string' },
-  plane: { type: 'string' },
-  specimen: { type: 'string' },
-  region: { type: 'string' },
-  atlas: { type: 'string' },
-  limit: { type: 'string' },
-  offset: { type: 'string' },
-  target: { type: 'string' },
-  model: { type: 'string' },
-  'min-score': { type: 'string' },
-  'per-section': { type: 'string' },
-  api: { type: 'string' },
+  ...FILTER_OPTIONS,
+  limit: { type: 'string', value: 'N', description: 'results per page (default 10, at most 200)' },
+  offset: { type: 'string', value: 'N', description: 'skip the first N results (paging)' },
+  ...TARGET_OPTION,
+  ...MODEL_OPTION,
+  'min-score': { type: 'string', value: 'S', description: 'drop results scoring below S (cosine, -1 to 1)' },
+  'per-section': { type: 'string', value: 'N', description: 'at most N results from any one section' },
+  retrieval: {
+    type: 'string',
+    value: 'MODE',
+    description: 'retrieval mode the server offers (e.g. dense); sent only when given',
+  },
+  ...API_OPTION,
 };
 
-function list(args: CommandArgs, name: string): string[] | undefined {
-  const value = stringOption(args, name);
-  return value === undefined
-    ? undefined
-    : value
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-}
-
-function number(args: CommandArgs, name: string): number | undefined {
-  const value = stringOption(args, name);
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new CytoclipError('invalid-argument', `--${name} must be a number, got "${value}"`);
-  return n;
-}
-
-/** `--week 18-24`, `--week 21`, `--week 18-` or `--week -24`. */
-export function parseWeeks(value: string): { gte?: number; lte?: number } {
-  const m = /^\s*(\d+(?:\.\d+)?)?\s*(-)?\s*(\d+(?:\.\d+)?)?\s*$/.exec(value);
-  if (!m || (!m[1] && !m[3]))
-    throw new CytoclipError('invalid-argument', `--week must look like 18-24, 21, 18- or -24, got "${value}"`);
-  if (!m[2]) return { gte: Number(m[1]), lte: Number(m[1]) };
-  return { ...(m[1] ? { gte: Number(m[1]) } : {}), ...(m[3] ? { lte: Number(m[3]) } : {}) };
-}
-
-export function filterFrom(args: CommandArgs): SearchFilter {
-  const filter: SearchFilter = {};
-  const week = stringOption(args, 'week');
-  if (week !== undefined) filter.gestationalWeek = parseWeeks(week);
-  const planes = list(args, 'plane');
-  if (planes) {
-    for (const p of planes)
-      if (!isPlane(p))
-        throw new CytoclipError('invalid-argument', `--plane: unknown plane "${p}" (coronal, sagittal, axial)`);
-    filter.planes = planes as SearchFilter['planes'];
-  }
-  const specimens = list(args, 'specimen');
-  if (specimens) filter.specimens = specimens;
-  const regions = list(args, 'region');
-  if (regions) filter.regions = regions;
-  const atlases = list(args, 'atlas');
-  if (atlases) filter.atlases = atlases;
-  return filter;
-}
-
-function requestFrom(args: CommandArgs, query: Record<string, string>): Record<string, unknown> {
-  const body: Record<string, unknown> = { query, filter: filterFrom(args), limit: number(args, 'limit') ?? 10 };
-  const extra = {
-    offset: number(args, 'offset'),
-    minScore: number(args, 'min-score'),
-    perSection: number(args, 'per-section'),
-    target: stringOption(args, 'target'),
+/** The request of formats.md §4 without `query` (that part differs per command). */
+function requestFrom(args: CommandArgs): Record<string, unknown> {
+  return defined({
+    filter: filterFrom(args),
+    limit: integerOption(args, 'limit', 1) ?? 10,
+    offset: integerOption(args, 'offset', 0),
+    minScore: numberOption(args, 'min-score'),
+    perSection: integerOption(args, 'per-section', 1),
+    target: targetOption(args),
     model: stringOption(args, 'model'),
-  };
-  for (const [k, v] of Object.entries(extra)) if (v !== undefined) body[k] = v;
-  return body;
+    retrieval: stringOption(args, 'retrieval'),
+  });
 }
 
-/** Runs the request against --api, or in-process over the local stores (the same app, without a socket). */
-async function runSearch(args: CommandArgs, body: Record<string, unknown>): Promise<SearchAnswer> {
-  const api = stringOption(args, 'api');
-  const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  if (api) return answer(await fetch(new URL('/v1/search', api), init));
-  const platform = await openPlatform(settingsFromEnv());
-  try {
-    return answer(await platform.api.app.request('/v1/search', init));
-  } finally {
-    await platform.close();
-  }
-}
-
-interface SearchAnswer {
+export interface SearchAnswer {
   results: {
     id: string;
     score: number;
-    region: { acronym: string } | null;
+    region: { acronym: string; path: string[] } | null;
     gestationalWeek: number;
     plane: string;
     specimen: string;
@@ -106,13 +61,30 @@ interface SearchAnswer {
   unknownWords: string[];
 }
 
-async function answer(res: Response): Promise<SearchAnswer> {
-  const body = (await res.json()) as SearchAnswer & { detail?: string };
-  if (!res.ok)
-    throw new CytoclipError('search_failed', `${res.status}: ${body.detail ?? 'search failed'}`, {
-      status: res.status,
-    });
-  return body;
+/** A JSON search, or with an image file the multipart upload route (the file travels as it is). */
+async function runSearch(args: CommandArgs, query: Record<string, string> | { file: string }): Promise<SearchAnswer> {
+  const request = requestFrom(args);
+  const form = 'file' in query ? await uploadForm(query.file, request) : null;
+  const api = await openApi(args);
+  try {
+    if (form) return await api.postForm<SearchAnswer>('/v1/search/image', form);
+    return await api.post<SearchAnswer>('/v1/search', { query, ...request });
+  } finally {
+    await api.close();
+  }
+}
+
+export async function readImageFile(path: string): Promise<Buffer> {
+  return readFile(path).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read the image ${path}: ${error.code ?? error.message}`, 'file-not-found');
+  });
+}
+
+async function uploadForm(file: string, request: Record<string, unknown>): Promise<FormData> {
+  const form = new FormData();
+  form.set('image', new Blob([new Uint8Array(await readImageFile(file))]), basename(file));
+  form.set('request', JSON.stringify(request));
+  return form;
 }
 
 function table(a: SearchAnswer): string {
@@ -127,30 +99,36 @@ function table(a: SearchAnswer): string {
 
 export const searchCommand: Command = {
   path: 'search',
-  summary: 'search tiles by text: cytoclip search "<text>" [--week 18-24 --plane coronal --region CP]',
-  usage:
-    'cytoclip search "<text>" [--week 18-24] [--plane coronal] [--specimen S01] [--region CP] [--atlas name] [--limit 10]\n' +
-    '                [--offset 0] [--target tiles|regions] [--model name@version] [--min-score 0.2] [--per-section 3] [--api http://host:port] [--json]',
-  options: SEARCH_OPTIONS,
+  summary: 'search tiles (or region images) by text or by an image file',
+  usage: '"<text>" [options]  |  cytoclip search --image FILE [options]',
+  details:
+    'Runs in-process over the stores in DATA_DIR (the same app as `serve`, no socket), or against --api.\n' +
+    'Example: cytoclip search "layered cortex with dense granular cells" --week 18-24 --plane coronal',
+  options: {
+    image: { type: 'string', value: 'FILE', description: 'search by this PNG, JPEG, TIFF or WebP instead of text' },
+    ...SEARCH_OPTIONS,
+  },
   async run(args) {
     const text = args.positionals.join(' ').trim();
-    if (!text) throw new CytoclipError('invalid-argument', 'give the query text: cytoclip search "layered cortex"');
-    const a = await runSearch(args, requestFrom(args, { text }));
+    const image = stringOption(args, 'image');
+    if (image !== undefined && text) throw new UsageError('give either the query text or --image FILE, not both');
+    if (image === undefined && !text)
+      throw new UsageError('give the query text (cytoclip search "layered cortex") or --image FILE');
+    const a = await runSearch(args, image !== undefined ? { file: image } : { text });
     output(args, a, () => table(a));
   },
 };
 
 export const similarCommand: Command = {
   path: 'similar',
-  summary: 'tiles similar to a stored tile: cytoclip similar <tile-id>',
-  usage: 'cytoclip similar <tile-id> [same filters as search] [--json]',
+  summary: 'items similar to a stored tile (or region image, with --target regions)',
+  usage: '<tile-id> [options]',
   options: SEARCH_OPTIONS,
   async run(args) {
     const id = args.positionals[0];
-    if (!id || args.positionals.length > 1)
-      throw new CytoclipError('invalid-argument', 'give one tile id: cytoclip similar <tile-id>');
-    const target = stringOption(args, 'target') ?? 'tiles';
-    const a = await runSearch(args, requestFrom(args, target === 'regions' ? { regionImageId: id } : { tileId: id }));
+    if (!id || args.positionals.length > 1) throw new UsageError('give one tile id: cytoclip similar <tile-id>');
+    const target = targetOption(args) ?? 'tiles';
+    const a = await runSearch(args, target === 'regions' ? { regionImageId: id } : { tileId: id });
     output(args, a, () => table(a));
   },
 };

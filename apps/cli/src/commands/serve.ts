@@ -37,8 +37,9 @@ export async function listen(platform: Platform, args: CommandArgs, extra: Recor
 export const serveCommand: Command = {
   path: 'serve',
   summary: 'serve the search API and web app (PORT, HOST, DATA_DIR, DATABASE_URL, QDRANT_URL, CYTOCLIP_MODELS)',
-  usage:
-    'cytoclip serve [--json]\n\nListens on $HOST:$PORT (127.0.0.1:8080) over the stores in $DATA_DIR (./data) or $DATABASE_URL / $QDRANT_URL.',
+  usage: '[--json]',
+  details:
+    'Listens on $HOST:$PORT (127.0.0.1:8080) over the stores in $DATA_DIR (./data) or $DATABASE_URL / $QDRANT_URL.',
   async run(args) {
     const settings = settingsFromEnv();
     const platform = await openPlatform(settings, { web: true, ingest: (p) => inProcessIngest(p, settings) });

@@ -13,9 +13,11 @@ export const DEMO_ATLAS = 'demo-fetal-nissl';
 export const startCommand: Command = {
   path: 'start',
   summary: 'generate the demo atlas if absent, ingest it with the bundled models, serve, print the URL',
-  usage:
-    'cytoclip start [--preset demo|tiny] [--json]\n\nServes at once; /readyz answers 200 when the start-up ingest has finished.',
-  options: { preset: { type: 'string', default: 'demo' } },
+  usage: '[--preset demo|tiny] [--json]',
+  details: 'Serves at once; /readyz answers 200 when the start-up ingest has finished.',
+  options: {
+    preset: { type: 'string', value: 'demo|tiny', default: 'demo', description: 'which synthetic atlas to generate' },
+  },
   async run(args) {
     const settings = settingsFromEnv();
     const preset = args.values.preset;
