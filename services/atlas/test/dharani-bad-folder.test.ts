@@ -2,7 +2,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importDharani } from '@cytoclip/atlas';
+import { importDharani, UNANNOTATED } from '@cytoclip/atlas';
 import { dharaniBucket, pyramidTiff, wholeCp, writeJson, FIXTURE } from './dharani-fixture.js';
 
 describe('importDharani on a bad folder: a clear error naming the file, the rest imports', () => {
@@ -77,6 +77,7 @@ describe('importDharani on a bad folder: a clear error naming the file, the rest
     ]);
     expect(atlas!.summary).toMatch(/failed \(4\):\n {4}data2d\/specimen_1\/Specimen_1_16\.json: region id 9999/);
     expect(atlas!.summary).toContain('1 unmapped (ids 9999)');
+    expect(atlas!.summary).toContain(`2 imported; not imported: 1 ${UNANNOTATED}, 3 failed`);
     // Nothing of a failed section is left in the atlas folder.
     expect((await readdir(join(atlas!.dir, 'sections'))).sort()).toEqual([
       'Specimen_1_10.geojson',

@@ -104,6 +104,8 @@ export function addStats(report: ImportReport, stats: AnnotationStats, file: str
   }
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 const counts = (record: Record<string, number>) =>
   Object.entries(record)
     .map(([k, v]) => `${v} ${k}`)
@@ -115,6 +117,8 @@ export function summaryText(report: ImportReport): string {
   const f = report.features;
   const reasons: Record<string, number> = {};
   for (const n of s.notImported) reasons[n.reason] = (reasons[n.reason] ?? 0) + 1;
+  const failedSections = report.failed.filter((e) => e.consequence === 'section not imported').length;
+  if (failedSections) reasons.failed = failedSections;
   const lines = [
     `${report.atlas} → ${report.dir}`,
     ...report.specimens.map(
@@ -123,7 +127,7 @@ export function summaryText(report: ImportReport): string {
         `${p.annotated} annotated, ${p.imported} imported${p.listing ? '' : ' (no listing CSV)'}`,
     ),
     `  sections: ${s.found} found, ${s.annotated} annotated, ${s.imported} imported` +
-      (s.notImported.length ? `; not imported: ${counts(reasons)}` : '') +
+      (Object.keys(reasons).length ? `; not imported: ${counts(reasons)}` : '') +
       (s.listedNotDownloaded ? `; ${s.listedNotDownloaded} listed but not downloaded` : ''),
     `  regions: ${report.regions.mapped.length} mapped, ${report.regions.unmapped.length} unmapped` +
       (report.regions.unmapped.length ? ` (ids ${report.regions.unmapped.map((u) => u.id).join(', ')})` : '') +
@@ -133,7 +137,7 @@ export function summaryText(report: ImportReport): string {
       (Object.keys(f.skippedTypes).length ? ` (non-polygon: ${counts(f.skippedTypes)})` : '') +
       (f.holesDropped ? `; ${f.holesDropped} short holes dropped` : ''),
   ];
-  if (report.ignoredFiles.count) lines.push(`  ignored: ${report.ignoredFiles.count} files that are not sections`);
+  if (report.ignoredFiles.count) lines.push(`  ignored (not sections): ${plural(report.ignoredFiles.count, 'file')}`);
   if (report.failed.length) {
     lines.push(`  failed (${report.failed.length}):`);
     for (const e of report.failed) lines.push(`    ${e.message} (${e.consequence})`);
