@@ -105,11 +105,11 @@ function rankPage(
   // Below this int8 score no candidate can beat the page's last exact score (-Infinity: the page is short).
   const band = ranked.length >= need ? ranked[need - 1]!.score - INT8_ERROR : -Infinity;
   if (band > -Infinity) {
-    const taken = new Set(chosen.map((c) => c.row));
+    // Without a cap the chosen are a prefix of the sorted candidates; with one, some were skipped on the way.
+    const taken = page.perSection > 0 ? new Set(chosen.map((c) => c.row)) : null;
     const near: Candidate[] = [];
-    for (const candidate of sorted) {
-      if (candidate.approx < band) break;
-      if (!taken.has(candidate.row)) near.push(candidate);
+    for (let i = taken ? 0 : chosen.length; i < sorted.length && sorted[i]!.approx >= band; i++) {
+      if (!taken?.has(sorted[i]!.row)) near.push(sorted[i]!);
     }
     if (near.length > 0) {
       scored = scored.concat(exact(near));
