@@ -1,5 +1,5 @@
 import { capPerSection } from '../ranking.js';
-import type { Candidate } from './chunk.js';
+import { INT8_ERROR, type Candidate } from './chunk.js';
 import type { Collection } from './collection.js';
 import type { Ivf } from './ivf.js';
 import type { CandidateSource, Found, Query } from './search.js';
@@ -19,8 +19,8 @@ interface ListScan {
 /**
  * Candidates from the IVF lists nearest the query. Each list is read to a depth of ~page/selectivity. The page is
  * settled when it is full after the filter and the per-section cap, and no list stopped short above the page's last
- * score (an unread row there could still belong to the page); otherwise those lists are read deeper, and when the
- * page cannot fill, more lists are probed, up to all of them.
+ * score less twice the int8 error (an unread row there could still belong to the page once rescored); otherwise those
+ * lists are read deeper, and when the page cannot fill, more lists are probed, up to all of them.
  */
 export function ivfCandidates(ivf: Ivf, selectivity: number, nprobe = DEFAULT_NPROBE): CandidateSource {
   return (collection: Collection, query: Query, need: number, perSection: number): Found => {
@@ -38,7 +38,9 @@ export function ivfCandidates(ivf: Ivf, selectivity: number, nprobe = DEFAULT_NP
           perSection > 0
             ? capPerSection(candidates, (c) => sectionOf[c.row]!, perSection, want)
             : candidates.slice(0, want);
-        const threshold = page.length >= want ? page[want - 1]!.approx : Infinity;
+        // A list stopped above this may hold a row of the page, or one whose exact score beats the page's last.
+        const threshold =
+          page.length >= want ? Math.min(page[want - 1]!.approx, page[need - 1]!.approx - 2 * INT8_ERROR) : Infinity;
         const short = scans.filter(
           (scan) => scan.cutoff > threshold || (page.length < want && scan.cutoff > -Infinity),
         );

@@ -12,7 +12,7 @@ import {
 import type { FieldSummary, ScoredPoint, SearchPage, SummaryField } from '../types.js';
 import { MAX_WINDOW } from '../validate.js';
 import usearch from 'usearch';
-import type { Candidate, Chunk } from './chunk.js';
+import { INT8_ERROR, type Candidate, type Chunk } from './chunk.js';
 import { dot, type Collection } from './collection.js';
 import { compileFilter, isRowLevel, type Matcher } from './matcher.js';
 import { ivfCandidates } from './ivf-search.js';
@@ -34,13 +34,6 @@ export interface Found {
 
 /** Something that proposes candidate rows by int8 score; the exact rescoring and paging happen after it. */
 export type CandidateSource = (collection: Collection, query: Query, need: number, perSection: number) => Found;
-
-/**
- * The most an int8 cosine is taken to differ from the exact one: measured at most 0.0029 over the demo atlas's tile
- * embeddings (256-d) and 0.007 on spiky random 16-d vectors. Candidates nearer than this to a cut (the page's last
- * score, minScore) are rescored; further ones are decided by their int8 score.
- */
-const INT8_ERROR = 0.01;
 
 /**
  * Top-k: candidates by int8 cosine, the best of them rescored in f32 from disk, then capped per section and paged.
