@@ -2,3 +2,4 @@ export * from './types.js';
 export * from './src/errors.js';
 export * from './src/ids.js';
 export * from './src/atlas-paths.js';
+export * from './src/pid-lock.js';
