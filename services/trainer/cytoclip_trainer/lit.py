@@ -30,6 +30,7 @@ from .grammar import Grammar, load_thesaurus
 from .loss import soft_cross_entropy
 from .model import CLIP
 from .package import load_package, pixels_from_uint8
+from .parity import node_available, node_parity_check
 from .prompts import region_prompts
 from .train import finish, lr_lambda, param_groups, protocol_for, save_checkpoint, seed_everything
 
@@ -192,8 +193,11 @@ def lit(args: dict) -> dict:
     val_source = CaptionSource(grammar, dataset, val_items, 99) if val_items else None
     seconds = _loop(model, tokenizer, grammar, source, bank, train_items, views, args, out, dataset, protocol,
                     (val_bank, [i['region'] for i in val_items], val_source))
-    return finish(model, tokenizer, dataset, protocol, _package_args(args, doc, views), out, torch.device('cpu'),
-                  seconds)
+    report = finish(model, tokenizer, dataset, protocol, _package_args(args, doc, views), out, torch.device('cpu'),
+                    seconds)
+    if not args.get('no_export') and not node_available():
+        print(node_parity_check(os.path.join(out, 'package')), flush=True)  # the graphs must reproduce PyTorch
+    return report
 
 
 def _package_args(args: dict, doc: dict, views: int) -> dict:
