@@ -2,6 +2,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Specimen } from '@cytoclip/domain';
 import { rows, type Db } from './db.js';
 import { annotations, atlases, ingestRuns, outbox, sections, specimens } from './schema.js';
+import { withdrawAtlas } from './withdrawal-repo.js';
 import type { AnnotationInput, AtlasInput, AtlasSummary, SectionDetail, SectionInput, SpecimenRow } from './types.js';
 
 export async function upsertAtlas(db: Db, atlas: AtlasInput): Promise<void> {
@@ -54,12 +55,17 @@ export async function listAtlases(db: Db, name?: string): Promise<AtlasSummary[]
   }));
 }
 
-/** Foreign keys cascade from the atlas to specimens, sections and what hangs off them; runs and outbox by name. */
+/**
+ * Foreign keys cascade from the atlas to specimens, sections and what hangs off them; runs and outbox by name; a
+ * withdrawal tells the indexer to drop its points.
+ */
 export async function deleteAtlas(db: Db, name: string): Promise<boolean> {
   return db.transaction(async (tx) => {
     await tx.delete(outbox).where(eq(outbox.atlas, name));
     await tx.delete(ingestRuns).where(eq(ingestRuns.atlas, name));
     const deleted = await tx.delete(atlases).where(eq(atlases.name, name)).returning({ name: atlases.name });
+    // Whoever holds the vector store (the indexer) drops the atlas's points, even when this process has none.
+    if (deleted.length > 0) await withdrawAtlas(tx as unknown as Db, name);
     return deleted.length > 0;
   });
 }

@@ -23,6 +23,8 @@ import type {
   SpecimenRow,
   TileDetail,
   TileInput,
+  ModelSections,
+  Withdrawal,
 } from './types.js';
 
 /** The one repository layer over the catalog database: nothing outside services/catalog writes SQL. */
@@ -82,8 +84,13 @@ export interface Catalog {
   leaseJob(runId: string, owner: string, leaseMs: number): Promise<IngestJob | null>;
   /** Extends a lease; false when the owner lost it. */
   renewLease(jobId: number, owner: string, leaseMs: number): Promise<boolean>;
-  /** Hands back every lease of a run (for the single-process embedded catalog after a crash). */
-  releaseLeases(runId: string): Promise<number>;
+  /**
+   * Hands back the leases of dead owners: every lease of the run (the single-process embedded catalog after a crash)
+   * or only `owner`'s. Each counts as an attempt (MAX_ATTEMPTS).
+   */
+  releaseLeases(runId: string, owner?: string): Promise<number>;
+  /** A living owner hands an unfinished job back (shutting down): pending again, its attempt not counted. */
+  releaseJob(jobId: number, owner: string): Promise<boolean>;
   /**
    * Commits a section's rows, its outbox points and the job's completion in ONE transaction; returns the points'
    * outbox ids. False (and nothing written) when the owner no longer holds the lease.
@@ -98,6 +105,20 @@ export interface Catalog {
   /** Removes drained points (after the vector store acknowledged their upsert). */
   deleteOutbox(ids: number[]): Promise<void>;
   countOutbox(collection?: string): Promise<number>;
+  /** Per model id: sections listed by every atlas's manifest, and how many the model has embedded. */
+  modelSections(): Promise<Map<string, ModelSections>>;
+
+  // Keeping catalog and vectors in agreement when sources change
+  /**
+   * Removes sections whose source changed (rows, outbox points, jobs of running runs) and records a withdrawal each
+   * for the indexer, in one transaction; returns the image copies the rows pointed at (relative to DATA_DIR).
+   */
+  withdrawSections(atlas: string, sections: string[]): Promise<string[]>;
+  /** Withdrawals the indexer has not applied to the vector store yet, oldest first. */
+  readWithdrawals(): Promise<Withdrawal[]>;
+  deleteWithdrawals(ids: number[]): Promise<void>;
+  /** Sets fingerprints on rows that have none (written before fingerprints existed); returns how many. */
+  adoptFingerprints(atlas: string, fingerprints: Map<string, string>): Promise<number>;
 
   // The API's ingest requests (POST /v1/ingest), kept across restarts
   createIngestRequest(input: { atlasPath: string; owner: string; leaseMs: number }): Promise<IngestRequest>;

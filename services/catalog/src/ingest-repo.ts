@@ -3,7 +3,7 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { CytoclipError } from '@cytoclip/domain';
 import { affected, rows, type Db } from './db.js';
 import { ingestJobs, ingestRuns, outbox, sectionEmbeddings } from './schema.js';
-import type { IngestJob, IngestRun, OutboxEntry, RunProgress } from './types.js';
+import type { IngestJob, IngestRun, ModelSections, OutboxEntry, RunProgress } from './types.js';
 
 export async function startRun(db: Db, atlas: string, modelIds: string[], sectionIds: string[]): Promise<IngestRun> {
   const models = [...new Set(modelIds)].sort();
@@ -23,7 +23,6 @@ export async function startRun(db: Db, atlas: string, modelIds: string[], sectio
         ),
       )
       .limit(1);
-    if (open[0]) return toRun(open[0]);
     const done = await rows<{ section: string }>(
       tx as unknown as Db,
       sql`SELECT section FROM section_embeddings WHERE atlas = ${atlas} AND model = ANY(${sql.param(models)}::text[])
@@ -31,6 +30,15 @@ export async function startRun(db: Db, atlas: string, modelIds: string[], sectio
     );
     const skip = new Set(done.map((d) => d.section));
     const todo = [...new Set(sectionIds)].filter((s) => !skip.has(s));
+    if (open[0]) {
+      // A section withdrawn since the run began (its source changed) lost its job with its rows: it gets a new one.
+      if (todo.length > 0)
+        await tx
+          .insert(ingestJobs)
+          .values(todo.map((section) => ({ runId: open[0]!.id, section })))
+          .onConflictDoNothing();
+      return toRun(open[0]);
+    }
     const id = randomUUID();
     const status = todo.length === 0 ? 'complete' : 'running';
     await tx
@@ -91,15 +99,35 @@ export async function renewLease(db: Db, jobId: number, owner: string, leaseMs: 
   return n > 0;
 }
 
-export async function releaseLeases(db: Db, runId: string): Promise<number> {
+/**
+ * Hands back the leases of owners that died (every owner of the run, or only `owner`): each counts as an attempt, so
+ * a section that kills its worker is failed after MAX_ATTEMPTS instead of being retried forever.
+ */
+export async function releaseLeases(db: Db, runId: string, owner?: string): Promise<number> {
+  const whose = owner === undefined ? sql`` : sql` AND lease_owner = ${owner}`;
   await db.execute(
     sql`UPDATE ingest_jobs SET status = 'failed', error = ${JSON.stringify(GAVE_UP)}::jsonb, finished_at = now(), lease_expires_at = NULL
-        WHERE run_id = ${runId} AND status = 'leased' AND attempts >= ${MAX_ATTEMPTS}`,
+        WHERE run_id = ${runId} AND status = 'leased' AND attempts >= ${MAX_ATTEMPTS}${whose}`,
   );
   return affected(
     db,
-    sql`UPDATE ingest_jobs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL WHERE run_id = ${runId} AND status = 'leased'`,
+    sql`UPDATE ingest_jobs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL
+        WHERE run_id = ${runId} AND status = 'leased'${whose}`,
   );
+}
+
+/**
+ * A living owner hands a job back unfinished (it is shutting down): pending again at once, and the attempt it took is
+ * returned, since the section did not stop its worker. False when `owner` no longer holds it.
+ */
+export async function releaseJob(db: Db, jobId: number, owner: string): Promise<boolean> {
+  const n = await affected(
+    db,
+    sql`UPDATE ingest_jobs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
+          attempts = greatest(attempts - 1, 0)
+        WHERE id = ${jobId} AND lease_owner = ${owner} AND status = 'leased'`,
+  );
+  return n > 0;
 }
 
 /** Locks the job row; true when `owner` still holds its lease. */
@@ -186,7 +214,28 @@ export async function runProgress(db: Db, runId: string): Promise<RunProgress> {
     failures: jobs
       .filter((j) => j.status === 'failed')
       .map((j) => ({ section: j.section, error: j.error as { code: string; message: string } })),
+    leases: jobs
+      .filter((j) => j.status === 'leased')
+      .map((j) => ({ section: j.section, owner: j.leaseOwner ?? '', expiresAt: j.leaseExpiresAt ?? new Date(0) })),
   };
+}
+
+/**
+ * Per model: the sections every ingested atlas's manifest lists, and how many of those the model has embedded. A
+ * model is complete only when the two are equal (a new atlas, or a section withdrawn for a change, makes it partial).
+ */
+export async function modelSections(db: Db): Promise<Map<string, ModelSections>> {
+  const found = await rows<{ id: string; done: number; total: number }>(
+    db,
+    sql`WITH listed AS (
+          SELECT a.name AS atlas, s.value->>'id' AS section
+          FROM atlases a CROSS JOIN LATERAL jsonb_array_elements(a.manifest->'sections') AS s)
+        SELECT m.id, (SELECT count(*) FROM listed)::int AS total,
+          (SELECT count(*) FROM listed l JOIN section_embeddings e
+             ON e.atlas = l.atlas AND e.section = l.section AND e.model = m.id)::int AS done
+        FROM models m`,
+  );
+  return new Map(found.map((r) => [r.id, { done: r.done, total: r.total }]));
 }
 
 export async function readOutbox(db: Db, limit: number, collection?: string): Promise<OutboxEntry[]> {

@@ -63,6 +63,12 @@ export const sections = pgTable(
     levels: integer('levels').notNull(),
     /** The tiled pyramidal TIFF copy, relative to DATA_DIR. */
     imagePath: text('image_path').notNull(),
+    /**
+     * What the section's rows and points were made from (its manifest entry, the specimen's week, the image's and
+     * annotations' content hashes, the ontology's tree): a re-ingest that computes another one withdraws and redoes the
+     * section. Null on rows written before fingerprints existed (adopted at the next ingest).
+     */
+    fingerprint: text('fingerprint'),
   },
   (t) => [
     primaryKey({ columns: [t.atlas, t.id] }),
@@ -239,6 +245,18 @@ export const sectionEmbeddings = pgTable(
     foreignKey({ columns: [t.atlas, t.section], foreignColumns: [sections.atlas, sections.id] }).onDelete('cascade'),
   ],
 );
+
+/**
+ * Points the vector store must drop: a section withdrawn because its source changed (or vanished from its atlas), or a
+ * whole atlas (`section` null) deleted or replaced. Written with the catalog change, in its transaction; the indexer
+ * deletes the points from every collection before it stores any newer point, then deletes the row.
+ */
+export const withdrawals = pgTable('withdrawals', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  atlas: text('atlas').notNull(),
+  section: text('section'),
+  createdAt: created(),
+});
 
 /** Transactional outbox: points committed with their catalog rows, awaiting the indexer's upsert into a collection. */
 export const outbox = pgTable(

@@ -9,6 +9,7 @@ import * as ontologyRepo from './ontology-repo.js';
 import { insertOutbox } from './outbox-repo.js';
 import * as requestRepo from './request-repo.js';
 import * as tileRepo from './tile-repo.js';
+import * as withdrawalRepo from './withdrawal-repo.js';
 import type {
   AnnotationInput,
   AtlasInput,
@@ -74,7 +75,8 @@ export class SqlCatalog implements Catalog {
   listRuns = (atlas?: string) => ingestRepo.listRuns(this.db, atlas);
   leaseJob = (runId: string, owner: string, leaseMs: number) => ingestRepo.leaseJob(this.db, runId, owner, leaseMs);
   renewLease = (jobId: number, owner: string, leaseMs: number) => ingestRepo.renewLease(this.db, jobId, owner, leaseMs);
-  releaseLeases = (runId: string) => ingestRepo.releaseLeases(this.db, runId);
+  releaseLeases = (runId: string, owner?: string) => ingestRepo.releaseLeases(this.db, runId, owner);
+  releaseJob = (jobId: number, owner: string) => ingestRepo.releaseJob(this.db, jobId, owner);
   failJob = (jobId: number, owner: string, error: { code: string; message: string }) =>
     ingestRepo.failJob(this.db, jobId, owner, error);
   finishRun = (runId: string) => ingestRepo.finishRun(this.db, runId);
@@ -82,6 +84,13 @@ export class SqlCatalog implements Catalog {
   readOutbox = (limit: number, collection?: string) => ingestRepo.readOutbox(this.db, limit, collection);
   deleteOutbox = (ids: number[]) => ingestRepo.deleteOutbox(this.db, ids);
   countOutbox = (collection?: string) => ingestRepo.countOutbox(this.db, collection);
+  modelSections = () => ingestRepo.modelSections(this.db);
+
+  withdrawSections = (atlas: string, sections: string[]) => withdrawalRepo.withdrawSections(this.db, atlas, sections);
+  readWithdrawals = () => withdrawalRepo.readWithdrawals(this.db);
+  deleteWithdrawals = (ids: number[]) => withdrawalRepo.deleteWithdrawals(this.db, ids);
+  adoptFingerprints = (atlas: string, fingerprints: Map<string, string>) =>
+    withdrawalRepo.adoptFingerprints(this.db, atlas, fingerprints);
 
   createIngestRequest = (input: { atlasPath: string; owner: string; leaseMs: number }) =>
     requestRepo.createIngestRequest(this.db, input);

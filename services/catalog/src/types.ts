@@ -35,6 +35,8 @@ export interface SectionInput {
   levels: number;
   /** The tiled pyramidal TIFF copy, relative to DATA_DIR. */
   imagePath: string;
+  /** What the section was made from (see the `sections` table); a re-ingest that computes another redoes it. */
+  fingerprint?: string | null;
 }
 
 export interface AnnotationInput {
@@ -153,6 +155,21 @@ export interface RunProgress {
   /** Points committed but not yet drained into the vector store. */
   outboxPending: number;
   failures: { section: string; error: { code: string; message: string } }[];
+  /** Sections being worked on: who holds each and until when (a lapsed lease is taken over by the next leaseJob). */
+  leases: { section: string; owner: string; expiresAt: Date }[];
+}
+
+/** Sections of every ingested atlas's manifest, and how many of them a model has embedded. */
+export interface ModelSections {
+  done: number;
+  total: number;
+}
+
+/** Points the vector store must drop: one section's, or (section null) a whole atlas's. */
+export interface Withdrawal {
+  id: number;
+  atlas: string;
+  section: string | null;
 }
 
 /** One embedding waiting in the outbox for the vector indexer. */

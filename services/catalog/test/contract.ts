@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CytoclipError } from '@cytoclip/domain';
 import type { Catalog } from '@cytoclip/catalog';
 import { ONTOLOGY, manifest, section, sectionResult, tilesOf, vector } from './fixtures.js';
+import { leaseRuleTests, withdrawalTests } from './contract-ingest.js';
 
 /**
  * The one suite every catalog backend passes (in the style of Hono's shared router tests). `open` returns a fresh,
@@ -26,6 +27,8 @@ export function catalogContract(name: string, open: () => Promise<Catalog>, skip
     ingestTests(() => catalog);
     ingestRequestTests(() => catalog);
     deleteTests(() => catalog);
+    leaseRuleTests(() => catalog);
+    withdrawalTests(() => catalog);
     queryErrorTests(() => catalog);
   });
 }

@@ -1,7 +1,17 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openCatalog, type Catalog } from '@cytoclip/catalog';
 import { CytoclipError } from '@cytoclip/domain';
-import { createTestDatabase, needs, testDatabaseUrl, type TestDatabase } from '../../../test/support/index.js';
+import {
+  createTestDatabase,
+  needs,
+  REPO_ROOT,
+  testDatabaseUrl,
+  type TestDatabase,
+} from '../../../test/support/index.js';
 import { catalogContract } from './contract.js';
 import { manifest, section, tilesOf } from './fixtures.js';
 
@@ -15,6 +25,17 @@ async function openFresh(options: { copyMinRows?: number } = {}): Promise<Catalo
   const db = await createTestDatabase('cytoclip_catalog');
   databases.push(db);
   return openCatalog({ databaseUrl: db.url, dataDir: '/nonexistent', ...options });
+}
+
+/** A copy of the migrations folder whose journal ends at `tag`: the schema an earlier release left. */
+async function migrationsUpTo(tag: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cytoclip-migrations-'));
+  await cp(join(REPO_ROOT, 'migrations'), dir, { recursive: true });
+  const file = join(dir, 'meta/_journal.json');
+  const journal = JSON.parse(await readFile(file, 'utf8')) as { entries: { tag: string }[] };
+  journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === tag) + 1);
+  await writeFile(file, JSON.stringify(journal));
+  return dir;
 }
 
 catalogContract('PostgreSQL', openFresh, !available);
@@ -33,6 +54,38 @@ describe.skipIf(!available)('PostgreSQL catalog', () => {
     expect(await catalog.insertTiles(tiles)).toBe(59_000);
     expect(await catalog.countTiles({ atlas: 'big' })).toBe(60_000);
     expect(await catalog.insertTiles(tiles)).toBe(0);
+    await catalog.close();
+  });
+
+  it('upgrades a catalog written before section fingerprints: rows kept, fingerprints null, withdrawals work', async () => {
+    const db = await createTestDatabase('cytoclip_catalog');
+    databases.push(db);
+    const old = await migrationsUpTo('0002_json_geometry_payload');
+    vi.stubEnv('CYTOCLIP_MIGRATIONS_DIR', old);
+    try {
+      await (await openCatalog({ databaseUrl: db.url, dataDir: '/nonexistent' })).close();
+    } finally {
+      vi.unstubAllEnvs();
+      await rm(old, { recursive: true, force: true });
+    }
+    // Rows as the previous release wrote them (its sections had no fingerprint column).
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(`INSERT INTO atlases (name, manifest, root) VALUES ('up', $1, '/atlases/up')`, [
+      JSON.stringify(manifest('up')),
+    ]);
+    await client.query(`INSERT INTO specimens (atlas, id, gestational_week) VALUES ('up', 'S01', 21)`);
+    await client.query(
+      `INSERT INTO sections (atlas, id, specimen, plane, index, stain, microns_per_pixel, width, height, levels, image_path)
+       VALUES ('up', 'S01-cor-0', 'S01', 'coronal', 0, 'nissl', 1, 896, 672, 3, 'sections/up/S01-cor-0.tif')`,
+    );
+    await client.end();
+
+    const catalog = await openCatalog({ databaseUrl: db.url, dataDir: '/nonexistent' });
+    expect(await catalog.getSection('S01-cor-0', 'up')).toMatchObject({ width: 896, fingerprint: null });
+    expect(await catalog.adoptFingerprints('up', new Map([['S01-cor-0', 'f1']]))).toBe(1);
+    expect(await catalog.withdrawSections('up', ['S01-cor-0'])).toEqual(['sections/up/S01-cor-0.tif']);
+    expect((await catalog.readWithdrawals()).map((w) => w.section)).toEqual(['S01-cor-0']);
     await catalog.close();
   });
 
