@@ -1,5 +1,5 @@
 import { capPerSection } from '../ranking.js';
-import { INT8_ERROR, type Candidate } from './chunk.js';
+import type { Candidate } from './chunk.js';
 import type { Collection } from './collection.js';
 import type { Ivf } from './ivf.js';
 import type { CandidateSource, Found, Query } from './search.js';
@@ -19,43 +19,47 @@ interface ListScan {
 /**
  * Candidates from the IVF lists nearest the query. Each list is read to a depth of ~page/selectivity. The page is
  * settled when it is full after the filter and the per-section cap, and no list stopped short above the page's last
- * score less twice the int8 error (an unread row there could still belong to the page once rescored); otherwise those
- * lists are read deeper, and when the page cannot fill, more lists are probed, up to all of them.
+ * score (an unread row there could still belong to the page); otherwise those lists are read deeper, and when the
+ * page cannot fill, more lists are probed, up to all of them. `deeper(reach)` goes on reading the same lists until
+ * none stops above `reach`.
  */
 export function ivfCandidates(ivf: Ivf, selectivity: number, nprobe = DEFAULT_NPROBE): CandidateSource {
   return (collection: Collection, query: Query, need: number, perSection: number): Found => {
     const want = need + 10;
     const baseDepth = Math.ceil((2 * need + 10) / Math.max(selectivity, 1e-6));
     const keep = Uint8Array.from(collection.rows.partitions, (p) => (query.matcher.partition(p.fields) ? 1 : 0));
+    const sectionOf = collection.rows.sectionOf.data;
     const scans: ListScan[] = [];
-    for (let probes = nprobe; ; probes *= 2) {
-      const lists = ivf.probe(query.q8, probes);
-      for (const list of lists.slice(scans.length)) scans.push(scanList(collection, keep, query, list, baseDepth));
-      for (;;) {
-        const candidates = scans.flatMap((scan) => scan.found).sort((a, b) => b.approx - a.approx);
-        const sectionOf = collection.rows.sectionOf.data;
-        const page =
-          perSection > 0
-            ? capPerSection(candidates, (c) => sectionOf[c.row]!, perSection, want)
-            : candidates.slice(0, want);
-        // A list stopped above this may hold a row of the page, or one whose exact score beats the page's last.
-        const threshold =
-          page.length >= want ? Math.min(page[want - 1]!.approx, page[need - 1]!.approx - 2 * INT8_ERROR) : Infinity;
-        const short = scans.filter(
-          (scan) => scan.cutoff > threshold || (page.length < want && scan.cutoff > -Infinity),
-        );
-        if (page.length >= want && short.length === 0) return found(candidates, scans);
-        if (page.length < want && scans.length < ivf.size) break; // probe more lists first
-        if (short.length === 0) return found(candidates, scans); // every list read to its end
-        for (const scan of short) Object.assign(scan, scanList(collection, keep, query, scan.list, scan.depth * 2));
+    // Reads until the page is settled and every probed list passes `reach`; `deeper` resumes with a lower reach.
+    const settle = (reach: number): Found => {
+      for (let probes = Math.max(nprobe, scans.length); ; probes *= 2) {
+        const lists = ivf.probe(query.q8, probes);
+        for (const list of lists.slice(scans.length)) scans.push(scanList(collection, keep, query, list, baseDepth));
+        for (;;) {
+          const candidates = scans.flatMap((scan) => scan.found).sort((a, b) => b.approx - a.approx);
+          const page =
+            perSection > 0
+              ? capPerSection(candidates, (c) => sectionOf[c.row]!, perSection, want)
+              : candidates.slice(0, want);
+          const threshold = page.length >= want ? Math.min(page[want - 1]!.approx, reach) : Infinity;
+          const short = scans.filter(
+            (scan) => scan.cutoff > threshold || (page.length < want && scan.cutoff > -Infinity),
+          );
+          const done = { candidates, floor: floorOf(scans), deeper: settle };
+          if (page.length >= want && short.length === 0) return done;
+          if (page.length < want && scans.length < ivf.size) break; // probe more lists first
+          if (short.length === 0) return done; // every list read to its end
+          for (const scan of short) Object.assign(scan, scanList(collection, keep, query, scan.list, scan.depth * 2));
+        }
       }
-    }
+    };
+    return settle(Infinity);
   };
 }
 
-/** The candidates with the best int8 score a probed list left unread (the rows above it are all among them). */
-function found(candidates: Candidate[], scans: ListScan[]): Found {
-  return { candidates, floor: Math.max(-Infinity, ...scans.map((scan) => scan.cutoff)) };
+/** The best int8 score a probed list left unread: every row above it is among the candidates. */
+function floorOf(scans: ListScan[]): number {
+  return Math.max(-Infinity, ...scans.map((scan) => scan.cutoff));
 }
 
 function scanList(collection: Collection, keep: Uint8Array, query: Query, list: number, depth: number): ListScan {

@@ -30,6 +30,8 @@ export interface Query {
 export interface Found {
   candidates: Candidate[];
   floor: number;
+  /** Reads on until the floor is at most `reach` (the IVF lists resume where they stopped); absent: search again. */
+  deeper?: (reach: number) => Found;
 }
 
 /** Something that proposes candidate rows by int8 score; the exact rescoring and paging happen after it. */
@@ -53,8 +55,7 @@ export function searchCollection(
   let { hits, band } = rankPage(collection, vector, found.candidates, page);
   // Rows the source left unread could still beat the page's last hit: read deeper until the candidates pass the band.
   while (found.floor > band) {
-    depth *= 4;
-    found = sortedFound(source(collection, query, depth, page.perSection));
+    found = sortedFound(found.deeper ? found.deeper(band) : source(collection, query, (depth *= 4), page.perSection));
     ({ hits, band } = rankPage(collection, vector, found.candidates, page));
   }
   const known = totalFromPage(hits.length, page);
