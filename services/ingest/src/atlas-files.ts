@@ -123,7 +123,21 @@ function checkSection(s: SectionEntry, file: string, specimens: Set<string>, see
 export async function checkSectionFiles(
   atlas: AtlasFiles,
   section: SectionEntry,
-): Promise<{ image: string; annotations: SectionAnnotations }> {
+): Promise<{ image: string; annotationsPath: string; annotations: SectionAnnotations }> {
+  const { image, annotations: path } = await sectionPaths(atlas, section);
+  const what = `annotations of section ${section.id}`;
+  return {
+    image,
+    annotationsPath: path,
+    annotations: parseAnnotations(await readJson(path, what), atlas.ontology, path),
+  };
+}
+
+/** A section's image and annotations, each confined to the atlas (resolveInAtlas); the image must exist. */
+export async function sectionPaths(
+  atlas: AtlasFiles,
+  section: SectionEntry,
+): Promise<{ image: string; annotations: string }> {
   const image = await resolveInAtlas(atlas.root, section.image, atlas.roots, `section ${section.id} image`);
   await access(image).catch((cause: unknown) => {
     throw new CytoclipError('section_file_missing', `section ${section.id}: image not found: ${image}`, {
@@ -132,7 +146,11 @@ export async function checkSectionFiles(
       detail: { section: section.id, path: image },
     });
   });
-  const path = await resolveInAtlas(atlas.root, section.annotations, atlas.roots, `section ${section.id} annotations`);
-  const what = `annotations of section ${section.id}`;
-  return { image, annotations: parseAnnotations(await readJson(path, what), atlas.ontology, path) };
+  const annotations = await resolveInAtlas(
+    atlas.root,
+    section.annotations,
+    atlas.roots,
+    `section ${section.id} annotations`,
+  );
+  return { image, annotations };
 }

@@ -10,6 +10,7 @@ export async function drainOutbox(
   vectors: VectorStore,
   options: { batch?: number } = {},
 ): Promise<number> {
+  await applyWithdrawals(catalog, vectors);
   const ensured = new Set<string>();
   let moved = 0;
   for (;;) {
@@ -21,6 +22,26 @@ export async function drainOutbox(
   }
   await vectors.flush();
   return moved;
+}
+
+/**
+ * Drops from the vector store the points of withdrawn sections and removed atlases, from every collection that
+ * exists, then forgets the withdrawals. Runs before any newer point is stored: a withdrawal is always recorded before
+ * the redone section's points are committed, so it can never delete them. Returns the withdrawals applied.
+ */
+export async function applyWithdrawals(catalog: Catalog, vectors: VectorStore): Promise<number> {
+  const pending = await catalog.readWithdrawals();
+  if (pending.length === 0) return 0;
+  const stored = new Set((await vectors.listCollections()).map((c) => c.name));
+  const collections = (await catalog.listModels()).map((m) => m.collection).filter((c) => stored.has(c));
+  for (const w of pending)
+    for (const collection of collections)
+      await vectors.deleteWhere(
+        collection,
+        w.section === null ? { atlas: w.atlas } : { atlas: w.atlas, section: w.section },
+      );
+  await catalog.deleteWithdrawals(pending.map((w) => w.id));
+  return pending.length;
 }
 
 async function upsertPoints(vectors: VectorStore, points: OutboxPoint[], ensured: Set<string>): Promise<void> {
@@ -60,6 +81,7 @@ export class SectionIndexer {
   add(points: OutboxPoint[], outboxIds: number[]): void {
     this.chain = this.chain.then(async () => {
       try {
+        await applyWithdrawals(this.catalog, this.vectors);
         await upsertPoints(this.vectors, points, this.ensured);
         await this.catalog.deleteOutbox(outboxIds);
         this.moved += points.length;
@@ -73,5 +95,12 @@ export class SectionIndexer {
   async finish(): Promise<number> {
     await this.chain;
     return this.moved + (await drainOutbox(this.catalog, this.vectors));
+  }
+
+  /** Shutting down: waits for the moves so far and flushes; the rest of the outbox waits for the next drain. */
+  async settle(): Promise<number> {
+    await this.chain;
+    await this.vectors.flush();
+    return this.moved;
   }
 }

@@ -1,13 +1,22 @@
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import type { Catalog, IngestJob, IngestRun, RunProgress } from '@cytoclip/catalog';
-import { atlasRootsFromEnv, CytoclipError, type SectionEntry, type TileGrid } from '@cytoclip/domain';
+import { join } from 'node:path';
+import type { Catalog, IngestRun, RunProgress } from '@cytoclip/catalog';
+import {
+  atlasRootsFromEnv,
+  CytoclipError,
+  type AtlasManifest,
+  type SectionEntry,
+  type TileGrid,
+} from '@cytoclip/domain';
 import type { CytoclipModel } from '@cytoclip/model';
 import type { VectorStore } from '@cytoclip/vectors';
 import { readAtlas, type AtlasFiles } from './atlas-files.js';
+import { FileHashes } from './hashes.js';
 import { drainOutbox, SectionIndexer } from './indexer.js';
+import { lane, type LaneSettings } from './lanes.js';
 import { prepareModels, type IngestModel } from './models.js';
-import { processSection, type SectionContext } from './section-job.js';
+import { ownerName } from './owner.js';
+import type { SectionContext } from './section-job.js';
+import { reconcileAtlas } from './sources.js';
 
 export interface IngestOptions {
   /** The atlas folder or its atlas.json. */
@@ -23,7 +32,18 @@ export interface IngestOptions {
    * path outside the atlas folder is refused.
    */
   atlasRoots?: string[];
-  /** Worker name in job leases; default host-pid-random. */
+  /**
+   * An atlas of the same name already ingested from another folder, with different content, is refused
+   * (`atlas_exists`) unless this is true: then the old one is removed first (rows, vectors, section copies).
+   */
+  replace?: boolean;
+  /**
+   * Stops the ingest gracefully (SIGTERM): no new section is taken, the current ones stop between batches and are
+   * handed back uncounted, committed points are indexed, and the report comes back with `interrupted: true`. A rerun
+   * resumes where it stopped.
+   */
+  signal?: AbortSignal;
+  /** Worker name in job leases; default host/pid/random (a process of the same host can tell it died). */
   owner?: string;
   /** Lease length; renewed every third of it while a section is worked on. Default 60 s. */
   leaseMs?: number;
@@ -44,7 +64,7 @@ export interface IngestOptions {
 export interface IngestProgress {
   runId: string;
   section?: string;
-  state: 'started' | 'tiles' | 'section-done' | 'section-failed' | 'indexing' | 'finished';
+  state: 'started' | 'tiles' | 'section-done' | 'section-failed' | 'indexing' | 'stopping' | 'finished';
   sectionsDone: number;
   sectionsTotal: number;
   tiles: number;
@@ -56,19 +76,26 @@ export interface IngestReport {
   atlas: string;
   runId: string;
   status: IngestRun['status'];
+  /** Stopped by `signal` before the run finished: `status` is still `running`, and a rerun resumes it. */
+  interrupted: boolean;
   models: string[];
   progress: RunProgress;
   /** Sections this process worked on (others may have been done by other workers or earlier runs). */
   processed: { done: number; failed: number; tiles: number };
+  /** Sections taken out before the run because their source changed or they left the manifest (redone if listed). */
+  withdrawn: string[];
+  /** The atlas of that name was removed first (`replace`). */
+  replaced: boolean;
   indexed: number;
   seconds: number;
   tilesPerSecond: number;
 }
 
 /**
- * Ingests an atlas: validates manifest and ontology (refusing the whole atlas when either is wrong), records them,
- * then leases the run's section jobs one by one (FOR UPDATE SKIP LOCKED, so N workers share a run) and commits each
- * section's rows and embeddings with its job's completion in one transaction. Reruns resume; a finished atlas is a no-op.
+ * Ingests an atlas: validates manifest and ontology (refusing the whole atlas when either is wrong), withdraws what
+ * changed since an earlier ingest (or refuses another atlas under the same name), records them, then leases the run's
+ * section jobs (FOR UPDATE SKIP LOCKED, so N workers share a run) and commits each section's rows and embeddings with
+ * its job's completion in one transaction. Reruns resume; a finished, unchanged atlas is a no-op.
  */
 export async function ingestAtlas(options: IngestOptions): Promise<IngestReport> {
   const started = performance.now();
@@ -78,35 +105,30 @@ export async function ingestAtlas(options: IngestOptions): Promise<IngestReport>
     throw new CytoclipError('invalid-argument', `sectionsInFlight must be a positive whole number, got ${lanes}`);
   const atlas = await readAtlas(options.atlas, options.atlasRoots ?? atlasRootsFromEnv(process.env, options.dataDir));
   const { manifest } = atlas;
+  const hashes = new FileHashes(join(options.dataDir, 'cache', 'source-hashes.json'));
   const prepared = await prepareModels(catalog, options.models, options.tileGrid);
+  const reconciled = await reconcileAtlas({
+    catalog,
+    vectors: options.vectors,
+    dataDir: options.dataDir,
+    atlas,
+    hashes,
+    replace: options.replace === true,
+  });
   await catalog.upsertOntology(atlas.ontology.regions);
   await catalog.upsertAtlas({ name: manifest.name, manifest, root: atlas.root });
   await catalog.upsertSpecimens(manifest.name, manifest.specimens);
-  if (options.vectors) await drainOutbox(catalog, options.vectors); // what a killed run committed but never indexed
-  const run = await catalog.startRun(
-    manifest.name,
-    prepared.all.map((m) => m.id),
-    manifest.sections.map((s) => s.id),
-  );
-  // The embedded catalog admits one process: any lease still held belongs to a process that died.
-  if (catalog.dialect === 'pglite') await catalog.releaseLeases(run.id);
-  const ctx = await sectionContext(options, atlas, prepared);
+  // What a killed run committed but never indexed, after the withdrawals it must not be mixed with.
+  if (options.vectors) await drainOutbox(catalog, options.vectors);
+  const run = await startRun(catalog, manifest, prepared.all);
+  const ctx = await sectionContext(options, atlas, prepared, hashes);
   const indexer = options.vectors ? new SectionIndexer(catalog, options.vectors) : null;
-  const processed = await workJobs(options, ctx, run, manifest.sections, { indexer, lanes });
+  const stop = options.signal ?? new AbortController().signal;
+  const processed = await workJobs(options, ctx, run, manifest.sections, { indexer, lanes, stop });
   const finished = await catalog.finishRun(run.id);
-  let indexed = 0;
-  if (indexer) {
-    emit(options, {
-      runId: run.id,
-      state: 'indexing',
-      sectionsDone: 0,
-      sectionsTotal: 0,
-      tiles: processed.tiles,
-      tilesPerSecond: 0,
-    });
-    indexed = await indexer.finish();
-    await markComplete(catalog, prepared.all);
-  }
+  const interrupted = stop.aborted && finished.status === 'running';
+  const indexed = await index(options, run, processed.tiles, indexer, interrupted, prepared.all);
+  await hashes.save();
   const seconds = (performance.now() - started) / 1000;
   const progress = await catalog.runProgress(run.id);
   emit(options, {
@@ -121,19 +143,53 @@ export async function ingestAtlas(options: IngestOptions): Promise<IngestReport>
     atlas: manifest.name,
     runId: run.id,
     status: finished.status,
+    interrupted,
     models: run.models,
     progress,
     processed,
+    withdrawn: reconciled.withdrawn,
+    replaced: reconciled.replaced,
     indexed,
     seconds,
     tilesPerSecond: processed.tiles / seconds,
   };
 }
 
+/** Starts (or resumes) the run; a model with sections to embed is not complete until they are. */
+async function startRun(catalog: Catalog, manifest: AtlasManifest, models: IngestModel[]): Promise<IngestRun> {
+  const run = await catalog.startRun(
+    manifest.name,
+    models.map((m) => m.id),
+    manifest.sections.map((s) => s.id),
+  );
+  // The embedded catalog admits one process: any lease still held belongs to a process that died.
+  if (catalog.dialect === 'pglite') await catalog.releaseLeases(run.id);
+  if (run.status === 'running') for (const m of models) await catalog.setModelStatus(m.id, 'indexing');
+  return run;
+}
+
+/** Indexes what this run committed: everything left in the outbox, or (stopping) only the moves already under way. */
+async function index(
+  options: IngestOptions,
+  run: IngestRun,
+  tiles: number,
+  indexer: SectionIndexer | null,
+  interrupted: boolean,
+  models: IngestModel[],
+): Promise<number> {
+  if (!indexer) return 0;
+  if (interrupted) return indexer.settle();
+  emit(options, { runId: run.id, state: 'indexing', sectionsDone: 0, sectionsTotal: 0, tiles, tilesPerSecond: 0 });
+  const indexed = await indexer.finish();
+  await markComplete(options.catalog, models);
+  return indexed;
+}
+
 async function sectionContext(
   options: IngestOptions,
   atlas: AtlasFiles,
   prepared: Awaited<ReturnType<typeof prepareModels>>,
+  hashes: FileHashes,
 ): Promise<SectionContext> {
   const regions = await options.catalog.listRegions();
   return {
@@ -144,6 +200,7 @@ async function sectionContext(
     regionPaths: new Map(regions.map((r) => [r.acronym, r.path])),
     maxSectionPixels: options.maxSectionPixels ?? 2e9,
     batchSize: options.batchSize ?? 32,
+    hashes,
   };
 }
 
@@ -152,12 +209,9 @@ async function workJobs(
   ctx: SectionContext,
   run: IngestRun,
   sections: SectionEntry[],
-  { indexer, lanes }: { indexer: SectionIndexer | null; lanes: number },
+  { indexer, lanes, stop }: { indexer: SectionIndexer | null; lanes: number; stop: AbortSignal },
 ) {
   const { catalog } = options;
-  const owner = options.owner ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const leaseMs = options.leaseMs ?? 60_000;
-  const byId = new Map(sections.map((s) => [s.id, s]));
   const total = (await catalog.runProgress(run.id)).jobs.total;
   const counts = { done: 0, failed: 0, tiles: 0 };
   const t0 = performance.now();
@@ -174,90 +228,44 @@ async function workJobs(
       ...(error ? { error } : {}),
     });
   report('started');
-  const lane = async () => {
-    for (
-      let job = await catalog.leaseJob(run.id, owner, leaseMs);
-      job;
-      job = await catalog.leaseJob(run.id, owner, leaseMs)
-    ) {
-      const entry = byId.get(job.section);
-      const tileCtx = { ...ctx, onTiles: (n: number) => ((counts.tiles += n), report('tiles', job!.section)) };
-      const outcome = await withLease(catalog, job, owner, leaseMs, () =>
-        runJob(catalog, tileCtx, job!, owner, entry, indexer),
-      );
-      if (outcome === true) {
-        counts.done++;
-        report('section-done', job.section);
-      } else if (outcome) {
-        counts.failed++;
-        report('section-failed', job.section, outcome);
-      }
-    }
+  const onStop = () => report('stopping');
+  stop.addEventListener('abort', onStop, { once: true });
+  const settings: LaneSettings = {
+    catalog,
+    run,
+    owner: options.owner ?? ownerName(),
+    leaseMs: options.leaseMs ?? 60_000,
+    sections: new Map(sections.map((s) => [s.id, s])),
+    indexer,
+    stop,
+    onOutcome: (job, outcome) => {
+      if (outcome === true) counts.done++;
+      else if (outcome) counts.failed++;
+      if (outcome === true) report('section-done', job.section);
+      else if (outcome) report('section-failed', job.section, outcome);
+    },
   };
-  await Promise.all(Array.from({ length: lanes }, lane));
+  const onTiles = (n: number) => ((counts.tiles += n), report('tiles'));
+  try {
+    await Promise.all(Array.from({ length: lanes }, () => lane(settings, { ...ctx, onTiles })));
+  } finally {
+    stop.removeEventListener('abort', onStop);
+  }
   return counts;
 }
 
 /**
- * true: committed (and handed to this process's indexer, if it is one); an error: recorded as the job's failure;
- * false: the lease was lost to another worker.
+ * A model is complete once no run that uses it is still going, none of its points wait in the outbox, and it has
+ * embedded every section every ingested atlas lists (a failed section keeps it partial: /v1/models says how far).
  */
-async function runJob(
-  catalog: Catalog,
-  ctx: SectionContext,
-  job: IngestJob,
-  owner: string,
-  entry: SectionEntry | undefined,
-  indexer: SectionIndexer | null,
-) {
-  try {
-    if (!entry) throw new CytoclipError('section_removed', `section ${job.section} is no longer in the atlas manifest`);
-    const result = await processSection(ctx, entry);
-    const committed = await catalog.completeJob(job.id, owner, result);
-    if (!committed) return false;
-    indexer?.add(result.points, committed.outboxIds);
-    return true;
-  } catch (error) {
-    const failure = describeError(error);
-    const recorded = await catalog.failJob(job.id, owner, failure);
-    return recorded ? failure : false;
-  }
-}
-
-/** Renews the lease while `work` runs, so a slow section is not taken over by another worker. */
-async function withLease<T>(
-  catalog: Catalog,
-  job: IngestJob,
-  owner: string,
-  leaseMs: number,
-  work: () => Promise<T>,
-): Promise<T> {
-  const timer = setInterval(
-    () => void catalog.renewLease(job.id, owner, leaseMs).catch(() => false),
-    Math.max(50, leaseMs / 3),
-  );
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-function describeError(error: unknown): { code: string; message: string } {
-  if (error instanceof CytoclipError) return { code: error.code, message: error.message };
-  const e = error as { code?: unknown; message?: unknown };
-  return {
-    code: typeof e?.code === 'string' ? e.code : 'section_failed',
-    message: typeof e?.message === 'string' ? e.message : String(error),
-  };
-}
-
-/** A model is complete once no run that uses it is still going and none of its points wait in the outbox. */
 async function markComplete(catalog: Catalog, models: IngestModel[]): Promise<void> {
   const running = (await catalog.listRuns()).filter((r) => r.status === 'running');
+  const sections = await catalog.modelSections();
   for (const m of models) {
     if (running.some((r) => r.models.includes(m.id))) continue;
     if ((await catalog.countOutbox(m.collection)) > 0) continue;
+    const counted = sections.get(m.id);
+    if (counted && counted.done < counted.total) continue;
     await catalog.setModelStatus(m.id, 'complete');
   }
 }

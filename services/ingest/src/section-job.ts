@@ -14,6 +14,8 @@ import {
 } from '@cytoclip/slides';
 import { checkSectionFiles, type AtlasFiles } from './atlas-files.js';
 import { embedTiles } from './embed.js';
+import type { FileHashes } from './hashes.js';
+import { sectionSource } from './sources.js';
 import type { RegionModel, TileModelGroup } from './models.js';
 
 export interface SectionContext {
@@ -25,27 +27,37 @@ export interface SectionContext {
   regionPaths: Map<string, string[]>;
   maxSectionPixels: number;
   batchSize: number;
+  /** Content hashes of the atlas's files (fingerprints, copy names). */
+  hashes: FileHashes;
+  /** Aborted when the process stops or the section's lease is lost: the work ends between batches. */
+  signal?: AbortSignal;
   /** Called as tiles are embedded, for progress bars. */
   onTiles?: (count: number) => void;
 }
 
 /**
  * One section, start to finish, with nothing written to the stores: validate, copy the image into DATA_DIR as a
- * tiled pyramidal TIFF, tile, label, crop, embed. The caller commits the result in one transaction.
+ * tiled pyramidal TIFF named by its content, tile, label, crop, embed. The caller commits the result in one transaction.
  */
 export async function processSection(ctx: SectionContext, entry: SectionEntry): Promise<SectionResult> {
   const { image: source, annotations } = await checkSectionFiles(ctx.atlas, entry);
   await checkPixels(source, entry, ctx.maxSectionPixels);
+  const { imageHash, fingerprint } = await sectionSource(ctx.atlas, entry, ctx.hashes);
+  ctx.signal?.throwIfAborted();
   const storeDir = join(ctx.dataDir, 'sections', ctx.atlas.manifest.name);
-  // A copy that exists belongs to rows an earlier run committed (another model): a failure now must not remove it.
-  // Copies are written to a temporary name and renamed, so one that exists is whole: reindexing skips the copy.
-  const dest = join(storeDir, `${entry.id}.tif`);
+  // Named by the image's bytes: a changed image gets a new copy, never the old one's pixels. One that exists was
+  // written under a temporary name and renamed, so it is whole (an earlier run, another model): it is reused, and a
+  // failure now must not remove it.
+  const stem = `${entry.id}-${imageHash.slice(0, 16)}`;
+  const dest = join(storeDir, `${stem}.tif`);
   const existed = existsSync(dest);
-  const stored = existed ? dest : await copySectionToStore(source, storeDir, entry.id);
+  const stored = existed ? dest : await copySectionToStore(source, storeDir, stem);
   try {
     const image = await openSection(stored, { cacheDir: join(ctx.dataDir, 'cache', 'sections') });
     try {
-      return await embedSection(ctx, entry, annotations, image, relative(ctx.dataDir, stored));
+      const result = await embedSection(ctx, entry, annotations, image, relative(ctx.dataDir, stored));
+      result.section.fingerprint = fingerprint;
+      return result;
     } finally {
       await image.close();
     }
@@ -126,12 +138,10 @@ async function embedSection(
         tissueFraction: t.tissueFraction,
       });
     }
-    await embedTiles(
-      image,
-      planned,
-      group,
-      ctx.batchSize,
-      (tile, model, vector) => {
+    ctx.signal?.throwIfAborted();
+    await embedTiles(image, planned, group, {
+      batchSize: ctx.batchSize,
+      emit: (tile, model, vector) => {
         points.push({
           collection: model.collection,
           pointId: tile.id,
@@ -140,8 +150,9 @@ async function embedSection(
           payload: { ...base, region: tile.region!, regionPath: pathOf(ctx, tile.region!) },
         });
       },
-      ctx.onTiles,
-    );
+      onTiles: ctx.onTiles,
+      signal: ctx.signal,
+    });
   }
   const regionImages = await embedRegions(ctx, entry, annotations, image, (id, region, model, vector) => {
     points.push({
@@ -183,6 +194,7 @@ async function embedRegions(
     for await (const crop of cropRegionImages(image, annotations, { atlas, section: entry.id, size, resize }))
       crops.push(crop);
     for (let i = 0; i < crops.length; i += ctx.batchSize) {
+      ctx.signal?.throwIfAborted();
       const batch = crops.slice(i, i + ctx.batchSize);
       const vectors = await model.model.embedImages(batch.map((c) => c.image));
       batch.forEach((c, k) => emit(c.id, c.region, model, vectors[k]!));

@@ -12,6 +12,7 @@ export interface WorkerRun {
 export function startWorker(
   args: string[],
   onLine?: (line: Record<string, unknown>, run: WorkerRun) => void,
+  env: Record<string, string> = {},
 ): WorkerRun {
   const child = spawn(
     process.execPath,
@@ -19,7 +20,7 @@ export function startWorker(
     {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: undefined },
+      env: { ...process.env, CI: undefined, ...env },
     },
   );
   const run: WorkerRun = {

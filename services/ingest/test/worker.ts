@@ -1,5 +1,6 @@
 // A worker process for the crash and multi-worker tests: `node --conditions=source --import tsx worker.ts <atlas>
-// <dataDir> [databaseUrl|-] [--no-index]`. Prints each progress event and the final report as JSON lines.
+// <dataDir> [databaseUrl|-] [--no-index]`. Prints each progress event and the final report as JSON lines. LEASE_MS sets
+// the lease (default 5 s).
 import { openCatalog } from '@cytoclip/catalog';
 import { ingestAtlas } from '@cytoclip/ingest';
 import { openVectorStore } from '@cytoclip/vectors';
@@ -19,7 +20,7 @@ const report = await ingestAtlas({
   models,
   dataDir: dataDir!,
   tileGrid: TEST_GRID,
-  leaseMs: 5_000,
+  leaseMs: Number(process.env.LEASE_MS ?? 5_000),
   onProgress: (event) => process.stdout.write(`${JSON.stringify({ event })}\n`),
 });
 process.stdout.write(`${JSON.stringify({ report })}\n`);

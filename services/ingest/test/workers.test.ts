@@ -48,4 +48,39 @@ describe.skipIf(!available)('several workers on PostgreSQL', () => {
       await catalog.close();
     }
   }, 300_000);
+
+  it("finishes a run right after a worker was killed: the dead worker's sections are taken over at once", async () => {
+    const db: TestDatabase = await createTestDatabase('cytoclip_ingest');
+    cleanup.push(() => db.drop());
+    const dataDir = await mkdtemp(join(tmpdir(), 'cytoclip-workers-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const atlasDir = await tinyAtlas();
+    // Leases of a minute, as in production: waiting for them to lapse would take that long.
+    const env = { LEASE_MS: '60000' };
+    let done = 0;
+    const killed = startWorker(
+      [atlasDir, dataDir, db.url, '--no-index'],
+      (line, run) => {
+        const event = line.event as { state?: string } | undefined;
+        if (event?.state === 'section-done') done++;
+        if (done >= 1 && event?.state === 'tiles') run.child.kill('SIGKILL');
+      },
+      env,
+    );
+    await killed.exit;
+    expect(killed.child.signalCode).toBe('SIGKILL');
+
+    const started = Date.now();
+    const next = startWorker([atlasDir, dataDir, db.url, '--no-index'], undefined, env);
+    expect(await next.exit).toBe(0);
+    expect(reportOf(next).status).toBe('complete');
+    expect(Date.now() - started).toBeLessThan(45_000);
+    const catalog = await openCatalog({ databaseUrl: db.url, dataDir });
+    try {
+      expect((await catalog.listRuns()).map((r) => r.status)).toEqual(['complete']);
+      expect((await catalog.listSections('tiny-fetal-nissl')).length).toBe(5);
+    } finally {
+      await catalog.close();
+    }
+  }, 300_000);
 });
