@@ -5,11 +5,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import { DEFAULT_CONFIG, type QueryConfig } from './config.js';
 import { RequestProblem, type AppContext } from './http.js';
+import { KeyRing } from './keys.js';
 import { Metrics } from './metrics.js';
 import { documentRoutes } from './openapi.js';
 import type { QueryCatalog, QueryIngest, QueryModel, QueryVectors } from './ports.js';
 import { errorProblem, problem } from './problem.js';
 import { analysisRoutes } from './routes/analysis.js';
+import { requireScope } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { DOCS_HTML, opsRoutes } from './routes/ops.js';
@@ -44,6 +46,7 @@ export function createApp(options: AppOptions): CytoclipApp {
     service,
     config,
     metrics,
+    keys: new KeyRing(config),
     ingest: options.ingest ?? null,
     isReady: options.isReady ?? (() => true),
   };
@@ -66,6 +69,8 @@ export function createApp(options: AppOptions): CytoclipApp {
       onError: (c) => problem(c, 413, `the body is over ${config.maxBodyBytes} bytes`),
     }),
   );
+  // Every /v1 route needs at least the read key when CYTOCLIP_READ_KEY is set.
+  app.use('/v1/*', requireScope(ctx, 'read'));
   app.onError((error, c) => renderError(c, error));
   app.notFound((c) => problem(c, 404, `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
 

@@ -2,8 +2,12 @@ import { resolve } from 'node:path';
 import { atlasRootsFromEnv } from '@cytoclip/domain';
 
 export interface QueryConfig {
-  /** Guards ingest and admin routes; unset means those routes answer 401. */
+  /** The admin key (CYTOCLIP_API_KEY): every route, DELETE /v1/atlases and /metrics included. Unset: admin routes 401. */
   apiKey: string | null;
+  /** The ingest key: POST and GET /v1/ingest, and every read route. */
+  ingestKey: string | null;
+  /** When set, every /v1 read route needs this key (or the ingest or admin key); unset, reads are open. */
+  readKey: string | null;
   dataDir: string;
   /** Folders POST /v1/ingest may read atlases from. */
   atlasRoots: string[];
@@ -22,6 +26,8 @@ export interface QueryConfig {
 
 export const DEFAULT_CONFIG: Omit<QueryConfig, 'dataDir' | 'atlasRoots'> = {
   apiKey: null,
+  ingestKey: null,
+  readKey: null,
   staticDir: null,
   maxBodyBytes: 16 * 1024 * 1024,
   maxImagePixels: 4096 * 4096,
@@ -31,12 +37,17 @@ export const DEFAULT_CONFIG: Omit<QueryConfig, 'dataDir' | 'atlasRoots'> = {
   maxScoreAll: 500_000,
 };
 
-/** Reads DATA_DIR, CYTOCLIP_API_KEY and CYTOCLIP_ATLAS_ROOTS (path-delimited) from the environment. */
+/**
+ * Reads DATA_DIR, the keys (CYTOCLIP_API_KEY, CYTOCLIP_INGEST_KEY, CYTOCLIP_READ_KEY) and CYTOCLIP_ATLAS_ROOTS
+ * (path-delimited) from the environment.
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<QueryConfig> = {}): QueryConfig {
   const dataDir = resolve(env.DATA_DIR ?? './data');
   return {
     ...DEFAULT_CONFIG,
     apiKey: env.CYTOCLIP_API_KEY || null,
+    ingestKey: env.CYTOCLIP_INGEST_KEY || null,
+    readKey: env.CYTOCLIP_READ_KEY || null,
     dataDir,
     atlasRoots: atlasRootsFromEnv(env, dataDir),
     ...overrides,

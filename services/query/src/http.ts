@@ -2,6 +2,7 @@ import { CytoclipError } from '@cytoclip/domain';
 import type { Context } from 'hono';
 import type { ZodType } from 'zod';
 import type { QueryConfig } from './config.js';
+import type { KeyRing } from './keys.js';
 import type { Metrics } from './metrics.js';
 import type { QueryIngest } from './ports.js';
 import type { Backend, SearchService } from './search.js';
@@ -12,6 +13,8 @@ export interface AppContext {
   service: SearchService;
   config: QueryConfig;
   metrics: Metrics;
+  /** The configured API keys (as digests) and their scopes. */
+  keys: KeyRing;
   ingest: QueryIngest | null;
   isReady(): boolean;
 }

@@ -53,7 +53,7 @@ export function documentRoutes(app: OpenAPIHono, config: QueryConfig): void {
   add('post', '/v1/heatmap', "A text query's score for every stored tile of a section", { body: HeatmapSchema });
   add('post', '/v1/trajectory', "A query's best and median score per gestational week", { body: TrajectorySchema });
   add('get', '/v1/atlases', 'Ingested atlases');
-  add('delete', '/v1/atlases/{id}', 'Remove an atlas and its vectors (API key)', { secure: true });
+  add('delete', '/v1/atlases/{id}', 'Remove an atlas and its vectors (admin key)', { secure: true });
   add('get', '/v1/models', 'Loaded models and their indexes');
   add('get', '/v1/regions', 'The ontology as a tree');
   add('get', '/v1/specimens', 'Specimens with gestational week and planes');
@@ -64,13 +64,15 @@ export function documentRoutes(app: OpenAPIHono, config: QueryConfig): void {
   add('get', '/v1/tiles/{id}/image', 'Tile image cut from the section (?size=, ?format=png|jpeg)');
   add('get', '/v1/region-images/{id}', 'Region image metadata');
   add('get', '/v1/region-images/{id}/image', 'Region image cut from the section');
-  add('post', '/v1/ingest', 'Ingest an atlas under CYTOCLIP_ATLAS_ROOTS (API key)', {
+  add('post', '/v1/ingest', 'Ingest an atlas under CYTOCLIP_ATLAS_ROOTS (ingest or admin key)', {
     body: IngestSchema,
     secure: true,
   });
-  add('get', '/v1/ingest/{id}', 'Ingest job progress (API key)', { secure: true });
+  add('get', '/v1/ingest/{id}', 'Ingest job progress (ingest or admin key)', { secure: true });
   add('get', '/healthz', 'Alive');
   add('get', '/readyz', 'Ready: stores open and start-up ingest finished (503 before)');
-  add('get', '/metrics', 'Prometheus metrics');
+  add('get', '/metrics', 'Prometheus metrics (admin key)', {
+    secure: true,
+  });
   app.doc('/openapi.json', { openapi: '3.0.0', info: { title: 'CytoCLIP Atlas Search API', version: '1' } });
 }

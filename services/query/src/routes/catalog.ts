@@ -7,7 +7,7 @@ import type { ItemRecord, SectionRecord } from '../ports.js';
 import { toResult } from '../search.js';
 import { dziTileRect, dziXml, readRegion, storedSectionImage, type ImageFormat } from '../section-images.js';
 import { maskToRegion, regionRings } from '../region-mask.js';
-import { requireKey } from './auth.js';
+import { requireScope } from './auth.js';
 
 // Tile and section images never change for a given id: cache them for a day in browsers and proxies.
 const IMMUTABLE = 'public, max-age=86400, immutable';
@@ -17,7 +17,7 @@ export function catalogRoutes(app: Hono, ctx: AppContext): void {
 
   app.get('/v1/atlases', async (c) => c.json({ atlases: await backend.catalog.atlases() }));
 
-  app.delete('/v1/atlases/:id', requireKey(ctx), async (c) => {
+  app.delete('/v1/atlases/:id', requireScope(ctx, 'admin'), async (c) => {
     const id = pathId(c, 'id');
     for (const index of await service.modelIndexes()) await backend.vectors.deleteAtlas?.(index.collection, id);
     if (!(await backend.catalog.deleteAtlas(id))) throw notFound('atlas', id);

@@ -5,7 +5,7 @@ import { CytoclipError, isInside } from '@cytoclip/domain';
 import { jsonBody, notFound, RequestProblem, type AppContext } from '../http.js';
 import { checkId, pathId } from '../ids.js';
 import { IngestSchema } from '../schemas.js';
-import { requireKey } from './auth.js';
+import { requireScope } from './auth.js';
 
 /**
  * The atlas folder a request names, only when it lies inside one of the configured roots (after resolving symlinks),
@@ -36,14 +36,14 @@ export function ingestRoutes(app: Hono, ctx: AppContext): void {
     return ctx.ingest;
   };
 
-  app.post('/v1/ingest', requireKey(ctx), async (c) => {
+  app.post('/v1/ingest', requireScope(ctx, 'ingest'), async (c) => {
     const request = await jsonBody(c, IngestSchema);
     const folder = resolveAtlasPath(checkId(request.atlas, 'atlas', 4096), ctx.config.atlasRoots);
-    const job = await service().start(folder);
+    const job = await service().start(folder, request.replace === undefined ? {} : { replace: request.replace });
     return c.json(job, 202, { location: `/v1/ingest/${job.id}` });
   });
 
-  app.get('/v1/ingest/:id', requireKey(ctx), async (c) => {
+  app.get('/v1/ingest/:id', requireScope(ctx, 'ingest'), async (c) => {
     const id = pathId(c, 'id');
     const job = ctx.ingest ? await ctx.ingest.get(id) : null;
     if (!job) throw notFound('ingest job', id);

@@ -1,10 +1,13 @@
 import type { OpenAPIHono as Hono } from '@hono/zod-openapi';
 import type { AppContext } from '../http.js';
+import { requireScope } from './auth.js';
 
 export function opsRoutes(app: Hono, ctx: AppContext): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => (ctx.isReady() ? c.json({ status: 'ready' }) : c.json({ status: 'starting' }, 503)));
-  app.get('/metrics', (c) => c.body(ctx.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  app.get('/metrics', requireScope(ctx, 'admin'), (c) =>
+    c.body(ctx.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }),
+  );
 }
 
 /** A self-contained API reference (no CDN): it reads /openapi.json and lists each operation with its schema. */
