@@ -10,6 +10,7 @@ import { Metrics } from './metrics.js';
 import { documentRoutes } from './openapi.js';
 import type { QueryCatalog, QueryIngest, QueryModel, QueryVectors } from './ports.js';
 import { errorProblem, problem } from './problem.js';
+import { costlyRouteLimit } from './rate-limit.js';
 import { analysisRoutes } from './routes/analysis.js';
 import { requireScope } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -17,7 +18,10 @@ import { ingestRoutes } from './routes/ingest.js';
 import { DOCS_HTML, opsRoutes } from './routes/ops.js';
 import { searchRoutes } from './routes/search.js';
 import { SearchService } from './search.js';
+import { inlinePagePolicy, securityHeaders } from './security.js';
 import { staticRoutes } from './static.js';
+
+const DOCS_POLICY = inlinePagePolicy(DOCS_HTML);
 
 export interface AppOptions {
   catalog: QueryCatalog;
@@ -62,6 +66,7 @@ export function createApp(options: AppOptions): CytoclipApp {
       (performance.now() - started) / 1000,
     );
   });
+  app.use('*', securityHeaders());
   app.use(
     '/v1/*',
     bodyLimit({
@@ -71,6 +76,9 @@ export function createApp(options: AppOptions): CytoclipApp {
   );
   // Every /v1 route needs at least the read key when CYTOCLIP_READ_KEY is set.
   app.use('/v1/*', requireScope(ctx, 'read'));
+  // Costly routes, when CYTOCLIP_RATE_LIMIT sets a limit.
+  const limit = costlyRouteLimit(config);
+  if (limit) app.use('/v1/*', limit);
   app.onError((error, c) => renderError(c, error));
   app.notFound((c) => problem(c, 404, `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
 
@@ -80,7 +88,7 @@ export function createApp(options: AppOptions): CytoclipApp {
   catalogRoutes(app, ctx);
   ingestRoutes(app, ctx);
   documentRoutes(app, config);
-  app.get('/docs', (c) => c.html(DOCS_HTML));
+  app.get('/docs', (c) => c.html(DOCS_HTML, 200, { 'content-security-policy': DOCS_POLICY }));
   if (config.staticDir) staticRoutes(app, config.staticDir);
   return { app, service, metrics, config };
 }

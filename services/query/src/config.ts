@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { atlasRootsFromEnv } from '@cytoclip/domain';
+import { atlasRootsFromEnv, CytoclipError } from '@cytoclip/domain';
 
 export interface QueryConfig {
   /** The admin key (CYTOCLIP_API_KEY): every route, DELETE /v1/atlases and /metrics included. Unset: admin routes 401. */
@@ -22,6 +22,10 @@ export interface QueryConfig {
   maxWindow: number;
   /** Cap on items scored by heatmap / trajectory. */
   maxScoreAll: number;
+  /** Costly requests (image search, classify, heatmap, trajectory, ingest) a client IP may make a minute; 0: no limit. */
+  rateLimit: number;
+  /** Behind a reverse proxy: the client IP is the last X-Forwarded-For entry (the one the proxy added). */
+  trustProxy: boolean;
 }
 
 export const DEFAULT_CONFIG: Omit<QueryConfig, 'dataDir' | 'atlasRoots'> = {
@@ -35,11 +39,14 @@ export const DEFAULT_CONFIG: Omit<QueryConfig, 'dataDir' | 'atlasRoots'> = {
   maxLimit: 200,
   maxWindow: 10_000,
   maxScoreAll: 500_000,
+  rateLimit: 0,
+  trustProxy: false,
 };
 
 /**
- * Reads DATA_DIR, the keys (CYTOCLIP_API_KEY, CYTOCLIP_INGEST_KEY, CYTOCLIP_READ_KEY) and CYTOCLIP_ATLAS_ROOTS
- * (path-delimited) from the environment.
+ * Reads DATA_DIR, the keys (CYTOCLIP_API_KEY, CYTOCLIP_INGEST_KEY, CYTOCLIP_READ_KEY), CYTOCLIP_ATLAS_ROOTS,
+ * CYTOCLIP_RATE_LIMIT and CYTOCLIP_TRUST_PROXY from the environment; a malformed value is refused naming the
+ * variable rather than silently ignored.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<QueryConfig> = {}): QueryConfig {
   const dataDir = resolve(env.DATA_DIR ?? './data');
@@ -50,6 +57,27 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     readKey: env.CYTOCLIP_READ_KEY || null,
     dataDir,
     atlasRoots: atlasRootsFromEnv(env, dataDir),
+    rateLimit: integerVar(env, 'CYTOCLIP_RATE_LIMIT', 0, 1_000_000) ?? 0,
+    trustProxy: booleanVar(env, 'CYTOCLIP_TRUST_PROXY'),
     ...overrides,
   };
+}
+
+function invalid(name: string, message: string): CytoclipError {
+  return new CytoclipError('invalid-config', `${name} ${message}`, { detail: { field: name, message } });
+}
+
+function integerVar(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | null {
+  const text = env[name]?.trim();
+  if (!text) return null;
+  const value = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
+  if (!(value >= min && value <= max)) throw invalid(name, `is an integer from ${min} to ${max}, got "${text}"`);
+  return value;
+}
+
+function booleanVar(env: NodeJS.ProcessEnv, name: string): boolean {
+  const text = env[name]?.trim().toLowerCase();
+  if (!text || text === '0' || text === 'false') return false;
+  if (text === '1' || text === 'true') return true;
+  throw invalid(name, `is true or false, got "${text}"`);
 }

@@ -129,14 +129,32 @@ describe('KeyRing', () => {
 });
 
 describe('configFromEnv', () => {
-  it('reads the three keys', () => {
+  it('reads the keys and the rate limit', () => {
     const config = configFromEnv({
       DATA_DIR: '/d',
       CYTOCLIP_API_KEY: 'a',
       CYTOCLIP_INGEST_KEY: 'i',
       CYTOCLIP_READ_KEY: 'r',
+      CYTOCLIP_RATE_LIMIT: '30',
+      CYTOCLIP_TRUST_PROXY: 'true',
     });
-    expect(config).toMatchObject({ apiKey: 'a', ingestKey: 'i', readKey: 'r' });
-    expect(configFromEnv({ DATA_DIR: '/d' })).toMatchObject({ apiKey: null, ingestKey: null, readKey: null });
+    expect(config).toMatchObject({
+      apiKey: 'a',
+      ingestKey: 'i',
+      readKey: 'r',
+      rateLimit: 30,
+      trustProxy: true,
+    });
+    expect(configFromEnv({ DATA_DIR: '/d' })).toMatchObject({
+      ingestKey: null,
+      readKey: null,
+      rateLimit: 0,
+      trustProxy: false,
+    });
+  });
+
+  it('refuses a malformed value naming its variable', () => {
+    expect(() => configFromEnv({ CYTOCLIP_RATE_LIMIT: 'lots' })).toThrow(/CYTOCLIP_RATE_LIMIT/);
+    expect(() => configFromEnv({ CYTOCLIP_TRUST_PROXY: 'maybe' })).toThrow(/CYTOCLIP_TRUST_PROXY/);
   });
 });
