@@ -1,6 +1,8 @@
 export { createApp, type AppOptions, type CytoclipApp } from './src/app.js';
 export { serve, type Listening } from './src/serve.js';
 export { configFromEnv, DEFAULT_CONFIG, type QueryConfig } from './src/config.js';
+export { createLogger, type Logger } from './src/logging.js';
+export type { Metrics } from './src/metrics.js';
 export { OntologyIndex, type RegionNode } from './src/ontology.js';
 export { resolveAtlasPath } from './src/routes/ingest.js';
 export type {

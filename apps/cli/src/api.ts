@@ -23,7 +23,10 @@ type Send = (path: string, init: RequestInit) => Promise<Response>;
 export async function openApi(args: CommandArgs): Promise<ApiClient> {
   const api = stringOption(args, 'api');
   if (api !== undefined) return remoteApi(api);
-  const platform = await openPlatform(settingsFromEnv());
+  // In process there is no HTTP client to log, key or throttle: the keys guard the server, not DATA_DIR.
+  const platform = await openPlatform(settingsFromEnv(), {
+    config: { logLevel: 'silent', readKey: null, rateLimit: 0 },
+  });
   return { ...appClient(platform.api.app), close: () => platform.close() };
 }
 

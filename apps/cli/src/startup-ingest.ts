@@ -31,6 +31,7 @@ export async function ingestInProcess(
     vectors: platform.vectors,
     dataDir: settings.dataDir,
     onProgress: (event) => {
+      platform.api.metrics.observeIngest(event); // the cytoclip_ingest_* series of /metrics
       onProgress(event);
       if (event.state === 'section-done' && !draining && Date.now() - lastDrain > DRAIN_EVERY_MS) drain();
     },

@@ -2,11 +2,13 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { isCytoclipError } from '@cytoclip/domain';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { routePath } from 'hono/route';
+import { requestId } from 'hono/request-id';
 import { DEFAULT_CONFIG, type QueryConfig } from './config.js';
 import { RequestProblem, type AppContext } from './http.js';
 import { KeyRing } from './keys.js';
+import { createLogger, observeRequests, type Logger } from './logging.js';
 import { Metrics } from './metrics.js';
+import { attachMetricsPort } from './metrics-port.js';
 import { documentRoutes } from './openapi.js';
 import type { QueryCatalog, QueryIngest, QueryModel, QueryVectors } from './ports.js';
 import { errorProblem, problem } from './problem.js';
@@ -31,6 +33,8 @@ export interface AppOptions {
   ingest?: QueryIngest | null;
   /** /readyz answers 200 only while this says so (e.g. after a start-up ingest); default: always ready. */
   isReady?: () => boolean;
+  /** Where the JSON logs go; default pino on stderr at `config.logLevel` (silent unless configFromEnv set it). */
+  logger?: Logger;
 }
 
 export interface CytoclipApp {
@@ -38,13 +42,20 @@ export interface CytoclipApp {
   service: SearchService;
   metrics: Metrics;
   config: QueryConfig;
+  logger: Logger;
 }
 
 export function createApp(options: AppOptions): CytoclipApp {
   const config: QueryConfig = { ...DEFAULT_CONFIG, atlasRoots: [], ...options.config };
-  const backend = { catalog: options.catalog, vectors: options.vectors, models: options.models };
-  const service = new SearchService(backend, config);
-  const metrics = new Metrics();
+  const logger = options.logger ?? createLogger(config.logLevel);
+  let service: SearchService | null = null;
+  const metrics = new Metrics(() => service!.modelIndexes());
+  const backend = {
+    catalog: options.catalog,
+    vectors: metrics.timeStore(options.vectors),
+    models: options.models.map((m) => metrics.timeModel(m)),
+  };
+  service = new SearchService(backend, config);
   const ctx: AppContext = {
     backend,
     service,
@@ -55,30 +66,7 @@ export function createApp(options: AppOptions): CytoclipApp {
     isReady: options.isReady ?? (() => true),
   };
   const app = new OpenAPIHono();
-
-  app.use('*', async (c, next) => {
-    const started = performance.now();
-    await next();
-    metrics.observeRequest(
-      c.req.method,
-      routePath(c) || 'unmatched',
-      c.res.status,
-      (performance.now() - started) / 1000,
-    );
-  });
-  app.use('*', securityHeaders());
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: config.maxBodyBytes,
-      onError: (c) => problem(c, 413, `the body is over ${config.maxBodyBytes} bytes`),
-    }),
-  );
-  // Every /v1 route needs at least the read key when CYTOCLIP_READ_KEY is set.
-  app.use('/v1/*', requireScope(ctx, 'read'));
-  // Costly routes, when CYTOCLIP_RATE_LIMIT sets a limit.
-  const limit = costlyRouteLimit(config);
-  if (limit) app.use('/v1/*', limit);
+  guard(app, ctx, logger);
   app.onError((error, c) => renderError(c, error));
   app.notFound((c) => problem(c, 404, `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
 
@@ -90,7 +78,30 @@ export function createApp(options: AppOptions): CytoclipApp {
   documentRoutes(app, config);
   app.get('/docs', (c) => c.html(DOCS_HTML, 200, { 'content-security-policy': DOCS_POLICY }));
   if (config.staticDir) staticRoutes(app, config.staticDir);
-  return { app, service, metrics, config };
+  if (config.metricsPort !== null) attachMetricsPort(app, metrics, config.metricsPort, config.metricsHost);
+  return { app, service, metrics, config, logger };
+}
+
+/**
+ * What every request passes first, in order: a request id (X-Request-Id echoed when sane, else a new UUID), the
+ * access log line and metrics, the secure headers, the body limit, the read key (when one is set) and the rate
+ * limit of costly routes (when one is set).
+ */
+function guard(app: OpenAPIHono, ctx: AppContext, logger: Logger): void {
+  const { config, metrics } = ctx;
+  app.use('*', requestId());
+  app.use('*', observeRequests(metrics, logger));
+  app.use('*', securityHeaders());
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: config.maxBodyBytes,
+      onError: (c) => problem(c, 413, `the body is over ${config.maxBodyBytes} bytes`),
+    }),
+  );
+  app.use('/v1/*', requireScope(ctx, 'read'));
+  const limit = costlyRouteLimit(config);
+  if (limit) app.use('/v1/*', limit);
 }
 
 function renderError(c: Context, error: unknown): Response {
@@ -102,9 +113,14 @@ function renderError(c: Context, error: unknown): Response {
       error.status === 400 ? { title: 'Invalid request', errors: error.errors } : { errors: error.errors },
     );
   }
-  if (isCytoclipError(error)) return errorProblem(c, error);
+  // Server errors are logged with the request id (the err serializer keeps no SQL, parameters or cause).
+  if (isCytoclipError(error)) {
+    if (error.status >= 500) c.get('log')?.error({ err: error }, 'request failed');
+    return errorProblem(c, error);
+  }
   // Hono's own HTTP errors (e.g. a malformed multipart boundary) carry their status.
   const status = (error as { status?: number }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) return problem(c, status, (error as Error).message);
+  c.get('log')?.error({ err: error }, 'request failed');
   return errorProblem(c, error);
 }

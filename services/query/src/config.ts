@@ -26,6 +26,12 @@ export interface QueryConfig {
   rateLimit: number;
   /** Behind a reverse proxy: the client IP is the last X-Forwarded-For entry (the one the proxy added). */
   trustProxy: boolean;
+  /** A second port that serves only /metrics, without a key; null: /metrics on the API port, behind the admin key. */
+  metricsPort: number | null;
+  /** Where the metrics port listens; null: the API's host. */
+  metricsHost: string | null;
+  /** pino level of the JSON logs on stdout (an app built in a program or test logs nothing unless asked). */
+  logLevel: string;
 }
 
 export const DEFAULT_CONFIG: Omit<QueryConfig, 'dataDir' | 'atlasRoots'> = {
@@ -41,12 +47,17 @@ export const DEFAULT_CONFIG: Omit<QueryConfig, 'dataDir' | 'atlasRoots'> = {
   maxScoreAll: 500_000,
   rateLimit: 0,
   trustProxy: false,
+  metricsPort: null,
+  metricsHost: null,
+  logLevel: 'silent',
 };
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
  * Reads DATA_DIR, the keys (CYTOCLIP_API_KEY, CYTOCLIP_INGEST_KEY, CYTOCLIP_READ_KEY), CYTOCLIP_ATLAS_ROOTS,
- * CYTOCLIP_RATE_LIMIT and CYTOCLIP_TRUST_PROXY from the environment; a malformed value is refused naming the
- * variable rather than silently ignored.
+ * CYTOCLIP_RATE_LIMIT, CYTOCLIP_TRUST_PROXY, CYTOCLIP_METRICS_PORT / _HOST and CYTOCLIP_LOG_LEVEL (default info) from
+ * the environment; a malformed value is refused naming the variable rather than silently ignored.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<QueryConfig> = {}): QueryConfig {
   const dataDir = resolve(env.DATA_DIR ?? './data');
@@ -59,6 +70,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     atlasRoots: atlasRootsFromEnv(env, dataDir),
     rateLimit: integerVar(env, 'CYTOCLIP_RATE_LIMIT', 0, 1_000_000) ?? 0,
     trustProxy: booleanVar(env, 'CYTOCLIP_TRUST_PROXY'),
+    metricsPort: integerVar(env, 'CYTOCLIP_METRICS_PORT', 1, 65_535),
+    metricsHost: env.CYTOCLIP_METRICS_HOST || null,
+    logLevel: logLevelVar(env),
     ...overrides,
   };
 }
@@ -80,4 +94,10 @@ function booleanVar(env: NodeJS.ProcessEnv, name: string): boolean {
   if (!text || text === '0' || text === 'false') return false;
   if (text === '1' || text === 'true') return true;
   throw invalid(name, `is true or false, got "${text}"`);
+}
+
+function logLevelVar(env: NodeJS.ProcessEnv): string {
+  const level = env.CYTOCLIP_LOG_LEVEL?.trim().toLowerCase() || 'info';
+  if (!LOG_LEVELS.includes(level)) throw invalid('CYTOCLIP_LOG_LEVEL', `is one of ${LOG_LEVELS.join(', ')}`);
+  return level;
 }

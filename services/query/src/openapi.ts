@@ -71,7 +71,7 @@ export function documentRoutes(app: OpenAPIHono, config: QueryConfig): void {
   add('get', '/v1/ingest/{id}', 'Ingest job progress (ingest or admin key)', { secure: true });
   add('get', '/healthz', 'Alive');
   add('get', '/readyz', 'Ready: stores open and start-up ingest finished (503 before)');
-  add('get', '/metrics', 'Prometheus metrics (admin key)', {
+  add('get', '/metrics', 'Prometheus metrics (admin key; CYTOCLIP_METRICS_PORT serves them on a port of their own)', {
     secure: true,
   });
   app.doc('/openapi.json', { openapi: '3.0.0', info: { title: 'CytoCLIP Atlas Search API', version: '1' } });

@@ -46,17 +46,17 @@ export function zodProblem(c: Context, error: ZodError, where: string): Response
   });
 }
 
-/** Maps any thrown error to a problem; CytoclipErrors keep their status and code, others are 500s that name nothing. */
+/**
+ * Maps any thrown error to a problem; CytoclipErrors keep their status and code, others are 500s that name nothing
+ * (the app logs server errors with the request id before calling this).
+ */
 export function errorProblem(c: Context, error: unknown): Response {
   if (isCytoclipError(error)) {
-    // A server-side failure is logged by its code and short message (the catalog's carry no SQL or parameters).
-    if (error.status >= 500) console.error(`query: ${error.code}: ${error.message}`);
     return problem(c, error.status, error.message, {
       code: error.code,
       ...(error.detail ? { errors: toErrors(error.detail) } : {}),
     });
   }
-  console.error('query: unexpected error', error);
   return problem(c, 500, 'unexpected server error');
 }
 

@@ -129,7 +129,7 @@ describe('KeyRing', () => {
 });
 
 describe('configFromEnv', () => {
-  it('reads the keys and the rate limit', () => {
+  it('reads the keys, the rate limit, the metrics port and the log level', () => {
     const config = configFromEnv({
       DATA_DIR: '/d',
       CYTOCLIP_API_KEY: 'a',
@@ -137,6 +137,9 @@ describe('configFromEnv', () => {
       CYTOCLIP_READ_KEY: 'r',
       CYTOCLIP_RATE_LIMIT: '30',
       CYTOCLIP_TRUST_PROXY: 'true',
+      CYTOCLIP_METRICS_PORT: '9464',
+      CYTOCLIP_METRICS_HOST: '10.0.0.2',
+      CYTOCLIP_LOG_LEVEL: 'warn',
     });
     expect(config).toMatchObject({
       apiKey: 'a',
@@ -144,17 +147,24 @@ describe('configFromEnv', () => {
       readKey: 'r',
       rateLimit: 30,
       trustProxy: true,
+      metricsPort: 9464,
+      metricsHost: '10.0.0.2',
+      logLevel: 'warn',
     });
     expect(configFromEnv({ DATA_DIR: '/d' })).toMatchObject({
       ingestKey: null,
       readKey: null,
       rateLimit: 0,
       trustProxy: false,
+      metricsPort: null,
+      logLevel: 'info',
     });
   });
 
   it('refuses a malformed value naming its variable', () => {
     expect(() => configFromEnv({ CYTOCLIP_RATE_LIMIT: 'lots' })).toThrow(/CYTOCLIP_RATE_LIMIT/);
+    expect(() => configFromEnv({ CYTOCLIP_METRICS_PORT: '70000' })).toThrow(/CYTOCLIP_METRICS_PORT/);
     expect(() => configFromEnv({ CYTOCLIP_TRUST_PROXY: 'maybe' })).toThrow(/CYTOCLIP_TRUST_PROXY/);
+    expect(() => configFromEnv({ CYTOCLIP_LOG_LEVEL: 'loud' })).toThrow(/CYTOCLIP_LOG_LEVEL/);
   });
 });

@@ -196,12 +196,12 @@ describe('POST /v1/search', () => {
     expect(body.results.map((x) => x.id)).toEqual(json.json.results.map((x: { id: string }) => x.id));
   });
 
-  // /metrics itself needs the admin key (test/scopes.test.ts): read the app's registry here.
+  // /metrics itself needs the admin key (test/observability.test.ts): read the app's registry here.
   it('counts searches in the metrics', async () => {
-    const text = f.metrics.render();
+    const text = await f.metrics.render();
     expect(text).toMatch(/cytoclip_searches_total\{query="text",target="tiles"\} \d+/);
     expect(text).toMatch(
-      /cytoclip_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/search",le="\+Inf"\} \d+/,
+      /cytoclip_http_request_duration_seconds_bucket\{le="\+Inf",method="POST",route="\/v1\/search",status="200"\} \d+/,
     );
   });
 });

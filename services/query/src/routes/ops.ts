@@ -5,8 +5,9 @@ import { requireScope } from './auth.js';
 export function opsRoutes(app: Hono, ctx: AppContext): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => (ctx.isReady() ? c.json({ status: 'ready' }) : c.json({ status: 'starting' }, 503)));
-  app.get('/metrics', requireScope(ctx, 'admin'), (c) =>
-    c.body(ctx.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }),
+  // Behind the admin key here; CYTOCLIP_METRICS_PORT serves it without one on a port of its own (metrics-port.ts).
+  app.get('/metrics', requireScope(ctx, 'admin'), async (c) =>
+    c.body(await ctx.metrics.render(), 200, { 'content-type': ctx.metrics.contentType }),
   );
 }
 
