@@ -89,7 +89,11 @@ def main(argv=None) -> int:
     eval_parser(sub)
     lit_parser(sub)
     sub.add_parser('export', help='see python3 -m cytoclip_trainer.export --help', add_help=False)
+    sub.add_parser('calibrate', help='thresholds and a temperature from the val split (calibrate --help)', add_help=False)
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ['calibrate']:
+        from .calibrate import main as calibrate_main
+        return calibrate_main(argv[1:])
     if argv[:1] == ['export']:
         from .export import main as export_main
         return export_main(argv[1:])
