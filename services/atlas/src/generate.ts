@@ -51,6 +51,16 @@ export interface GenerateResult {
 
 const PLANE_CODE: Record<Plane, string> = { coronal: 'cor', sagittal: 'sag', axial: 'axi' };
 
+/** Seeds a specimen's anatomy (its sulcal pattern), shared by all its sections. */
+export function specimenSeed(seed: number, specimen: string): number {
+  return hash4(seed, hashString(specimen), 0, 1);
+}
+
+/** `<specimen>-<cor|sag|axi>-<index>`, index = the position in whole % of the brain's extent along the plane's normal. */
+export function sectionId(specimen: string, plan: SectionPlan): string {
+  return `${specimen}-${PLANE_CODE[plan.plane]}-${String(Math.round(plan.position * 100)).padStart(4, '0')}`;
+}
+
 function resolvePreset(options: GenerateOptions): { preset: Preset; specimens: SpecimenPlan[] } {
   const preset = PRESETS[options.preset];
   if (!preset) {
@@ -127,7 +137,7 @@ async function writeSection(
   tmp: string,
 ): Promise<Written> {
   const index = Math.round(plan.position * 100);
-  const id = `${specimen.id}-${PLANE_CODE[plan.plane]}-${String(index).padStart(4, '0')}`;
+  const id = sectionId(specimen.id, plan);
   const section = planSection({
     gestationalWeek: specimen.gestationalWeek,
     plane: plan.plane,
@@ -137,7 +147,7 @@ async function writeSection(
     labelStep: preset.labelStep,
     lengthMm: preset.lengthMm(specimen.gestationalWeek),
     seed: hash4(seed, hashString(id), 0, 2),
-    specimenSeed: hash4(seed, hashString(specimen.id), 0, 1),
+    specimenSeed: specimenSeed(seed, specimen.id),
     nuisances,
     vessels: preset.vessels,
   });
@@ -193,7 +203,13 @@ export async function generateAtlas(options: GenerateOptions): Promise<GenerateR
         notes: `synthetic specimen, ${preset.name} preset`,
       })),
       sections,
-      generator: { name: GENERATOR_NAME, version: GENERATOR_VERSION, seed: options.seed, preset: preset.name },
+      generator: {
+        name: GENERATOR_NAME,
+        version: GENERATOR_VERSION,
+        seed: options.seed,
+        preset: preset.name,
+        presetRevision: preset.revision,
+      },
     };
     await writeJson(join(tmp, 'ontology.json'), buildOntology());
     await writeJson(join(tmp, 'atlas.json'), manifest);

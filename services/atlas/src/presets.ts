@@ -17,6 +17,11 @@ export interface SpecimenPlan {
 
 export interface Preset {
   name: string;
+  /**
+   * The section plan's revision: bumped when the preset cuts other sections (same renderer, other output), recorded
+   * in atlas.json as `generator.presetRevision`. GENERATOR_VERSION is the renderer's and stays put for such a change.
+   */
+  revision: number;
   description: string;
   atlasName: string;
   micronsPerPixel: number;
@@ -45,6 +50,7 @@ const specimen = (id: string, gestationalWeek: number, sections: SectionPlan[]):
 
 const tiny: Preset = {
   name: 'tiny',
+  revision: 1,
   description: 'Three small specimens (15, 22, 31 GW), five sections at 2 µm/px: for unit tests of every service.',
   atlasName: 'tiny-fetal-nissl',
   micronsPerPixel: 2,
@@ -68,6 +74,7 @@ const tiny: Preset = {
 
 const demo: Preset = {
   name: 'demo',
+  revision: 1,
   description:
     'Six specimens from 14 to 39 GW, coronal, sagittal and axial sections at 2 µm/px: what `npm start` ingests.',
   atlasName: 'demo-fetal-nissl',
@@ -101,6 +108,7 @@ const testPlanes: SectionPlan[] = [
 
 const benchmark: Preset = {
   name: 'benchmark',
+  revision: 1,
   description:
     'The fixed protocol of formats.md §2: specimens at ages other than 16, 21 and 30 GW in coronal and sagittal planes for training, ' +
     'other specimens at seen ages, held-out-age specimens (16, 21, 30 GW) and axial sections for testing.',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CytoclipError } from '@cytoclip/domain';
-import { GENERATOR_NAME, GENERATOR_VERSION, generateAtlas, type GenerateResult } from '@cytoclip/atlas';
+import { GENERATOR_NAME, GENERATOR_VERSION, generateAtlas, PRESETS, type GenerateResult } from '@cytoclip/atlas';
 
 let root: string;
 let first: GenerateResult;
@@ -29,7 +29,13 @@ describe('generateAtlas (tiny preset)', () => {
   it('writes the atlas format of formats.md §1 with the generator recorded', async () => {
     const manifest = JSON.parse(await readFile(join(first.dir, 'atlas.json'), 'utf8'));
     expect(manifest.format).toBe('cytoclip-atlas/1');
-    expect(manifest.generator).toEqual({ name: GENERATOR_NAME, version: GENERATOR_VERSION, seed: 1, preset: 'tiny' });
+    expect(manifest.generator).toEqual({
+      name: GENERATOR_NAME,
+      version: GENERATOR_VERSION,
+      seed: 1,
+      preset: 'tiny',
+      presetRevision: PRESETS.tiny!.revision,
+    });
     expect(new Set(manifest.sections.map((s: { plane: string }) => s.plane))).toEqual(
       new Set(['coronal', 'sagittal', 'axial']),
     );

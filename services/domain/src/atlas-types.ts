@@ -36,7 +36,8 @@ export interface AtlasManifest {
   ontology: string;
   specimens: Specimen[];
   sections: SectionEntry[];
-  generator?: { name: string; version: string; seed: number; preset: string };
+  /** `presetRevision`: the preset's section plan (absent in atlases written before presets had revisions). */
+  generator?: { name: string; version: string; seed: number; preset: string; presetRevision?: number };
 }
 
 export interface OntologyRegion {
