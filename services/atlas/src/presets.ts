@@ -72,22 +72,71 @@ const tiny: Preset = {
   vessels: true,
 };
 
+type Window = SectionPlan['window'];
+const cut = (plane: Plane, position: number, window: Window): SectionPlan =>
+  window ? { plane, position, window } : { plane, position };
+const axial = (position: number, window?: Window) => cut('axial', position, window);
+const sagittal = (position: number, window?: Window) => cut('sagittal', position, window);
+/**
+ * Axial sections through the base of the cerebellum, nearly tangential to its surface: they show its thin laminae
+ * (EGL, CbML, PCL, IGL, each ~20 µm at the rendered scale) en face, where a section across them never lets one
+ * dominate a 224 µm tile. Positions (on a 0.25 % grid, where the laminae fill the most tiles) never round to the
+ * same section id (its index is the position in whole %).
+ */
+const cerebellarBase = (...positions: number[]): SectionPlan[] => positions.map((p) => axial(p));
+
+/**
+ * Revision 2 adds regional sections, most cropped (`window`) to the part that matters so generation stays fast: the
+ * three whole sections per specimen left DG, CGE, IGL, Mb, Pons and Med without a tile and 11 more leaf regions
+ * under 20. Now every leaf region has ≥ 20 tiles (224 µm, the ingest's grid and rule) across ≥ 2 ages
+ * (test/presets.test.ts).
+ */
 const demo: Preset = {
   name: 'demo',
-  revision: 1,
+  revision: 2,
   description:
-    'Six specimens from 14 to 39 GW, coronal, sagittal and axial sections at 2 µm/px: what `npm start` ingests.',
+    'Six specimens from 14 to 39 GW: coronal, sagittal and axial whole sections, plus regional sections through the ' +
+    'eminences, hippocampus, brainstem and cerebellum, at 2 µm/px: what `npm start` ingests.',
   atlasName: 'demo-fetal-nissl',
   micronsPerPixel: 2,
   labelStep: 4,
   lengthMm: (w) => 4.8 + 0.085 * (w - 14),
   specimens: [
-    specimen('S01', 14, all),
-    specimen('S02', 18, all),
-    specimen('S03', 22, all),
-    specimen('S04', 27, all),
-    specimen('S05', 33, all),
-    specimen('S06', 39, all),
+    specimen('S01', 14, [
+      ...all,
+      axial(0.47, [0.16, 0.41, 0.84, 0.84]), // CGE, GP
+      axial(0.53, [0.17, 0.3, 0.77, 0.62]), // MGE
+      sagittal(0.51), // paramedian, tangential to the flat medial surface: MZ en face; brainstem
+    ]),
+    specimen('S02', 18, [
+      ...all,
+      axial(0.47, [0.11, 0.37, 0.84, 0.83]), // CGE, GP
+      axial(0.545, [0.29, 0.28, 0.78, 0.7]), // MGE, TRN
+    ]),
+    specimen('S03', 22, [...all, ...cerebellarBase(0.14)]),
+    specimen('S04', 27, [
+      ...all,
+      ...cerebellarBase(0.1275, 0.1375),
+      sagittal(0.4875, [0.18, 0.29, 0.63, 1]), // paramedian, the brainstem's length: Mb, Pons, Med
+      sagittal(0.96), // lateral surface: A1, Ins, MZ
+    ]),
+    specimen('S05', 33, [
+      ...all,
+      ...cerebellarBase(0.1225, 0.1275),
+      axial(0.408, [0.3, 0.48, 0.66, 0.91]), // hippocampus (DG), midbrain
+      sagittal(0.21, [0.34, 0.53, 0.61, 0.73]), // GP
+      sagittal(0.4875, [0.16, 0.34, 0.63, 1]), // Mb, Pons, Med
+      sagittal(0.95), // A1, Ins
+      axial(0.95, [0.5, 0, 1, 0.46]), // right hemisphere's crown, the motor cortex en face: M1
+    ]),
+    specimen('S06', 39, [
+      ...all,
+      ...cerebellarBase(0.11, 0.12, 0.14),
+      axial(0.3625, [0.39, 0.47, 0.6, 0.72]), // midbrain below the thalamus: Mb
+      axial(0.41, [0.32, 0.58, 0.65, 0.92]), // DG
+      axial(0.48, [0.12, 0.37, 0.84, 0.61]), // GP
+      axial(0.53, [0.16, 0.33, 0.8, 0.73]), // Cd, TRN
+    ]),
   ],
   defaultSections: all,
   nuisances: ALL_NUISANCES,
