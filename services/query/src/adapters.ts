@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Catalog, RegionImageDetail, SectionDetail, TileDetail } from '@cytoclip/catalog';
 import type { SearchFilter } from '@cytoclip/domain';
+import { removeAtlas } from '@cytoclip/ingest';
 import type { VectorStore } from '@cytoclip/vectors';
 import type { ItemRecord, ModelIndex, QueryCatalog, QueryVectors, SectionRecord, SpecimenSummary } from './ports.js';
 
@@ -19,7 +20,8 @@ export function catalogPort(catalog: Catalog, vectors: VectorStore, dataDir: str
         ingestedAt: a.createdAt.toISOString(),
       }));
     },
-    deleteAtlas: (id) => catalog.deleteAtlas(id),
+    // Rows, then the section copies under DATA_DIR (the route drops the vectors; a withdrawal covers a crash between).
+    deleteAtlas: (id) => removeAtlas({ catalog, dataDir, name: id }),
     async regions() {
       return (await catalog.listRegions()).map((r) => ({ ...r, id: r.sourceId }));
     },
@@ -61,15 +63,21 @@ export function catalogPort(catalog: Catalog, vectors: VectorStore, dataDir: str
     },
     async modelIndexes() {
       const models = await catalog.listModels();
+      const counted = await catalog.modelSections();
       return Promise.all(
-        models.map(async (m): Promise<ModelIndex> => ({
-          model: m.id,
-          variant: m.variant,
-          collection: m.collection,
-          complete: m.status === 'complete',
-          items: await vectors.count(m.collection).catch(() => 0),
-          completedAt: m.completedAt ? m.completedAt.toISOString() : null,
-        })),
+        models.map(async (m): Promise<ModelIndex> => {
+          const sections = counted.get(m.id) ?? { done: 0, total: 0 };
+          return {
+            model: m.id,
+            variant: m.variant,
+            collection: m.collection,
+            // Its last ingest finished and drained, and no section of any ingested atlas is missing from it.
+            complete: m.status === 'complete' && sections.done === sections.total,
+            sections,
+            items: await vectors.count(m.collection).catch(() => 0),
+            completedAt: m.completedAt ? m.completedAt.toISOString() : null,
+          };
+        }),
       );
     },
   };

@@ -62,12 +62,16 @@ export interface SpecimenSummary {
   planes: Plane[];
 }
 
-/** An indexed model: its vectors live in `collection`; `complete` once every item of every atlas is embedded. */
+/**
+ * An indexed model: its vectors live in `collection`; `complete` once every section every ingested atlas lists is
+ * embedded by it and drained into the store (`sections` says how far it is).
+ */
 export interface ModelIndex {
   model: string;
   variant: Variant;
   collection: string;
   complete: boolean;
+  sections: { done: number; total: number };
   items: number;
   /** When it became complete (ISO), to pick the newest complete one. */
   completedAt: string | null;
@@ -163,6 +167,7 @@ export interface IngestJob {
 }
 
 export interface QueryIngest {
-  start(atlasPath: string): Promise<IngestJob>;
+  /** `replace`: an atlas of the same name ingested from another folder is removed first (else the job fails). */
+  start(atlasPath: string, options?: { replace?: boolean }): Promise<IngestJob>;
   get(id: string): Promise<IngestJob | null>;
 }

@@ -126,7 +126,13 @@ export const TrajectorySchema = z
   })
   .openapi('TrajectoryRequest');
 
-export const IngestSchema = z.strictObject({ atlas: z.string().min(1).max(4096) }).openapi('IngestRequest');
+export const IngestSchema = z
+  .strictObject({
+    atlas: z.string().min(1).max(4096),
+    /** Remove an atlas of the same name ingested from another folder first (else the job fails: atlas_exists). */
+    replace: z.boolean().optional(),
+  })
+  .openapi('IngestRequest');
 
 export const ProblemSchema = z
   .object({

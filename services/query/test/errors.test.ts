@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type QueryVectors } from '@cytoclip/query';
 import { buildFixture, closeFixture, post } from './fixture.js';
@@ -176,6 +178,8 @@ describe('keys guard ingest and admin routes', () => {
   // Last in the file: every app here shares one real stack, and this empties it.
   it('deletes an atlas with the key, its points included', async () => {
     const g = await buildFixture({ apiKey: 'sesame' });
+    const copies = join(g.dir, 'sections', 'tiny');
+    expect(existsSync(copies)).toBe(true);
     const res = await g.app.request('/v1/atlases/tiny', {
       method: 'DELETE',
       headers: { authorization: 'Bearer sesame' },
@@ -187,5 +191,6 @@ describe('keys guard ingest and admin routes', () => {
     ).toBe(404);
     expect(((await (await g.app.request('/v1/atlases')).json()) as { atlases: unknown[] }).atlases).toEqual([]);
     expect(await g.stack.store.count('cytoclip-tiny-random_1')).toBe(0);
+    expect(existsSync(copies)).toBe(false); // its section copies too: a re-ingest never serves the old pixels
   });
 });

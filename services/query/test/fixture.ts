@@ -5,7 +5,7 @@ import { DEFAULT_TILE_GRID, tileId, type AtlasManifest, type OntologyRegion, typ
 import type { QueryConfig } from '@cytoclip/query';
 import type { VectorPoint } from '@cytoclip/vectors';
 import sharp from 'sharp';
-import { openRealStack } from './real-backend.js';
+import { openRealStack, recordEmbedded } from './real-backend.js';
 
 export const ONTOLOGY: OntologyRegion[] = [
   { id: 1, acronym: 'Tel', name: 'telencephalon', parent: null, description: '', color: '#888888' },
@@ -172,6 +172,7 @@ async function fill(): Promise<FixtureData> {
     }
   }
   await store.flush();
+  await recordEmbedded(catalog, 'tiny', MODEL);
   await catalog.setModelStatus(MODEL, 'complete');
   return { stack, tileIds, tiles };
 }
