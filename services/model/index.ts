@@ -1,9 +1,9 @@
-export { MODEL_FORMAT, parseModelManifest, parseOntology } from './src/manifest.js';
-export type { ImageSpec, ModelFileEntry, ModelManifest, TextSpec } from './src/manifest.js';
+export { CALIBRATION_FORMAT, MODEL_FORMAT, parseModelManifest, parseOntology } from './src/manifest.js';
+export type { Calibration, ImageSpec, ModelFileEntry, ModelManifest, TextSpec } from './src/manifest.js';
 export { loadModelPackage, sha256File } from './src/package.js';
 export type { ModelPackage } from './src/package.js';
 export { CytoclipModel } from './src/model.js';
-export type { ModelInfo, ModelOpenOptions, RegionScore } from './src/model.js';
+export type { ModelInfo, ModelOpenOptions, RegionScore, TrainedOn } from './src/model.js';
 export { CUDA_HELP } from './src/session.js';
 export type { Device } from './src/session.js';
 export { TextTokenizer } from './src/text.js';

@@ -46,6 +46,25 @@ export interface ModelManifest {
   };
   training?: unknown;
   metrics?: unknown;
+  /** Thresholds and a temperature fitted on the validation split (`cytoclip_trainer calibrate`); absent in older packages. */
+  calibration?: Calibration;
+}
+
+export const CALIBRATION_FORMAT = 'cytoclip-calibration/1';
+
+/**
+ * model.json `calibration` (written by `python3 -m cytoclip_trainer calibrate`, fitted on the val split only):
+ * the classify temperature T (probabilities = softmax(logitScale · cos / T)), the search cutoffs (cosines above
+ * which a text or an image result counts as relevant) and the out-of-distribution threshold (an image whose nearest
+ * indexed image scores below `nearestCosine` is unlike anything the model was fitted on). Other fields the trainer
+ * records (F1, counts) are kept as they are.
+ */
+export interface Calibration {
+  format: typeof CALIBRATION_FORMAT;
+  fittedOn: Record<string, unknown>;
+  classify: { temperature: number } & Record<string, unknown>;
+  search: { textCutoff: number; imageCutoff: number } & Record<string, unknown>;
+  outOfDistribution: { nearestCosine: number; quantile: number } & Record<string, unknown>;
 }
 
 function invalid(where: string, what: string): CytoclipError {
@@ -142,6 +161,47 @@ function files(raw: unknown, where: string): ModelManifest['files'] {
   return out as ModelManifest['files'];
 }
 
+function finite(obj: Json, key: string, where: string, min: number, max: number, path: string): number {
+  const v = obj[key];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+    throw invalid(where, `"calibration.${path}.${key}" must be a number in [${min}, ${max}]`);
+  return v;
+}
+
+/** Validates `calibration` when present: every figure the platform applies must be there and in range. */
+function calibration(raw: unknown, where: string): Calibration | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const o = object(raw, where, 'calibration');
+  if (o.format !== CALIBRATION_FORMAT)
+    throw new CytoclipError(
+      'unsupported-format',
+      `${where}: calibration format ${JSON.stringify(o.format)} is not supported (this runtime reads "${CALIBRATION_FORMAT}")`,
+      { detail: { file: where, format: o.format } },
+    );
+  const classify = object(o.classify, where, 'calibration.classify');
+  const search = object(o.search, where, 'calibration.search');
+  const ood = object(o.outOfDistribution, where, 'calibration.outOfDistribution');
+  // A temperature of 0 would divide by zero; the trainer's grid spans 0.05..20.
+  const temperature = finite(classify, 'temperature', where, 1e-6, 1e6, 'classify');
+  return {
+    format: CALIBRATION_FORMAT,
+    fittedOn: o.fittedOn === undefined ? {} : object(o.fittedOn, where, 'calibration.fittedOn'),
+    classify: { ...classify, temperature },
+    search: {
+      ...search,
+      textCutoff: finite(search, 'textCutoff', where, -1, 1, 'search'),
+      imageCutoff: finite(search, 'imageCutoff', where, -1, 1, 'search'),
+    },
+    outOfDistribution: {
+      ...ood,
+      nearestCosine: finite(ood, 'nearestCosine', where, -1, 1, 'outOfDistribution'),
+      quantile: finite(ood, 'quantile', where, 0, 1, 'outOfDistribution'),
+    },
+  };
+}
+
+const calibrated = (c: Calibration | undefined) => (c ? { calibration: c } : {});
+
 /** Validates a parsed model.json; unknown format versions are rejected before anything else is read. */
 export function parseModelManifest(raw: unknown, where = 'model.json'): ModelManifest {
   const o = object(raw, where, '(top level)');
@@ -169,6 +229,7 @@ export function parseModelManifest(raw: unknown, where = 'model.json'): ModelMan
     files: files(o.files, where),
     training: o.training,
     metrics: o.metrics,
+    ...calibrated(calibration(o.calibration, where)),
   };
 }
 

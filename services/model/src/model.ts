@@ -1,8 +1,10 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CytoclipError, type Ontology, type Variant } from '@cytoclip/domain';
 import { prepareModelInput, type ImageInput, type RawImage } from '@cytoclip/slides';
 import { MicroBatcher } from './batcher.js';
 import { ImageWorkers, WORKER_DEPTH, type WorkerBatch } from './image-workers.js';
-import type { ImageSpec, ModelManifest } from './manifest.js';
+import type { Calibration, ImageSpec, ModelManifest } from './manifest.js';
 import { loadModelPackage, type ModelPackage } from './package.js';
 import { regionPrompts } from './prompts.js';
 import { openSession, ort, type Device, type SessionOptions } from './session.js';
@@ -34,6 +36,32 @@ export interface ModelInfo {
   logitScale: number;
   micronsPerPixel: number | null;
   device: Device;
+  /** model.json `calibration` (fitted on the val split), or null for a package without one. */
+  calibration: Calibration | null;
+  /** What it was trained on, from model.json `training`: a synthetic atlas's generator when it was one. */
+  trainedOn: TrainedOn;
+}
+
+export interface TrainedOn {
+  dataset: string | null;
+  /** Present when the training data came from the synthetic atlas generator (services/atlas). */
+  atlasGenerator: { name: string; version: string; preset?: string; seed?: number } | null;
+}
+
+/** `training.dataset` and `training.atlasGenerator` of model.json, read leniently (the trainer's free-form record). */
+function trainedOn(training: unknown): TrainedOn {
+  const t = (typeof training === 'object' && training !== null ? training : {}) as Record<string, unknown>;
+  const g = t.atlasGenerator as Record<string, unknown> | undefined;
+  const generator =
+    g && typeof g === 'object' && typeof g.name === 'string'
+      ? {
+          name: g.name,
+          version: String(g.version ?? ''),
+          ...(typeof g.preset === 'string' ? { preset: g.preset } : {}),
+          ...(typeof g.seed === 'number' ? { seed: g.seed } : {}),
+        }
+      : null;
+  return { dataset: typeof t.dataset === 'string' ? t.dataset : null, atlasGenerator: generator };
 }
 
 export interface RegionScore {
@@ -115,6 +143,8 @@ export class CytoclipModel {
       logitScale: m.logitScale,
       micronsPerPixel: m.image.micronsPerPixel,
       device,
+      calibration: m.calibration ?? null,
+      trainedOn: trainedOn(m.training),
     };
     this.tokenizer = new TextTokenizer(pkg.tokenizer, m.text);
     const maxBatch = options.maxBatch ?? 32;
@@ -151,6 +181,11 @@ export class CytoclipModel {
 
   get ontology(): Ontology {
     return this.pkg.ontology;
+  }
+
+  /** The package's MODEL_CARD.md (what it can and cannot do), or null when it has none. */
+  async modelCard(): Promise<string | null> {
+    return readFile(join(this.pkg.dir, 'MODEL_CARD.md'), 'utf8').catch(() => null);
   }
 
   /**
@@ -341,8 +376,16 @@ export class CytoclipModel {
     return acronyms.map((a) => this.regionCache.get(a)!);
   }
 
-  /** Zero-shot region classification: softmax(logitScale · cosine) over `regions` (default the model's labels), ranked. */
-  async zeroShotClassify(imageEmbedding: Float32Array, regions: string[] = this.info.labels): Promise<RegionScore[]> {
+  /**
+   * Zero-shot region classification: softmax(logitScale · cosine / T) over `regions` (default the model's labels),
+   * ranked. T is `temperature`, by default the package's calibrated one (`calibration.classify.temperature`, fitted
+   * on the val split so that a 0.9 means about 9 in 10), else 1 (the raw CLIP softmax).
+   */
+  async zeroShotClassify(
+    imageEmbedding: Float32Array,
+    regions: string[] = this.info.labels,
+    options: { temperature?: number } = {},
+  ): Promise<RegionScore[]> {
     if (imageEmbedding.length !== this.info.embeddingDim)
       throw new CytoclipError(
         'bad-tensor-shape',
@@ -351,7 +394,9 @@ export class CytoclipModel {
     if (regions.length === 0)
       throw new CytoclipError('invalid-argument', 'zero-shot classification needs at least one region');
     const classes = await this.regionEmbeddings(regions);
-    const probabilities = softmax(classes.map((c) => this.info.logitScale * cosine(c, imageEmbedding)));
+    const t = options.temperature ?? this.info.calibration?.classify.temperature ?? 1;
+    if (!(t > 0)) throw new CytoclipError('invalid-argument', `temperature must be positive, got ${t}`);
+    const probabilities = softmax(classes.map((c) => (this.info.logitScale * cosine(c, imageEmbedding)) / t));
     return regions
       .map((acronym, i) => ({ acronym, probability: probabilities[i]! }))
       .sort((a, b) => b.probability - a.probability);
