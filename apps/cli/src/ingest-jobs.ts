@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { IngestRequest, IngestRequestUpdate } from '@cytoclip/catalog';
+import { INTERRUPTED, type IngestRequest, type IngestRequestUpdate } from '@cytoclip/catalog';
+import { CytoclipError } from '@cytoclip/domain';
+import type { IngestReport } from '@cytoclip/ingest';
 import type { IngestJob, QueryIngest } from '@cytoclip/query';
 import type { Platform, Settings } from './platform.js';
+import { Shutdown } from './shutdown.js';
 import { ingestInProcess } from './startup-ingest.js';
 
 /** How long a request outlives its process once that stops renewing it (then it reads as failed: interrupted). */
@@ -17,9 +20,10 @@ export const REQUEST_LEASE_MS = 60_000;
 export function inProcessIngest(
   platform: () => Platform,
   settings: Settings,
-  options: { leaseMs?: number } = {},
+  options: { leaseMs?: number; shutdown?: Shutdown } = {},
 ): QueryIngest {
   const leaseMs = options.leaseMs ?? REQUEST_LEASE_MS;
+  const shutdown = options.shutdown ?? new Shutdown();
   const owner = `${hostname()}/${process.pid}/${randomUUID()}`;
   const catalog = () => platform().catalog;
   const heartbeat = new Heartbeat(() => catalog().renewIngestRequests(owner, leaseMs), leaseMs / 4);
@@ -30,24 +34,30 @@ export function inProcessIngest(
     (recovered ??= catalog().dialect === 'pglite' ? catalog().interruptIngestRequests(owner) : Promise.resolve());
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function run(id: string, atlasPath: string): Promise<void> {
+  async function run(id: string, atlasPath: string, replace: boolean): Promise<void> {
     let writes: Promise<unknown> = Promise.resolve();
     // Serialised, so a late progress write never overtakes the final state; a closed catalog only loses the write.
     const save = (update: IngestRequestUpdate) => {
       writes = writes.then(() => catalog().updateIngestRequest(id, owner, update, leaseMs)).catch(() => false);
     };
+    if (shutdown.stopping) {
+      save({ state: 'failed', error: INTERRUPTED }); // queued when the server began to stop: never started
+      await writes;
+      return;
+    }
     save({ state: 'running' });
     try {
-      const report = await ingestInProcess(platform(), atlasPath, settings, (e) => {
-        if (e.state !== 'tiles') save({ runId: e.runId, sectionsDone: e.sectionsDone, sectionsTotal: e.sectionsTotal });
-      });
-      const error = report.progress.failures.map((f) => `${f.section}: ${f.error.message}`).join('; ') || null;
-      save({
-        state: report.status === 'complete' ? 'done' : 'failed',
-        atlas: report.atlas,
-        runId: report.runId,
-        error,
-      });
+      const report = await ingestInProcess(
+        platform(),
+        atlasPath,
+        settings,
+        (e) => {
+          if (e.state !== 'tiles')
+            save({ runId: e.runId, sectionsDone: e.sectionsDone, sectionsTotal: e.sectionsTotal });
+        },
+        { signal: shutdown.signal, replace },
+      );
+      save(finalState(report));
     } catch (error) {
       save({ state: 'failed', error: (error as Error).message });
     }
@@ -55,14 +65,22 @@ export function inProcessIngest(
   }
 
   return {
-    async start(atlasPath) {
+    async start(atlasPath, startOptions = {}) {
+      if (shutdown.stopping)
+        throw new CytoclipError('service_stopping', 'the server is stopping: POST /v1/ingest again once it is back', {
+          status: 503,
+        });
       await recover();
       const request = await catalog().createIngestRequest({ atlasPath, owner, leaseMs });
       heartbeat.add();
-      queue = queue
-        .then(() => run(request.id, atlasPath))
-        .catch(() => undefined)
-        .finally(() => heartbeat.remove());
+      // Tracked, so a stopping server waits for the running request to hand its sections back and for every queued
+      // one to be recorded as interrupted before it closes the catalog.
+      queue = shutdown.track(
+        queue
+          .then(() => run(request.id, atlasPath, startOptions.replace === true))
+          .catch(() => undefined)
+          .finally(() => heartbeat.remove()),
+      );
       return toJob(request);
     },
     async get(id) {
@@ -71,6 +89,14 @@ export function inProcessIngest(
       return request ? toJob(request) : runAsJob(platform(), id);
     },
   };
+}
+
+/** What a finished ingest leaves its request as; a stopped one reads as interrupted, and posting it again resumes. */
+function finalState(report: IngestReport): IngestRequestUpdate {
+  const base = { atlas: report.atlas, runId: report.runId };
+  if (report.interrupted) return { ...base, state: 'failed', error: INTERRUPTED };
+  const error = report.progress.failures.map((f) => `${f.section}: ${f.error.message}`).join('; ') || null;
+  return { ...base, state: report.status === 'complete' ? 'done' : 'failed', error };
 }
 
 /** Renews this process's leases while it has live requests, and holds no timer otherwise. */

@@ -12,6 +12,7 @@ export async function ingestInProcess(
   atlasDir: string,
   settings: Settings,
   onProgress: (e: IngestProgress) => void = () => undefined,
+  options: { signal?: AbortSignal; replace?: boolean } = {},
 ): Promise<IngestReport> {
   let draining: Promise<unknown> | null = null;
   let lastDrain = Date.now();
@@ -30,6 +31,7 @@ export async function ingestInProcess(
     models: platform.models,
     vectors: platform.vectors,
     dataDir: settings.dataDir,
+    ...options,
     onProgress: (event) => {
       platform.api.metrics.observeIngest(event); // the cytoclip_ingest_* series of /metrics
       onProgress(event);
@@ -47,6 +49,7 @@ export async function startupIngest(
   atlasDir: string,
   settings: Settings,
   log: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<string> {
   if (platform.models.length === 0) {
     log('no model packages found (models/ or CYTOCLIP_MODELS): serving without ingesting');
@@ -55,15 +58,17 @@ export async function startupIngest(
   log(`ingesting ${atlasDir} with ${platform.models.map((m) => m.info.id).join(', ')} …`);
   let last = 0;
   const started = Date.now();
-  const report = await ingestInProcess(platform, atlasDir, settings, (e) => {
-    if (Date.now() - last < 1000 && e.state !== 'finished') return;
+  const progress = (e: IngestProgress) => {
+    if (Date.now() - last < 1000 && e.state !== 'finished' && e.state !== 'stopping') return;
     last = Date.now();
     const elapsed = (Date.now() - started) / 1000;
     const eta = e.sectionsDone > 0 ? ((elapsed / e.sectionsDone) * (e.sectionsTotal - e.sectionsDone)).toFixed(0) : '?';
     log(
       `  ${e.state.padEnd(12)} ${e.sectionsDone}/${e.sectionsTotal} sections  ${e.tiles} tiles  ${e.tilesPerSecond.toFixed(0)} tiles/s  ETA ${eta} s`,
     );
-  });
+  };
+  const report = await ingestInProcess(platform, atlasDir, settings, progress, signal ? { signal } : {});
   const failed = report.progress.failures.map((f) => `\n  failed ${f.section}: ${f.error.message}`).join('');
-  return `${report.atlas}: ${report.progress.jobs.done}/${report.progress.jobs.total} sections, ${report.processed.tiles} new tiles, ${report.indexed} vectors indexed (${report.status})${failed}`;
+  const status = report.interrupted ? 'stopped' : report.status;
+  return `${report.atlas}: ${report.progress.jobs.done}/${report.progress.jobs.total} sections, ${report.processed.tiles} new tiles, ${report.indexed} vectors indexed (${status})${failed}`;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -132,8 +132,11 @@ describe('tiny atlas through the API and the CLI', () => {
       atlases: { name: string; tiles: number }[];
     };
     expect(listed.atlases.map((a) => a.name)).toEqual(['tiny-fetal-nissl']);
+    const copies = join(dataDir, 'sections', 'tiny-fetal-nissl');
+    expect(existsSync(copies)).toBe(true);
     const removed = await captured(['atlas', 'rm', 'tiny-fetal-nissl', '--json']);
     expect(removed.code).toBe(0);
+    expect(existsSync(copies)).toBe(false); // a re-ingest can never be served the old pixels
     expect((JSON.parse(removed.out) as { vectors: number }).vectors).toBe(listed.atlases[0]!.tiles);
     expect((JSON.parse((await captured(['atlas', 'list', '--json'])).out) as { atlases: unknown[] }).atlases).toEqual(
       [],

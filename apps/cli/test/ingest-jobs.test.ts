@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,4 +125,30 @@ describe('POST /v1/ingest across a restart', () => {
       await platform.close();
     }
   }, 120_000);
+
+  it('refuses another atlas under the name of an ingested one from another folder, and replaces it on replace: true', async () => {
+    // Another atlas (another seed) under the same name, in another folder under the atlas root.
+    await generateAtlas({ preset: 'tiny', seed: 6, out: join(dataDir, 'atlases', 'tiny-2'), planes: ['coronal'] });
+    const name = JSON.parse(readFileSync(join(dataDir, 'atlases', 'tiny', 'atlas.json'), 'utf8')).name as string;
+    const manifest = join(dataDir, 'atlases', 'tiny-2', 'atlas.json');
+    writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), name }));
+    const platform = await open();
+    try {
+      const post = (body: object) =>
+        platform.api.app.request('/v1/ingest', { method: 'POST', headers: key, body: JSON.stringify(body) });
+      const refused = await waitFinished(platform, ((await (await post({ atlas: 'tiny-2' })).json()) as Job).id);
+      expect(refused).toMatchObject({ state: 'failed', error: expect.stringContaining('replace') });
+      expect((await platform.catalog.getAtlas(name))!.root).toBe(join(dataDir, 'atlases', 'tiny'));
+      const bad = await post({ atlas: 'tiny-2', replace: 'yes' });
+      expect(bad.status).toBe(400);
+      const replaced = await waitFinished(
+        platform,
+        ((await (await post({ atlas: 'tiny-2', replace: true })).json()) as Job).id,
+      );
+      expect(replaced).toMatchObject({ state: 'done', error: null });
+      expect((await platform.catalog.getAtlas(name))!.root).toBe(join(dataDir, 'atlases', 'tiny-2'));
+    } finally {
+      await platform.close();
+    }
+  }, 300_000);
 });

@@ -1,6 +1,7 @@
 import { CytoclipError } from '@cytoclip/domain';
 import { output, type Command } from '../command.js';
 import { findModelPackages, openStores, settingsFromEnv } from '../platform.js';
+import { removeAtlas } from '@cytoclip/ingest';
 import { loadModelPackage } from '@cytoclip/model';
 
 export const atlasListCommand: Command = {
@@ -28,20 +29,21 @@ export const atlasListCommand: Command = {
 
 export const atlasRmCommand: Command = {
   path: 'atlas rm',
-  summary: 'remove an ingested atlas and its vectors: cytoclip atlas rm <name>',
+  summary: 'remove an ingested atlas, its vectors and its section copies: cytoclip atlas rm <name>',
   usage: '<name> [--json]',
   async run(args) {
     const name = args.positionals[0];
     if (!name) throw new CytoclipError('invalid-argument', 'give the atlas name: cytoclip atlas rm <name>');
-    const stores = await openStores(settingsFromEnv());
+    const settings = settingsFromEnv();
+    const stores = await openStores(settings);
     try {
       let points = 0;
-      for (const model of await stores.catalog.listModels()) {
-        points += await stores.vectors.deleteWhere(model.collection, { atlas: name }).catch(() => 0);
-      }
-      await stores.vectors.flush();
-      if (!(await stores.catalog.deleteAtlas(name)))
+      for (const model of await stores.catalog.listModels())
+        points += await stores.vectors.count(model.collection, { atlases: [name] }).catch(() => 0);
+      const { catalog, vectors } = stores;
+      if (!(await removeAtlas({ catalog, vectors, dataDir: settings.dataDir, name })))
         throw new CytoclipError('not_found', `no atlas named ${name}`, { status: 404 });
+      await vectors.flush();
       output(args, { removed: name, vectors: points }, () => `removed atlas ${name} (${points} vectors)`);
     } finally {
       await stores.close();

@@ -1,8 +1,9 @@
 import { CytoclipError } from '@cytoclip/domain';
 import { ingestAtlas, readAtlas, type IngestProgress, type IngestReport } from '@cytoclip/ingest';
 import { openCatalog } from '@cytoclip/catalog';
-import { output, type Command } from '../command.js';
-import { openModels, openStores, settingsFromEnv } from '../platform.js';
+import { output, type Command, type CommandArgs } from '../command.js';
+import { openModels, openStores, settingsFromEnv, type Settings } from '../platform.js';
+import { onTermination, Shutdown } from '../shutdown.js';
 
 export const ingestCommand: Command = {
   path: 'ingest',
@@ -10,14 +11,21 @@ export const ingestCommand: Command = {
   usage: '<atlas-folder|atlas.json> [options]',
   details: [
     'Embeds every tile and region image of every section with each model package (models/ or CYTOCLIP_MODELS) into',
-    'the catalog and the vector store. Reruns resume; a finished atlas is a no-op. With DATABASE_URL set, several',
-    'processes may run it together. Exit status 1 when a section failed (each failure is listed).',
+    'the catalog and the vector store. Reruns resume; a finished atlas is a no-op, and sections whose files or',
+    'metadata changed are redone. With DATABASE_URL set, several processes may run it together. SIGTERM or Ctrl-C',
+    'stops it gracefully (the current sections are handed back, exit 0; a rerun resumes). Exit status 1 when a',
+    'section failed (each failure is listed).',
   ].join('\n'),
   options: {
     'no-index': {
       type: 'boolean',
       default: false,
       description: 'commit to the outbox only (parallel workers); one later run without it indexes',
+    },
+    replace: {
+      type: 'boolean',
+      default: false,
+      description: 'an atlas of the same name from another folder is removed first (else the ingest is refused)',
     },
   },
   async run(args) {
@@ -27,30 +35,45 @@ export const ingestCommand: Command = {
     const settings = settingsFromEnv();
     if (settings.modelDirs.length === 0)
       throw new CytoclipError('no-models', 'no model packages found (models/ or CYTOCLIP_MODELS)');
-    const indexing = args.values['no-index'] !== true;
-    const stores = indexing ? await openStores(settings) : { catalog: await openCatalog(settings), vectors: undefined };
-    const models = await openModels(settings).catch(async (error: unknown) => {
-      await close(stores);
-      throw error;
-    });
-    const bar = progressBar();
+    // SIGTERM / Ctrl-C: the ingest hands its sections back and returns; then the models and stores close (and with
+    // them the locks) as after any run, and the command exits 0. A signal while they open stops it before it starts.
+    const shutdown = new Shutdown();
+    const release = onTermination(() => shutdown.stop());
     try {
-      const report = await ingestAtlas({
+      return await ingestWith(args, atlas, settings, shutdown);
+    } finally {
+      if (!shutdown.stopping) release(); // while stopping, a second signal still exits at once
+    }
+  },
+};
+
+async function ingestWith(args: CommandArgs, atlas: string, settings: Settings, shutdown: Shutdown): Promise<number> {
+  const indexing = args.values['no-index'] !== true;
+  const stores = indexing ? await openStores(settings) : { catalog: await openCatalog(settings), vectors: undefined };
+  const models = await openModels(settings).catch(async (error: unknown) => {
+    await close(stores);
+    throw error;
+  });
+  try {
+    const report = await shutdown.track(
+      ingestAtlas({
         atlas,
         catalog: stores.catalog,
         vectors: stores.vectors,
         models,
         dataDir: settings.dataDir,
-        onProgress: bar,
-      });
-      output(args, report, () => summary(report));
-      return report.status === 'failed' ? 1 : 0;
-    } finally {
-      await Promise.all(models.map((m) => m.close()));
-      await close(stores);
-    }
-  },
-};
+        replace: args.values.replace === true,
+        signal: shutdown.signal,
+        onProgress: progressBar(),
+      }),
+    );
+    output(args, report, () => summary(report));
+    return report.status === 'failed' ? 1 : 0;
+  } finally {
+    await Promise.all(models.map((m) => m.close()));
+    await close(stores);
+  }
+}
 
 async function close(stores: {
   catalog: { close(): Promise<void> };
@@ -67,7 +90,9 @@ function progressBar(): (e: IngestProgress) => void {
   let last = 0;
   return (e) => {
     const final = e.state === 'finished';
-    if (!final && Date.now() - last < (tty ? 200 : 1000)) return;
+    // Off a terminal (logs, supervisors), every section's outcome gets its line; the rest at most one a second.
+    const always = final || e.state === 'stopping' || (!tty && e.state.startsWith('section-'));
+    if (!always && Date.now() - last < (tty ? 200 : 1000)) return;
     last = Date.now();
     const share = e.sectionsTotal ? e.sectionsDone / e.sectionsTotal : 1;
     const filled = Math.round(share * 24);
@@ -85,10 +110,17 @@ function progressBar(): (e: IngestProgress) => void {
 
 function summary(r: IngestReport): string {
   const lines = [
-    `${r.atlas}: run ${r.runId} ${r.status}`,
+    r.interrupted
+      ? `${r.atlas}: run ${r.runId} stopped; run the same command again to resume it`
+      : `${r.atlas}: run ${r.runId} ${r.status}`,
     `  sections ${r.progress.jobs.done}/${r.progress.jobs.total} done, ${r.progress.jobs.failed} failed; this process: ${r.processed.done} sections, ${r.processed.tiles} tiles`,
     `  ${r.indexed} vectors indexed; ${r.seconds.toFixed(1)} s, ${r.tilesPerSecond.toFixed(1)} tiles/s; models ${r.models.join(', ')}`,
   ];
+  if (r.replaced) lines.push(`  replaced the atlas ingested earlier under this name`);
+  if (r.withdrawn.length > 0) {
+    const some = r.withdrawn.slice(0, 10).join(', ') + (r.withdrawn.length > 10 ? ', …' : '');
+    lines.push(`  ${r.withdrawn.length} section(s) withdrawn because their files or metadata changed: ${some}`);
+  }
   for (const f of r.progress.failures) lines.push(`  failed ${f.section}: [${f.error.code}] ${f.error.message}`);
   return lines.join('\n');
 }
