@@ -102,7 +102,7 @@ export async function ingestAtlas(options: IngestOptions): Promise<IngestReport>
   const { catalog } = options;
   const lanes = options.sectionsInFlight ?? 3;
   if (!(Number.isInteger(lanes) && lanes >= 1))
-    throw new CytoclipError('invalid-argument', `sectionsInFlight must be a positive whole number, got ${lanes}`);
+    throw new CytoclipError('invalid_argument', `sectionsInFlight must be a positive whole number, got ${lanes}`);
   const atlas = await readAtlas(options.atlas, options.atlasRoots ?? atlasRootsFromEnv(process.env, options.dataDir));
   const { manifest } = atlas;
   const hashes = new FileHashes(join(options.dataDir, 'cache', 'source-hashes.json'));
@@ -244,10 +244,10 @@ async function workJobs(
       if (outcome === true) report('section-done', job.section);
       else if (outcome) report('section-failed', job.section, outcome);
     },
+    onTiles: (job, n) => ((counts.tiles += n), report('tiles', job.section)),
   };
-  const onTiles = (n: number) => ((counts.tiles += n), report('tiles'));
   try {
-    await Promise.all(Array.from({ length: lanes }, () => lane(settings, { ...ctx, onTiles })));
+    await Promise.all(Array.from({ length: lanes }, () => lane(settings, ctx)));
   } finally {
     stop.removeEventListener('abort', onStop);
   }

@@ -19,6 +19,8 @@ export interface LaneSettings {
   stop: AbortSignal;
   /** A section committed (true), failed (its error), or handed back / lost (false). */
   onOutcome: (job: IngestJob, outcome: Outcome) => void;
+  /** Tiles of the job's section embedded so far (progress). */
+  onTiles: (job: IngestJob, count: number) => void;
 }
 
 export type Outcome = true | false | { code: string; message: string };
@@ -36,7 +38,8 @@ export async function lane(settings: LaneSettings, ctx: SectionContext): Promise
       if (await othersHoldSections(settings)) continue;
       return;
     }
-    const outcome = await withLease(settings, job, (signal) => runJob(settings, { ...ctx, signal }, job));
+    const onTiles = (count: number) => settings.onTiles(job, count);
+    const outcome = await withLease(settings, job, (signal) => runJob(settings, { ...ctx, signal, onTiles }, job));
     settings.onOutcome(job, outcome);
   }
 }
