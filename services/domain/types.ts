@@ -3,3 +3,4 @@
 export * from './src/atlas-types.js';
 export * from './src/dataset-types.js';
 export * from './src/filter.js';
+export * from './src/error-codes.js';

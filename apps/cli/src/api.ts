@@ -1,4 +1,4 @@
-import { CytoclipError } from '@cytoclip/domain';
+import { CytoclipError, isErrorCode } from '@cytoclip/domain';
 import { stringOption, type CommandArgs } from './command.js';
 import { ServerError } from './errors.js';
 import { openPlatform, settingsFromEnv } from './platform.js';
@@ -45,7 +45,7 @@ export function remoteApi(url: string): ApiClient {
   try {
     base = new URL(url.endsWith('/') ? url : `${url}/`);
   } catch {
-    throw new CytoclipError('invalid-argument', `--api must be a URL such as http://127.0.0.1:8080, got "${url}"`);
+    throw new CytoclipError('invalid_argument', `--api must be a URL such as http://127.0.0.1:8080, got "${url}"`);
   }
   const send: Send = async (path, init) => {
     try {
@@ -92,7 +92,13 @@ async function answer<T>(res: Response, remote: boolean): Promise<T> {
   if (res.ok) throw new ServerError(`the server's answer is not JSON (${message})`, res.status);
   if (res.status >= 500) {
     if (remote) throw new ServerError(message, res.status, detail);
-    throw new CytoclipError(problem.code ?? 'internal', message, { status: res.status, detail });
+    throw new CytoclipError(isErrorCode(problem.code) ? problem.code : 'internal', message, {
+      status: res.status,
+      detail,
+    });
   }
-  throw new CytoclipError(problem.code ?? 'request-refused', message, { status: res.status, detail });
+  throw new CytoclipError(isErrorCode(problem.code) ? problem.code : 'request_refused', message, {
+    status: res.status,
+    detail,
+  });
 }

@@ -7,7 +7,7 @@ function specimens(args: CommandArgs): number[] | undefined {
   if (value === undefined) return undefined;
   const list = value.split(',').map((s) => s.trim());
   if (list.some((s) => !/^\d+$/.test(s)))
-    throw new CytoclipError('invalid-argument', `--specimens must be comma-separated numbers, got "${value}"`);
+    throw new CytoclipError('invalid_argument', `--specimens must be comma-separated numbers, got "${value}"`);
   return list.map(Number);
 }
 
@@ -17,7 +17,7 @@ function weeks(args: CommandArgs): Record<number, number> | undefined {
   if (value === undefined) return undefined;
   const pairs = value.split(',').map((pair) => /^\s*(\d+)\s*=\s*(\d+(?:\.\d+)?)\s*$/.exec(pair));
   if (pairs.some((m) => m === null))
-    throw new CytoclipError('invalid-argument', `--weeks must look like 1=16,4=24 (specimen=GW), got "${value}"`);
+    throw new CytoclipError('invalid_argument', `--weeks must look like 1=16,4=24 (specimen=GW), got "${value}"`);
   return Object.fromEntries(pairs.map((m) => [Number(m![1]), Number(m![2])]));
 }
 
@@ -55,7 +55,7 @@ export const atlasImportDharaniCommand: Command = {
   },
   async run(args) {
     const folder = args.positionals[0];
-    if (!folder) throw new CytoclipError('invalid-argument', 'give the folder: cytoclip atlas import dharani <folder>');
+    if (!folder) throw new CytoclipError('invalid_argument', 'give the folder: cytoclip atlas import dharani <folder>');
     const atlases = await importDharani(folder, {
       specimens: specimens(args),
       out: stringOption(args, 'out'),

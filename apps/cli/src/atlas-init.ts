@@ -31,7 +31,7 @@ export function buildAtlasManifest(options: AtlasInitOptions): {
   warnings: string[];
 } {
   const folder = options.folder;
-  if (!existsSync(folder)) throw new CytoclipError('invalid-argument', `no folder ${folder}`);
+  if (!existsSync(folder)) throw new CytoclipError('invalid_argument', `no folder ${folder}`);
   const csvPath = options.csv ?? findCsv(folder);
   const rows = parseCsv(readFileSync(csvPath, 'utf8'), csvPath);
   const errors: string[] = [];
@@ -83,7 +83,7 @@ export function buildAtlasManifest(options: AtlasInitOptions): {
   });
   if (rows.length === 0) errors.push(`${csvPath} has no rows`);
   if (errors.length)
-    throw new CytoclipError('invalid-atlas', `cannot build atlas.json:\n  ${errors.join('\n  ')}`, {
+    throw new CytoclipError('invalid_atlas', `cannot build atlas.json:\n  ${errors.join('\n  ')}`, {
       detail: { errors },
     });
   const hasOntology = existsSync(join(folder, 'ontology.json'));
@@ -110,7 +110,7 @@ function findCsv(folder: string): string {
   const csvs = readdirSync(folder).filter((f) => f.toLowerCase().endsWith('.csv'));
   if (csvs.length !== 1)
     throw new CytoclipError(
-      'invalid-argument',
+      'invalid_argument',
       `${folder} must hold exactly one .csv (found ${csvs.length}); or pass --csv`,
     );
   return join(folder, csvs[0]!);
@@ -152,9 +152,9 @@ export function parseCsv(text: string, path: string): Record<string, string>[] {
   }
   record.push(field.trim());
   if (record.some((f) => f !== '')) records.push(record);
-  if (quoted) throw new CytoclipError('invalid-csv', `${path}: unterminated quote`);
+  if (quoted) throw new CytoclipError('invalid_csv', `${path}: unterminated quote`);
   const [header, ...rows] = records;
-  if (!header) throw new CytoclipError('invalid-csv', `${path} is empty`);
+  if (!header) throw new CytoclipError('invalid_csv', `${path} is empty`);
   const keys = header.map((h) => h.toLowerCase().replace(/[^a-z]/g, ''));
   return rows.map((r) =>
     Object.fromEntries(keys.flatMap((k, i) => (r[i] !== undefined && r[i] !== '' ? [[k, r[i]!]] : []))),
@@ -173,7 +173,7 @@ function ontologyFromAnnotations(folder: string, sections: SectionEntry[]): Onto
       doc = JSON.parse(readFileSync(join(folder, section.annotations), 'utf8'));
     } catch (error) {
       throw new CytoclipError(
-        'invalid-geojson',
+        'invalid_geojson',
         `${section.annotations} is not valid JSON: ${(error as Error).message}`,
       );
     }

@@ -80,7 +80,7 @@ export function parseCommandArgs(command: Command, argv: string[]): CommandArgs 
       strict: true,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message, 'invalid-argument');
+    throw new UsageError((error as Error).message, 'invalid_argument');
   }
   const { values, positionals } = parsed;
   return { values, positionals, json: values.json === true, help: values.help === true };

@@ -1,11 +1,11 @@
-import { CytoclipError, isCytoclipError } from '@cytoclip/domain';
+import { CytoclipError, isCytoclipError, type ErrorCode } from '@cytoclip/domain';
 
 /** Exit statuses: scripts tell a wrong command line from a failure here and from a failing server. */
 export const EXIT = { ok: 0, runtime: 1, usage: 2, server: 3 } as const;
 
 /** A wrong command line or input (exit 2). */
 export class UsageError extends CytoclipError {
-  constructor(message: string, code = 'invalid-argument', detail?: Record<string, unknown>) {
+  constructor(message: string, code: ErrorCode = 'invalid_argument', detail?: Record<string, unknown>) {
     super(code, message, { status: 400, ...(detail ? { detail } : {}) });
   }
 }
@@ -17,7 +17,7 @@ export class ServerError extends CytoclipError {
     readonly httpStatus: number | null,
     detail?: Record<string, unknown>,
   ) {
-    super(httpStatus === null ? 'server-unreachable' : 'server-error', message, {
+    super(httpStatus === null ? 'server_unreachable' : 'server_error', message, {
       status: 502,
       ...(detail ? { detail } : {}),
     });

@@ -49,20 +49,20 @@ export interface Settings {
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
   const device = env.CYTOCLIP_DEVICE ?? 'cpu';
   if (device !== 'cpu' && device !== 'cuda')
-    throw new CytoclipError('invalid-argument', `CYTOCLIP_DEVICE must be cpu or cuda, got "${device}"`);
+    throw new CytoclipError('invalid_argument', `CYTOCLIP_DEVICE must be cpu or cuda, got "${device}"`);
   const port = Number(env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new CytoclipError('invalid-argument', `PORT must be a port number, got "${env.PORT}"`);
+    throw new CytoclipError('invalid_argument', `PORT must be a port number, got "${env.PORT}"`);
   const threads = env.CYTOCLIP_THREADS ? Number(env.CYTOCLIP_THREADS) : undefined;
   if (threads !== undefined && !(Number.isInteger(threads) && threads > 0))
     throw new CytoclipError(
-      'invalid-argument',
+      'invalid_argument',
       `CYTOCLIP_THREADS must be a positive integer, got "${env.CYTOCLIP_THREADS}"`,
     );
   const imageWorkers = env.CYTOCLIP_IMAGE_WORKERS ? Number(env.CYTOCLIP_IMAGE_WORKERS) : undefined;
   if (imageWorkers !== undefined && !(Number.isInteger(imageWorkers) && imageWorkers >= 0))
     throw new CytoclipError(
-      'invalid-argument',
+      'invalid_argument',
       `CYTOCLIP_IMAGE_WORKERS must be a whole number (0: no workers), got "${env.CYTOCLIP_IMAGE_WORKERS}"`,
     );
   const modelRoots = env.CYTOCLIP_MODELS

@@ -105,7 +105,7 @@ describe('exit statuses and problem JSON', () => {
     expect(r.out).toBe('');
     expect(JSON.parse(r.err)).toMatchObject({
       title: 'usage error',
-      code: 'invalid-argument',
+      code: 'invalid_argument',
       exitCode: 2,
       command: 'search',
       detail: expect.stringContaining('unknown plane "oblique"'),
@@ -122,7 +122,7 @@ describe('exit statuses and problem JSON', () => {
     expect(r.out).toBe('');
     expect(JSON.parse(r.err)).toMatchObject({
       title: 'server error',
-      code: 'server-error',
+      code: 'server_error',
       status: 500,
       exitCode: 3,
       detail: expect.stringContaining('the index is corrupt'),
@@ -136,7 +136,7 @@ describe('exit statuses and problem JSON', () => {
     await new Promise((resolve) => closed.server.close(resolve));
     const gone = await run(['search', 'cortex', '--api', closed.url, '--json']);
     expect(gone.code).toBe(3);
-    expect(JSON.parse(gone.err)).toMatchObject({ code: 'server-unreachable', exitCode: 3 });
+    expect(JSON.parse(gone.err)).toMatchObject({ code: 'server_unreachable', exitCode: 3 });
     const refused = await run(['search', 'cortex', '--region', 'XX', '--api', refusing.url, '--json']);
     expect(refused.code).toBe(2);
     expect(JSON.parse(refused.err)).toMatchObject({

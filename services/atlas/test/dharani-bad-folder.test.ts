@@ -59,12 +59,12 @@ describe('importDharani on a bad folder: a clear error naming the file, the rest
     expect(manifest.sections.map((s: { id: string }) => s.id)).toEqual(['Specimen_1_10', 'Specimen_1_16']);
     const failed = atlas!.report.failed.map(({ file, code, consequence }) => ({ file, code, consequence }));
     expect(failed).toEqual([
-      { file: 'data2d/specimen_1/Specimen_1_16.json', code: 'unknown-region', consequence: 'features left out' },
-      { file: 'data2d/specimen_1/Specimen_1_19.json', code: 'invalid-json', consequence: 'section not imported' },
-      { file: 'data2d/specimen_1/Specimen_1_22.tif', code: 'invalid-image', consequence: 'section not imported' },
+      { file: 'data2d/specimen_1/Specimen_1_16.json', code: 'unknown_region', consequence: 'features left out' },
+      { file: 'data2d/specimen_1/Specimen_1_19.json', code: 'invalid_json', consequence: 'section not imported' },
+      { file: 'data2d/specimen_1/Specimen_1_22.tif', code: 'invalid_image', consequence: 'section not imported' },
       {
         file: 'data2d/specimen_1/Specimen_1_25.json',
-        code: 'invalid-annotations',
+        code: 'invalid_annotations',
         consequence: 'section not imported',
       },
     ]);

@@ -169,7 +169,7 @@ describe('importDharani on a bucket copy in the published layout', () => {
   });
 
   it('refuses an unknown specimen, a missing one, and an output that would hold the download', async () => {
-    await expect(importDharani(bucket, { specimens: [6] })).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(importDharani(bucket, { specimens: [6] })).rejects.toMatchObject({ code: 'invalid_argument' });
     await expect(importDharani(bucket, { specimens: [2] })).rejects.toThrow(/specimen_2 not found/);
     await expect(importDharani(bucket, { specimens: [1], out: base, replace: true })).rejects.toThrow(
       /would contain the download folder/,

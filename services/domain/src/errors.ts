@@ -1,14 +1,16 @@
+import type { ErrorCode } from './error-codes.js';
+
 /**
  * An error a user can act on. `status` maps it to an HTTP problem+json answer, `code` is stable for scripts,
  * `detail` says what was wrong in the user's words.
  */
 export class CytoclipError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly detail: Record<string, unknown> | undefined;
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     options: { status?: number; detail?: Record<string, unknown>; cause?: unknown } = {},
   ) {

@@ -75,7 +75,7 @@ function checkManifest(raw: unknown, file: string): AtlasManifest {
   if (!m || typeof m !== 'object') throw invalid(file, 'not a JSON object');
   if (m.format !== ATLAS_FORMAT)
     throw new CytoclipError(
-      'unsupported-format',
+      'unsupported_format',
       `${file}: format ${JSON.stringify(m.format)} is not "${ATLAS_FORMAT}"`,
       { status: 422 },
     );

@@ -75,7 +75,7 @@ async function checkPixels(path: string, entry: SectionEntry, limit: number): Pr
     ({ width = 0, height = 0 } = await sharp(path, { limitInputPixels: false }).metadata());
   } catch (cause) {
     throw new CytoclipError(
-      'invalid-image',
+      'invalid_image',
       `section ${entry.id}: ${path} is not a readable image (${(cause as Error).message})`,
       {
         status: 422,
@@ -86,7 +86,7 @@ async function checkPixels(path: string, entry: SectionEntry, limit: number): Pr
   }
   if (width * height > limit)
     throw new CytoclipError(
-      'image-too-large',
+      'image_too_large',
       `section ${entry.id} has ${width}x${height} pixels, over the limit of ${limit}`,
       {
         status: 413,
@@ -221,7 +221,7 @@ async function embedRegions(
 function pathOf(ctx: SectionContext, region: string): string[] {
   const path = ctx.regionPaths.get(region);
   if (!path)
-    throw new CytoclipError('unknown-region', `region ${region} is not in the catalog's ontology`, { status: 422 });
+    throw new CytoclipError('unknown_region', `region ${region} is not in the catalog's ontology`, { status: 422 });
   return path;
 }
 

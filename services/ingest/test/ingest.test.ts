@@ -58,7 +58,7 @@ describe('ingestAtlas on the embedded catalog and vector store', () => {
   it('refuses a bad sectionsInFlight before it starts a run', async () => {
     const runs = (await catalog.listRuns()).length;
     await expect(ingestAtlas({ ...base(), atlas: atlasDir, sectionsInFlight: 0 })).rejects.toMatchObject({
-      code: 'invalid-argument',
+      code: 'invalid_argument',
     });
     expect((await catalog.listRuns()).length).toBe(runs);
   });
@@ -134,7 +134,7 @@ describe('ingestAtlas on the embedded catalog and vector store', () => {
       join(broken, 'atlas.json'),
       JSON.stringify({ ...manifest, name: 'broken', format: 'cytoclip-atlas/9' }),
     );
-    await expect(ingestAtlas({ ...base(), atlas: broken })).rejects.toMatchObject({ code: 'unsupported-format' });
+    await expect(ingestAtlas({ ...base(), atlas: broken })).rejects.toMatchObject({ code: 'unsupported_format' });
     await writeFile(
       join(broken, 'atlas.json'),
       JSON.stringify({ ...manifest, name: 'broken', ontology: 'missing.json' }),
@@ -178,10 +178,10 @@ describe('ingestAtlas on the embedded catalog and vector store', () => {
     expect(report.status).toBe('failed');
     expect(report.processed).toMatchObject({ done: 1, failed: 4 });
     const errors = Object.fromEntries(report.progress.failures.map((f) => [f.section, f.error.code]));
-    expect(errors[unknownRegion]).toBe('unknown-region');
-    expect(errors[badGeometry]).toBe('invalid-geometry');
+    expect(errors[unknownRegion]).toBe('unknown_region');
+    expect(errors[badGeometry]).toBe('invalid_geometry');
     expect(errors[missing]).toBe('section_file_missing');
-    expect(errors[corrupt]).toMatch(/invalid-image|image/);
+    expect(errors[corrupt]).toMatch(/invalid_image|image/);
     for (const id of [corrupt, unknownRegion, badGeometry, missing]) {
       expect(await catalog.getSection(id, 'tiny-broken')).toBeNull();
       expect(await catalog.countTiles({ atlas: 'tiny-broken', section: id })).toBe(0);
@@ -203,7 +203,7 @@ describe('ingestAtlas on the embedded catalog and vector store', () => {
     });
     const codes = report.progress.failures.map((f) => f.error.code);
     expect(codes.length).toBeGreaterThan(0);
-    expect(new Set(codes)).toEqual(new Set(['image-too-large']));
+    expect(new Set(codes)).toEqual(new Set(['image_too_large']));
     expect(report.progress.failures[0]!.error.message).toMatch(/over the limit of 1000000/);
     expect(report.processed.done + report.processed.failed).toBe(5);
   });

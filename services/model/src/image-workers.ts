@@ -129,7 +129,7 @@ export class ImageWorkers {
       if (m.out) job.resolve(m.out);
       else
         job.reject(
-          new CytoclipError('inference-failed', `image embedding failed in a worker: ${m.error}`, { status: 500 }),
+          new CytoclipError('inference_failed', `image embedding failed in a worker: ${m.error}`, { status: 500 }),
         );
     });
     worker.on('error', (error) => this.fail(error));
@@ -145,7 +145,7 @@ export class ImageWorkers {
 
   /** A worker that dies takes the pool with it: every waiting and later call fails with the reason. */
   private fail(error: Error): void {
-    this.failure ??= new CytoclipError('inference-failed', `image worker failed: ${error.message}`, {
+    this.failure ??= new CytoclipError('inference_failed', `image worker failed: ${error.message}`, {
       status: 500,
       cause: error,
     });
@@ -186,7 +186,7 @@ export class ImageWorkers {
   }
 
   async close(): Promise<void> {
-    this.failure ??= new CytoclipError('model-closed', 'the model was closed', { status: 503 });
+    this.failure ??= new CytoclipError('model_closed', 'the model was closed', { status: 503 });
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

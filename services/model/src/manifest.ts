@@ -68,7 +68,7 @@ export interface Calibration {
 }
 
 function invalid(where: string, what: string): CytoclipError {
-  return new CytoclipError('invalid-model-package', `${where}: ${what}`, { detail: { file: where } });
+  return new CytoclipError('invalid_model_package', `${where}: ${what}`, { detail: { file: where } });
 }
 
 type Json = Record<string, unknown>;
@@ -174,7 +174,7 @@ function calibration(raw: unknown, where: string): Calibration | undefined {
   const o = object(raw, where, 'calibration');
   if (o.format !== CALIBRATION_FORMAT)
     throw new CytoclipError(
-      'unsupported-format',
+      'unsupported_format',
       `${where}: calibration format ${JSON.stringify(o.format)} is not supported (this runtime reads "${CALIBRATION_FORMAT}")`,
       { detail: { file: where, format: o.format } },
     );
@@ -207,7 +207,7 @@ export function parseModelManifest(raw: unknown, where = 'model.json'): ModelMan
   const o = object(raw, where, '(top level)');
   if (o.format !== MODEL_FORMAT)
     throw new CytoclipError(
-      'unsupported-format',
+      'unsupported_format',
       `${where}: format ${JSON.stringify(o.format)} is not supported (this runtime reads "${MODEL_FORMAT}")`,
       { detail: { file: where, format: o.format } },
     );
@@ -238,7 +238,7 @@ export function parseOntology(raw: unknown, where = 'ontology.json'): Ontology {
   const o = object(raw, where, '(top level)');
   if (o.format !== 'cytoclip-ontology/1')
     throw new CytoclipError(
-      'unsupported-format',
+      'unsupported_format',
       `${where}: format ${JSON.stringify(o.format)} is not "cytoclip-ontology/1"`,
       {
         detail: { file: where, format: o.format },

@@ -102,7 +102,7 @@ function toChw(raw: RawImage, spec: ImageSpec): Float32Array {
 function checkNames(file: string, session: ort.InferenceSession, input: string, output: string): void {
   if (!session.inputNames.includes(input) || !session.outputNames.includes(output))
     throw new CytoclipError(
-      'invalid-model-package',
+      'invalid_model_package',
       `${file} must take "${input}" and give "${output}"; it takes ${session.inputNames.join(', ')} and gives ${session.outputNames.join(', ')}`,
       { detail: { file } },
     );
@@ -171,7 +171,7 @@ export class CytoclipModel {
     checkNames(pkg.manifest.files.textEncoder.path, text.session, 'input_ids', 'text_embeds');
     const count = image.device === 'cpu' ? (options.imageWorkers ?? 0) : 0;
     if (!(Number.isInteger(count) && count >= 0))
-      throw new CytoclipError('invalid-argument', `imageWorkers must be a whole number, got ${count}`);
+      throw new CytoclipError('invalid_argument', `imageWorkers must be a whole number, got ${count}`);
     return new CytoclipModel(pkg, image.session, text.session, image.device, options, count);
   }
 
@@ -194,7 +194,7 @@ export class CytoclipModel {
    * not embedding: a benchmark's clock starts after it, as a PyTorch loop's starts after the weights are loaded.
    */
   async warmUp(): Promise<void> {
-    if (this.closed) throw new CytoclipError('model-closed', 'the model was closed', { status: 503 });
+    if (this.closed) throw new CytoclipError('model_closed', 'the model was closed', { status: 503 });
     const { size } = this.info.image;
     const blank = () => new Uint8Array(size * size * 3);
     if (this.workerCount === 0) {
@@ -269,7 +269,7 @@ export class CytoclipModel {
     const per = 3 * this.info.image.size ** 2;
     if (!Number.isInteger(n) || n < 0 || pixels.length !== n * per)
       throw new CytoclipError(
-        'bad-tensor-shape',
+        'bad_tensor_shape',
         `pixels must be float32 [${n}, 3, ${this.info.image.size}, ${this.info.image.size}] (${n * per} values), got ${pixels.length} values`,
         { detail: { expected: n * per, actual: pixels.length } },
       );
@@ -278,7 +278,7 @@ export class CytoclipModel {
 
   async embedTexts(texts: string[]): Promise<Float32Array[]> {
     for (const t of texts)
-      if (typeof t !== 'string') throw new CytoclipError('invalid-argument', 'texts must be strings');
+      if (typeof t !== 'string') throw new CytoclipError('invalid_argument', 'texts must be strings');
     return this.texts.submit(texts);
   }
 
@@ -305,7 +305,7 @@ export class CytoclipModel {
     const tensor = out[name];
     const dim = this.info.embeddingDim;
     if (!tensor || tensor.type !== 'float32' || tensor.data.length !== n * dim)
-      throw new CytoclipError('invalid-model-package', `graph output ${name} is not float32 [${n}, ${dim}]`, {
+      throw new CytoclipError('invalid_model_package', `graph output ${name} is not float32 [${n}, ${dim}]`, {
         status: 500,
       });
     return tensor.data as Float32Array;
@@ -323,7 +323,7 @@ export class CytoclipModel {
 
   /** The image workers, started at the first batch; a pool whose worker died is replaced. */
   private pool(): ImageWorkers {
-    if (this.closed) throw new CytoclipError('model-closed', 'the model was closed', { status: 503 });
+    if (this.closed) throw new CytoclipError('model_closed', 'the model was closed', { status: 503 });
     if (this.workers?.failed) {
       // The dead worker's batches failed with the reason; later batches get a fresh pool, not the same error.
       void this.workers.close();
@@ -388,14 +388,14 @@ export class CytoclipModel {
   ): Promise<RegionScore[]> {
     if (imageEmbedding.length !== this.info.embeddingDim)
       throw new CytoclipError(
-        'bad-tensor-shape',
+        'bad_tensor_shape',
         `image embedding must have ${this.info.embeddingDim} values, got ${imageEmbedding.length}`,
       );
     if (regions.length === 0)
-      throw new CytoclipError('invalid-argument', 'zero-shot classification needs at least one region');
+      throw new CytoclipError('invalid_argument', 'zero-shot classification needs at least one region');
     const classes = await this.regionEmbeddings(regions);
     const t = options.temperature ?? this.info.calibration?.classify.temperature ?? 1;
-    if (!(t > 0)) throw new CytoclipError('invalid-argument', `temperature must be positive, got ${t}`);
+    if (!(t > 0)) throw new CytoclipError('invalid_argument', `temperature must be positive, got ${t}`);
     const probabilities = softmax(classes.map((c) => (this.info.logitScale * cosine(c, imageEmbedding)) / t));
     return regions
       .map((acronym, i) => ({ acronym, probability: probabilities[i]! }))

@@ -32,14 +32,14 @@ async function readJson(path: string, label: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CytoclipError('invalid-model-package', `${label} is not valid JSON: ${(error as Error).message}`, {
+    throw new CytoclipError('invalid_model_package', `${label} is not valid JSON: ${(error as Error).message}`, {
       detail: { file: label },
     });
   }
 }
 
 function missing(label: string, path: string, cause: unknown): CytoclipError {
-  return new CytoclipError('model-file-missing', `model package file ${label} is missing (${path})`, {
+  return new CytoclipError('model_file_missing', `model package file ${label} is missing (${path})`, {
     detail: { file: label, path },
     cause,
   });
@@ -54,7 +54,7 @@ async function checkFile(dir: string, key: string, entry: { path: string; sha256
   const actual = await sha256File(path);
   if (actual !== entry.sha256)
     throw new CytoclipError(
-      'model-file-hash-mismatch',
+      'model_file_hash_mismatch',
       `model package file ${entry.path} (files.${key}) has sha256 ${actual}, model.json expects ${entry.sha256}`,
       { detail: { file: entry.path, expected: entry.sha256, actual } },
     );
@@ -75,7 +75,7 @@ export async function loadModelPackage(dir: string): Promise<ModelPackage> {
   const unknown = manifest.labels.regions.filter((r) => !known.has(r));
   if (unknown.length > 0)
     throw new CytoclipError(
-      'invalid-model-package',
+      'invalid_model_package',
       `model.json labels ${unknown.join(', ')} are not in ${manifest.labels.ontology}`,
       {
         detail: { file: 'model.json', regions: unknown },
@@ -84,7 +84,7 @@ export async function loadModelPackage(dir: string): Promise<ModelPackage> {
   const tokenizer = (await readJson(paths.tokenizer!, manifest.files.tokenizer.path)) as Record<string, unknown>;
   if (typeof tokenizer.model !== 'object' || tokenizer.model === null)
     throw new CytoclipError(
-      'invalid-model-package',
+      'invalid_model_package',
       `${manifest.files.tokenizer.path} has no "model": not a Hugging Face tokenizer.json`,
       {
         detail: { file: manifest.files.tokenizer.path },

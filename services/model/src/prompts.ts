@@ -12,7 +12,7 @@ export function fillTemplate(
     if (key === 'acronym') return region.acronym;
     if (key === 'name') return region.name;
     if (key === 'description') return region.description ?? '';
-    throw new CytoclipError('invalid-model-package', `prompt template "${template}" uses unknown placeholder {${key}}`);
+    throw new CytoclipError('invalid_model_package', `prompt template "${template}" uses unknown placeholder {${key}}`);
   });
 }
 
@@ -20,7 +20,7 @@ export function fillTemplate(
 export function regionPrompts(templates: string[], ontology: Ontology, acronym: string): string[] {
   const region = ontology.regions.find((r) => r.acronym === acronym);
   if (!region)
-    throw new CytoclipError('unknown-region', `region ${acronym} is not in the model's ontology`, {
+    throw new CytoclipError('unknown_region', `region ${acronym} is not in the model's ontology`, {
       detail: { region: acronym },
     });
   return templates.map((t) => fillTemplate(t, region));

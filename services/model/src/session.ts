@@ -37,11 +37,11 @@ async function create(path: string, device: Device, threads: number | undefined)
   } catch (error) {
     const message = (error as Error).message;
     if (device === 'cuda')
-      throw new CytoclipError('cuda-unavailable', `cannot open ${path} on CUDA: ${CUDA_HELP} (${message})`, {
+      throw new CytoclipError('cuda_unavailable', `cannot open ${path} on CUDA: ${CUDA_HELP} (${message})`, {
         status: 500,
         cause: error,
       });
-    throw new CytoclipError('invalid-model-package', `onnxruntime could not load ${path}: ${message}`, {
+    throw new CytoclipError('invalid_model_package', `onnxruntime could not load ${path}: ${message}`, {
       cause: error,
     });
   }

@@ -24,7 +24,7 @@ export class TextTokenizer {
       this.tokenizer = new Tokenizer(tokenizerJson, {});
     } catch (error) {
       throw new CytoclipError(
-        'invalid-model-package',
+        'invalid_model_package',
         `tokenizer.json could not be loaded: ${(error as Error).message}`,
         { cause: error },
       );

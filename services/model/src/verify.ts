@@ -34,7 +34,7 @@ export const IMAGE_MIN_COSINE = 0.999;
 
 async function readF32(dir: string, file: { path: string; shape: number[] }): Promise<Float32Array> {
   const bytes = await readFile(join(dir, file.path)).catch((error: unknown) => {
-    throw new CytoclipError('model-file-missing', `reference file ${file.path} is missing`, {
+    throw new CytoclipError('model_file_missing', `reference file ${file.path} is missing`, {
       detail: { file: file.path },
       cause: error,
     });
@@ -42,7 +42,7 @@ async function readF32(dir: string, file: { path: string; shape: number[] }): Pr
   const expected = file.shape.reduce((a, b) => a * b, 1);
   if (bytes.length !== expected * 4)
     throw new CytoclipError(
-      'invalid-model-package',
+      'invalid_model_package',
       `reference file ${file.path} has ${bytes.length} bytes, shape [${file.shape}] needs ${expected * 4}`,
     );
   const out = new Float32Array(expected);
@@ -51,17 +51,17 @@ async function readF32(dir: string, file: { path: string; shape: number[] }): Pr
 }
 
 function invalidReference(what: string): CytoclipError {
-  return new CytoclipError('invalid-model-package', `reference.json: ${what}`, { detail: { file: 'reference.json' } });
+  return new CytoclipError('invalid_model_package', `reference.json: ${what}`, { detail: { file: 'reference.json' } });
 }
 
 export async function readReference(dir: string): Promise<ModelReference> {
   const text = await readFile(join(dir, 'reference.json'), 'utf8').catch((error: unknown) => {
-    throw new CytoclipError('model-file-missing', `reference.json is missing in ${dir}`, { cause: error });
+    throw new CytoclipError('model_file_missing', `reference.json is missing in ${dir}`, { cause: error });
   });
   const ref = JSON.parse(text) as ModelReference;
   if (ref.format !== REFERENCE_FORMAT)
     throw new CytoclipError(
-      'unsupported-format',
+      'unsupported_format',
       `reference.json: format ${JSON.stringify(ref.format)} is not "${REFERENCE_FORMAT}"`,
     );
   if (!Array.isArray(ref.text) || ref.text.length === 0) throw invalidReference('"text" must list captions');

@@ -147,12 +147,12 @@ describe('evaluateModel', () => {
   it('names what is wrong with a bad dataset', async () => {
     const missing = await makeDataset(join(root, 'missing'), (items) => (items[2]!.image = 'images/nope.png'));
     await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: missing })).rejects.toMatchObject({
-      code: 'dataset-images-missing',
+      code: 'dataset_images_missing',
       message: expect.stringContaining('images/nope.png'),
     });
     const unknown = await makeDataset(join(root, 'unknown'), (items) => (items[4]!.region = 'XX'));
     await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: unknown })).rejects.toMatchObject({
-      code: 'unknown-region',
+      code: 'unknown_region',
       message: expect.stringContaining('XX'),
     });
     const plane = await makeDataset(join(root, 'plane'), (items) => (items[0]!.plane = 'oblique'));
@@ -161,18 +161,18 @@ describe('evaluateModel', () => {
     });
     const captions = await makeDataset(join(root, 'captions'), (items) => delete items[1]!.captions);
     await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: captions })).rejects.toMatchObject({
-      code: 'invalid-dataset',
+      code: 'invalid_dataset',
       message: expect.stringContaining('captions'),
     });
     const empty = await makeDataset(join(root, 'empty'), (items) =>
       items.forEach((i) => ((i.split = 'train'), (i.gestationalWeek = 18), (i.plane = 'coronal'))),
     );
     await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: empty })).rejects.toMatchObject({
-      code: 'empty-split',
+      code: 'empty_split',
     });
     await writeFile(join(empty, 'dataset.json'), JSON.stringify({ format: 'cytoclip-dataset/7', variant: 'tile' }));
     await expect(evaluateModel({ modelDir: FIXTURE, datasetDir: empty })).rejects.toMatchObject({
-      code: 'unsupported-format',
+      code: 'unsupported_format',
     });
   });
 });

@@ -77,12 +77,12 @@ describe('CytoclipModel', () => {
 
   it('refuses an image that is not an image, and a wrong tensor shape', async () => {
     await expect(model.embedImages([Buffer.from('this is not a png')])).rejects.toMatchObject({
-      code: 'invalid-image',
+      code: 'invalid_image',
     });
     await expect(model.embedPixels(new Float32Array(3 * 64 * 64 + 1), 1)).rejects.toMatchObject({
-      code: 'bad-tensor-shape',
+      code: 'bad_tensor_shape',
     });
-    await expect(model.zeroShotClassify(new Float32Array(5))).rejects.toMatchObject({ code: 'bad-tensor-shape' });
+    await expect(model.zeroShotClassify(new Float32Array(5))).rejects.toMatchObject({ code: 'bad_tensor_shape' });
     // The model still works after bad input.
     expect((await model.embedTexts(['subplate']))[0]!.length).toBe(32);
   });
@@ -107,7 +107,7 @@ describe('CytoclipModel', () => {
       expect(ranked[i - 1]!.probability).toBeGreaterThanOrEqual(ranked[i]!.probability);
     const two = await model.zeroShotClassify(image!, ['SP', 'Br']);
     expect(two.map((r) => r.acronym).sort()).toEqual(['Br', 'SP']);
-    await expect(model.zeroShotClassify(image!, ['NOPE'])).rejects.toMatchObject({ code: 'unknown-region' });
+    await expect(model.zeroShotClassify(image!, ['NOPE'])).rejects.toMatchObject({ code: 'unknown_region' });
   });
 
   it('averages the filled templates into the region embedding', async () => {
@@ -137,7 +137,7 @@ describe('CytoclipModel queue bound and devices', () => {
 
   it('fails at start-up on CUDA without the CUDA build, saying how to install it', async () => {
     await expect(CytoclipModel.open(FIXTURE, { device: 'cuda' })).rejects.toMatchObject({
-      code: 'cuda-unavailable',
+      code: 'cuda_unavailable',
       message: expect.stringContaining('--onnxruntime-node-install=cuda12'),
     });
   });

@@ -36,7 +36,7 @@ describe('loadModelPackage', () => {
     const dir = await copy();
     await rm(join(dir, 'text_encoder.onnx'));
     const error = await rejection(loadModelPackage(dir));
-    expect(error.code).toBe('model-file-missing');
+    expect(error.code).toBe('model_file_missing');
     expect(error.message).toContain('text_encoder.onnx');
   });
 
@@ -44,7 +44,7 @@ describe('loadModelPackage', () => {
     const dir = await copy();
     await writeFile(join(dir, 'tokenizer.json'), '{"model":{}}');
     const error = await rejection(loadModelPackage(dir));
-    expect(error.code).toBe('model-file-hash-mismatch');
+    expect(error.code).toBe('model_file_hash_mismatch');
     expect(error.message).toContain('tokenizer.json');
     expect(error.message).toMatch(/sha256 [0-9a-f]{64}, model\.json expects [0-9a-f]{64}/);
     expect(error.detail?.expected).not.toBe(error.detail?.actual);
@@ -54,7 +54,7 @@ describe('loadModelPackage', () => {
     const dir = await copy();
     await editPackageJson(dir, 'model.json', (doc) => (doc.format = 'cytoclip-model/2'));
     const error = await rejection(loadModelPackage(dir));
-    expect(error.code).toBe('unsupported-format');
+    expect(error.code).toBe('unsupported_format');
     expect(error.message).toContain('"cytoclip-model/2" is not supported');
   });
 
@@ -67,7 +67,7 @@ describe('loadModelPackage', () => {
     expect((await rejection(loadModelPackage(dir2))).message).toContain('labels XYZ are not in ontology.json');
     const dir3 = await copy();
     await rm(join(dir3, 'model.json'));
-    expect((await rejection(loadModelPackage(dir3))).code).toBe('model-file-missing');
+    expect((await rejection(loadModelPackage(dir3))).code).toBe('model_file_missing');
   });
 
   it('refuses file paths that leave the package', async () => {
@@ -94,7 +94,7 @@ describe('graphs that do not follow the format', () => {
         (doc) => ((doc.files as Record<string, { sha256: string }>).imageEncoder!.sha256 = sha256),
       );
       await expect(CytoclipModel.open(dir)).rejects.toMatchObject({
-        code: 'invalid-model-package',
+        code: 'invalid_model_package',
         message: expect.stringContaining('image_encoder.onnx must take "pixel_values"'),
       });
     } finally {

@@ -52,6 +52,6 @@ describe('parity with the PyTorch reference', () => {
     const dir = await fixtureCopy();
     copies.push(dir);
     await editPackageJson(dir, 'reference.json', (ref) => (ref.format = 'cytoclip-model-reference/9'));
-    await expect(verifyModelPackage(dir)).rejects.toMatchObject({ code: 'unsupported-format' });
+    await expect(verifyModelPackage(dir)).rejects.toMatchObject({ code: 'unsupported_format' });
   });
 });

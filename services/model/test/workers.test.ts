@@ -88,19 +88,19 @@ describe('image workers and embedRgb', () => {
     } finally {
       await model.close();
     }
-    await expect(model.warmUp()).rejects.toMatchObject({ code: 'model-closed' });
+    await expect(model.warmUp()).rejects.toMatchObject({ code: 'model_closed' });
     const single = await CytoclipModel.open(FIXTURE, { intraOpNumThreads: 1 });
     await single.close();
-    await expect(single.warmUp()).rejects.toMatchObject({ code: 'model-closed' });
+    await expect(single.warmUp()).rejects.toMatchObject({ code: 'model_closed' });
   });
 
   it('refuses a bad worker count, and fails calls after close instead of hanging', async () => {
     await expect(CytoclipModel.open(FIXTURE, { imageWorkers: 1.5 })).rejects.toMatchObject({
-      code: 'invalid-argument',
+      code: 'invalid_argument',
     });
     const model = await CytoclipModel.open(FIXTURE, { imageWorkers: 1 });
     await model.close();
-    await expect(model.embedRgb([tile(1)])).rejects.toMatchObject({ code: 'model-closed' });
+    await expect(model.embedRgb([tile(1)])).rejects.toMatchObject({ code: 'model_closed' });
   });
 });
 
@@ -110,7 +110,7 @@ describe('ImageWorkers failures', () => {
     const pool = ImageWorkers.start('/nonexistent/image_encoder.onnx', spec, 32, { count: 1 });
     try {
       await expect(pool.run({ kind: 'rgb', data: new Uint8Array(64 * 64 * 3), n: 1 })).rejects.toMatchObject({
-        code: 'inference-failed',
+        code: 'inference_failed',
         message: expect.stringMatching(/nonexistent/),
       });
     } finally {
@@ -126,7 +126,7 @@ describe('ImageWorkers failures', () => {
       // 64 tiles are eight batches in a row on the one worker: it dies while they run.
       const inFlight = model.embedRgb(Array.from({ length: 64 }, (_, i) => tile(i)));
       await pool.workers[0]!.terminate();
-      await expect(inFlight).rejects.toMatchObject({ code: 'inference-failed' });
+      await expect(inFlight).rejects.toMatchObject({ code: 'inference_failed' });
       expect(maxDiff(await model.embedRgb([tile(1)]), before)).toBeLessThan(1e-6);
     } finally {
       await model.close();

@@ -78,7 +78,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
 }
 
 function invalid(name: string, message: string): CytoclipError {
-  return new CytoclipError('invalid-config', `${name} ${message}`, { detail: { field: name, message } });
+  return new CytoclipError('invalid_config', `${name} ${message}`, { detail: { field: name, message } });
 }
 
 function integerVar(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | null {

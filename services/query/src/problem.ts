@@ -1,4 +1,4 @@
-import { isCytoclipError } from '@cytoclip/domain';
+import { isCytoclipError, type ErrorCode } from '@cytoclip/domain';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
@@ -10,6 +10,8 @@ export interface Problem {
   detail?: string;
   /** Which request fields were wrong. */
   errors?: { field: string; message: string }[];
+  /** Stable for scripts: the CytoclipError's code, else the one its status implies. */
+  code?: ErrorCode;
   [key: string]: unknown;
 }
 
@@ -28,9 +30,25 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** An RFC 9457 problem+json answer. */
+// The code of a problem no CytoclipError named (a schema failure, a missing key, a body over the limit …).
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'body_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+export function codeOfStatus(status: number): ErrorCode {
+  return STATUS_CODES[status] ?? (status >= 500 ? 'internal' : 'invalid_request');
+}
+
+/** An RFC 9457 problem+json answer; every one carries a `code`. */
 export function problem(c: Context, status: number, detail: string, extra: Partial<Problem> = {}): Response {
-  const body: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...extra };
+  const title = TITLES[status] ?? 'Error';
+  const body: Problem = { type: 'about:blank', title, status, detail, code: codeOfStatus(status), ...extra };
   return c.body(JSON.stringify(body), status as ContentfulStatusCode, { 'content-type': 'application/problem+json' });
 }
 

@@ -1,4 +1,4 @@
-import { CytoclipError, type Ontology } from '@cytoclip/domain';
+import { CytoclipError, type ErrorCode, type Ontology } from '@cytoclip/domain';
 
 /** A ring as flat [x0, y0, x1, y1, …] in level-0 pixels, closed (the last point repeats the first). */
 export type Ring = number[];
@@ -28,7 +28,7 @@ interface Ctx {
   label: string;
 }
 
-function fail(code: string, ctx: Ctx, why: string, extra: Record<string, unknown> = {}): never {
+function fail(code: ErrorCode, ctx: Ctx, why: string, extra: Record<string, unknown> = {}): never {
   throw new CytoclipError(code, `${ctx.source}: feature ${ctx.label}: ${why}`, {
     status: 422,
     detail: { source: ctx.source, feature: ctx.index, ...extra },
@@ -58,24 +58,24 @@ function featureLabel(feature: unknown, index: number): string {
 }
 
 function parseRing(raw: unknown, ctx: Ctx, where: string): Ring {
-  if (!Array.isArray(raw)) fail('invalid-geometry', ctx, `${where} is not an array of positions`);
+  if (!Array.isArray(raw)) fail('invalid_geometry', ctx, `${where} is not an array of positions`);
   if (raw.length < 4)
     fail(
-      'invalid-geometry',
+      'invalid_geometry',
       ctx,
       `${where} has ${raw.length} positions; a ring needs at least 4 (3 points and the closing one)`,
     );
   const flat: number[] = [];
   for (const [i, p] of raw.entries()) {
     if (!Array.isArray(p) || p.length < 2 || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
-      fail('invalid-geometry', ctx, `${where} position ${i} is not a pair of finite numbers: ${JSON.stringify(p)}`);
+      fail('invalid_geometry', ctx, `${where} position ${i} is not a pair of finite numbers: ${JSON.stringify(p)}`);
     }
     flat.push(p[0] as number, p[1] as number);
   }
   const n = flat.length;
   if (flat[0] !== flat[n - 2] || flat[1] !== flat[n - 1])
-    fail('invalid-geometry', ctx, `${where} is not closed (its last position must repeat the first)`);
-  if (Math.abs(ringArea(flat)) === 0) fail('invalid-geometry', ctx, `${where} has zero area`);
+    fail('invalid_geometry', ctx, `${where} is not closed (its last position must repeat the first)`);
+  if (Math.abs(ringArea(flat)) === 0) fail('invalid_geometry', ctx, `${where} has zero area`);
   return flat;
 }
 
@@ -87,20 +87,20 @@ export function ringArea(ring: Ring): number {
 }
 
 function parsePolygon(raw: unknown, ctx: Ctx, where: string): Polygon {
-  if (!Array.isArray(raw) || raw.length === 0) fail('invalid-geometry', ctx, `${where} has no rings`);
+  if (!Array.isArray(raw) || raw.length === 0) fail('invalid_geometry', ctx, `${where} has no rings`);
   return raw.map((ring, i) => parseRing(ring, ctx, `${where} ring ${i}`));
 }
 
 function parseGeometry(geometry: unknown, ctx: Ctx): Polygon[] {
   const g = geometry as { type?: unknown; coordinates?: unknown } | null;
-  if (!g || typeof g !== 'object') fail('invalid-annotations', ctx, 'has no geometry');
+  if (!g || typeof g !== 'object') fail('invalid_annotations', ctx, 'has no geometry');
   if (g.type === 'Polygon') return [parsePolygon(g.coordinates, ctx, 'polygon')];
   if (g.type === 'MultiPolygon') {
     if (!Array.isArray(g.coordinates) || g.coordinates.length === 0)
-      fail('invalid-geometry', ctx, 'MultiPolygon has no polygons');
+      fail('invalid_geometry', ctx, 'MultiPolygon has no polygons');
     return g.coordinates.map((p, i) => parsePolygon(p, ctx, `polygon ${i}`));
   }
-  return fail('invalid-annotations', ctx, `geometry type ${JSON.stringify(g.type)} is not Polygon or MultiPolygon`, {
+  return fail('invalid_annotations', ctx, `geometry type ${JSON.stringify(g.type)} is not Polygon or MultiPolygon`, {
     type: g.type,
   });
 }
@@ -136,7 +136,7 @@ function areaOf(polygons: Polygon[]): number {
 export function parseAnnotations(geojson: unknown, ontology: Ontology, source = 'annotations'): SectionAnnotations {
   const doc = geojson as { type?: unknown; features?: unknown } | null;
   if (!doc || typeof doc !== 'object' || doc.type !== 'FeatureCollection' || !Array.isArray(doc.features)) {
-    throw new CytoclipError('invalid-annotations', `${source}: not a GeoJSON FeatureCollection`, {
+    throw new CytoclipError('invalid_annotations', `${source}: not a GeoJSON FeatureCollection`, {
       status: 422,
       detail: { source },
     });
@@ -145,13 +145,13 @@ export function parseAnnotations(geojson: unknown, ontology: Ontology, source = 
   const features = doc.features.map((feature: unknown, index): RegionFeature => {
     const ctx = { source, index, label: featureLabel(feature, index) };
     if (!feature || typeof feature !== 'object' || (feature as { type?: unknown }).type !== 'Feature')
-      fail('invalid-annotations', ctx, 'is not a GeoJSON Feature');
+      fail('invalid_annotations', ctx, 'is not a GeoJSON Feature');
     const f = feature as { geometry?: unknown; properties?: unknown };
     const name = regionName(f.properties);
     if (name === null)
-      fail('missing-region', ctx, 'names no region (properties.classification.name or properties.region)');
+      fail('missing_region', ctx, 'names no region (properties.classification.name or properties.region)');
     const region = match(name);
-    if (region === null) fail('unknown-region', ctx, `region "${name}" is not in the ontology`, { region: name });
+    if (region === null) fail('unknown_region', ctx, `region "${name}" is not in the ontology`, { region: name });
     const polygons = parseGeometry(f.geometry, ctx);
     return { region, polygons, bbox: bboxOf(polygons), area: areaOf(polygons), feature: index };
   });

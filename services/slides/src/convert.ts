@@ -76,7 +76,7 @@ export async function hasVips(): Promise<boolean> {
 async function vipsPyramid(src: string, tmp: string, quality: number, tile: number): Promise<void> {
   if (!(await hasVips())) {
     throw new CytoclipError(
-      'unsupported-format',
+      'unsupported_format',
       `${basename(src)}: ${extname(src)} slides need the 'vips' command built with OpenSlide (Debian: apt-get install libvips-tools)`,
       { status: 415, detail: { source: src } },
     );
@@ -88,7 +88,7 @@ async function vipsPyramid(src: string, tmp: string, quality: number, tile: numb
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? String(error);
     throw new CytoclipError(
-      'invalid-image',
+      'invalid_image',
       `vips could not convert ${basename(src)}: ${stderr.trim().split('\n')[0]}`,
       {
         status: 422,
@@ -102,7 +102,7 @@ async function vipsPyramid(src: string, tmp: string, quality: number, tile: numb
 /** The cached pyramid of `src` (converted once; the key follows the file's path, size and mtime). */
 export async function cachedPyramid(src: string, cacheDir = defaultCacheDir()): Promise<string> {
   const info = await stat(src).catch((error: unknown) => {
-    throw new CytoclipError('image-not-found', `section image not found: ${src}`, {
+    throw new CytoclipError('image_not_found', `section image not found: ${src}`, {
       status: 404,
       detail: { source: src },
       cause: error,

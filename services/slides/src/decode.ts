@@ -8,7 +8,7 @@ export const DEFAULT_LIMIT_INPUT_PIXELS = 100_000_000;
 export type ImageInput = Buffer | Uint8Array | string | RawImage;
 
 export interface DecodeOptions {
-  /** Refuse images with more pixels than this (CytoclipError 'image-too-large'); false for no limit. */
+  /** Refuse images with more pixels than this (CytoclipError 'image_too_large'); false for no limit. */
   limitInputPixels?: number | false;
 }
 
@@ -32,20 +32,20 @@ export function decodeError(input: ImageInput, error: unknown): CytoclipError {
   const message = error instanceof Error ? error.message : String(error);
   const source = describe(input);
   if (/pixel limit/i.test(message)) {
-    return new CytoclipError('image-too-large', `image ${source} exceeds the pixel limit`, {
+    return new CytoclipError('image_too_large', `image ${source} exceeds the pixel limit`, {
       status: 413,
       detail: { source },
       cause: error,
     });
   }
   if (/ENOENT|no such file|does not exist|file is missing/i.test(message)) {
-    return new CytoclipError('image-not-found', `image file not found: ${source}`, {
+    return new CytoclipError('image_not_found', `image file not found: ${source}`, {
       status: 404,
       detail: { source },
       cause: error,
     });
   }
-  return new CytoclipError('invalid-image', `not a readable image (${source}): ${message.split('\n')[0]}`, {
+  return new CytoclipError('invalid_image', `not a readable image (${source}): ${message.split('\n')[0]}`, {
     status: 422,
     detail: { source },
     cause: error,

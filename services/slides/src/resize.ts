@@ -39,7 +39,7 @@ export function modelInputGeometry(width: number, height: number, size: number, 
 export async function prepareModelInput(input: ImageInput, options: ModelInputOptions): Promise<RawImage> {
   const { size } = options;
   if (!Number.isInteger(size) || size < 1)
-    throw new CytoclipError('invalid-argument', `model input size must be a positive integer, got ${size}`);
+    throw new CytoclipError('invalid_argument', `model input size must be a positive integer, got ${size}`);
   const background = options.background ?? '#ffffff';
   // Already at model size: nothing to resample (tiles cut at the grid's scale take this path).
   if (isRawImage(input) && input.width === size && input.height === size) return input;

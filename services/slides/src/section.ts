@@ -32,7 +32,7 @@ export interface SectionImage {
 }
 
 export interface OpenSectionOptions {
-  /** Refuse sections with more level-0 pixels than this (CytoclipError 'image-too-large'); default no limit. */
+  /** Refuse sections with more level-0 pixels than this (CytoclipError 'image_too_large'); default no limit. */
   limitInputPixels?: number | false;
   /** Where converted pyramids of non-pyramidal sources are kept; default DATA_DIR/cache/sections. */
   cacheDir?: string;
@@ -89,7 +89,7 @@ const isPyramid = (p: Pyramid | null): p is Pyramid => p !== null && p.levels.le
 function checkLimit(path: string, width: number, height: number, limit: number | false | undefined): void {
   if (limit !== undefined && limit !== false && width * height > limit) {
     throw new CytoclipError(
-      'image-too-large',
+      'image_too_large',
       `section ${basename(path)} has ${width}x${height} pixels, over the limit of ${limit}`,
       {
         status: 413,
@@ -118,7 +118,7 @@ export async function openSection(path: string, options: OpenSectionOptions = {}
     // A small image may convert to a single level; every level is tiled, so that is fine.
     pyramid = await readPyramid(file);
     if (!pyramid)
-      throw new CytoclipError('invalid-image', `could not build a pyramid for ${basename(path)}`, { status: 422 });
+      throw new CytoclipError('invalid_image', `could not build a pyramid for ${basename(path)}`, { status: 422 });
   }
   const base = pyramid.levels[0]!;
   checkLimit(path, base.width, base.height, options.limitInputPixels);
@@ -183,10 +183,10 @@ async function readLevelRegion(
 ): Promise<RawImage> {
   const info = levels[level];
   if (!info)
-    throw new CytoclipError('invalid-argument', `level ${level} does not exist (section has ${levels.length})`);
+    throw new CytoclipError('invalid_argument', `level ${level} does not exist (section has ${levels.length})`);
   if (!(w > 0 && h > 0) || ![x, y, w, h].every(Number.isInteger)) {
     throw new CytoclipError(
-      'invalid-argument',
+      'invalid_argument',
       `region must be whole pixels with a positive size, got ${x},${y} ${w}x${h}`,
     );
   }
@@ -239,7 +239,7 @@ async function readLevelRegion(
  */
 export async function copySectionToStore(src: string, destDir: string, name?: string): Promise<string> {
   const stem = name ?? basename(src, extname(src));
-  if (!/^[\w.-]+$/.test(stem)) throw new CytoclipError('invalid-argument', `unsafe section file name: ${stem}`);
+  if (!/^[\w.-]+$/.test(stem)) throw new CytoclipError('invalid_argument', `unsafe section file name: ${stem}`);
   await mkdir(destDir, { recursive: true });
   const dest = join(destDir, `${stem}.tif`);
   const pyramid = needsVips(src)

@@ -39,7 +39,7 @@ export interface TileGeometry {
 export function tileGeometry(width: number, height: number, sectionMpp: number, grid: TileGrid): TileGeometry {
   if (!(sectionMpp > 0) || !(grid.micronsPerPixel > 0) || !(grid.size >= 1)) {
     throw new CytoclipError(
-      'invalid-argument',
+      'invalid_argument',
       `bad tile grid: section ${sectionMpp} µm/px, grid ${grid.size} px at ${grid.micronsPerPixel} µm/px`,
     );
   }

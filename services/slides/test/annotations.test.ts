@@ -45,7 +45,7 @@ describe('parseAnnotations', () => {
     const error = errorOf(
       collection(feature('CP', [rect(0, 0, 1, 1)]), { ...feature('XYZ', [rect(0, 0, 1, 1)]), id: 'blob-7' }),
     );
-    expect(error.code).toBe('unknown-region');
+    expect(error.code).toBe('unknown_region');
     expect(error.message).toMatch(/S01\.geojson: feature #1 \(blob-7\): region "XYZ" is not in the ontology/);
   });
 
@@ -53,7 +53,7 @@ describe('parseAnnotations', () => {
     const open = rect(0, 0, 5, 5).slice(0, 4);
     open.push([1, 1]);
     expect(errorOf(collection(feature('CP', [open])))).toMatchObject({
-      code: 'invalid-geometry',
+      code: 'invalid_geometry',
       message: expect.stringMatching(/not closed/),
     });
     expect(
@@ -68,11 +68,11 @@ describe('parseAnnotations', () => {
           ]),
         ),
       ),
-    ).toMatchObject({ code: 'invalid-geometry', message: expect.stringMatching(/at least 4/) });
+    ).toMatchObject({ code: 'invalid_geometry', message: expect.stringMatching(/at least 4/) });
     const nan = rect(0, 0, 5, 5);
     nan[2] = [Number.NaN, 3];
     expect(errorOf(collection(feature('CP', [nan])))).toMatchObject({
-      code: 'invalid-geometry',
+      code: 'invalid_geometry',
       message: expect.stringMatching(/position 2/),
     });
     expect(
@@ -88,12 +88,12 @@ describe('parseAnnotations', () => {
           ]),
         ),
       ),
-    ).toMatchObject({ code: 'invalid-geometry', message: expect.stringMatching(/zero area/) });
+    ).toMatchObject({ code: 'invalid_geometry', message: expect.stringMatching(/zero area/) });
   });
 
   it('refuses wrong types and features without a region', () => {
-    expect(errorOf({ type: 'Feature' }).code).toBe('invalid-annotations');
-    expect(errorOf(null).code).toBe('invalid-annotations');
+    expect(errorOf({ type: 'Feature' }).code).toBe('invalid_annotations');
+    expect(errorOf(null).code).toBe('invalid_annotations');
     const line = {
       type: 'Feature',
       properties: { region: 'CP' },
@@ -106,14 +106,14 @@ describe('parseAnnotations', () => {
       },
     };
     expect(errorOf(collection(line))).toMatchObject({
-      code: 'invalid-annotations',
+      code: 'invalid_annotations',
       message: expect.stringMatching(/LineString/),
     });
     expect(
       errorOf(
         collection({ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [rect(0, 0, 1, 1)] } }),
       ).code,
-    ).toBe('missing-region');
+    ).toBe('missing_region');
   });
 });
 

@@ -27,7 +27,7 @@ async function readAll(path: string): Promise<unknown> {
 }
 
 describe('damaged section files', () => {
-  it('a truncated pyramid fails with invalid-image, never a raw libvips error or a crash', async () => {
+  it('a truncated pyramid fails with invalid_image, never a raw libvips error or a crash', async () => {
     const whole = join(dir, 'whole.tif');
     await sharpOf(blocks(1536, 1024)).tiff({ tile: true, pyramid: true, compression: 'deflate' }).toFile(whole);
     expect(await readAll(whole)).toBeNull();
@@ -37,7 +37,7 @@ describe('damaged section files', () => {
       writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length * keep)));
       const error = await readAll(path);
       expect(isCytoclipError(error), `${keep}: ${String(error)}`).toBe(true);
-      expect((error as { code: string }).code).toBe('invalid-image');
+      expect((error as { code: string }).code).toBe('invalid_image');
     }
   });
 
@@ -54,17 +54,17 @@ describe('damaged section files', () => {
     expect([...region.data.subarray(0, 3)]).toEqual(blockColour(640, 320));
   });
 
-  it('garbage inside the tile data fails with invalid-image', async () => {
+  it('garbage inside the tile data fails with invalid_image', async () => {
     const whole = join(dir, 'whole2.tif');
     await sharpOf(blocks(1536, 1024)).tiff({ tile: true, pyramid: true, compression: 'deflate' }).toFile(whole);
     const bytes = Buffer.from(readFileSync(whole));
     bytes.fill(0x5a, 2000, Math.floor(bytes.length * 0.4));
     const error = await readAll(join(dir, 'x.tif').replace('x.tif', 'garbage.tif'));
-    // The untouched file name above does not exist: a missing file is image-not-found.
-    expect((error as { code: string }).code).toBe('image-not-found');
+    // The untouched file name above does not exist: a missing file is image_not_found.
+    expect((error as { code: string }).code).toBe('image_not_found');
     writeFileSync(join(dir, 'garbage.tif'), bytes);
     const damaged = await readAll(join(dir, 'garbage.tif'));
     expect(isCytoclipError(damaged), String(damaged)).toBe(true);
-    expect((damaged as { code: string }).code).toBe('invalid-image');
+    expect((damaged as { code: string }).code).toBe('invalid_image');
   });
 });

@@ -102,21 +102,21 @@ describe('prepareModelInput', () => {
     expect(Buffer.from(out.data).equals(Buffer.from(img.data))).toBe(true);
   });
 
-  it('refuses non-images, corrupt and truncated files with invalid-image', async () => {
+  it('refuses non-images, corrupt and truncated files with invalid_image', async () => {
     const opts = { size: 16, resize: 'bicubic', crop: 'center' } as const;
-    await expectCode(prepareModelInput(Buffer.from('this is not an image at all'), opts), 'invalid-image');
+    await expectCode(prepareModelInput(Buffer.from('this is not an image at all'), opts), 'invalid_image');
     const jpeg = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#884466' } })
       .jpeg()
       .toBuffer();
-    await expectCode(prepareModelInput(jpeg.subarray(0, jpeg.length / 2), opts), 'invalid-image');
+    await expectCode(prepareModelInput(jpeg.subarray(0, jpeg.length / 2), opts), 'invalid_image');
     const png = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#884466' } })
       .png()
       .toBuffer();
-    await expectCode(prepareModelInput(png.subarray(0, png.length - 30), opts), 'invalid-image');
+    await expectCode(prepareModelInput(png.subarray(0, png.length - 30), opts), 'invalid_image');
     const corrupt = Buffer.from(png);
     corrupt.fill(0x55, 60, 200);
-    await expectCode(prepareModelInput(corrupt, opts), 'invalid-image');
-    await expectCode(decodeImage(Buffer.alloc(0)), 'invalid-image');
+    await expectCode(prepareModelInput(corrupt, opts), 'invalid_image');
+    await expectCode(decodeImage(Buffer.alloc(0)), 'invalid_image');
   });
 
   it('refuses an image over the pixel limit and a missing file', async () => {
@@ -125,11 +125,11 @@ describe('prepareModelInput', () => {
       .toBuffer();
     await expectCode(
       prepareModelInput(png, { size: 16, resize: 'bicubic', crop: 'center', limitInputPixels: 1000 }),
-      'image-too-large',
+      'image_too_large',
     );
     await expectCode(
       prepareModelInput('/nonexistent/x.png', { size: 16, resize: 'bicubic', crop: 'center' }),
-      'image-not-found',
+      'image_not_found',
     );
   });
 });

@@ -115,18 +115,18 @@ describe('openSection', () => {
   it('refuses non-images, truncated files, missing files and oversized sections clearly', async () => {
     const junk = join(dir, 'junk.tif');
     writeFileSync(junk, 'not a tiff');
-    await expect(openSection(junk, { cacheDir })).rejects.toMatchObject({ code: 'invalid-image' });
+    await expect(openSection(junk, { cacheDir })).rejects.toMatchObject({ code: 'invalid_image' });
     const png = await sharpOf(source).png().toBuffer();
     const truncated = join(dir, 'truncated.png');
     writeFileSync(truncated, png.subarray(0, png.length / 3));
     const error = await openSection(truncated, { cacheDir: join(dir, 'cache-trunc') }).catch((e: unknown) => e);
-    expect(isCytoclipError(error) && error.code).toBe('invalid-image');
+    expect(isCytoclipError(error) && error.code).toBe('invalid_image');
     expect(existsSync(join(dir, 'cache-trunc')) ? readdirSync(join(dir, 'cache-trunc')) : []).toEqual([]);
-    await expect(openSection(join(dir, 'nope.tif'), { cacheDir })).rejects.toMatchObject({ code: 'image-not-found' });
+    await expect(openSection(join(dir, 'nope.tif'), { cacheDir })).rejects.toMatchObject({ code: 'image_not_found' });
     const path = join(dir, 'pyr3.tif');
     await sharpOf(source).tiff({ tile: true, pyramid: true }).toFile(path);
     await expect(openSection(path, { cacheDir, limitInputPixels: 1000 })).rejects.toMatchObject({
-      code: 'image-too-large',
+      code: 'image_too_large',
     });
   });
 
@@ -135,7 +135,7 @@ describe('openSection', () => {
     writeFileSync(fake, 'not really a slide');
     const error = await openSection(fake, { cacheDir }).catch((e: unknown) => e);
     expect(isCytoclipError(error)).toBe(true);
-    expect(['unsupported-format', 'invalid-image']).toContain((error as { code: string }).code);
+    expect(['unsupported_format', 'invalid_image']).toContain((error as { code: string }).code);
     if (vipsMissing()) expect((error as Error).message).toMatch(/libvips-tools/);
     else expect((error as Error).message).toMatch(/vips could not convert/);
   });
@@ -155,6 +155,6 @@ describe('copySectionToStore', () => {
     expect(section.path).toBe(converted);
     await expectReadsRight(section);
     expect(readdirSync(store).sort()).toEqual(['S01-cor-0001.tif', 'store-src.tif']);
-    await expect(copySectionToStore(png, store, '../escape')).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(copySectionToStore(png, store, '../escape')).rejects.toMatchObject({ code: 'invalid_argument' });
   });
 });

@@ -33,7 +33,7 @@ export const atlasRmCommand: Command = {
   usage: '<name> [--json]',
   async run(args) {
     const name = args.positionals[0];
-    if (!name) throw new CytoclipError('invalid-argument', 'give the atlas name: cytoclip atlas rm <name>');
+    if (!name) throw new CytoclipError('invalid_argument', 'give the atlas name: cytoclip atlas rm <name>');
     const settings = settingsFromEnv();
     const stores = await openStores(settings);
     try {

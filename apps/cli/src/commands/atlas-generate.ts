@@ -6,7 +6,7 @@ function integer(args: CommandArgs, name: string, fallback: number): number {
   const value = stringOption(args, name);
   if (value === undefined) return fallback;
   if (!/^-?\d+$/.test(value))
-    throw new CytoclipError('invalid-argument', `--${name} must be an integer, got "${value}"`);
+    throw new CytoclipError('invalid_argument', `--${name} must be an integer, got "${value}"`);
   return Number(value);
 }
 
@@ -15,7 +15,7 @@ function weeks(args: CommandArgs): number[] | undefined {
   if (value === undefined) return undefined;
   const list = value.split(',').map((s) => Number(s.trim()));
   if (list.some((n) => !Number.isFinite(n)))
-    throw new CytoclipError('invalid-argument', `--weeks must be comma-separated numbers, got "${value}"`);
+    throw new CytoclipError('invalid_argument', `--weeks must be comma-separated numbers, got "${value}"`);
   return list;
 }
 
@@ -25,7 +25,7 @@ function planes(args: CommandArgs): Plane[] | undefined {
   const list = value.split(',').map((s) => s.trim());
   for (const p of list)
     if (!isPlane(p))
-      throw new CytoclipError('invalid-argument', `--planes: unknown plane "${p}" (coronal, sagittal, axial)`);
+      throw new CytoclipError('invalid_argument', `--planes: unknown plane "${p}" (coronal, sagittal, axial)`);
   return list as Plane[];
 }
 
@@ -52,8 +52,8 @@ export const atlasGenerateCommand: Command = {
   async run(args) {
     const preset = stringOption(args, 'preset');
     const out = stringOption(args, 'out');
-    if (!preset) throw new CytoclipError('invalid-argument', '--preset is required (tiny, demo, benchmark)');
-    if (!out) throw new CytoclipError('invalid-argument', '--out is required');
+    if (!preset) throw new CytoclipError('invalid_argument', '--preset is required (tiny, demo, benchmark)');
+    if (!out) throw new CytoclipError('invalid_argument', '--out is required');
     const off = args.values['no-nuisances'] === true;
     const result = await generateAtlas({
       preset,

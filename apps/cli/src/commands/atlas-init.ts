@@ -23,11 +23,11 @@ export const atlasInitCommand: Command = {
   },
   async run(args) {
     const folder = args.positionals[0];
-    if (!folder) throw new CytoclipError('invalid-argument', 'give the folder: cytoclip atlas init <folder>');
+    if (!folder) throw new CytoclipError('invalid_argument', 'give the folder: cytoclip atlas init <folder>');
     const dir = resolve(folder);
     const target = join(dir, 'atlas.json');
     if (existsSync(target) && args.values.force !== true)
-      throw new CytoclipError('exists', `${target} exists; pass --force to replace it`);
+      throw new CytoclipError('output_exists', `${target} exists; pass --force to replace it`);
     const mpp = stringOption(args, 'mpp');
     const csv = stringOption(args, 'csv');
     const name = stringOption(args, 'name');

@@ -7,7 +7,7 @@ function positiveNumber(args: CommandArgs, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0)
-    throw new CytoclipError('invalid-argument', `--${name} must be a positive number, got "${value}"`);
+    throw new CytoclipError('invalid_argument', `--${name} must be a positive number, got "${value}"`);
   return n;
 }
 
@@ -16,7 +16,7 @@ function weekList(args: CommandArgs): number[] | undefined {
   if (value === undefined) return undefined;
   const list = value === '' ? [] : value.split(',').map((s) => Number(s.trim()));
   if (list.some((n) => !Number.isFinite(n)))
-    throw new CytoclipError('invalid-argument', `--held-out-weeks must be comma-separated numbers, got "${value}"`);
+    throw new CytoclipError('invalid_argument', `--held-out-weeks must be comma-separated numbers, got "${value}"`);
   return list;
 }
 
@@ -42,9 +42,9 @@ export const datasetBuildCommand: Command = {
     const atlasDir = stringOption(args, 'atlas');
     const variant = stringOption(args, 'variant');
     const out = stringOption(args, 'out');
-    if (!atlasDir || !out) throw new CytoclipError('invalid-argument', '--atlas and --out are required');
+    if (!atlasDir || !out) throw new CytoclipError('invalid_argument', '--atlas and --out are required');
     if (variant !== 'tile' && variant !== 'region')
-      throw new CytoclipError('invalid-argument', '--variant must be tile or region');
+      throw new CytoclipError('invalid_argument', '--variant must be tile or region');
     const size = positiveNumber(args, 'size');
     const mpp = positiveNumber(args, 'mpp');
     const maxPerRegion = positiveNumber(args, 'max-per-region');

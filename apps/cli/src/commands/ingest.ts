@@ -30,11 +30,11 @@ export const ingestCommand: Command = {
   },
   async run(args) {
     const atlas = args.positionals[0];
-    if (!atlas) throw new CytoclipError('invalid-argument', 'give the atlas folder: cytoclip ingest <atlas>');
+    if (!atlas) throw new CytoclipError('invalid_argument', 'give the atlas folder: cytoclip ingest <atlas>');
     await readAtlas(atlas); // a wrong manifest or ontology is reported before any store or model is opened
     const settings = settingsFromEnv();
     if (settings.modelDirs.length === 0)
-      throw new CytoclipError('no-models', 'no model packages found (models/ or CYTOCLIP_MODELS)');
+      throw new CytoclipError('no_models', 'no model packages found (models/ or CYTOCLIP_MODELS)');
     // SIGTERM / Ctrl-C: the ingest hands its sections back and returns; then the models and stores close (and with
     // them the locks) as after any run, and the command exits 0. A signal while they open stops it before it starts.
     const shutdown = new Shutdown();

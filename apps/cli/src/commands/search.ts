@@ -76,7 +76,7 @@ async function runSearch(args: CommandArgs, query: Record<string, string> | { fi
 
 export async function readImageFile(path: string): Promise<Buffer> {
   return readFile(path).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read the image ${path}: ${error.code ?? error.message}`, 'file-not-found');
+    throw new UsageError(`cannot read the image ${path}: ${error.code ?? error.message}`, 'file_not_found');
   });
 }
 

@@ -23,7 +23,7 @@ export const startCommand: Command = {
     const settings = settingsFromEnv();
     const preset = args.values.preset;
     if (preset !== 'demo' && preset !== 'tiny')
-      throw new CytoclipError('invalid-argument', `--preset is demo or tiny, got "${String(preset)}"`);
+      throw new CytoclipError('invalid_argument', `--preset is demo or tiny, got "${String(preset)}"`);
     const atlasDir = join(settings.dataDir, 'atlases', preset === 'demo' ? DEMO_ATLAS : 'tiny-fetal-nissl');
     const log = (line: string) => (args.json ? console.error(line) : console.log(line));
     let ready = false;

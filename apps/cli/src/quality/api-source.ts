@@ -80,7 +80,7 @@ export function apiSource(api: ApiClient, options: ApiSourceOptions): EvalSource
     const answer = await listing(filter, 1);
     if (answer.totalExact !== false && answer.total < WINDOW) return answer.total;
     const parts = await partitions(filter, depth);
-    if (!parts) throw new CytoclipError('too-many-items', `cannot count the items under ${JSON.stringify(filter)}`);
+    if (!parts) throw new CytoclipError('too_many_items', `cannot count the items under ${JSON.stringify(filter)}`);
     let sum = 0;
     for (const part of parts) sum += await count(part, depth + 1);
     return sum;

@@ -48,7 +48,7 @@ function regionPaths(dataset: Dataset): Map<string, string[]> {
 /** The first of `packages` whose variant is the dataset's (the bundled models/ by default). */
 export async function defaultModel(variant: string, packages: string[]): Promise<string> {
   for (const dir of packages) if ((await loadModelPackage(dir)).manifest.variant === variant) return dir;
-  throw new UsageError(`no ${variant} model package found (give --model <package folder>)`, 'no-models');
+  throw new UsageError(`no ${variant} model package found (give --model <package folder>)`, 'no_models');
 }
 
 function matches(item: DatasetItem, path: string[], filter: SearchFilter): boolean {

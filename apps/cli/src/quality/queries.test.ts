@@ -41,7 +41,7 @@ describe('query sets', () => {
 
   it('refuses an empty set and a missing file as usage errors', async () => {
     expect(() => parseQuerySet('\n\n', 'q.jsonl')).toThrow(/holds no queries/);
-    await expect(readQuerySet('/nonexistent/q.jsonl')).rejects.toMatchObject({ status: 400, code: 'file-not-found' });
+    await expect(readQuerySet('/nonexistent/q.jsonl')).rejects.toMatchObject({ status: 400, code: 'file_not_found' });
   });
 
   // The repository's held-out query set: only that it parses (its content is never looked at here).

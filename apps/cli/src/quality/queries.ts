@@ -24,7 +24,7 @@ const KEYS = new Set(['text', 'regions', 'split', 'source', 'filter']);
 const FILTER_KEYS = new Set(['gestationalWeek', 'planes']);
 
 function bad(file: string, line: number, message: string): UsageError {
-  return new UsageError(`${file} line ${line}: ${message}`, 'invalid-query-set', { file, line });
+  return new UsageError(`${file} line ${line}: ${message}`, 'invalid_query_set', { file, line });
 }
 
 function isStringList(value: unknown): value is string[] {
@@ -79,13 +79,13 @@ function parseLine(text: string, file: string, line: number): QueryLine {
 /** Every non-blank line parsed; the first bad line is an error naming it (nothing is scored from a broken set). */
 export function parseQuerySet(text: string, file = 'queries'): QueryLine[] {
   const queries = text.split('\n').flatMap((line, i) => (line.trim() ? [parseLine(line, file, i + 1)] : []));
-  if (queries.length === 0) throw new UsageError(`${file} holds no queries`, 'invalid-query-set');
+  if (queries.length === 0) throw new UsageError(`${file} holds no queries`, 'invalid_query_set');
   return queries;
 }
 
 export async function readQuerySet(file: string): Promise<QueryLine[]> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read the query set ${file}: ${error.code ?? error.message}`, 'file-not-found');
+    throw new UsageError(`cannot read the query set ${file}: ${error.code ?? error.message}`, 'file_not_found');
   });
   return parseQuerySet(text, file);
 }

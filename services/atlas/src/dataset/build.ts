@@ -87,14 +87,14 @@ interface Candidate {
 function checkOptions(options: BuildDatasetOptions): void {
   if (!(VARIANTS as readonly string[]).includes(options.variant)) {
     throw new CytoclipError(
-      'invalid-argument',
+      'invalid_argument',
       `unknown dataset variant ${JSON.stringify(options.variant)} (region or tile)`,
     );
   }
   if (options.size !== undefined && !(Number.isInteger(options.size) && options.size >= 8))
-    throw new CytoclipError('invalid-argument', `size must be an integer ≥ 8, got ${options.size}`);
+    throw new CytoclipError('invalid_argument', `size must be an integer ≥ 8, got ${options.size}`);
   if (options.maxPerRegion !== undefined && !(Number.isInteger(options.maxPerRegion) && options.maxPerRegion > 0)) {
-    throw new CytoclipError('invalid-argument', `maxPerRegion must be a positive integer, got ${options.maxPerRegion}`);
+    throw new CytoclipError('invalid_argument', `maxPerRegion must be a positive integer, got ${options.maxPerRegion}`);
   }
 }
 
@@ -115,7 +115,7 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildD
     const splits = planSplits(atlas.manifest.specimens, protocol);
     const items = await writeItems(atlas, options, splits, tmp);
     if (items.length === 0)
-      throw new CytoclipError('empty-dataset', `atlas ${atlas.manifest.name} yields no ${options.variant} items`, {
+      throw new CytoclipError('empty_dataset', `atlas ${atlas.manifest.name} yields no ${options.variant} items`, {
         status: 422,
       });
     const result = summarise(out, items, started);
@@ -141,7 +141,7 @@ async function prepareOutput(out: string, overwrite: boolean): Promise<string> {
   );
   if (exists && !overwrite)
     throw new CytoclipError(
-      'output-exists',
+      'output_exists',
       `output folder ${out} already exists (--force or overwrite: true replaces it)`,
       {
         status: 409,
@@ -152,7 +152,7 @@ async function prepareOutput(out: string, overwrite: boolean): Promise<string> {
     await mkdir(join(tmp, 'images'), { recursive: true });
   } catch (error) {
     throw new CytoclipError(
-      'output-unwritable',
+      'output_unwritable',
       `cannot write the dataset under ${dirname(out)}: ${(error as Error).message}`,
       { cause: error },
     );

@@ -251,7 +251,7 @@ describe('buildDataset: bad input leaves nothing behind', () => {
     await expectFailure(
       dir,
       join(root, 'out-bad-region'),
-      'unknown-region',
+      'unknown_region',
       /shared\.geojson: feature #1: region "XX"/,
     );
     const open = join(root, 'bad-ring');
@@ -259,26 +259,26 @@ describe('buildDataset: bad input leaves nothing behind', () => {
       type: 'FeatureCollection',
       features: [feature('CP', [rect(50, 50, 283, 550).slice(0, 4)])],
     });
-    await expectFailure(open, join(root, 'out-bad-ring'), 'invalid-geometry');
+    await expectFailure(open, join(root, 'out-bad-ring'), 'invalid_geometry');
   });
 
   it('refuses an unknown atlas version, a missing ontology and an unknown variant', async () => {
     const dir = join(root, 'bad-version');
     const manifest = await writeAtlas(dir);
     writeFileSync(join(dir, 'atlas.json'), JSON.stringify({ ...manifest, format: 'cytoclip-atlas/9' }));
-    await expectFailure(dir, join(root, 'out-bad-version'), 'invalid-atlas', /cytoclip-atlas\/9/);
+    await expectFailure(dir, join(root, 'out-bad-version'), 'invalid_atlas', /cytoclip-atlas\/9/);
     writeFileSync(join(dir, 'atlas.json'), JSON.stringify({ ...manifest, ontology: 'missing.json' }));
-    await expectFailure(dir, join(root, 'out-missing'), 'missing-file');
+    await expectFailure(dir, join(root, 'out-missing'), 'missing_file');
     await expect(
       buildDataset({ atlasDir, variant: 'patch' as 'tile', out: join(root, 'x'), cacheDir }),
-    ).rejects.toMatchObject({ code: 'invalid-argument' });
+    ).rejects.toMatchObject({ code: 'invalid_argument' });
   });
 
   it('refuses to overwrite an existing dataset unless asked', async () => {
     const out = join(root, 'exists');
     mkdirSync(out);
     await expect(buildDataset({ atlasDir, variant: 'region', out, cacheDir })).rejects.toMatchObject({
-      code: 'output-exists',
+      code: 'output_exists',
     });
     await buildDataset({ atlasDir, variant: 'region', out, cacheDir, overwrite: true });
     expect(existsSync(join(out, 'dataset.json'))).toBe(true);

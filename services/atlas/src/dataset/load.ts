@@ -31,7 +31,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new CytoclipError('missing-file', `${what} not found: ${path}`, {
+    throw new CytoclipError('missing_file', `${what} not found: ${path}`, {
       status: 404,
       detail: { path },
       cause: error,
@@ -40,7 +40,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new CytoclipError('invalid-json', `${what} is not valid JSON: ${path}: ${(error as Error).message}`, {
+    throw new CytoclipError('invalid_json', `${what} is not valid JSON: ${path}: ${(error as Error).message}`, {
       status: 422,
       detail: { path },
       cause: error,
@@ -49,7 +49,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
 }
 
 function invalid(message: string, detail: Record<string, unknown> = {}): never {
-  throw new CytoclipError('invalid-atlas', message, { status: 422, detail });
+  throw new CytoclipError('invalid_atlas', message, { status: 422, detail });
 }
 
 function checkManifest(raw: unknown, path: string): AtlasManifest {

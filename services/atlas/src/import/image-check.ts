@@ -13,7 +13,7 @@ export interface ImageHeader {
 const WINDOW = 1024;
 
 function undecodable(file: string, why: string, cause?: unknown): CytoclipError {
-  return new CytoclipError('invalid-image', `${file}: the image does not decode (${why})`, {
+  return new CytoclipError('invalid_image', `${file}: the image does not decode (${why})`, {
     status: 422,
     cause,
     detail: { file },

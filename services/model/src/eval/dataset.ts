@@ -6,6 +6,7 @@ import {
   isPlane,
   SPLITS,
   type DatasetItem,
+  type ErrorCode,
   type Ontology,
   type Split,
 } from '@cytoclip/domain';
@@ -21,18 +22,18 @@ export interface Dataset {
   items: DatasetItem[];
 }
 
-function bad(code: string, message: string, detail?: Record<string, unknown>): CytoclipError {
+function bad(code: ErrorCode, message: string, detail?: Record<string, unknown>): CytoclipError {
   return new CytoclipError(code, message, detail ? { detail } : {});
 }
 
 async function readJson(path: string, what: string): Promise<unknown> {
   const text = await readFile(path, 'utf8').catch(() => {
-    throw bad('dataset-file-missing', `${what} not found: ${path}`, { file: path });
+    throw bad('dataset_file_missing', `${what} not found: ${path}`, { file: path });
   });
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw bad('invalid-dataset', `${what} is not valid JSON: ${(error as Error).message}`, { file: path });
+    throw bad('invalid_dataset', `${what} is not valid JSON: ${(error as Error).message}`, { file: path });
   }
 }
 
@@ -41,26 +42,26 @@ function parseItem(line: string, lineNo: number): DatasetItem {
   try {
     raw = JSON.parse(line) as Record<string, unknown>;
   } catch (error) {
-    throw bad('invalid-dataset', `items.jsonl line ${lineNo}: ${(error as Error).message}`, { line: lineNo });
+    throw bad('invalid_dataset', `items.jsonl line ${lineNo}: ${(error as Error).message}`, { line: lineNo });
   }
   const id = typeof raw.id === 'string' ? raw.id : `(line ${lineNo})`;
   for (const key of ['id', 'image', 'region', 'specimen'])
     if (typeof raw[key] !== 'string' || raw[key] === '')
-      throw bad('invalid-dataset', `item ${id}: "${key}" must be a non-empty string`, { item: id });
+      throw bad('invalid_dataset', `item ${id}: "${key}" must be a non-empty string`, { item: id });
   if (typeof raw.gestationalWeek !== 'number' || !Number.isFinite(raw.gestationalWeek))
-    throw bad('invalid-dataset', `item ${id}: "gestationalWeek" must be a number`, { item: id });
+    throw bad('invalid_dataset', `item ${id}: "gestationalWeek" must be a number`, { item: id });
   if (!isPlane(raw.plane))
-    throw bad('invalid-dataset', `item ${id}: plane ${JSON.stringify(raw.plane)} is not coronal, sagittal or axial`, {
+    throw bad('invalid_dataset', `item ${id}: plane ${JSON.stringify(raw.plane)} is not coronal, sagittal or axial`, {
       item: id,
     });
   if (!SPLITS.includes(raw.split as Split))
-    throw bad('invalid-dataset', `item ${id}: split ${JSON.stringify(raw.split)} is not train, val or test`, {
+    throw bad('invalid_dataset', `item ${id}: split ${JSON.stringify(raw.split)} is not train, val or test`, {
       item: id,
     });
   if (typeof raw.section !== 'string')
-    throw bad('invalid-dataset', `item ${id}: "section" must be a string`, { item: id });
+    throw bad('invalid_dataset', `item ${id}: "section" must be a string`, { item: id });
   if (!Array.isArray(raw.captions) || !raw.captions.every((c) => typeof c === 'string'))
-    throw bad('invalid-dataset', `item ${id}: "captions" must be a list of strings`, { item: id });
+    throw bad('invalid_dataset', `item ${id}: "captions" must be a list of strings`, { item: id });
   return raw as unknown as DatasetItem;
 }
 
@@ -69,7 +70,7 @@ async function checkImages(dir: string, items: DatasetItem[]): Promise<void> {
   for (const item of items) await access(join(dir, item.image)).catch(() => missing.push(item.image));
   if (missing.length > 0)
     throw bad(
-      'dataset-images-missing',
+      'dataset_images_missing',
       `${missing.length} image(s) missing under ${dir}: ${missing.slice(0, 5).join(', ')}`,
       {
         missing: missing.slice(0, 20),
@@ -83,23 +84,23 @@ export async function loadDataset(dirIn: string): Promise<Dataset> {
   const meta = (await readJson(join(dir, 'dataset.json'), 'dataset.json')) as Record<string, unknown>;
   if (meta.format !== DATASET_FORMAT)
     throw new CytoclipError(
-      'unsupported-format',
+      'unsupported_format',
       `${dir}/dataset.json: format ${JSON.stringify(meta.format)} is not "${DATASET_FORMAT}"`,
     );
   if (meta.variant !== 'region' && meta.variant !== 'tile')
-    throw bad('invalid-dataset', `dataset.json: variant ${JSON.stringify(meta.variant)} is not region or tile`);
+    throw bad('invalid_dataset', `dataset.json: variant ${JSON.stringify(meta.variant)} is not region or tile`);
   const ontologyFile = typeof meta.ontology === 'string' ? meta.ontology : 'ontology.json';
   const ontology = parseOntology(await readJson(join(dir, ontologyFile), ontologyFile), ontologyFile);
   const text = await readFile(join(dir, 'items.jsonl'), 'utf8').catch(() => {
-    throw bad('dataset-file-missing', `items.jsonl not found in ${dir}`);
+    throw bad('dataset_file_missing', `items.jsonl not found in ${dir}`);
   });
   const items = text.split('\n').flatMap((line, i) => (line.trim() ? [parseItem(line, i + 1)] : []));
-  if (items.length === 0) throw bad('invalid-dataset', `${dir}/items.jsonl has no items`);
+  if (items.length === 0) throw bad('invalid_dataset', `${dir}/items.jsonl has no items`);
   const known = new Set(ontology.regions.map((r) => r.acronym));
   const unknown = items.filter((i) => !known.has(i.region));
   if (unknown.length > 0)
     throw bad(
-      'unknown-region',
+      'unknown_region',
       `regions not in ${ontologyFile}: ${[...new Set(unknown.map((i) => i.region))].join(', ')} (items ${unknown
         .slice(0, 5)
         .map((i) => i.id)

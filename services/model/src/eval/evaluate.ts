@@ -168,12 +168,12 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
     ...(options.split ? { split: options.split } : {}),
   };
   if (!['test', 'val'].includes(protocol.split))
-    throw new CytoclipError('invalid-argument', `split must be test or val, got ${protocol.split}`);
+    throw new CytoclipError('invalid_argument', `split must be test or val, got ${protocol.split}`);
   const dataset = await loadDataset(options.datasetDir);
   const { gallery, sets } = drawSets(dataset.items, protocol);
   if (TEST_SETS.every((name) => sets[name].length === 0))
     throw new CytoclipError(
-      'empty-split',
+      'empty_split',
       `no test items under the protocol ${JSON.stringify(protocol)} in ${dataset.dir}`,
     );
   const model = await CytoclipModel.open(options.modelDir, options.model);

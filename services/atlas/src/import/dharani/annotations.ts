@@ -15,7 +15,7 @@ export type SkipReason =
   | 'short-ring'
   | 'bad-coordinates'
   | 'no-region-id'
-  | 'unknown-region'
+  | 'unknown_region'
   | 'unrepairable'
   | 'empty-after-repair';
 
@@ -85,7 +85,7 @@ function polygonOf(coordinates: unknown, stats: AnnotationStats): PolygonRings |
 }
 
 function notFeatureCollection(file: string): CytoclipError {
-  return new CytoclipError('invalid-annotations', `${file}: not a GeoJSON FeatureCollection`, {
+  return new CytoclipError('invalid_annotations', `${file}: not a GeoJSON FeatureCollection`, {
     status: 422,
     detail: { file },
   });
@@ -95,7 +95,7 @@ function notFeatureCollection(file: string): CytoclipError {
  * One DHARANI section's GeoJSON in the platform's annotation form: positive y, invalid rings repaired, the features of
  * one region united into one MultiPolygon feature named by its acronym (`properties.classification.name`, as QuPath
  * writes it). Non-Polygon features, rings of fewer than 4 positions and ids the ontology lacks are left out and
- * counted. Throws `invalid-annotations` naming the file when it is not a FeatureCollection.
+ * counted. Throws `invalid_annotations` naming the file when it is not a FeatureCollection.
  */
 export function convertAnnotations(
   raw: unknown,
@@ -147,7 +147,7 @@ function addFeature(
   const acronym = acronymOf.get(id);
   if (acronym === undefined) {
     stats.unknownIds[id] = (stats.unknownIds[id] ?? 0) + 1;
-    return 'unknown-region';
+    return 'unknown_region';
   }
   const polygon = polygonOf(feature.geometry!.coordinates, stats);
   if (typeof polygon === 'string') return polygon;

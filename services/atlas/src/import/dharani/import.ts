@@ -71,7 +71,7 @@ function chooseSpecimens(found: number[], wanted: number[] | undefined, root: st
   const numbers = wanted?.length ? [...new Set(wanted)] : found;
   for (const n of numbers) {
     if (!DHARANI_SPECIMENS[n])
-      throw new CytoclipError('invalid-argument', `specimen ${n}: DHARANI has specimens 1 to 5`, { status: 400 });
+      throw new CytoclipError('invalid_argument', `specimen ${n}: DHARANI has specimens 1 to 5`, { status: 400 });
     if (!found.includes(n))
       throw new CytoclipError('import_folder_invalid', `${join(root, `data2d/specimen_${n}`)} not found`, {
         status: 404,
@@ -88,7 +88,7 @@ function chooseSpecimens(found: number[], wanted: number[] | undefined, root: st
 function weeksOf(numbers: number[], given: Record<number, number> = {}): Map<number, number> {
   for (const [n, week] of Object.entries(given))
     if (typeof week !== 'number' || !(week > 0 && week < 60))
-      throw new CytoclipError('invalid-argument', `weeks: specimen ${n} needs a gestational week, got ${week}`);
+      throw new CytoclipError('invalid_argument', `weeks: specimen ${n} needs a gestational week, got ${week}`);
   return new Map(numbers.map((n) => [n, given[n] ?? gestationalWeekOf(DHARANI_SPECIMENS[n]!.pcw)]));
 }
 
@@ -123,7 +123,7 @@ function planAtlases(root: string, numbers: number[], out: string | undefined): 
 /** Refuses an existing output (unless replacing an earlier atlas) and any output that holds the download. */
 async function checkOutput(dir: string, root: string, replace: boolean): Promise<void> {
   if (isInside(root, dir))
-    throw new CytoclipError('invalid-argument', `the output ${dir} would contain the download folder ${root}`);
+    throw new CytoclipError('invalid_argument', `the output ${dir} would contain the download folder ${root}`);
   const entries = await readdir(dir).catch(() => null);
   if (entries === null) return;
   if (!replace)

@@ -1,6 +1,13 @@
 import { readFile, realpath, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CytoclipError, isCytoclipError, type Ontology, type Plane, type SectionEntry } from '@cytoclip/domain';
+import {
+  CytoclipError,
+  isCytoclipError,
+  type ErrorCode,
+  type Ontology,
+  type Plane,
+  type SectionEntry,
+} from '@cytoclip/domain';
 import { parseAnnotations } from '@cytoclip/slides';
 import { checkImage, type ImageHeader } from '../image-check.js';
 import { convertAnnotations } from './annotations.js';
@@ -44,7 +51,7 @@ function fail(
   error: unknown,
   consequence: ImportFailure['consequence'] = 'section not imported',
 ): void {
-  const code = isCytoclipError(error) ? error.code : 'import-error';
+  const code = isCytoclipError(error) ? error.code : 'import_error';
   const message = error instanceof Error ? error.message : String(error);
   // Every message names the file, so a line of the summary says where to look.
   ctx.report.failed.push({
@@ -56,18 +63,18 @@ function fail(
   });
 }
 
-const problem = (code: string, message: string, file: string, cause?: unknown) =>
+const problem = (code: ErrorCode, message: string, file: string, cause?: unknown) =>
   new CytoclipError(code, message, { status: 422, cause, detail: { file } });
 
 async function readJson(ctx: SectionContext, file: string): Promise<unknown> {
   const text = await readFile(join(ctx.folder, file), 'utf8').catch((cause: unknown) => {
-    throw problem('unreadable-file', `${file}: cannot be read (${(cause as Error).message})`, file, cause);
+    throw problem('unreadable_file', `${file}: cannot be read (${(cause as Error).message})`, file, cause);
   });
   try {
     return JSON.parse(text);
   } catch {
     // JSON.parse quotes what it choked on; the message names the file only.
-    throw problem('invalid-json', `${file}: not valid JSON`, file);
+    throw problem('invalid_json', `${file}: not valid JSON`, file);
   }
 }
 
@@ -116,7 +123,7 @@ function convert(ctx: SectionContext, raw: unknown, file: string, id: string): o
   if (unknown.length) {
     const list = unknown.map(([rid, n]) => `${rid} (${n} feature${n === 1 ? '' : 's'})`).join(', ');
     const message = `${file}: region id${unknown.length === 1 ? '' : 's'} ${list} not in ontology/ontology.json`;
-    fail(ctx, file, id, problem('unknown-region', message, file), 'features left out');
+    fail(ctx, file, id, problem('unknown_region', message, file), 'features left out');
   }
   if (converted.geojson.features.length === 0) {
     report.sections.notImported.push({ section: id, file, reason: 'no usable annotations' });
