@@ -3,3 +3,4 @@ export * from './src/errors.js';
 export * from './src/ids.js';
 export * from './src/atlas-paths.js';
 export * from './src/pid-lock.js';
+export * from './src/lexical/index.js';

@@ -1,4 +1,6 @@
-import type { Plane, SearchFilter } from '@cytoclip/domain';
+import type { Plane, SearchFilter, SparseVector } from '@cytoclip/domain';
+
+export type { SparseVector };
 
 /** What every point carries besides its vector: the fields the search filters on (formats.md §4). */
 export interface PointPayload {
@@ -20,6 +22,11 @@ export interface VectorPoint {
   /** L2-normalised embedding; the score is the dot product (= cosine). */
   vector: Float32Array;
   payload: PointPayload;
+  /**
+   * The BM25 document vector of the point's annotation text (`AnnotationText` in @cytoclip/domain), for the lexical
+   * list; absent on unannotated points and on points written before lexical vectors existed.
+   */
+  lexical?: SparseVector;
 }
 
 export interface SearchOptions {
@@ -50,6 +57,25 @@ export interface ScoredPoint {
   /** Cosine similarity, exact (f32) for returned hits. */
   score: number;
   payload: PointPayload;
+}
+
+export interface LexicalOptions {
+  filter?: SearchFilter;
+  /** How many hits the lexical list holds at most (1..MAX_WINDOW). */
+  limit: number;
+  /** The query's dense embedding: each hit's `score` is its cosine to it, and it orders hits of equal BM25. */
+  vector: Float32Array;
+}
+
+/** A hit of the lexical list: `score` is the dense cosine (as in every list), `lexical` its BM25 score. */
+export interface LexicalHit extends ScoredPoint {
+  lexical: number;
+}
+
+/** How many points a collection holds, and how many of them carry a lexical vector. */
+export interface LexicalCoverage {
+  points: number;
+  lexical: number;
 }
 
 export interface CollectionSpec {
@@ -89,6 +115,13 @@ export interface VectorStore {
   deleteWhere(collection: string, where: DeleteWhere): Promise<number>;
   /** The store applies every search rule itself: the filter (a region matches its subtree), minScore, perSection. */
   search(collection: string, vector: Float32Array, options: SearchOptions): Promise<SearchPage>;
+  /**
+   * The lexical list: points with a lexical vector matching the filter, by BM25 of the query's terms (IDF from the
+   * whole collection), equal BM25 by dense cosine, then id; at most `limit`. The caller fuses it with `search`.
+   */
+  searchLexical(collection: string, query: SparseVector, options: LexicalOptions): Promise<LexicalHit[]>;
+  /** Points and points with a lexical vector: data ingested before lexical vectors existed has none. */
+  lexicalCoverage(collection: string): Promise<LexicalCoverage>;
   count(collection: string, filter?: SearchFilter): Promise<number>;
   /** Points by id, in the order asked, missing ids left out; vectors only when asked. */
   get(collection: string, ids: string[], withVectors?: boolean): Promise<StoredPoint[]>;
@@ -108,5 +141,7 @@ export interface VectorStore {
 export interface StoredPoint {
   id: string;
   payload: PointPayload;
+  /** With `withVectors`: the dense vector, and the lexical one where the point has it. */
   vector?: Float32Array;
+  lexical?: SparseVector;
 }

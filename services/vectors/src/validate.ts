@@ -1,5 +1,13 @@
 import { CytoclipError, FILTER_FIELDS, isPlane, isUuid, type SearchFilter } from '@cytoclip/domain';
-import type { CollectionSpec, DeleteWhere, PointPayload, SearchOptions, VectorPoint } from './types.js';
+import type {
+  CollectionSpec,
+  DeleteWhere,
+  LexicalOptions,
+  PointPayload,
+  SearchOptions,
+  SparseVector,
+  VectorPoint,
+} from './types.js';
 
 /** Checks a filter's every field and type; an unknown field or a wrong type is the caller's mistake (400). */
 export function validateFilter(filter: unknown): SearchFilter {
@@ -84,6 +92,7 @@ export function checkPoints(points: VectorPoint[], dim: number): void {
     }
     checkVector(point.vector, dim, `vector of point ${point.id}`);
     checkPayload(point.payload, point.id);
+    if (point.lexical !== undefined) checkSparse(point.lexical, `lexical vector of point ${point.id}`);
   });
 }
 
@@ -136,4 +145,34 @@ export function checkDeleteWhere(where: DeleteWhere): void {
       'deleteWhere needs an atlas or a section (refusing to delete everything)',
     );
   }
+}
+
+/** Terms a sparse vector may hold: an annotation text has a few hundred at most. */
+export const MAX_SPARSE_TERMS = 4096;
+
+/** Term ids: unsigned 32-bit integers, strictly ascending; weights finite and positive; as many of each. */
+export function checkSparse(vector: unknown, what: string): SparseVector {
+  const bad = (why: string) => new CytoclipError('invalid_vector', `${what} ${why}`);
+  const { indices, values } = (vector ?? {}) as Partial<SparseVector>;
+  if (!Array.isArray(indices) || !Array.isArray(values)) throw bad('must be { indices: number[], values: number[] }');
+  if (indices.length !== values.length) throw bad('has as many indices as values');
+  if (indices.length > MAX_SPARSE_TERMS) throw bad(`has more than ${MAX_SPARSE_TERMS} terms`);
+  for (let i = 0; i < indices.length; i++) {
+    const index = indices[i]!;
+    if (!Number.isInteger(index) || index < 0 || index > 0xffffffff || (i > 0 && index <= indices[i - 1]!))
+      throw bad('needs unsigned 32-bit indices in strictly ascending order');
+    if (typeof values[i] !== 'number' || !Number.isFinite(values[i]) || values[i]! <= 0)
+      throw bad('needs finite positive values');
+  }
+  return vector as SparseVector;
+}
+
+export function checkLexicalOptions(
+  options: LexicalOptions,
+  dim: number,
+): { filter: SearchFilter; limit: number; vector: Float32Array } {
+  const { limit, vector } = options ?? ({} as LexicalOptions);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_WINDOW)
+    throw new CytoclipError('invalid_search', `limit must be an integer from 1 to ${MAX_WINDOW}, got ${String(limit)}`);
+  return { filter: validateFilter(options.filter), limit, vector: checkVector(vector, dim) };
 }

@@ -93,7 +93,7 @@ export class Collection {
   private replay(segment: number): void {
     const content = readSegment(join(this.dir, this.manifest.segments[segment]!), this.dim);
     if (content.kind === 'delete') for (const id of content.ids) this.rows.kill(id);
-    else this.rows.appendMeta(segment, content.ids, content.payloads);
+    else this.rows.appendMeta(segment, content.ids, content.payloads, content.lexical);
   }
 
   /** Fills the lists with the live rows' int8 vectors: the saved IVF lists when they fit, else one list. */
@@ -195,6 +195,7 @@ export class Collection {
       segment,
       unique.map((p) => p.id),
       unique.map((p) => p.payload),
+      unique.map((p) => p.lexical),
     );
     const nearest = this.ivf ? this.ivf.nearest(quantized, unique.length) : null;
     for (let i = 0; i < unique.length; i++)
@@ -317,6 +318,8 @@ export class Collection {
       if (row === undefined) continue;
       const point: StoredPoint = { id, payload: this.rows.payload(row) };
       if (withVectors) point.vector = this.vectorOf(row).slice();
+      const lexical = withVectors ? this.rows.lexicalOf(row) : undefined;
+      if (lexical) point.lexical = { indices: [...lexical.indices], values: [...lexical.values] };
       out.push(point);
     }
     return out;

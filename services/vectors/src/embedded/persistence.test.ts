@@ -115,7 +115,7 @@ describe('embedded store on disk', () => {
     const second = await EmbeddedVectorStore.open(dir);
     expect(await second.search('tiles', query, { limit: 10 })).toEqual(before);
     await second.close();
-    expect(readFileSync(snapshot).toString('latin1', 0, 7)).toBe('CVROWS1'); // written at close
+    expect(readFileSync(snapshot).toString('latin1', 0, 7)).toBe('CVROWS2'); // written at close
     writeFileSync(snapshot, readFileSync(snapshot).subarray(0, 100)); // cut short
     const third = await EmbeddedVectorStore.open(dir);
     expect(await third.count('tiles')).toBe(points.length - 24);

@@ -1,5 +1,6 @@
-import type { PointPayload } from '../types.js';
+import type { PointPayload, SparseVector } from '../types.js';
 import { Column } from './column.js';
+import { LexicalDocs, NO_DOC } from './lexical-docs.js';
 import type { PartitionFields, RegionEntry, SectionFields } from './matcher.js';
 
 /**
@@ -23,7 +24,8 @@ export interface Section {
 /**
  * The metadata side of a collection: one row per point ever written (a rewrite or a delete kills the old row).
  * Payloads are stored as a section plus a region entry; per-row columns are typed arrays. Each row also knows where
- * its f32 vector lies on disk (segment, index) for exact rescoring. The int8 vectors live in `Lists`.
+ * its f32 vector lies on disk (segment, index) for exact rescoring, and which lexical doc it carries (NO_DOC: none).
+ * The int8 vectors live in `Lists`.
  */
 export class Rows {
   readonly ids: string[] = [];
@@ -33,6 +35,8 @@ export class Rows {
   readonly segmentOf = Column.u32();
   readonly indexInSegment = Column.u32();
   readonly alive = Column.u8();
+  readonly docOf = Column.u32();
+  readonly lexical = new LexicalDocs();
   readonly partitions: Partition[] = [];
   readonly sections: Section[] = [];
   readonly regions: RegionEntry[] = [];
@@ -46,19 +50,35 @@ export class Rows {
   }
 
   /** Appends the points of segment `segment` and returns the first new row number. An id written before loses its old row. */
-  appendMeta(segment: number, ids: string[], payloads: PointPayload[]): number {
+  appendMeta(
+    segment: number,
+    ids: string[],
+    payloads: PointPayload[],
+    lexical: readonly (SparseVector | null | undefined)[] = [],
+  ): number {
     const start = this.ids.length;
     ids.forEach((id, i) => {
       const payload = payloads[i]!;
       this.kill(id);
-      this.append(id, this.sectionIndex(payload), this.regionIndex(payload), segment, i, true);
+      const doc = this.lexical.intern(lexical[i]);
+      this.append(id, this.sectionIndex(payload), this.regionIndex(payload), segment, i, true, doc);
     });
     return start;
   }
 
   /** One new row (its id not live already), from a payload or a snapshot (then `alive` may be false, `id` empty). */
-  append(id: string, section: number, region: number, segment: number, index: number, alive: boolean): void {
+  append(
+    id: string,
+    section: number,
+    region: number,
+    segment: number,
+    index: number,
+    alive: boolean,
+    doc = NO_DOC,
+  ): void {
     const row = this.ids.length;
+    this.docOf.push(doc);
+    this.lexical.addRow(doc, row);
     this.ids.push(id);
     this.sectionOf.push(section);
     this.regionOf.push(region);
@@ -93,6 +113,7 @@ export class Rows {
     section.live += delta;
     this.partitions[section.partition]!.live += delta;
     this.liveCount += delta;
+    this.lexical.count(this.docOf.data[row]!, delta);
   }
 
   isAlive(row: number): boolean {
@@ -106,6 +127,12 @@ export class Rows {
   payload(row: number): PointPayload {
     const { region, regionPath } = this.regions[this.regionOf.data[row]!]!;
     return { ...this.sections[this.sectionOf.data[row]!]!.fields, region, regionPath: [...regionPath] };
+  }
+
+  /** The row's lexical vector, if it has one. */
+  lexicalOf(row: number): SparseVector | undefined {
+    const doc = this.docOf.data[row]!;
+    return doc === NO_DOC ? undefined : this.lexical.docs[doc]!.vector;
   }
 
   sectionFields(row: number): SectionFields {

@@ -219,7 +219,7 @@ function passingRows(collection: Collection, chunk: Chunk, matcher: Matcher): nu
 }
 
 /** Top-k among a few rows: their int8 vectors copied into one fresh buffer for the SIMD scan. */
-function scanRows(collection: Collection, rows: number[], q8: Int8Array, k: number, out: Candidate[]): void {
+export function scanRows(collection: Collection, rows: number[], q8: Int8Array, k: number, out: Candidate[]): void {
   const { keys, distances } = usearch.exactSearch(
     collection.lists.collect(rows),
     q8,

@@ -1,11 +1,12 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { CytoclipError } from '@cytoclip/domain';
-import type { PointPayload, VectorPoint } from '../types.js';
+import type { PointPayload, SparseVector, VectorPoint } from '../types.js';
 import { bytesOf, readAt, writeAtomic } from './files.js';
 
 /**
  * A segment is one immutable file per write: header (magic, kind, count, dim), then for an upsert the f32 vectors
- * back to back, then a JSON block with the ids (and payloads). Segments are never rewritten, so a crash can only
+ * back to back, then a JSON block with the ids (and payloads, and the lexical vectors where any point has one: null for
+ * a point without). Segments are never rewritten, so a crash can only
  * leave a whole segment that the manifest does not list yet, which the next open ignores.
  */
 const MAGIC = 'CVSEG1\0\0';
@@ -16,6 +17,8 @@ export interface SegmentContent {
   kind: SegmentKind;
   ids: string[];
   payloads: PointPayload[];
+  /** Aligned with `ids`; empty for segments without lexical vectors (written before they existed, or none had one). */
+  lexical: (SparseVector | null)[];
   /** Byte offset of the first vector; vector i is at vectorOffset + i * dim * 4. */
   vectorOffset: number;
 }
@@ -23,7 +26,8 @@ export interface SegmentContent {
 export function writeUpsertSegment(path: string, dim: number, points: VectorPoint[]): void {
   const vectors = new Float32Array(points.length * dim);
   points.forEach((point, i) => vectors.set(point.vector, i * dim));
-  const json = JSON.stringify({ ids: points.map((p) => p.id), payloads: points.map((p) => p.payload) });
+  const lexical = points.some((p) => p.lexical) ? { lexical: points.map((p) => p.lexical ?? null) } : {};
+  const json = JSON.stringify({ ids: points.map((p) => p.id), payloads: points.map((p) => p.payload), ...lexical });
   writeAtomic(path, [header('upsert', points.length, dim), bytesOf(vectors), Buffer.from(json)]);
 }
 
@@ -55,9 +59,16 @@ export function readSegment(path: string, dim: number): SegmentContent {
     const parsed = JSON.parse(readAt(fd, size - jsonStart, jsonStart).toString('utf8')) as {
       ids: string[];
       payloads?: PointPayload[];
+      lexical?: (SparseVector | null)[];
     };
     if (parsed.ids.length !== count) throw corrupt(path, 'id count differs from header');
-    return { kind, ids: parsed.ids, payloads: parsed.payloads ?? [], vectorOffset: HEADER };
+    return {
+      kind,
+      ids: parsed.ids,
+      payloads: parsed.payloads ?? [],
+      lexical: parsed.lexical ?? [],
+      vectorOffset: HEADER,
+    };
   } finally {
     closeSync(fd);
   }

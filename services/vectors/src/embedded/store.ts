@@ -6,9 +6,13 @@ import type {
   CollectionSpec,
   DeleteWhere,
   FieldSummary,
+  LexicalCoverage,
+  LexicalHit,
+  LexicalOptions,
   ScoredPoint,
   SearchOptions,
   SearchPage,
+  SparseVector,
   StoredPoint,
   SummaryField,
   VectorPoint,
@@ -16,8 +20,10 @@ import type {
 } from '../types.js';
 import {
   checkDeleteWhere,
+  checkLexicalOptions,
   checkPoints,
   checkSearchOptions,
+  checkSparse,
   checkVector,
   validateFilter,
   validateSpec,
@@ -26,6 +32,7 @@ import { Collection, type CollectionOptions } from './collection.js';
 import { EXACT_UP_TO, IVF_MIN_POINTS } from './ivf.js';
 import { acquireLock } from './lock.js';
 import { DEFAULT_NPROBE } from './ivf-search.js';
+import { searchLexical } from './lexical-search.js';
 import { bestPerField, scoreAll, searchCollection } from './search.js';
 
 /**
@@ -119,6 +126,18 @@ export class EmbeddedVectorStore implements VectorStore {
     checkVector(vector, collection.dim);
     const { filter, ...page } = checkSearchOptions(options);
     return searchCollection(collection, vector, filter, page);
+  }
+
+  async searchLexical(name: string, query: SparseVector, options: LexicalOptions): Promise<LexicalHit[]> {
+    const collection = this.collection(name);
+    checkSparse(query, 'lexical query');
+    const { filter, limit, vector } = checkLexicalOptions(options, collection.dim);
+    return searchLexical(collection, query, vector, filter, limit);
+  }
+
+  async lexicalCoverage(name: string): Promise<LexicalCoverage> {
+    const { rows } = this.collection(name);
+    return { points: rows.liveCount, lexical: rows.lexical.liveRows };
   }
 
   async count(name: string, filter?: SearchFilter): Promise<number> {

@@ -1,15 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { FILTER_FIELDS } from '@cytoclip/domain';
 import { makePoints } from '../testing/fixtures.js';
+import { analyze, documentVector, lexicalQuery } from '@cytoclip/domain';
 import {
   batches,
   countRequest,
   createCollectionRequest,
   FILTER_PAYLOAD_KEYS,
+  fromLexicalPoint,
   fromQdrantPayload,
+  fromRecord,
+  hasLexicalFilter,
+  LEXICAL_VECTOR,
+  lexicalRequest,
   PAYLOAD_INDEXES,
   searchRequest,
   SECTION_KEY,
+  tieRequest,
   toQdrantFilter,
   toQdrantPoint,
 } from './builders.js';
@@ -48,7 +55,10 @@ describe('Qdrant request builders', () => {
   });
 
   it('creates cosine collections, with int8 scalar quantization when asked', () => {
-    expect(createCollectionRequest({ dim: 256 })).toEqual({ vectors: { size: 256, distance: 'Cosine' } });
+    expect(createCollectionRequest({ dim: 256 })).toEqual({
+      vectors: { size: 256, distance: 'Cosine' },
+      sparse_vectors: { lexical: { modifier: 'idf' } },
+    });
     expect(createCollectionRequest({ dim: 512, quantization: 'int8' }).quantization_config).toEqual({
       scalar: { type: 'int8', quantile: 0.99, always_ram: true },
     });
@@ -64,6 +74,56 @@ describe('Qdrant request builders', () => {
       [SECTION_KEY]: `${point.payload.atlas}/${point.payload.section}`,
     });
     expect(fromQdrantPayload(sent.payload)).toEqual(point.payload);
+  });
+
+  it('sends a lexical vector as the named sparse vector beside the unnamed dense one, and reads both back', () => {
+    const point = { ...makePoints(4, 1)[0]!, lexical: documentVector(analyze('subplate neurons')) };
+    const sent = toQdrantPoint(point);
+    expect(sent.vector).toEqual({ '': Array.from(point.vector), [LEXICAL_VECTOR]: point.lexical });
+    // A collection created before lexical vectors has no sparse vector to hold it: the dense vector alone goes.
+    expect(toQdrantPoint(point, false).vector).toEqual(Array.from(point.vector));
+    expect(toQdrantPoint({ ...point, lexical: { indices: [], values: [] } }).vector).toEqual(Array.from(point.vector));
+    const back = fromRecord({ id: point.id, payload: sent.payload, vector: sent.vector } as never, true);
+    expect(back.lexical).toEqual(point.lexical);
+    expect(Array.from(back.vector!)).toEqual(Array.from(point.vector));
+  });
+
+  it('asks the lexical list from the sparse vector, one past the limit, with vectors for the cosines', () => {
+    const query = lexicalQuery('dentate granule cells');
+    expect(lexicalRequest(query, { planes: ['coronal'] }, 50)).toEqual({
+      query: { indices: query.indices, values: query.values },
+      using: LEXICAL_VECTOR,
+      filter: { must: [{ key: 'plane', match: { any: ['coronal'] } }] },
+      limit: 51,
+      with_payload: true,
+      with_vector: true,
+    });
+    const dense = Float32Array.from([0.6, 0.8, 0, 0]);
+    const hit = fromLexicalPoint(
+      { id: 'a', version: 1, score: 3.5, payload: makePoints(4, 1)[0]!.payload, vector: { '': [1, 0, 0, 0] } },
+      dense,
+    );
+    expect(hit.lexical).toBe(3.5);
+    expect(hit.score).toBeCloseTo(0.6, 6);
+  });
+
+  it('settles a tie across the cut by the dense query over every point at or above the cut', () => {
+    const query = lexicalQuery('subplate');
+    const dense = Float32Array.from([1, 0, 0, 0]);
+    expect(tieRequest(query, dense, { regions: ['Pal'] }, 2.25, 20, true)).toEqual({
+      prefetch: {
+        query: { indices: query.indices, values: query.values },
+        using: LEXICAL_VECTOR,
+        filter: { must: [{ key: 'regionPath', match: { any: ['Pal'] } }] },
+        score_threshold: 2.25,
+        limit: 10_000,
+      },
+      query: [1, 0, 0, 0],
+      params: { quantization: { rescore: true, oversampling: 2 } },
+      limit: 20,
+      with_payload: true,
+    });
+    expect(hasLexicalFilter()).toEqual({ must: [{ has_vector: LEXICAL_VECTOR }] });
   });
 
   it('splits upserts under the request size and count limits, keeping order', () => {

@@ -1,6 +1,15 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import type { SearchFilter } from '@cytoclip/domain';
-import type { CollectionSpec, PointPayload, ScoredPoint, SearchOptions, StoredPoint, VectorPoint } from '../types.js';
+import type {
+  CollectionSpec,
+  LexicalHit,
+  PointPayload,
+  ScoredPoint,
+  SearchOptions,
+  SparseVector,
+  StoredPoint,
+  VectorPoint,
+} from '../types.js';
 import { MAX_WINDOW } from '../validate.js';
 
 /**
@@ -55,8 +64,20 @@ export function deleteFilter(where: { atlas?: string; section?: string }): Schem
   })!;
 }
 
+/**
+ * The lexical vectors' name: a named sparse vector beside the unnamed dense one. Qdrant weighs its terms by IDF from
+ * the collection (the `idf` modifier), as the embedded store's inverted index does, and our values are BM25's
+ * document side (@cytoclip/domain `documentVector`): together, BM25.
+ */
+export const LEXICAL_VECTOR = 'lexical';
+/** How the unnamed dense vector is addressed where vectors are named. */
+export const DENSE_VECTOR = '';
+
 export function createCollectionRequest(spec: CollectionSpec): Schemas['CreateCollection'] {
-  const request: Schemas['CreateCollection'] = { vectors: { size: spec.dim, distance: 'Cosine' } };
+  const request: Schemas['CreateCollection'] = {
+    vectors: { size: spec.dim, distance: 'Cosine' },
+    sparse_vectors: { [LEXICAL_VECTOR]: { modifier: 'idf' } },
+  };
   if (spec.quantization === 'int8') {
     request.quantization_config = { scalar: { type: 'int8', quantile: 0.99, always_ram: true } };
   }
@@ -68,12 +89,29 @@ export function searchParams(quantized: boolean): Schemas['SearchParams'] | unde
   return quantized ? { quantization: { rescore: true, oversampling: 2 } } : undefined;
 }
 
-export function toQdrantPoint(point: VectorPoint): Schemas['PointStruct'] {
+/** A point as Qdrant stores it; its lexical vector goes along only where the collection has the sparse vector. */
+export function toQdrantPoint(point: VectorPoint, lexical = true): Schemas['PointStruct'] {
   const payload: Record<string, unknown> = {
     ...point.payload,
     [SECTION_KEY]: `${point.payload.atlas}/${point.payload.section}`,
   };
-  return { id: point.id, vector: Array.from(point.vector), payload };
+  const dense = Array.from(point.vector);
+  if (!lexical || !point.lexical?.indices.length) return { id: point.id, vector: dense, payload };
+  const sparse = { indices: [...point.lexical.indices], values: [...point.lexical.values] };
+  return { id: point.id, vector: { [DENSE_VECTOR]: dense, [LEXICAL_VECTOR]: sparse }, payload };
+}
+
+/** A returned point's dense vector and lexical vector, whether Qdrant sent them as one array or by name. */
+export function vectorsOf(vector: unknown): { dense?: number[]; lexical?: SparseVector } {
+  if (Array.isArray(vector)) return { dense: vector as number[] };
+  if (!vector || typeof vector !== 'object') return {};
+  const named = vector as Record<string, unknown>;
+  const dense = named[DENSE_VECTOR];
+  const lexical = named[LEXICAL_VECTOR] as SparseVector | undefined;
+  return {
+    ...(Array.isArray(dense) ? { dense: dense as number[] } : {}),
+    ...(lexical && Array.isArray(lexical.indices) ? { lexical } : {}),
+  };
 }
 
 export function fromQdrantPayload(payload: Record<string, unknown> | null | undefined): PointPayload {
@@ -88,8 +126,67 @@ export function fromScored(point: Schemas['ScoredPoint']): ScoredPoint {
 
 export function fromRecord(record: Schemas['Record'], withVector: boolean): StoredPoint {
   const stored: StoredPoint = { id: String(record.id), payload: fromQdrantPayload(record.payload) };
-  if (withVector && Array.isArray(record.vector)) stored.vector = Float32Array.from(record.vector as number[]);
+  if (!withVector) return stored;
+  const { dense, lexical } = vectorsOf(record.vector);
+  if (dense) stored.vector = Float32Array.from(dense);
+  if (lexical) stored.lexical = { indices: [...lexical.indices], values: [...lexical.values] };
   return stored;
+}
+
+/** A lexical hit: Qdrant's score is the BM25; `score` is the dense cosine, from the returned dense vector. */
+export function fromLexicalPoint(point: Schemas['ScoredPoint'], query: Float32Array): LexicalHit {
+  const dense = vectorsOf(point.vector).dense ?? [];
+  let cosine = 0;
+  for (let i = 0; i < query.length; i++) cosine += query[i]! * (dense[i] ?? 0);
+  return { id: String(point.id), score: cosine, lexical: point.score, payload: fromQdrantPayload(point.payload) };
+}
+
+/**
+ * The lexical list's first request: the sparse query by BM25 (Qdrant applies the IDF modifier), one more hit than
+ * asked so a tie across the cut shows, with the dense vectors for the cosines.
+ */
+export function lexicalRequest(query: SparseVector, filter: SearchFilter, limit: number): Schemas['QueryRequest'] {
+  return {
+    query: { indices: [...query.indices], values: [...query.values] },
+    using: LEXICAL_VECTOR,
+    filter: toQdrantFilter(filter),
+    limit: limit + 1,
+    with_payload: true,
+    with_vector: true,
+  };
+}
+
+/**
+ * When hits of equal BM25 straddle the cut, which of them make the list is decided by the dense cosine, as in the
+ * embedded store: every point scoring at least the cut's BM25 (prefetched, up to the window), ranked by the dense
+ * query; the caller drops those above the cut it already has and keeps the best of the tie.
+ */
+export function tieRequest(
+  query: SparseVector,
+  vector: Float32Array,
+  filter: SearchFilter,
+  cut: number,
+  limit: number,
+  quantized: boolean,
+): Schemas['QueryRequest'] {
+  return {
+    prefetch: {
+      query: { indices: [...query.indices], values: [...query.values] },
+      using: LEXICAL_VECTOR,
+      filter: toQdrantFilter(filter),
+      score_threshold: cut,
+      limit: MAX_WINDOW,
+    },
+    query: Array.from(vector),
+    params: searchParams(quantized),
+    limit,
+    with_payload: true,
+  };
+}
+
+/** Points carrying a lexical vector (a count with this filter). */
+export function hasLexicalFilter(): Schemas['Filter'] {
+  return { must: [{ has_vector: LEXICAL_VECTOR }] };
 }
 
 /** Qdrant refuses requests over 32 MB by default; stay well under, counting JSON floats at their longest. */

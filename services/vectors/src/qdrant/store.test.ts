@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CytoclipError, type SearchFilter } from '@cytoclip/domain';
+import { CytoclipError, lexicalQuery, type SearchFilter } from '@cytoclip/domain';
 import { makePoints, randomUnit, rng } from '../testing/fixtures.js';
 import { SECTION_KEY } from './builders.js';
 import { QdrantVectorStore } from './store.js';
@@ -139,6 +139,85 @@ describe('Qdrant adapter at the HTTP boundary', () => {
       ['2', 0.8],
     ]);
     expect(hits[0]!.payload).not.toHaveProperty(SECTION_KEY);
+  });
+
+  it('creates the lexical sparse vector with the IDF modifier, and counts the points that carry one', async () => {
+    const store = await open();
+    await store.ensureCollection('tiles-lex', { dim: 8 });
+    const create = sent.find((r) => r.method === 'PUT' && r.path === '/collections/tiles-lex')!;
+    expect(create.body).toMatchObject({ sparse_vectors: { lexical: { modifier: 'idf' } } });
+    replies.push((r) =>
+      r.path.endsWith('/points/count')
+        ? { result: { count: (r.body as { filter?: unknown }).filter ? 30 : 40 } }
+        : undefined,
+    );
+    expect(await store.lexicalCoverage('tiles-lex')).toEqual({ points: 40, lexical: 30 });
+    const counts = sent.filter((r) => r.path.endsWith('/points/count')).map((r) => r.body);
+    expect(counts).toContainEqual({ filter: { must: [{ has_vector: 'lexical' }] }, exact: true });
+  });
+
+  it('reports no lexical vectors, asks nothing and drops them on upsert for a collection made before them', async () => {
+    const store = await open(); // the default fake collection has no sparse_vectors
+    replies.push((r) => (r.path.endsWith('/points/count') ? { result: { count: 12 } } : undefined));
+    expect(await store.lexicalCoverage('tiles')).toEqual({ points: 12, lexical: 0 });
+    const vector = randomUnit(rng(3), 8);
+    expect(await store.searchLexical('tiles', { indices: [1], values: [1] }, { limit: 5, vector })).toEqual([]);
+    expect(sent.some((r) => r.path.endsWith('/points/query'))).toBe(false);
+    const point = { ...makePoints(8, 1)[0]!, lexical: { indices: [1, 2], values: [0.5, 0.5] } };
+    await store.upsert('tiles', [point]);
+    const upsert = sent.find((r) => r.method === 'PUT' && r.path.endsWith('/points'))!;
+    expect((upsert.body as { points: { vector: unknown }[] }).points[0]!.vector).toEqual(Array.from(point.vector));
+  });
+
+  it('asks the lexical list, and settles a tie of BM25 across the cut by the dense cosine', async () => {
+    const store = await open();
+    const payload = makePoints(8, 1)[0]!.payload;
+    const dense = Float32Array.from([1, 0, 0, 0, 0, 0, 0, 0]);
+    const vec = (x: number) => ({ '': [x, Math.sqrt(1 - x * x), 0, 0, 0, 0, 0, 0] });
+    replies.push((r) =>
+      /^\/collections\/[^/]+$/.test(r.path) && r.method === 'GET'
+        ? {
+            result: {
+              config: { params: { vectors: { size: 8, distance: 'Cosine' }, sparse_vectors: { lexical: {} } } },
+            },
+          }
+        : undefined,
+    );
+    replies.push((r) => {
+      if (!r.path.endsWith('/points/query')) return undefined;
+      if ((r.body as { prefetch?: unknown }).prefetch) {
+        // the tie: every point at or above the cut, by dense cosine (Qdrant's score)
+        return {
+          result: {
+            points: [
+              { id: 'a', version: 1, score: 0.99, payload },
+              { id: 't3', version: 1, score: 0.95, payload },
+              { id: 't1', version: 1, score: 0.5, payload },
+            ],
+          },
+        };
+      }
+      return {
+        result: {
+          points: [
+            { id: 'a', version: 1, score: 4, payload, vector: vec(0.99) },
+            { id: 't1', version: 1, score: 2, payload, vector: vec(0.5) },
+            { id: 't2', version: 1, score: 2, payload, vector: vec(0.1) },
+          ],
+        },
+      };
+    });
+    const hits = await store.searchLexical('tiles', lexicalQuery('subplate'), { limit: 2, vector: dense });
+    const queries = sent.filter((r) => r.path.endsWith('/points/query'));
+    expect(queries).toHaveLength(2);
+    expect(queries[0]!.body).toMatchObject({ using: 'lexical', limit: 3, with_vector: true });
+    expect(queries[1]!.body).toMatchObject({ prefetch: { using: 'lexical', score_threshold: 2 }, limit: 2 });
+    expect(hits.map((h) => [h.id, h.lexical])).toEqual([
+      ['a', 4],
+      ['t3', 2],
+    ]);
+    expect(hits[0]!.score).toBeCloseTo(0.99, 6);
+    expect(hits[1]!.score).toBe(0.95);
   });
 
   it('counts the total only when the page cannot tell it: a count, a thresholded query or groups', async () => {

@@ -6,9 +6,13 @@ import type {
   CollectionSpec,
   DeleteWhere,
   FieldSummary,
+  LexicalCoverage,
+  LexicalHit,
+  LexicalOptions,
   ScoredPoint,
   SearchOptions,
   SearchPage,
+  SparseVector,
   StoredPoint,
   SummaryField,
   VectorPoint,
@@ -16,8 +20,10 @@ import type {
 } from '../types.js';
 import {
   checkDeleteWhere,
+  checkLexicalOptions,
   checkPoints,
   checkSearchOptions,
+  checkSparse,
   checkVector,
   validateFilter,
   validateSpec,
@@ -27,11 +33,16 @@ import {
   countRequest,
   createCollectionRequest,
   deleteFilter,
+  fromLexicalPoint,
   fromRecord,
   fromScored,
+  hasLexicalFilter,
+  LEXICAL_VECTOR,
+  lexicalRequest,
   PAYLOAD_INDEXES,
   searchParams,
   searchRequest,
+  tieRequest,
   toQdrantFilter,
   toQdrantPoint,
 } from './builders.js';
@@ -48,6 +59,8 @@ export interface QdrantOptions {
 interface Known {
   dim: number;
   quantized: boolean;
+  /** Has the named sparse vector: collections created before lexical vectors existed do not (Qdrant cannot add it). */
+  lexical: boolean;
 }
 
 /** The VectorStore on a Qdrant server, through @qdrant/js-client-rest. Point ids are the platform's UUIDs as they are. */
@@ -106,7 +119,7 @@ export class QdrantVectorStore implements VectorStore {
     for (const index of PAYLOAD_INDEXES) {
       await this.call(() => this.client.createPayloadIndex(name, { ...index, wait: true }));
     }
-    this.known.set(name, { dim: spec.dim, quantized: spec.quantization === 'int8' });
+    this.known.set(name, { dim: spec.dim, quantized: spec.quantization === 'int8', lexical: true });
   }
 
   async listCollections(): Promise<CollectionInfo[]> {
@@ -126,12 +139,13 @@ export class QdrantVectorStore implements VectorStore {
   }
 
   async upsert(name: string, points: VectorPoint[]): Promise<void> {
-    const { dim } = await this.collection(name);
+    const { dim, lexical } = await this.collection(name);
     checkPoints(points, dim);
     // Last write wins inside one batch, as in the embedded store.
     const unique = [...new Map(points.map((p) => [p.id, p])).values()];
     for (const batch of batches(unique)) {
-      await this.call(() => this.client.upsert(name, { wait: true, points: batch.map(toQdrantPoint) }));
+      const body = { wait: true, points: batch.map((p) => toQdrantPoint(p, lexical)) };
+      await this.call(() => this.client.upsert(name, body));
     }
   }
 
@@ -181,6 +195,39 @@ export class QdrantVectorStore implements VectorStore {
     if (request.kind === 'query') return (await this.call(() => this.client.query(name, request.body))).points.length;
     const { groups } = await this.call(() => this.client.queryGroups(name, request.body));
     return groups.reduce((n, group) => n + group.hits.length, 0);
+  }
+
+  /**
+   * BM25 through the sparse vector (IDF modifier), the cosines from the returned dense vectors; a tie of BM25 across
+   * the cut is settled by the dense cosine with a second, prefetch-then-dense query (see tieRequest).
+   */
+  async searchLexical(name: string, query: SparseVector, options: LexicalOptions): Promise<LexicalHit[]> {
+    const known = await this.collection(name);
+    checkSparse(query, 'lexical query');
+    const { filter, limit, vector } = checkLexicalOptions(options, known.dim);
+    if (!known.lexical || query.indices.length === 0) return [];
+    const first = await this.call(() => this.client.query(name, lexicalRequest(query, filter, limit)));
+    const hits = first.points.map((p) => fromLexicalPoint(p, vector));
+    if (hits.length <= limit || hits[limit - 1]!.lexical !== hits[limit]!.lexical)
+      return sortLexical(hits).slice(0, limit);
+    const cut = hits[limit - 1]!.lexical;
+    const above = hits.filter((h) => h.lexical > cut);
+    const body = tieRequest(query, vector, filter, cut, limit, known.quantized);
+    const seen = new Set(above.map((h) => h.id));
+    const { points } = await this.call(() => this.client.query(name, body));
+    const tied = points
+      .filter((p) => !seen.has(String(p.id)))
+      .map((p) => ({ ...fromScored(p), lexical: cut }))
+      .slice(0, limit - above.length);
+    return sortLexical([...above, ...tied]);
+  }
+
+  async lexicalCoverage(name: string): Promise<LexicalCoverage> {
+    const known = await this.collection(name);
+    const points = await this.count(name);
+    if (!known.lexical) return { points, lexical: 0 };
+    const body = { filter: hasLexicalFilter(), exact: true };
+    return { points, lexical: (await this.call(() => this.client.count(name, body))).count };
   }
 
   async count(name: string, filter?: SearchFilter): Promise<number> {
@@ -264,10 +311,19 @@ export class QdrantVectorStore implements VectorStore {
       }
       throw cause;
     }
-    const known = { dim: dimOf(info), quantized: Boolean(info.config.quantization_config) };
+    const known = {
+      dim: dimOf(info),
+      quantized: Boolean(info.config.quantization_config),
+      lexical: Boolean(info.config.params.sparse_vectors?.[LEXICAL_VECTOR]),
+    };
     this.known.set(name, known);
     return known;
   }
+}
+
+/** The lexical list's order: BM25, then dense cosine, then id (the embedded store's). */
+function sortLexical(hits: LexicalHit[]): LexicalHit[] {
+  return hits.sort((a, b) => b.lexical - a.lexical || byScore(a, b));
 }
 
 function dimOf(info: Schemas['CollectionInfo']): number {

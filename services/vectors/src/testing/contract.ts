@@ -3,6 +3,7 @@ import { CytoclipError, DEFAULT_TILE_GRID, tileId, type SearchFilter } from '@cy
 import type { ScoredPoint, SearchOptions, VectorPoint, VectorStore } from '../types.js';
 import { MAX_WINDOW } from '../validate.js';
 import { dot, makePoints, randomUnit, REGION_PATHS, rng, SECTIONS, unit } from './fixtures.js';
+import { lexicalContract } from './lexical-contract.js';
 
 const DIM = 16;
 const COLLECTION = 'contract-tiles@1';
@@ -348,4 +349,5 @@ export function vectorStoreContract(name: string, open: () => Promise<VectorStor
       await expect(store.deleteWhere(COLLECTION, {})).rejects.toThrow(/atlas or a section/);
     });
   });
+  lexicalContract(name, open);
 }
