@@ -1,5 +1,7 @@
 import type { Catalog, OutboxPoint } from '@cytoclip/catalog';
+import type { AnnotationText } from '@cytoclip/domain';
 import type { PointPayload, VectorStore } from '@cytoclip/vectors';
+import { annotationText, withLexical } from './lexical.js';
 
 /**
  * The outbox's one consumer: moves committed points into the vector store (upserts are idempotent by id), then
@@ -12,11 +14,13 @@ export async function drainOutbox(
 ): Promise<number> {
   await applyWithdrawals(catalog, vectors);
   const ensured = new Set<string>();
+  let text: AnnotationText | null = null;
   let moved = 0;
   for (;;) {
     const entries = await catalog.readOutbox(options.batch ?? 2000);
     if (entries.length === 0) break;
-    await upsertPoints(vectors, entries, ensured);
+    text ??= await annotationText(catalog);
+    await upsertPoints(vectors, entries, ensured, text);
     await catalog.deleteOutbox(entries.map((e) => e.id));
     moved += entries.length;
   }
@@ -44,7 +48,13 @@ export async function applyWithdrawals(catalog: Catalog, vectors: VectorStore): 
   return pending.length;
 }
 
-async function upsertPoints(vectors: VectorStore, points: OutboxPoint[], ensured: Set<string>): Promise<void> {
+/** Each point goes in with the lexical vector of its annotation (region and age), built here from the catalog. */
+async function upsertPoints(
+  vectors: VectorStore,
+  points: OutboxPoint[],
+  ensured: Set<string>,
+  text: AnnotationText,
+): Promise<void> {
   const byCollection = new Map<string, OutboxPoint[]>();
   for (const p of points) {
     const list = byCollection.get(p.collection);
@@ -58,7 +68,9 @@ async function upsertPoints(vectors: VectorStore, points: OutboxPoint[], ensured
     }
     await vectors.upsert(
       collection,
-      list.map((p) => ({ id: p.pointId, vector: p.vector, payload: p.payload as unknown as PointPayload })),
+      list.map((p) =>
+        withLexical(text, { id: p.pointId, vector: p.vector, payload: p.payload as unknown as PointPayload }),
+      ),
     );
   }
 }
@@ -71,6 +83,7 @@ async function upsertPoints(vectors: VectorStore, points: OutboxPoint[], ensured
 export class SectionIndexer {
   private chain: Promise<void> = Promise.resolve();
   private readonly ensured = new Set<string>();
+  private text: AnnotationText | null = null;
   private moved = 0;
 
   constructor(
@@ -82,7 +95,8 @@ export class SectionIndexer {
     this.chain = this.chain.then(async () => {
       try {
         await applyWithdrawals(this.catalog, this.vectors);
-        await upsertPoints(this.vectors, points, this.ensured);
+        this.text ??= await annotationText(this.catalog);
+        await upsertPoints(this.vectors, points, this.ensured, this.text);
         await this.catalog.deleteOutbox(outboxIds);
         this.moved += points.length;
       } catch {
