@@ -139,17 +139,40 @@ export interface ModelInfo {
   variant: Variant;
   embeddingDim: number;
   micronsPerPixel?: number | null;
+  /** The model's input (tile models cut uploads at size px × micronsPerPixel). */
+  image?: { size: number; resize: 'bicubic' | 'bilinear'; micronsPerPixel: number | null };
+  /** model.json `calibration` (fitted on the val split): cutoffs, temperature, out-of-distribution threshold. */
+  calibration?: ModelCalibration | null;
+  /** A synthetic atlas's generator when the model was trained on one. */
+  trainedOn?: { dataset: string | null; atlasGenerator: { name: string; version: string; preset?: string } | null };
+}
+
+/** What the API applies of a package's calibration (@cytoclip/model's `Calibration` has more). */
+export interface ModelCalibration {
+  classify: { temperature: number };
+  search: { textCutoff: number; imageCutoff: number };
+  outOfDistribution: { nearestCosine: number; quantile: number };
 }
 
 /** What the API asks of a model runtime; @cytoclip/model's CytoclipModel satisfies it as it is. */
 export interface QueryModel {
   readonly info: ModelInfo;
   embedTexts(texts: string[]): Promise<Float32Array[]>;
-  /** Encoded images (PNG, JPEG, TIFF); the runtime decodes and preprocesses them. */
-  embedImages(images: Buffer[]): Promise<Float32Array[]>;
+  /** Encoded images (PNG, JPEG, TIFF), or RGB tiles; the runtime decodes and preprocesses them. */
+  embedImages(images: (Buffer | RgbImage)[]): Promise<Float32Array[]>;
   unknownWords(text: string): string[];
-  /** Region probabilities for an image embedding, best first. */
+  /** Region probabilities for an image embedding, best first (softmax(logitScale · cos / T), T calibrated). */
   zeroShotClassify(imageEmbedding: Float32Array): Promise<{ acronym: string; probability: number }[]>;
+  /** The package's MODEL_CARD.md, or null. */
+  modelCard?(): Promise<string | null>;
+}
+
+/** 8-bit RGB pixels, interleaved (slides' RawImage). */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 3;
 }
 
 export interface IngestJob {

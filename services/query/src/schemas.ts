@@ -39,6 +39,18 @@ const RetrievalSchema = z.enum(RETRIEVALS).openapi('Retrieval', {
   description: 'how results are retrieved; `dense`: the cosine of the query and item embeddings (`score`)',
 });
 
+/** `auto` (default): the model's calibrated relevance cutoff; `none`: every item ranked. An explicit minScore replaces both. */
+export const CUTOFFS = ['auto', 'none'] as const;
+const CutoffSchema = z.enum(CUTOFFS).openapi('Cutoff', {
+  description:
+    "`auto`: the model's cutoff fitted on validation data (search.textCutoff for text, search.imageCutoff for an " +
+    'image, tile or region image; none for a model without calibration); `none`: no cutoff; `minScore` replaces both',
+});
+/** The scale of an uploaded image; a tile model resamples it to its own µm/px and tiles it. */
+export const MicronsPerPixelSchema = z.number().positive().max(1000).openapi({
+  description: 'µm per pixel of the uploaded image (else read from TIFF/OME metadata, else unknown)',
+});
+
 export function searchSchema(maxLimit: number, maxWindow: number) {
   return z
     .strictObject({
@@ -51,6 +63,12 @@ export function searchSchema(maxLimit: number, maxWindow: number) {
       perSection: z.number().int().min(1).max(maxLimit).optional(),
       model: z.string().min(1).max(200).optional(),
       retrieval: RetrievalSchema.default('dense'),
+      cutoff: CutoffSchema.default('auto'),
+      micronsPerPixel: MicronsPerPixelSchema.optional(),
+    })
+    .refine((s) => s.micronsPerPixel === undefined || s.query.image !== undefined, {
+      message: 'micronsPerPixel describes an uploaded image: give it with query.image or POST /v1/search/image',
+      path: ['micronsPerPixel'],
     })
     .refine((s) => s.offset + s.limit <= maxWindow, {
       message: `offset + limit must be at most ${maxWindow}`,
@@ -77,6 +95,56 @@ export const ResultSchema = z
   })
   .openapi('SearchResult');
 
+export const AppliedCutoffSchema = z
+  .object({
+    mode: z.enum(['auto', 'none', 'minScore']),
+    minScore: z.number().nullable().openapi({ description: 'the minScore the store applied; null: none' }),
+    source: z.enum(['calibration', 'request', 'uncalibrated']),
+  })
+  .openapi('AppliedCutoff');
+
+export const NoticeSchema = z
+  .object({
+    code: z.string().openapi({ description: 'e.g. no_data_for_region, uncalibrated_cutoff' }),
+    message: z.string(),
+    regions: z.array(z.string()).optional(),
+  })
+  .openapi('Notice');
+
+const ModelNotesShape = {
+  modelCard: z.string().nullable().openapi({ description: 'GET this for the model card (text/markdown)' }),
+  notice: z.string().nullable().openapi({ description: 'set for a model trained on synthetic tissue' }),
+};
+
+export const UploadReportSchema = z
+  .object({
+    width: z.number().int(),
+    height: z.number().int(),
+    micronsPerPixel: z.number().nullable(),
+    micronsPerPixelSource: z.enum(['request', 'metadata', 'unknown']),
+    modelMicronsPerPixel: z.number().nullable(),
+    tiles: z.object({
+      count: z.number().int(),
+      columns: z.number().int(),
+      rows: z.number().int(),
+      gridTiles: z.number().int(),
+      capped: z.boolean(),
+      max: z.number().int(),
+    }),
+    nearestCosine: z.number().nullable(),
+    threshold: z.number().nullable(),
+    look: z.object({ colours: z.number().int(), flatShare: z.number() }),
+    notes: z.array(z.string()),
+  })
+  .openapi('UploadReport');
+
+/** Present for uploaded images only. */
+const UploadVerdictShape = {
+  outOfDistribution: z.boolean().optional(),
+  outOfDistributionReason: z.string().nullable().optional(),
+  upload: UploadReportSchema.optional(),
+};
+
 export const SearchResponseSchema = z
   .object({
     results: z.array(ResultSchema),
@@ -95,13 +163,19 @@ export const SearchResponseSchema = z
     model: z.string(),
     tookMs: z.number(),
     unknownWords: z.array(z.string()),
+    cutoff: AppliedCutoffSchema,
+    notices: z.array(NoticeSchema),
+    ...ModelNotesShape,
+    ...UploadVerdictShape,
   })
   .openapi('SearchResponse');
 
 export const ClassifySchema = z
   .strictObject({
     image: z.string().min(1),
-    target: z.enum(['tiles', 'regions']).default('tiles'),
+    /** Default: the variant of `model` when given, else tiles. */
+    target: z.enum(['tiles', 'regions']).optional(),
+    micronsPerPixel: MicronsPerPixelSchema.optional(),
     topK: z.number().int().min(1).max(50).default(5),
     neighbours: z.number().int().min(1).max(200).default(25),
     model: z.string().optional(),

@@ -1,9 +1,19 @@
 import { CytoclipError, type SearchFilter, type Variant } from '@cytoclip/domain';
 import type { QueryConfig } from './config.js';
+import { embedUpload, modelNotes, type EmbeddedUpload, type ModelNotes, type UploadReport } from './honesty.js';
 import { checkUpload, decodeBase64Image } from './images.js';
 import { Lru } from './lru.js';
 import { OntologyIndex } from './ontology.js';
 import type { Hit, ItemRecord, ModelIndex, QueryCatalog, QueryModel, QueryVectors } from './ports.js';
+import {
+  cutoffNotices,
+  noDataNotice,
+  regionsNamed,
+  resolveCutoff,
+  searchExcluding,
+  type AppliedCutoff,
+  type Notice,
+} from './relevance.js';
 import type { QueryInput, Retrieval, SearchRequest } from './schemas.js';
 
 export interface Backend {
@@ -40,6 +50,22 @@ export interface SearchAnswer {
   retrieval: Retrieval;
   model: string;
   unknownWords: string[];
+  /** The relevance cutoff applied (the store's minScore) and where it came from. */
+  cutoff: AppliedCutoff;
+  notices: Notice[];
+  modelCard: ModelNotes['modelCard'];
+  notice: ModelNotes['notice'];
+  /** Uploaded images only: whether it looks like what the model was fitted on, and what became of it. */
+  outOfDistribution?: boolean;
+  outOfDistributionReason?: string | null;
+  upload?: UploadReport;
+}
+
+/** A query's vector, the words the tokenizer does not know, and for an upload how it was embedded and judged. */
+export interface QueryVector {
+  vector: Float32Array;
+  unknownWords: string[];
+  upload?: EmbeddedUpload;
 }
 
 // Short caches for what changes only when an ingest or a delete finishes (both call invalidate()).
@@ -58,6 +84,8 @@ export class SearchService {
   private readonly itemCache = new Lru<string, ItemRecord>(200_000);
   // Paging through one query re-asks the same text: embed it once per model.
   private readonly textCache = new Lru<string, Float32Array>(2_000);
+  // Whether a region has items in an index: asked per search that filters or names regions; changes with ingest.
+  private readonly regionCounts = new Lru<string, { at: number; count: Promise<number> }>(10_000);
 
   constructor(
     readonly backend: Backend,
@@ -75,6 +103,7 @@ export class SearchService {
     this.ontologyCache = null;
     this.indexCache = null;
     this.itemCache.clear();
+    this.regionCounts.clear();
   }
 
   /** Catalog items by id through the cache. */
@@ -155,7 +184,8 @@ export class SearchService {
     query: QueryInput,
     resolved: ResolvedModel,
     target: 'tiles' | 'regions',
-  ): Promise<{ vector: Float32Array; unknownWords: string[] }> {
+    options: { micronsPerPixel?: number } = {},
+  ): Promise<QueryVector> {
     const { index } = resolved;
     if (query.text !== undefined) {
       const model = this.requireModel(resolved);
@@ -165,8 +195,13 @@ export class SearchService {
       const model = this.requireModel(resolved);
       const bytes = decodeBase64Image(query.image, 'query.image');
       await checkUpload(bytes, this.config.maxImagePixels, 'query.image');
-      const [vector] = await model.embedImages([bytes]);
-      return { vector: vector!, unknownWords: [] };
+      const upload = await embedUpload(
+        bytes,
+        model,
+        { collection: index.collection, vectors: this.backend.vectors },
+        { micronsPerPixel: options.micronsPerPixel, maxPixels: this.config.maxImagePixels },
+      );
+      return { vector: upload.mean, unknownWords: [], upload };
     }
     const id = (query.tileId ?? query.regionImageId)!;
     const field = query.tileId ? 'query.tileId' : 'query.regionImageId';
@@ -198,18 +233,27 @@ export class SearchService {
     return filter;
   }
 
-  /** One page: the store applies the filter, minScore and perSection and counts the total under the same rules. */
+  /**
+   * One page: the store applies the filter, minScore (the request's, or the calibrated cutoff) and perSection and
+   * counts the total under the same rules; a tileId / regionImageId query leaves its own item out.
+   */
   async search(request: SearchRequest): Promise<SearchAnswer> {
     const resolved = await this.resolveModel(variantOf(request.target), request.model);
     const filter = await this.storeFilter(request.filter);
-    const { vector, unknownWords } = await this.queryVector(request.query, resolved, request.target);
-    const page = await this.backend.vectors.search(resolved.index.collection, vector, {
+    const { vector, unknownWords, upload } = await this.queryVector(request.query, resolved, request.target, request);
+    const cutoff = resolveCutoff(request, resolved.model);
+    const options = {
       filter,
       limit: request.limit,
       offset: request.offset,
-      minScore: request.minScore,
+      minScore: cutoff.minScore ?? undefined,
       perSection: request.perSection,
-    });
+    };
+    const self = request.query.tileId ?? request.query.regionImageId;
+    const collection = resolved.index.collection;
+    const page = self
+      ? await searchExcluding(this.backend.vectors, collection, vector, options, self, this.config.maxWindow)
+      : await this.backend.vectors.search(collection, vector, options);
     const items = await this.items(
       page.hits.map((h) => h.id),
       request.target === 'tiles' ? 'tile' : 'region',
@@ -221,7 +265,37 @@ export class SearchService {
       retrieval: request.retrieval,
       model: resolved.index.model,
       unknownWords,
+      cutoff,
+      notices: [...cutoffNotices(cutoff, resolved.index.model), ...(await this.noDataNotices(request, resolved))],
+      ...modelNotes(resolved.model, resolved.index.model),
+      ...(upload ? uploadVerdict(upload) : {}),
     };
+  }
+
+  /** "No data for this region": filtered or named regions without a single item in the index. */
+  async noDataNotices(
+    request: { filter: SearchFilter; query: QueryInput; target: 'tiles' | 'regions' },
+    resolved: ResolvedModel,
+  ): Promise<Notice[]> {
+    const ontology = await this.ontology();
+    const named = request.query.text !== undefined ? regionsNamed(request.query.text, ontology) : [];
+    const asked = [...new Set([...(request.filter.regions ?? []), ...named])];
+    const counts = await Promise.all(asked.map((r) => this.regionCount(resolved.index.collection, r)));
+    return noDataNotice(
+      asked.filter((_, i) => counts[i] === 0),
+      ontology,
+      request.target,
+    );
+  }
+
+  private regionCount(collection: string, region: string): Promise<number> {
+    const key = `${collection}\u0000${region}`;
+    const cached = this.regionCounts.get(key);
+    if (cached && Date.now() - cached.at < ONTOLOGY_TTL_MS) return cached.count;
+    const count = this.backend.vectors.count(collection, { regions: [region] });
+    this.regionCounts.set(key, { at: Date.now(), count });
+    count.catch(() => this.regionCounts.set(key, { at: 0, count })); // a failed count is asked again
+    return count;
   }
 
   async hydrate(hits: Hit[], known?: Map<string, ItemRecord>): Promise<SearchResult[]> {
@@ -252,5 +326,14 @@ export function toResult(item: ItemRecord, score: number, ontology: OntologyInde
     section: item.section,
     bbox: item.bbox,
     imageUrl: item.kind === 'tile' ? `/v1/tiles/${item.id}/image` : `/v1/region-images/${item.id}/image`,
+  };
+}
+
+/** The fields an upload adds to an answer. */
+export function uploadVerdict(upload: EmbeddedUpload) {
+  return {
+    outOfDistribution: upload.outOfDistribution,
+    outOfDistributionReason: upload.outOfDistributionReason,
+    upload: upload.report,
   };
 }

@@ -25,11 +25,11 @@ describe('POST /v1/search', () => {
   });
 
   it('ranks the tiles nearest the query first, with their region paths', async () => {
-    // The fixture's vectors are one-hot per region, so a cortical-plate tile's 24 CP neighbours come first.
-    const r = await post(f.app, '/v1/search', { query: { tileId: cpTile() }, limit: 24 });
+    // The fixture's vectors are one-hot per region, so a cortical-plate tile's 23 other CP tiles come first.
+    const r = await post(f.app, '/v1/search', { query: { tileId: cpTile() }, limit: 23 });
     expect(r.json.results.every((x: { region: { acronym: string } }) => x.region.acronym === 'CP')).toBe(true);
     expect(r.json.results[0].region.path).toEqual(['Tel', 'Pal', 'CP']);
-    const next = await post(f.app, '/v1/search', { query: { tileId: cpTile() }, limit: 1, offset: 24 });
+    const next = await post(f.app, '/v1/search', { query: { tileId: cpTile() }, limit: 1, offset: 23 });
     expect(next.json.results[0].region.acronym).not.toBe('CP');
   });
 
@@ -39,12 +39,21 @@ describe('POST /v1/search', () => {
     expect(r.json.unknownWords).toContain('zebrafish');
   });
 
-  it('finds a stored tile first, with score ≈ 1, when queried by its id', async () => {
-    const id = f.tileIds[37]!;
-    const r = await post(f.app, '/v1/search', { query: { tileId: id }, limit: 5 });
-    expect(r.status).toBe(200);
-    expect(r.json.results[0].id).toBe(id);
-    expect(r.json.results[0].score).toBeCloseTo(1, 5);
+  it('leaves the queried tile itself out of "similar to" on every page, and out of total', async () => {
+    // (Exact duplicates tying with it at 1: test/self-exclusion.test.ts.)
+    const id = cpTile();
+    const all = await post(f.app, '/v1/search', { query: { tileId: id }, limit: 100, cutoff: 'none' });
+    expect(all.status).toBe(200);
+    const ids = all.json.results.map((x: { id: string }) => x.id);
+    expect(ids).not.toContain(id);
+    expect(all.json.total).toBe(ids.length);
+    const paged: string[] = [];
+    for (let offset = 0; offset < all.json.total; offset += 7) {
+      const page = await post(f.app, '/v1/search', { query: { tileId: id }, limit: 7, offset, cutoff: 'none' });
+      expect(page.json.total).toBe(all.json.total);
+      paged.push(...page.json.results.map((x: { id: string }) => x.id));
+    }
+    expect(paged).toEqual(ids);
   });
 
   it('filters by week range and plane', async () => {
@@ -86,10 +95,11 @@ describe('POST /v1/search', () => {
 
   it('drops results under minScore, and counts only those above it in total', async () => {
     const r = await post(f.app, '/v1/search', { query: { tileId: cpTile() }, limit: 100, minScore: 0.5 });
-    expect(r.json.results.length).toBe(24);
-    expect(r.json.total).toBe(24);
+    expect(r.json.results.length).toBe(23);
+    expect(r.json.total).toBe(23);
+    expect(r.json.cutoff).toEqual({ mode: 'minScore', minScore: 0.5, source: 'request' });
     const first = await post(f.app, '/v1/search', { query: { tileId: cpTile() }, limit: 10, minScore: 0.5 });
-    expect(first.json).toMatchObject({ total: 24, totalExact: true });
+    expect(first.json).toMatchObject({ total: 23, totalExact: true });
     const text = await post(f.app, '/v1/search', { query: { text: 'cortical plate' }, limit: 100, minScore: 0.5 });
     expect(text.json.total).toBe(text.json.results.length);
     expect(text.json.results.every((x: { score: number }) => x.score >= 0.5)).toBe(true);

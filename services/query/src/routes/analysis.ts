@@ -2,56 +2,69 @@ import type { OpenAPIHono as Hono } from '@hono/zod-openapi';
 import { CytoclipError } from '@cytoclip/domain';
 import { checkUpload, decodeBase64Image } from '../images.js';
 import { jsonBody, notFound, type AppContext } from '../http.js';
-import { checkId } from '../ids.js';
-import type { Hit } from '../ports.js';
+import { embedUpload, modelNotes } from '../honesty.js';
+import { checkId, pathId } from '../ids.js';
+import type { Hit, ItemRecord } from '../ports.js';
 import { ClassifySchema, HeatmapSchema, TrajectorySchema } from '../schemas.js';
-import { variantOf } from '../search.js';
+import { uploadVerdict, variantOf } from '../search.js';
 
 export function analysisRoutes(app: Hono, ctx: AppContext): void {
   const { service, backend, config } = ctx;
 
-  // Zero-shot over the model's ontology, and a vote of the nearest stored tiles (or region images) weighted by similarity.
+  // Zero-shot over the model's labels (calibrated temperature; per-tile probabilities averaged over an upload's
+  // tiles), and a vote of the nearest stored tiles (or region images) to the upload's mean embedding.
   app.post('/v1/classify', async (c) => {
     const started = performance.now();
     const request = await jsonBody(c, ClassifySchema);
     const bytes = decodeBase64Image(request.image, 'image');
     await checkUpload(bytes, config.maxImagePixels, 'image');
-    const resolved = await service.resolveModel(variantOf(request.target), request.model);
+    const target = request.target ?? (await targetOfModel(ctx, request.model));
+    const resolved = await service.resolveModel(variantOf(target), request.model);
     const model = service.requireModel(resolved);
     const ontology = await service.ontology();
     const filter = await service.storeFilter(request.filter);
-    const [vector] = await model.embedImages([bytes]);
-    const zeroShot = (await model.zeroShotClassify(vector!)).slice(0, request.topK);
-    const { hits } = await backend.vectors.search(resolved.index.collection, vector!, {
+    const collection = resolved.index.collection;
+    const upload = await embedUpload(
+      bytes,
+      model,
+      { collection, vectors: backend.vectors },
+      { micronsPerPixel: request.micronsPerPixel, maxPixels: config.maxImagePixels },
+    );
+    const perTile = await Promise.all(upload.vectors.map((v) => model.zeroShotClassify(v)));
+    const zeroShot = averageProbabilities(perTile).slice(0, request.topK);
+    const { hits } = await backend.vectors.search(collection, upload.mean, {
       filter,
       limit: request.neighbours,
       offset: 0,
     });
     const items = await service.items(
       hits.map((h) => h.id),
-      request.target === 'tiles' ? 'tile' : 'region',
+      target === 'tiles' ? 'tile' : 'region',
     );
-    const votes = new Map<string, { weight: number; count: number }>();
-    for (const hit of hits) {
-      const region = items.get(hit.id)?.region;
-      if (!region) continue;
-      const v = votes.get(region) ?? { weight: 0, count: 0 };
-      v.weight += Math.max(0, hit.score);
-      v.count += 1;
-      votes.set(region, v);
-    }
-    const totalWeight = [...votes.values()].reduce((s, v) => s + v.weight, 0) || 1;
     const named = (acronym: string) => ({ acronym, name: ontology.get(acronym)?.name ?? acronym });
+    const temperature = model.info.calibration?.classify.temperature ?? null;
     return c.json({
       model: resolved.index.model,
+      target,
       zeroShot: zeroShot.map((z) => ({ region: named(z.acronym), score: z.probability })),
-      vote: [...votes.entries()]
-        .map(([acronym, v]) => ({ region: named(acronym), share: v.weight / totalWeight, count: v.count }))
-        .sort((a, b) => b.share - a.share)
+      temperature: { value: temperature ?? 1, calibrated: temperature !== null },
+      vote: vote(hits, items)
+        .map((v) => ({ region: named(v.acronym), share: v.share, count: v.count }))
         .slice(0, request.topK),
       neighbours: hits.length,
+      ...modelNotes(resolved.model, resolved.index.model),
+      ...uploadVerdict(upload),
       tookMs: Math.round(performance.now() - started),
     });
+  });
+
+  // The model card of a loaded model (what it was trained on, its figures, what it cannot do), as Markdown.
+  app.get('/v1/models/:id/card', async (c) => {
+    const id = pathId(c, 'id');
+    const model = backend.models.find((m) => m.info.id === id);
+    const card = model?.modelCard ? await model.modelCard() : null;
+    if (!card) throw notFound('model card of', id);
+    return c.body(card, 200, { 'content-type': 'text/markdown; charset=utf-8' });
   });
 
   // A score per stored tile of one section: the text is embedded once, the tiles never are.
@@ -136,4 +149,40 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Classify's default target: the variant of the model asked for (a region model means regions), else tiles. */
+async function targetOfModel(ctx: AppContext, model: string | undefined): Promise<'tiles' | 'regions'> {
+  if (!model) return 'tiles';
+  const indexes = await ctx.service.modelIndexes();
+  const variant =
+    indexes.find((i) => i.model === model)?.variant ??
+    ctx.backend.models.find((m) => m.info.id === model)?.info.variant;
+  return variant === 'region' ? 'regions' : 'tiles';
+}
+
+/** Per-region mean of the tiles' probabilities (a region missing from one tile's list counts 0 there), best first. */
+export function averageProbabilities(perTile: { acronym: string; probability: number }[][]) {
+  const sums = new Map<string, number>();
+  for (const tile of perTile) for (const r of tile) sums.set(r.acronym, (sums.get(r.acronym) ?? 0) + r.probability);
+  return [...sums.entries()]
+    .map(([acronym, sum]) => ({ acronym, probability: sum / perTile.length }))
+    .sort((a, b) => b.probability - a.probability);
+}
+
+/** Similarity-weighted shares of the neighbours' regions. */
+function vote(hits: Hit[], items: Map<string, ItemRecord>) {
+  const votes = new Map<string, { weight: number; count: number }>();
+  for (const hit of hits) {
+    const region = items.get(hit.id)?.region;
+    if (!region) continue;
+    const v = votes.get(region) ?? { weight: 0, count: 0 };
+    v.weight += Math.max(0, hit.score);
+    v.count += 1;
+    votes.set(region, v);
+  }
+  const total = [...votes.values()].reduce((s, v) => s + v.weight, 0) || 1;
+  return [...votes.entries()]
+    .map(([acronym, v]) => ({ acronym, share: v.weight / total, count: v.count }))
+    .sort((a, b) => b.share - a.share);
 }

@@ -18,7 +18,8 @@ export function searchRoutes(app: Hono, ctx: AppContext): void {
     return c.json({ ...answer, tookMs: Math.round((performance.now() - started) * 10) / 10 });
   });
 
-  // Multipart upload: field `image` (the file) and optionally `request`, a JSON search request without `query`.
+  // Multipart upload: field `image` (the file), optionally `micronsPerPixel` (the image's scale) and `request`, a JSON
+  // search request without `query`.
   app.post('/v1/search/image', async (c) => {
     const started = performance.now();
     const type = c.req.header('content-type') ?? '';
@@ -46,9 +47,23 @@ export function searchRoutes(app: Hono, ctx: AppContext): void {
         throw new RequestProblem(400, 'request is not valid JSON', [{ field: 'request', message: 'invalid JSON' }]);
       }
     }
-    const request = parse(schema, { ...(rest as object), query: { image: bytes.toString('base64') } }, 'request');
+    const scale = micronsPerPixelField(form);
+    const body = { ...(rest as object), ...scale, query: { image: bytes.toString('base64') } };
+    const request = parse(schema, body, 'request');
     const answer = await ctx.service.search(request);
     ctx.metrics.countSearch('upload', request.target);
     return c.json({ ...answer, tookMs: Math.round((performance.now() - started) * 10) / 10 });
   });
+}
+
+/** The multipart `micronsPerPixel` field as a number (the schema then checks its range); absent: nothing. */
+function micronsPerPixelField(form: FormData): { micronsPerPixel?: number } {
+  const value = form.get('micronsPerPixel');
+  if (value === null || (typeof value === 'string' && value.trim() === '')) return {};
+  const n = typeof value === 'string' ? Number(value) : NaN;
+  if (!Number.isFinite(n))
+    throw new RequestProblem(400, 'micronsPerPixel must be a number', [
+      { field: 'micronsPerPixel', message: 'not a number' },
+    ]);
+  return { micronsPerPixel: n };
 }
