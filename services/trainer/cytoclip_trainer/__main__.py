@@ -80,6 +80,8 @@ def lit_parser(sub):
     p.add_argument('--model-version', help="default: the locked package's version + 1")
     p.add_argument('--no-eval', action='store_true')
     p.add_argument('--no-export', action='store_true')
+    p.add_argument('--finish-only', action='store_true',
+                   help='package a finished run again from OUT/checkpoint.pt (same --steps)')
 
 
 def main(argv=None) -> int:

@@ -31,8 +31,9 @@ from .loss import soft_cross_entropy
 from .model import CLIP
 from .package import load_package, pixels_from_uint8
 from .parity import node_available, node_parity_check
-from .prompts import region_prompts
-from .train import finish, lr_lambda, param_groups, protocol_for, save_checkpoint, seed_everything
+from .prompts import TEMPLATE_CANDIDATES, region_prompts
+from .train import (finish, lr_lambda, model_from_checkpoint, param_groups, protocol_for, save_checkpoint,
+                    seed_everything)
 
 PROMPT_SHARE = 0.1  # captions in the zero-shot templates' words, so the prompts stay in distribution
 DATASET_CAPTION_SHARE = 0.1  # the dataset's own captions (the atlas's descriptions at the item's age)
@@ -177,6 +178,8 @@ def lit(args: dict) -> dict:
     grammar = Grammar(load_thesaurus(args.get('thesaurus')), dataset.ontology, dataset.variant,
                       args.get('parent_share', 0.15))
     source = CaptionSource(grammar, dataset, train_items, args.get('seed', 0))
+    if args.get('finish_only'):
+        return _finish_only(args, out, dataset, protocol, doc)
     t0 = time.time()
     corpus = grammar.corpus(train_items, args.get('corpus', 60_000), np.random.default_rng(args.get('seed', 0)))
     tokenizer = train_bpe(corpus + caption_corpus(dataset), args.get('vocab_size', 4096))
@@ -193,8 +196,35 @@ def lit(args: dict) -> dict:
     val_source = CaptionSource(grammar, dataset, val_items, 99) if val_items else None
     seconds = _loop(model, tokenizer, grammar, source, bank, train_items, views, args, out, dataset, protocol,
                     (val_bank, [i['region'] for i in val_items], val_source))
-    report = finish(model, tokenizer, dataset, protocol, _package_args(args, doc, views), out, torch.device('cpu'),
-                    seconds)
+    return _package(model, tokenizer, dataset, protocol, args, doc, views, out, seconds)
+
+
+def _finish_only(args, out, dataset, protocol, doc):
+    """Packages a finished run again from OUT/checkpoint.pt (after an exporter or template change)."""
+    model, tokenizer, ckpt = model_from_checkpoint(os.path.join(out, 'checkpoint.pt'))
+    if ckpt['step'] != args['steps']:
+        raise CytoclipError('unfinished-run', f'{out}/checkpoint.pt is at step {ckpt["step"]} of {args["steps"]}: '
+                                              'lit packages only a finished run')
+    return _package(model, tokenizer, dataset, protocol, args, doc, args.get('views', 4), out, ckpt.get('seconds') or 0)
+
+
+def choose_templates(model, tokenizer, dataset, protocol) -> tuple:
+    """The prompt ensemble with the best zero-shot macro-F1 on the VALIDATION split, and every candidate's score."""
+    scores = {}
+    for name, templates in TEMPLATE_CANDIDATES.items():
+        report = evaluate(model, tokenizer, dataset, protocol, templates=templates, sets=('val',), knn=False)
+        scores[name] = round(report['testSets']['val']['zeroShot']['macroF1'], 4)
+    best = max(scores, key=scores.get)
+    return TEMPLATE_CANDIDATES[best], {'chosen': best, 'valZeroShotMacroF1': scores}
+
+
+def _package(model, tokenizer, dataset, protocol, args, doc, views, out, seconds):
+    templates, selection = choose_templates(model, tokenizer, dataset, protocol)
+    print(f'prompt templates on val: {selection}', flush=True)
+    package_args = _package_args(args, doc, views)
+    package_args['templates'] = templates
+    package_args['training_extra']['promptTemplateSelection'] = selection
+    report = finish(model, tokenizer, dataset, protocol, package_args, out, torch.device('cpu'), seconds)
     if not args.get('no_export') and not node_available():
         print(node_parity_check(os.path.join(out, 'package')), flush=True)  # the graphs must reproduce PyTorch
     return report
@@ -205,8 +235,18 @@ def _package_args(args: dict, doc: dict, views: int) -> dict:
     return dict(args, config=doc['architecture']['config'], name=args.get('name') or doc['name'],
                 model_version=args.get('model_version') or str(int(doc['version']) + 1), init=locked,
                 training_extra={'method': 'locked-image text tuning (LiT)', 'lockedImageTower': locked,
-                                'imageTowerTraining': doc.get('training'), 'thesaurus': args.get('thesaurus_name'),
+                                'imageTowerTraining': doc.get('training'), 'thesaurus': _thesaurus_record(args.get('thesaurus')),
                                 'views': views, 'vocabSize': args.get('vocab_size', 4096)})
+
+
+def _thesaurus_record(path: str = None) -> dict:
+    """Which thesaurus wrote the captions: its path in the repository (when it is the default) and its sha256."""
+    from .grammar import DEFAULT_THESAURUS
+    from .package import sha256
+    path = path or DEFAULT_THESAURUS
+    default = os.path.abspath(path) == os.path.abspath(DEFAULT_THESAURUS)
+    return {'path': 'services/domain/thesaurus/neuroanatomy.json' if default else os.path.basename(path),
+            'sha256': sha256(path)}
 
 
 def _loop(model, tokenizer, grammar, source, bank, items, views, args, out, dataset, protocol, val) -> float:

@@ -12,3 +12,11 @@ def fill(template: str, region: dict) -> str:
 
 def region_prompts(region: dict, templates=None) -> list:
     return [fill(t, region) for t in (templates or DEFAULT_TEMPLATES)]
+
+
+# Prompt ensembles a package may choose among on its validation split (CLIP's prompt ensembling): the defaults, and
+# the defaults with the ontology's own description of the region's cytoarchitecture.
+TEMPLATE_CANDIDATES = {
+    'default': DEFAULT_TEMPLATES,
+    'default+description': DEFAULT_TEMPLATES + ['{description}', 'the {name}: {description}'],
+}

@@ -261,7 +261,8 @@ def finish(model, tokenizer, dataset, protocol, args, out, device, seconds, pack
     """Evaluates on the four test sets and writes the model package with its figures."""
     if not args.get('no_export'):
         round_to_fp16(model)  # the figures describe the package as shipped (fp16 weights), as `cytoclip eval` sees it
-    report = evaluate(model, tokenizer, dataset, protocol, device=device) if not args.get('no_eval') else {}
+    report = (evaluate(model, tokenizer, dataset, protocol, templates=args.get('templates'), device=device)
+              if not args.get('no_eval') else {})
     if report:
         with open(os.path.join(out, 'eval.json'), 'w') as f:
             json.dump(report, f, indent=1)
@@ -278,7 +279,7 @@ def finish(model, tokenizer, dataset, protocol, args, out, device, seconds, pack
                          'config': args['config'], 'steps': args['steps'], 'batchSize': args.get('batch_size', 64),
                          'protocol': protocol.to_dict(), 'device': _device_name(device), 'seconds': round(seconds, 1),
                          'seed': args.get('seed', 0), 'init': args.get('init'), **(args.get('training_extra') or {})},
-            'metrics': report}
+            'metrics': report, 'templates': args.get('templates')}
     package = package or os.path.join(out, 'package')
     write_package(model.to('cpu'), tokenizer, dataset.ontology, package, info,
                   reference_images(dataset, model.cfg.vision.image_size))
