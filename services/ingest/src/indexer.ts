@@ -10,13 +10,14 @@ import { annotationText, withLexical } from './lexical.js';
 export async function drainOutbox(
   catalog: Catalog,
   vectors: VectorStore,
-  options: { batch?: number } = {},
+  options: { batch?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
   await applyWithdrawals(catalog, vectors);
   const ensured = new Set<string>();
   let text: AnnotationText | null = null;
   let moved = 0;
-  for (;;) {
+  // Stopping (SIGTERM) ends the drain between batches: what is left waits in the outbox for the next one.
+  while (!options.signal?.aborted) {
     const entries = await catalog.readOutbox(options.batch ?? 2000);
     if (entries.length === 0) break;
     text ??= await annotationText(catalog);

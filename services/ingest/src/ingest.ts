@@ -118,12 +118,12 @@ export async function ingestAtlas(options: IngestOptions): Promise<IngestReport>
   await catalog.upsertOntology(atlas.ontology.regions);
   await catalog.upsertAtlas({ name: manifest.name, manifest, root: atlas.root });
   await catalog.upsertSpecimens(manifest.name, manifest.specimens);
+  const stop = options.signal ?? new AbortController().signal;
   // What a killed run committed but never indexed, after the withdrawals it must not be mixed with.
-  if (options.vectors) await drainOutbox(catalog, options.vectors);
+  if (options.vectors) await drainOutbox(catalog, options.vectors, { signal: stop });
   const run = await startRun(catalog, manifest, prepared.all);
   const ctx = await sectionContext(options, atlas, prepared, hashes);
   const indexer = options.vectors ? new SectionIndexer(catalog, options.vectors) : null;
-  const stop = options.signal ?? new AbortController().signal;
   const processed = await workJobs(options, ctx, run, manifest.sections, { indexer, lanes, stop });
   const finished = await catalog.finishRun(run.id);
   const interrupted = stop.aborted && finished.status === 'running';

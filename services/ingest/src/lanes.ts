@@ -53,7 +53,7 @@ async function othersHoldSections(settings: LaneSettings): Promise<boolean> {
   for (const gone of dead) await catalog.releaseLeases(run.id, gone);
   if (dead.length > 0) return true;
   const lapse = Math.min(...held.map((l) => l.expiresAt.getTime())) - Date.now();
-  await sleep(Math.min(Math.max(lapse + 20, 20), WAIT_MS), stop);
+  await sleep(Math.min(Math.max(lapse + 50, 100), WAIT_MS), stop);
   return true;
 }
 

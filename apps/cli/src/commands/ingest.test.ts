@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { REPO_ROOT } from '../../../../test/support/index.js';
+import { REPO_ROOT, tinyAtlas } from '../../../../test/support/index.js';
 import { main } from '../main.js';
 
 const FIXTURE = join(REPO_ROOT, 'services/model/test/fixture-model');
@@ -29,4 +29,32 @@ describe('cytoclip ingest', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('refuses another atlas under an ingested name with exit status 2 naming --replace, and replaces it with it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cytoclip-cli-replace-'));
+    vi.stubEnv('DATA_DIR', dataDir);
+    vi.stubEnv('CYTOCLIP_MODELS', FIXTURE);
+    vi.stubEnv('CYTOCLIP_IMAGE_WORKERS', '0');
+    vi.stubEnv('DATABASE_URL', '');
+    const err: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((m: string) => void err.push(m));
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const first = join(dataDir, 'first');
+    const second = join(dataDir, 'second');
+    try {
+      await cp(await tinyAtlas(), first, { recursive: true });
+      await cp(await tinyAtlas(), second, { recursive: true });
+      // The same name, one specimen's week changed: another atlas, from another folder.
+      const manifest = JSON.parse(await readFile(join(second, 'atlas.json'), 'utf8'));
+      manifest.specimens[0].gestationalWeek += 1;
+      await writeFile(join(second, 'atlas.json'), JSON.stringify(manifest));
+      expect(await main(['ingest', first])).toBe(0);
+      expect(await main(['ingest', second])).toBe(2);
+      expect(err.join('\n')).toMatch(/already ingested from .*--replace/s);
+      expect(await main(['ingest', second, '--replace'])).toBe(0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
