@@ -87,6 +87,8 @@ export function catalogPort(catalog: Catalog, vectors: VectorStore, dataDir: str
 export function vectorsPort(store: VectorStore): QueryVectors {
   return {
     search: (collection, vector, options) => store.search(collection, vector, options),
+    searchLexical: (collection, query, options) => store.searchLexical(collection, query, options),
+    lexicalCoverage: (collection) => store.lexicalCoverage(collection),
     count: (collection: string, filter: SearchFilter) => store.count(collection, filter),
     async get(collection, id) {
       const [point] = await store.get(collection, [id], true);

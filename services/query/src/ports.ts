@@ -1,4 +1,4 @@
-import type { OntologyRegion, Plane, SearchFilter, Variant } from '@cytoclip/domain';
+import type { OntologyRegion, Plane, SearchFilter, SparseVector, Variant } from '@cytoclip/domain';
 
 /**
  * What the query API needs from the stores and the model runtime. The API is written against these small ports so it
@@ -100,7 +100,18 @@ export interface Hit {
   id: string;
   score: number;
   /** Metadata stored beside the vector, where the store keeps it (saves a catalog round trip). */
-  payload?: { gestationalWeek?: number; section?: string; region?: string | null };
+  payload?: { gestationalWeek?: number; atlas?: string; section?: string; region?: string | null };
+}
+
+/** A hit of the lexical list: `score` is still the dense cosine, `lexical` its BM25. */
+export interface LexicalHit extends Hit {
+  lexical: number;
+}
+
+/** Items in a collection, and how many carry a lexical vector (none: data ingested before them). */
+export interface LexicalCoverage {
+  points: number;
+  lexical: number;
 }
 
 export interface SearchOptions {
@@ -129,6 +140,13 @@ export interface QueryVectors {
   deleteAtlas?(collection: string, atlas: string): Promise<void>;
   /** Best and median score per gestational week, computed in the store (spares shipping every score). */
   weekSummary?(collection: string, vector: Float32Array, filter: SearchFilter): Promise<WeekSummary[]>;
+  /** The lexical list (BM25 of the query's terms, equal BM25 by cosine), at most `limit`; see services/vectors. */
+  searchLexical?(
+    collection: string,
+    query: SparseVector,
+    options: { filter: SearchFilter; limit: number; vector: Float32Array },
+  ): Promise<LexicalHit[]>;
+  lexicalCoverage?(collection: string): Promise<LexicalCoverage>;
 }
 
 export interface ModelInfo {

@@ -32,11 +32,19 @@ export const QuerySchema = z
   })
   .openapi('Query');
 
-/** How results are retrieved: `dense` ranks by the cosine of CytoCLIP embeddings (the only one so far). */
-export const RETRIEVALS = ['dense'] as const;
+/**
+ * How results are retrieved: `hybrid` (default) fuses the dense and the lexical list by reciprocal rank fusion,
+ * `dense` ranks by the cosine of CytoCLIP embeddings, `lexical` by BM25 over the items' annotation text.
+ */
+export const RETRIEVALS = ['hybrid', 'dense', 'lexical'] as const;
 export type Retrieval = (typeof RETRIEVALS)[number];
 const RetrievalSchema = z.enum(RETRIEVALS).openapi('Retrieval', {
-  description: 'how results are retrieved; `dense`: the cosine of the query and item embeddings (`score`)',
+  description:
+    'how results are retrieved. `hybrid` (default): the dense list and the lexical list (BM25 over each annotated ' +
+    "item's region names, synonyms, abbreviations, cell types, description and ancestors) fused by reciprocal rank " +
+    'fusion; `dense`: the cosine of the query and item embeddings; `lexical`: BM25 alone (needs query.text). ' +
+    '`score` is the dense cosine in every mode. A query without text, or data without lexical vectors, is ranked ' +
+    'by the dense list (the latter with a notice)',
 });
 
 /** `auto` (default): the model's calibrated relevance cutoff; `none`: every item ranked. An explicit minScore replaces both. */
@@ -62,13 +70,17 @@ export function searchSchema(maxLimit: number, maxWindow: number) {
       minScore: z.number().min(-1).max(1).optional(),
       perSection: z.number().int().min(1).max(maxLimit).optional(),
       model: z.string().min(1).max(200).optional(),
-      retrieval: RetrievalSchema.default('dense'),
+      retrieval: RetrievalSchema.default('hybrid'),
       cutoff: CutoffSchema.default('auto'),
       micronsPerPixel: MicronsPerPixelSchema.optional(),
     })
     .refine((s) => s.micronsPerPixel === undefined || s.query.image !== undefined, {
       message: 'micronsPerPixel describes an uploaded image: give it with query.image or POST /v1/search/image',
       path: ['micronsPerPixel'],
+    })
+    .refine((s) => s.retrieval !== 'lexical' || s.query.text !== undefined, {
+      message: 'lexical retrieval ranks words: give query.text, or use hybrid or dense',
+      path: ['retrieval'],
     })
     .refine((s) => s.offset + s.limit <= maxWindow, {
       message: `offset + limit must be at most ${maxWindow}`,
@@ -92,6 +104,14 @@ export const ResultSchema = z
     section: z.string(),
     bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]),
     imageUrl: z.string(),
+    rank: z
+      .object({ dense: z.number().int().optional(), lexical: z.number().int().optional() })
+      .optional()
+      .openapi({
+        description:
+          "the result's rank in the lists it came from (1 = first): `dense` in the dense list, `lexical` in the " +
+          'lexical list (hits of equal BM25 share a rank)',
+      }),
   })
   .openapi('SearchResult');
 

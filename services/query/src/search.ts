@@ -1,10 +1,20 @@
 import { CytoclipError, type SearchFilter, type Variant } from '@cytoclip/domain';
 import type { QueryConfig } from './config.js';
 import { embedUpload, modelNotes, type EmbeddedUpload, type ModelNotes, type UploadReport } from './honesty.js';
+import { retrieve, type RankedHit, type Ranks, type RetrievalNotice } from './hybrid.js';
 import { checkUpload, decodeBase64Image } from './images.js';
 import { Lru } from './lru.js';
 import { OntologyIndex } from './ontology.js';
-import type { Hit, ItemRecord, ModelIndex, QueryCatalog, QueryModel, QueryVectors } from './ports.js';
+import type {
+  Hit,
+  ItemRecord,
+  LexicalCoverage,
+  ModelIndex,
+  QueryCatalog,
+  QueryModel,
+  QueryVectors,
+  SearchPage,
+} from './ports.js';
 import {
   cutoffNotices,
   noDataNotice,
@@ -40,6 +50,8 @@ export interface SearchResult {
   section: string;
   bbox: [number, number, number, number];
   imageUrl: string;
+  /** Search results only: the ranks in the dense and lexical lists it came from. */
+  rank?: Ranks;
 }
 
 export interface SearchAnswer {
@@ -86,6 +98,8 @@ export class SearchService {
   private readonly textCache = new Lru<string, Float32Array>(2_000);
   // Whether a region has items in an index: asked per search that filters or names regions; changes with ingest.
   private readonly regionCounts = new Lru<string, { at: number; count: Promise<number> }>(10_000);
+  // How many of a collection's items carry a lexical vector: asked per hybrid search; changes with ingest or reindex.
+  private readonly coverage = new Map<string, { at: number; coverage: Promise<LexicalCoverage | null> }>();
 
   constructor(
     readonly backend: Backend,
@@ -104,6 +118,17 @@ export class SearchService {
     this.indexCache = null;
     this.itemCache.clear();
     this.regionCounts.clear();
+    this.coverage.clear();
+  }
+
+  /** The collection's lexical coverage, cached like the model indexes (null when the store keeps no lexical vectors). */
+  lexicalCoverage(collection: string): Promise<LexicalCoverage | null> {
+    const cached = this.coverage.get(collection);
+    if (cached && Date.now() - cached.at < INDEX_TTL_MS) return cached.coverage;
+    const coverage = this.backend.vectors.lexicalCoverage?.(collection) ?? Promise.resolve(null);
+    this.coverage.set(collection, { at: Date.now(), coverage });
+    coverage.catch(() => this.coverage.delete(collection));
+    return coverage;
   }
 
   /** Catalog items by id through the cache. */
@@ -251,9 +276,16 @@ export class SearchService {
     };
     const self = request.query.tileId ?? request.query.regionImageId;
     const collection = resolved.index.collection;
-    const page = self
+    const page: SearchPage & { notices?: RetrievalNotice[] } = self
       ? await searchExcluding(this.backend.vectors, collection, vector, options, self, this.config.maxWindow)
-      : await this.backend.vectors.search(collection, vector, options);
+      : await retrieve(this.backend.vectors, {
+          collection,
+          vector,
+          retrieval: request.retrieval,
+          options,
+          coverage: () => this.lexicalCoverage(collection),
+          ...(request.query.text !== undefined ? { text: request.query.text } : {}),
+        });
     const items = await this.items(
       page.hits.map((h) => h.id),
       request.target === 'tiles' ? 'tile' : 'region',
@@ -266,7 +298,11 @@ export class SearchService {
       model: resolved.index.model,
       unknownWords,
       cutoff,
-      notices: [...cutoffNotices(cutoff, resolved.index.model), ...(await this.noDataNotices(request, resolved))],
+      notices: [
+        ...(page.notices ?? []),
+        ...cutoffNotices(cutoff, resolved.index.model),
+        ...(await this.noDataNotices(request, resolved)),
+      ],
       ...modelNotes(resolved.model, resolved.index.model),
       ...(upload ? uploadVerdict(upload) : {}),
     };
@@ -304,13 +340,13 @@ export class SearchService {
     const results: SearchResult[] = [];
     for (const hit of hits) {
       const item = items.get(hit.id);
-      if (item) results.push(toResult(item, hit.score, ontology));
+      if (item) results.push(toResult(item, hit.score, ontology, (hit as Partial<RankedHit>).rank));
     }
     return results;
   }
 }
 
-export function toResult(item: ItemRecord, score: number, ontology: OntologyIndex): SearchResult {
+export function toResult(item: ItemRecord, score: number, ontology: OntologyIndex, rank?: Ranks): SearchResult {
   const region = item.region
     ? { acronym: item.region, name: ontology.get(item.region)?.name ?? item.region, path: ontology.path(item.region) }
     : null;
@@ -326,6 +362,7 @@ export function toResult(item: ItemRecord, score: number, ontology: OntologyInde
     section: item.section,
     bbox: item.bbox,
     imageUrl: item.kind === 'tile' ? `/v1/tiles/${item.id}/image` : `/v1/region-images/${item.id}/image`,
+    ...(rank ? { rank } : {}),
   };
 }
 
