@@ -11,6 +11,12 @@ function positiveNumber(args: CommandArgs, name: string): number | undefined {
   return n;
 }
 
+function fraction(args: CommandArgs, name: string): number | undefined {
+  const n = positiveNumber(args, name);
+  if (n !== undefined && n > 1) throw new CytoclipError('invalid_argument', `--${name} must be at most 1, got ${n}`);
+  return n;
+}
+
 function weekList(args: CommandArgs): number[] | undefined {
   const value = stringOption(args, 'held-out-weeks');
   if (value === undefined) return undefined;
@@ -36,6 +42,12 @@ export const datasetBuildCommand: Command = {
       value: 'LIST',
       description: 'gestational weeks held out as test (default 16,21,30; empty: none)',
     },
+    'min-region-share': {
+      type: 'string',
+      value: 'F',
+      description: "tiles: least share of a tile's tissue its region must cover (default 0.5)",
+    },
+    'min-tissue': { type: 'string', value: 'F', description: 'tiles: least tissue fraction of a tile (default 0.5)' },
     force: { type: 'boolean', default: false, description: 'replace an existing dataset folder' },
   },
   async run(args) {
@@ -49,6 +61,8 @@ export const datasetBuildCommand: Command = {
     const mpp = positiveNumber(args, 'mpp');
     const maxPerRegion = positiveNumber(args, 'max-per-region');
     const heldOutWeeks = weekList(args);
+    const minRegionShare = fraction(args, 'min-region-share');
+    const minTissue = fraction(args, 'min-tissue');
     const result = await buildDataset({
       atlasDir,
       variant: variant as Variant,
@@ -56,6 +70,8 @@ export const datasetBuildCommand: Command = {
       size,
       grid: mpp || size ? { micronsPerPixel: mpp ?? 1, size: size ?? 224 } : undefined,
       maxPerRegion,
+      ...(minRegionShare !== undefined ? { minRegionShare } : {}),
+      ...(minTissue !== undefined ? { minTissue } : {}),
       splits: heldOutWeeks ? { heldOutWeeks } : undefined,
       overwrite: args.values.force === true,
       onProgress: args.json
