@@ -7,6 +7,7 @@ import { atlasInitCommand } from './atlas-init.js';
 import { atlasImportDharaniCommand } from '../atlas-import.js';
 import { classifyCommand, heatmapCommand } from './analysis.js';
 import { ingestCommand } from './ingest.js';
+import { reindexCommand } from './reindex.js';
 import { searchCommand, similarCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   classifyCommand,
   heatmapCommand,
   ingestCommand,
+  reindexCommand,
   atlasGenerateCommand,
   atlasInitCommand,
   atlasImportDharaniCommand,

@@ -26,7 +26,9 @@ const SEARCH_OPTIONS: OptionSpec = {
   retrieval: {
     type: 'string',
     value: 'MODE',
-    description: 'retrieval mode the server offers (e.g. dense); sent only when given',
+    description:
+      'hybrid (the server default: CytoCLIP cosine and words in the annotations, fused), dense (cosine only) or ' +
+      'lexical (annotation words only); sent only when given',
   },
   ...API_OPTION,
 };
@@ -41,8 +43,17 @@ function requestFrom(args: CommandArgs): Record<string, unknown> {
     perSection: integerOption(args, 'per-section', 1),
     target: targetOption(args),
     model: stringOption(args, 'model'),
-    retrieval: stringOption(args, 'retrieval'),
+    retrieval: retrievalOption(args),
   });
+}
+
+const RETRIEVALS = ['hybrid', 'dense', 'lexical'];
+
+function retrievalOption(args: CommandArgs): string | undefined {
+  const value = stringOption(args, 'retrieval');
+  if (value !== undefined && !RETRIEVALS.includes(value))
+    throw new UsageError(`--retrieval must be ${RETRIEVALS.join(', ')}, got "${value}"`);
+  return value;
 }
 
 export interface SearchAnswer {
@@ -54,11 +65,14 @@ export interface SearchAnswer {
     plane: string;
     specimen: string;
     section: string;
+    rank?: { dense?: number; lexical?: number };
   }[];
   total: number;
   model: string;
   tookMs: number;
   unknownWords: string[];
+  retrieval?: string;
+  notices?: { code: string; message: string }[];
 }
 
 /** A JSON search, or with an image file the multipart upload route (the file travels as it is). */
@@ -92,9 +106,11 @@ function table(a: SearchAnswer): string {
     (r, i) =>
       `${String(i + 1).padStart(3)}  ${r.score.toFixed(3)}  ${(r.region?.acronym ?? '-').padEnd(8)} GW ${String(r.gestationalWeek).padEnd(5)} ${r.plane.padEnd(9)} ${r.section.padEnd(16)} ${r.id}`,
   );
-  const head = `${a.results.length} of ${a.total} (model ${a.model}, ${a.tookMs} ms)`;
+  const how = a.retrieval ? `, ${a.retrieval}` : '';
+  const head = `${a.results.length} of ${a.total} (model ${a.model}${how}, ${a.tookMs} ms)`;
   const unknown = a.unknownWords.length ? `\nunknown to the model: ${a.unknownWords.join(', ')}` : '';
-  return [head, ...lines].join('\n') + unknown;
+  const notices = (a.notices ?? []).map((n) => `\nnote: ${n.message}`).join('');
+  return [head, ...lines].join('\n') + unknown + notices;
 }
 
 export const searchCommand: Command = {
