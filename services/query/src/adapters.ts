@@ -3,6 +3,7 @@ import type { Catalog, RegionImageDetail, SectionDetail, TileDetail } from '@cyt
 import type { SearchFilter } from '@cytoclip/domain';
 import { removeAtlas } from '@cytoclip/ingest';
 import type { VectorStore } from '@cytoclip/vectors';
+import type { SectionAnnotations } from './answers.js';
 import type { ItemRecord, ModelIndex, QueryCatalog, QueryVectors, SectionRecord, SpecimenSummary } from './ports.js';
 
 /** Binds @cytoclip/catalog to the query ports; section images are stored relative to DATA_DIR. */
@@ -123,7 +124,8 @@ function toSection(s: SectionDetail, dataDir: string): SectionRecord {
       features: s.annotations.map((a) => ({
         type: 'Feature',
         properties: { region: a.region, classification: { name: a.region } },
-        geometry: a.geometry,
+        // Checked against GeoJSON when the atlas was ingested (slides' parseAnnotations).
+        geometry: a.geometry as SectionAnnotations['features'][number]['geometry'],
       })),
     },
   };

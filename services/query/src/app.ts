@@ -4,12 +4,13 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { DEFAULT_CONFIG, type QueryConfig } from './config.js';
-import { RequestProblem, type AppContext } from './http.js';
+import { RequestProblem, validationHook, type AppContext } from './http.js';
 import { KeyRing } from './keys.js';
 import { createLogger, observeRequests, type Logger } from './logging.js';
 import { Metrics } from './metrics.js';
 import { attachMetricsPort } from './metrics-port.js';
-import { documentRoutes } from './openapi.js';
+import { docsRoutes } from './docs.js';
+import { documentApi, documentUndeclared } from './openapi.js';
 import type { QueryCatalog, QueryIngest, QueryModel, QueryVectors } from './ports.js';
 import { errorProblem, problem } from './problem.js';
 import { costlyRouteLimit } from './rate-limit.js';
@@ -17,13 +18,11 @@ import { analysisRoutes } from './routes/analysis.js';
 import { requireScope } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { ingestRoutes } from './routes/ingest.js';
-import { DOCS_HTML, opsRoutes } from './routes/ops.js';
+import { opsRoutes } from './routes/ops.js';
 import { searchRoutes } from './routes/search.js';
 import { SearchService } from './search.js';
-import { inlinePagePolicy, securityHeaders } from './security.js';
+import { securityHeaders } from './security.js';
 import { staticRoutes } from './static.js';
-
-const DOCS_POLICY = inlinePagePolicy(DOCS_HTML);
 
 export interface AppOptions {
   catalog: QueryCatalog;
@@ -65,7 +64,8 @@ export function createApp(options: AppOptions): CytoclipApp {
     ingest: options.ingest ?? null,
     isReady: options.isReady ?? (() => true),
   };
-  const app = new OpenAPIHono();
+  // A body, query or path parameter its route's schema refuses is a 400 problem naming each field.
+  const app = new OpenAPIHono({ defaultHook: validationHook });
   guard(app, ctx, logger);
   app.onError((error, c) => renderError(c, error));
   app.notFound((c) => problem(c, 404, `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
@@ -75,8 +75,9 @@ export function createApp(options: AppOptions): CytoclipApp {
   analysisRoutes(app, ctx);
   catalogRoutes(app, ctx);
   ingestRoutes(app, ctx);
-  documentRoutes(app, config);
-  app.get('/docs', (c) => c.html(DOCS_HTML, 200, { 'content-security-policy': DOCS_POLICY }));
+  documentUndeclared(app, config);
+  documentApi(app);
+  docsRoutes(app);
   if (config.staticDir) staticRoutes(app, config.staticDir);
   if (config.metricsPort !== null) attachMetricsPort(app, metrics, config.metricsPort, config.metricsHost);
   return { app, service, metrics, config, logger };

@@ -1,5 +1,5 @@
 import { CytoclipError } from '@cytoclip/domain';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { ZodType } from 'zod';
 import type { QueryConfig } from './config.js';
 import type { KeyRing } from './keys.js';
@@ -30,10 +30,46 @@ export class RequestProblem extends Error {
   }
 }
 
-/** Parses a JSON body against `schema`: wrong media type 415, bad JSON 400, schema failures 400 naming each field. */
+const JSON_TYPE = /^application\/(.+\+)?json\b/i;
+
+/**
+ * Route middleware before a JSON body's schema check: another media type is a 415 and unparsable JSON a 400 naming
+ * the body (the parsed body is cached for the validator).
+ */
+export const jsonOnly: MiddlewareHandler = async (c, next) => {
+  if (!JSON_TYPE.test(c.req.header('content-type') ?? ''))
+    throw new RequestProblem(415, 'send the body as application/json');
+  try {
+    await c.req.json();
+  } catch {
+    throw new RequestProblem(400, 'the body is not valid JSON', [{ field: 'body', message: 'invalid JSON' }]);
+  }
+  await next();
+};
+
+/** Route middleware before a multipart body's schema check: another media type 415, an unreadable body 400. */
+export const multipartOnly: MiddlewareHandler = async (c, next) => {
+  if (!(c.req.header('content-type') ?? '').startsWith('multipart/form-data'))
+    throw new RequestProblem(415, 'send multipart/form-data with an image field');
+  try {
+    await c.req.formData();
+  } catch {
+    throw new RequestProblem(400, 'the multipart body could not be read', [
+      { field: 'body', message: 'invalid multipart' },
+    ]);
+  }
+  await next();
+};
+
+/** The routes' validation hook: a body, query or path parameter the declared schema refuses is a 400 naming each field. */
+export function validationHook(result: { success: boolean; error?: { issues: Issue[] } }): void {
+  if (!result.success) throw schemaProblem(result.error?.issues ?? [], '');
+}
+
+/** Parses a JSON body against `schema` (routes not yet declared with createRoute). */
 export async function jsonBody<T>(c: Context, schema: ZodType<T>): Promise<T> {
-  const type = c.req.header('content-type') ?? '';
-  if (!/^application\/(.+\+)?json\b/i.test(type)) throw new RequestProblem(415, 'send the body as application/json');
+  if (!JSON_TYPE.test(c.req.header('content-type') ?? ''))
+    throw new RequestProblem(415, 'send the body as application/json');
   let raw: unknown;
   try {
     raw = await c.req.json();
@@ -43,14 +79,20 @@ export async function jsonBody<T>(c: Context, schema: ZodType<T>): Promise<T> {
   return parse(schema, raw, '');
 }
 
+type Issue = { path: PropertyKey[]; message: string };
+
 export function parse<T>(schema: ZodType<T>, raw: unknown, where: string): T {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const errors = result.error.issues.map((issue) => ({
+  throw schemaProblem(result.error.issues, where);
+}
+
+function schemaProblem(issues: Issue[], where: string): RequestProblem {
+  const errors = issues.map((issue) => ({
     field: [where, ...issue.path.map(String)].filter(Boolean).join('.') || 'body',
     message: issue.message,
   }));
-  throw new RequestProblem(400, errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+  return new RequestProblem(400, errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
 }
 
 export function notFound(what: string, id: string): CytoclipError {

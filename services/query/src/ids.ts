@@ -1,4 +1,7 @@
+import { z } from '@hono/zod-openapi';
+import { isUuid } from '@cytoclip/domain';
 import type { Context } from 'hono';
+import { pathParam } from './openapi.js';
 import { RequestProblem } from './http.js';
 
 // Ids (sections, atlases, tiles, region images, ingest jobs) reach SQL as parameters; PostgreSQL refuses a NUL byte
@@ -44,4 +47,25 @@ export function pathId(c: Context, name: string, field = name): string {
     }
   }
   return checkId(value, field);
+}
+
+/** Why a path parameter is not acceptable id text (escapes the router could not decode included), or null. */
+function pathFault(value: string): string | null {
+  for (const escapes of value.match(/(?:%[0-9A-Fa-f]{2})+/g) ?? []) {
+    try {
+      decodeURIComponent(escapes);
+    } catch {
+      return 'is not valid UTF-8';
+    }
+  }
+  return textFault(value, 200);
+}
+
+/** An id in the path, declared for the spec and checked as text by the route's validator (one issue at most). */
+export function idParam(name: string, description: string, options: { uuid?: boolean } = {}) {
+  const schema = z.string().superRefine((value, ctx) => {
+    const fault = pathFault(value) ?? (options.uuid && !isUuid(value) ? 'is not a UUID' : null);
+    if (fault) ctx.addIssue({ code: 'custom', message: fault });
+  });
+  return pathParam(options.uuid ? schema.openapi({ format: 'uuid' }) : schema, name, description);
 }

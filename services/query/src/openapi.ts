@@ -1,78 +1,120 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ProblemSchema } from './answers.js';
 import type { QueryConfig } from './config.js';
-import {
-  ClassifySchema,
-  HeatmapSchema,
-  IngestSchema,
-  ProblemSchema,
-  SearchResponseSchema,
-  searchSchema,
-  TrajectorySchema,
-} from './schemas.js';
+import { ClassifySchema, HeatmapSchema, SearchResponseSchema, searchSchema, TrajectorySchema } from './schemas.js';
 
-type Method = 'get' | 'post' | 'delete';
+// What every route declaration shares: answers by media type, the problem answers, the key requirements. Each route
+// is declared once (createRoute beside its handler, app.openapi); /openapi.json is generated from those declarations.
 
-/** Documents every route in the OpenAPI registry; /openapi.json is generated from it. */
-export function documentRoutes(app: OpenAPIHono, config: QueryConfig): void {
+/** A JSON answer. */
+export function json<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+const BINARY = { type: 'string', format: 'binary' } as const;
+
+/** A binary or text answer in each of `types` (images, XML, Prometheus text): the spec names the media types. */
+export function media(types: string[], description: string) {
+  return { description, content: Object.fromEntries(types.map((type) => [type, { schema: BINARY }])) };
+}
+
+const PROBLEM_CONTENT = { 'application/problem+json': { schema: ProblemSchema } };
+const PROBLEMS = {
+  400: 'Malformed request: wrong JSON, a field the schema refuses (`errors` names each), a bad id or parameter',
+  401: 'No key, or a key this server does not know (WWW-Authenticate: Bearer); also when no key could grant the route',
+  403: 'A known key of a narrower scope (e.g. the ingest key on an admin route)',
+  404: 'No such item, model index or route',
+  409: 'The model is indexed but not loaded by this server',
+  413: 'The body or an uploaded image is over its limit',
+  415: 'Not the media type the route takes, or an upload that is not a PNG, JPEG, TIFF or WebP image',
+  422: 'Well-formed but not workable (e.g. an upload 100 times longer than wide, a filter too broad to score)',
+  429: 'Over CYTOCLIP_RATE_LIMIT costly requests a minute from this address (Retry-After: seconds)',
+  500: 'Server error (logged with the request id)',
+  501: 'This server runs without the service the route needs',
+  503: 'Not ready, or a store or the model is unavailable or busy',
+} as const;
+type ProblemStatus = keyof typeof PROBLEMS;
+
+const HEADERS: Partial<Record<ProblemStatus, Record<string, { schema: { type: 'string' | 'integer' } }>>> = {
+  401: { 'WWW-Authenticate': { schema: { type: 'string' } } },
+  429: { 'Retry-After': { schema: { type: 'integer' } } },
+};
+
+/** The problem+json answers a route can give, by status. */
+export function problems<S extends ProblemStatus>(...statuses: S[]) {
+  const answer = (status: ProblemStatus) => {
+    const headers = HEADERS[status];
+    return { description: PROBLEMS[status] as string, content: PROBLEM_CONTENT, ...(headers ? { headers } : {}) };
+  };
+  return Object.fromEntries(statuses.map((s) => [s, answer(s)])) as Record<S, ReturnType<typeof answer>>;
+}
+
+/**
+ * What every /v1 route can answer besides its own: 400 (a body or parameter refused), 401 (CYTOCLIP_READ_KEY set and
+ * no key sent), 500 and 503.
+ */
+export const V1_PROBLEMS = problems(400, 401, 500, 503);
+
+/** Read routes: open, unless CYTOCLIP_READ_KEY is set (then any configured key). */
+export const READ_SECURITY: Record<string, string[]>[] = [{}, { bearer: [] }, { apiKeyHeader: [] }];
+/** Ingest and admin routes: a key of that scope or a wider one. */
+export const KEY_SECURITY: Record<string, string[]>[] = [{ bearer: [] }, { apiKeyHeader: [] }];
+
+/** A path parameter: its name in the path and what it is. */
+export function pathParam<T extends z.ZodType>(schema: T, name: string, description: string) {
+  return schema.openapi({ param: { name, in: 'path', required: true }, description });
+}
+
+/** The security schemes and /openapi.json (OpenAPI 3.1), generated from the routes declared on `app`. */
+export function documentApi(app: OpenAPIHono): void {
   const registry = app.openAPIRegistry;
-  registry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer' });
-  const problem = { description: 'problem+json', content: { 'application/problem+json': { schema: ProblemSchema } } };
-  const json = (description: string, schema: z.ZodType = z.object({}).passthrough()) => ({
-    description,
-    content: { 'application/json': { schema } },
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Authorization: Bearer <key> — the read, ingest or admin key',
   });
-  const add = (
-    method: Method,
-    path: string,
-    summary: string,
-    extra: { body?: z.ZodType; ok?: ReturnType<typeof json>; secure?: boolean; params?: string[] } = {},
-  ) => {
-    const params = extra.params ?? [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  registry.registerComponent('securitySchemes', 'apiKeyHeader', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description: 'the same keys in X-API-Key',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'CytoCLIP Atlas Search API',
+      version: '1',
+      description:
+        'Search NISSL sections of the developing human brain by text, image or example. Every refusal is ' +
+        'application/problem+json with a `code` (the Problem schema lists them all).',
+    },
+  });
+}
+
+/** Routes not yet declared with createRoute, documented from their request schemas meanwhile. */
+export function documentUndeclared(app: OpenAPIHono, config: QueryConfig): void {
+  const registry = app.openAPIRegistry;
+  const add = (path: string, summary: string, body: z.ZodType, ok: z.ZodType = z.object({}).passthrough()) =>
     registry.registerPath({
-      method,
+      method: 'post',
       path,
       summary,
-      ...(extra.secure ? { security: [{ apiKey: [] }] } : {}),
-      request: {
-        ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
-        ...(extra.body ? { body: { content: { 'application/json': { schema: extra.body } } } } : {}),
-      },
-      responses: { 200: extra.ok ?? json('OK'), 400: problem, 404: problem },
+      request: { body: { content: { 'application/json': { schema: body } } } },
+      responses: { 200: json(ok, 'OK'), ...V1_PROBLEMS },
     });
-  };
-  add('post', '/v1/search', 'Search tiles or region images by text, image, tileId or regionImageId', {
-    body: searchSchema(config.maxLimit, config.maxWindow),
-    ok: json('Results', SearchResponseSchema),
+  add(
+    '/v1/search',
+    'Search tiles or region images',
+    searchSchema(config.maxLimit, config.maxWindow),
+    SearchResponseSchema,
+  );
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/search/image',
+    summary: 'Search by an uploaded image (multipart: image file, optional request JSON)',
+    responses: { 200: json(SearchResponseSchema, 'Results'), ...V1_PROBLEMS },
   });
-  add('post', '/v1/search/image', 'Search by an uploaded image (multipart: image file, optional request JSON)', {
-    ok: json('Results', SearchResponseSchema),
-  });
-  add('post', '/v1/classify', 'Most likely regions of an image: zero-shot and nearest-tile vote', {
-    body: ClassifySchema,
-  });
-  add('post', '/v1/heatmap', "A text query's score for every stored tile of a section", { body: HeatmapSchema });
-  add('post', '/v1/trajectory', "A query's best and median score per gestational week", { body: TrajectorySchema });
-  add('get', '/v1/atlases', 'Ingested atlases');
-  add('delete', '/v1/atlases/{id}', 'Remove an atlas and its vectors (admin key)', { secure: true });
-  add('get', '/v1/models', 'Loaded models and their indexes');
-  add('get', '/v1/regions', 'The ontology as a tree');
-  add('get', '/v1/specimens', 'Specimens with gestational week and planes');
-  add('get', '/v1/sections/{id}', 'Section metadata and annotation polygons');
-  add('get', '/v1/sections/{id}/dzi', 'Deep Zoom descriptor of the section');
-  add('get', '/v1/sections/{id}/dzi_files/{level}/{tile}', 'Deep Zoom tile ({col}_{row}.jpeg)');
-  add('get', '/v1/tiles/{id}', 'Tile metadata');
-  add('get', '/v1/tiles/{id}/image', 'Tile image cut from the section (?size=, ?format=png|jpeg)');
-  add('get', '/v1/region-images/{id}', 'Region image metadata');
-  add('get', '/v1/region-images/{id}/image', 'Region image cut from the section');
-  add('post', '/v1/ingest', 'Ingest an atlas under CYTOCLIP_ATLAS_ROOTS (ingest or admin key)', {
-    body: IngestSchema,
-    secure: true,
-  });
-  add('get', '/v1/ingest/{id}', 'Ingest job progress (ingest or admin key)', { secure: true });
-  add('get', '/healthz', 'Alive');
-  add('get', '/readyz', 'Ready: stores open and start-up ingest finished (503 before)');
-  add('get', '/metrics', 'Prometheus metrics (admin key; CYTOCLIP_METRICS_PORT serves them on a port of their own)', {
-    secure: true,
-  });
-  app.doc('/openapi.json', { openapi: '3.0.0', info: { title: 'CytoCLIP Atlas Search API', version: '1' } });
+  add('/v1/classify', 'Most likely regions of an image: zero-shot and nearest-tile vote', ClassifySchema);
+  add('/v1/heatmap', "A text query's score for every stored tile of a section", HeatmapSchema);
+  add('/v1/trajectory', "A query's best and median score per gestational week", TrajectorySchema);
 }

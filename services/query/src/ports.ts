@@ -1,4 +1,5 @@
 import type { OntologyRegion, Plane, SearchFilter, SparseVector, Variant } from '@cytoclip/domain';
+import type { SectionAnnotations } from './answers.js';
 
 /**
  * What the query API needs from the stores and the model runtime. The API is written against these small ports so it
@@ -39,7 +40,7 @@ export interface SectionRecord {
   /** The section's tiled pyramidal TIFF copied into DATA_DIR (absolute path). */
   imagePath: string;
   /** GeoJSON FeatureCollection of region polygons in level-0 pixels, or null. */
-  annotations: unknown;
+  annotations: SectionAnnotations | null;
 }
 
 export interface AtlasSummary {

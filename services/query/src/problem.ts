@@ -1,7 +1,6 @@
 import { isCytoclipError, type ErrorCode } from '@cytoclip/domain';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ZodError } from 'zod';
 
 export interface Problem {
   type?: string;
@@ -50,18 +49,6 @@ export function problem(c: Context, status: number, detail: string, extra: Parti
   const title = TITLES[status] ?? 'Error';
   const body: Problem = { type: 'about:blank', title, status, detail, code: codeOfStatus(status), ...extra };
   return c.body(JSON.stringify(body), status as ContentfulStatusCode, { 'content-type': 'application/problem+json' });
-}
-
-export function zodProblem(c: Context, error: ZodError, where: string): Response {
-  const errors = error.issues.map((issue) => ({
-    field: [where, ...issue.path.map(String)].filter(Boolean).join('.'),
-    message: issue.message,
-  }));
-  const first = errors[0];
-  return problem(c, 400, first ? `${first.field}: ${first.message}` : 'invalid request', {
-    title: 'Invalid request',
-    errors,
-  });
 }
 
 /**

@@ -34,8 +34,8 @@ const APP_POLICY = {
 
 /**
  * Hono's secure headers (nosniff, frame and referrer policies, HSTS, same-origin resource and opener policies) with
- * the app's CSP and a Permissions-Policy that turns off devices the app never uses. A route that sets its own CSP
- * (/docs) keeps it.
+ * the app's CSP (the web app's and /docs's: Swagger UI's scripts and styles are files too) and a Permissions-Policy
+ * that turns off devices the app never uses. A route that sets its own CSP keeps it.
  */
 export function securityHeaders(): MiddlewareHandler {
   return secureHeaders({
@@ -43,20 +43,4 @@ export function securityHeaders(): MiddlewareHandler {
     permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
     overwrite: false,
   });
-}
-
-/** A CSP for a self-contained page: its own inline <script> and <style> blocks by hash, nothing else inline. */
-export function inlinePagePolicy(html: string): string {
-  const blocks = (tag: string) =>
-    [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1]!);
-  return [
-    "default-src 'self'",
-    `script-src ${blocks('script').map(sha256Source).join(' ') || "'none'"}`,
-    `style-src ${blocks('style').map(sha256Source).join(' ') || "'none'"}`,
-    "connect-src 'self'",
-    "img-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "frame-ancestors 'self'",
-  ].join('; ');
 }

@@ -5,7 +5,14 @@ import { openCatalog } from '@cytoclip/catalog';
 import { uuidV5 } from '@cytoclip/domain';
 import { ingestAtlas } from '@cytoclip/ingest';
 import { CytoclipModel } from '@cytoclip/model';
-import { catalogPort, createApp, vectorsPort, type IngestJob, type QueryIngest } from '@cytoclip/query';
+import {
+  catalogPort,
+  createApp,
+  vectorsPort,
+  type IngestJob,
+  type QueryConfig,
+  type QueryIngest,
+} from '@cytoclip/query';
 import { openVectorStore } from '@cytoclip/vectors';
 import { tinyAtlas } from '../../../test/support/index.js';
 import { FIXTURE_MODEL } from './real-backend.js';
@@ -58,18 +65,21 @@ export async function ingestedStack() {
       return jobs.get(id) ?? null;
     },
   };
-  const { app } = createApp({
-    catalog: catalogPort(catalog, store, dataDir),
-    vectors: vectorsPort(store),
-    models,
-    ingest,
-    config: { dataDir, atlasRoots: [roots], apiKey: API_KEY, maxImagePixels: 256 * 256 },
-  });
+  // Another app over the same stores and models, e.g. with a rate limit or other keys.
+  const appWith = (config: Partial<QueryConfig> = {}) =>
+    createApp({
+      catalog: catalogPort(catalog, store, dataDir),
+      vectors: vectorsPort(store),
+      models,
+      ingest,
+      config: { dataDir, atlasRoots: [roots], apiKey: API_KEY, maxImagePixels: 256 * 256, ...config },
+    }).app;
+  const app = appWith();
   const close = async () => {
     await Promise.all(models.map((m) => m.close()));
     await store.close();
     await catalog.close();
     await rm(base, { recursive: true, force: true });
   };
-  return { app, catalog, close };
+  return { app, appWith, catalog, close };
 }

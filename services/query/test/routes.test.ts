@@ -215,12 +215,12 @@ describe('operations', () => {
       paths: Record<string, unknown>;
       components: { schemas: Record<string, unknown> };
     };
-    expect(doc.openapi).toBe('3.0.0');
+    expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/v1/search', '/v1/heatmap', '/v1/sections/{id}/dzi', '/metrics']),
     );
     expect(doc.components.schemas.SearchRequest).toBeDefined();
-    expect(await (await app.request('/docs')).text()).toContain('/openapi.json');
+    expect(await (await app.request('/docs/start.js')).text()).toContain('/openapi.json');
   });
 
   it('serves the web app with client-side routes falling back to index.html', async () => {

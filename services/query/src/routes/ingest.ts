@@ -1,9 +1,11 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { OpenAPIHono as Hono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono as Hono } from '@hono/zod-openapi';
 import { CytoclipError, isInside } from '@cytoclip/domain';
-import { jsonBody, notFound, RequestProblem, type AppContext } from '../http.js';
-import { checkId, pathId } from '../ids.js';
+import { IngestJobSchema } from '../answers.js';
+import { jsonOnly, notFound, RequestProblem, type AppContext } from '../http.js';
+import { checkId, idParam } from '../ids.js';
+import { json, KEY_SECURITY, problems, V1_PROBLEMS } from '../openapi.js';
 import { IngestSchema } from '../schemas.js';
 import { requireScope } from './auth.js';
 
@@ -29,6 +31,33 @@ export function resolveAtlasPath(name: string, roots: string[]): string {
   ]);
 }
 
+const ingest = createRoute({
+  method: 'post',
+  path: '/v1/ingest',
+  summary: 'Ingest an atlas folder under CYTOCLIP_ATLAS_ROOTS (ingest or admin key)',
+  tags: ['ingest'],
+  security: KEY_SECURITY,
+  request: { body: { required: true, content: { 'application/json': { schema: IngestSchema } } } },
+  responses: {
+    202: {
+      ...json(IngestJobSchema, 'Accepted: the job, also at Location'),
+      headers: { Location: { schema: { type: 'string' } } },
+    },
+    ...V1_PROBLEMS,
+    ...problems(403, 413, 415, 429, 501),
+  },
+});
+
+const job = createRoute({
+  method: 'get',
+  path: '/v1/ingest/{id}',
+  summary: "An ingest job's progress, or a catalog run's (ingest or admin key)",
+  tags: ['ingest'],
+  security: KEY_SECURITY,
+  request: { params: z.object({ id: idParam('id', 'job id or catalog run id') }) },
+  responses: { 200: json(IngestJobSchema, 'The job'), ...V1_PROBLEMS, ...problems(403, 404) },
+});
+
 export function ingestRoutes(app: Hono, ctx: AppContext): void {
   const service = () => {
     if (!ctx.ingest)
@@ -36,17 +65,17 @@ export function ingestRoutes(app: Hono, ctx: AppContext): void {
     return ctx.ingest;
   };
 
-  app.post('/v1/ingest', requireScope(ctx, 'ingest'), async (c) => {
-    const request = await jsonBody(c, IngestSchema);
+  app.openapi({ ...ingest, middleware: [requireScope(ctx, 'ingest'), jsonOnly] }, async (c) => {
+    const request = c.req.valid('json');
     const folder = resolveAtlasPath(checkId(request.atlas, 'atlas', 4096), ctx.config.atlasRoots);
-    const job = await service().start(folder, request.replace === undefined ? {} : { replace: request.replace });
-    return c.json(job, 202, { location: `/v1/ingest/${job.id}` });
+    const started = await service().start(folder, request.replace === undefined ? {} : { replace: request.replace });
+    return c.json(started, 202, { location: `/v1/ingest/${started.id}` });
   });
 
-  app.get('/v1/ingest/:id', requireScope(ctx, 'ingest'), async (c) => {
-    const id = pathId(c, 'id');
-    const job = ctx.ingest ? await ctx.ingest.get(id) : null;
-    if (!job) throw notFound('ingest job', id);
-    return c.json(job);
+  app.openapi({ ...job, middleware: [requireScope(ctx, 'ingest')] }, async (c) => {
+    const { id } = c.req.valid('param');
+    const found = ctx.ingest ? await ctx.ingest.get(id) : null;
+    if (!found) throw notFound('ingest job', id);
+    return c.json(found, 200);
   });
 }
