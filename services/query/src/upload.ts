@@ -40,7 +40,7 @@ export interface UploadTiling {
   notes: string[];
 }
 
-const MICRONS_PER = { inch: 25_400, cm: 10_000 } as const;
+const MICRONS_PER_INCH = 25_400;
 /** A TIFF resolution outside this range is a screen default (72 dpi = 353 µm/px), not a microscope's scale. */
 const PLAUSIBLE_MPP = { min: 0.01, max: 100 };
 
@@ -50,9 +50,9 @@ export async function metadataMicronsPerPixel(bytes: Buffer): Promise<number | n
   if (meta.format !== 'tiff') return null; // JPEG/PNG densities are screen settings, not a microscope's
   const ome = omePhysicalSize(readTiffDescription(bytes));
   if (ome !== null) return ome;
-  const unit = meta.resolutionUnit as keyof typeof MICRONS_PER | undefined;
-  if (!meta.density || !unit || !(unit in MICRONS_PER)) return null;
-  const mpp = MICRONS_PER[unit] / meta.density;
+  // sharp reports density in pixels per inch whatever ResolutionUnit the file uses.
+  if (!meta.density) return null;
+  const mpp = MICRONS_PER_INCH / meta.density;
   return mpp >= PLAUSIBLE_MPP.min && mpp <= PLAUSIBLE_MPP.max ? mpp : null;
 }
 
