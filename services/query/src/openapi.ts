@@ -1,7 +1,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ProblemSchema } from './answers.js';
 import type { QueryConfig } from './config.js';
-import { ClassifySchema, HeatmapSchema, SearchResponseSchema, searchSchema, TrajectorySchema } from './schemas.js';
+import { SearchResponseSchema, searchSchema } from './schemas.js';
 
 // What every route declaration shares: answers by media type, the problem answers, the key requirements. Each route
 // is declared once (createRoute beside its handler, app.openapi); /openapi.json is generated from those declarations.
@@ -114,7 +114,4 @@ export function documentUndeclared(app: OpenAPIHono, config: QueryConfig): void 
     summary: 'Search by an uploaded image (multipart: image file, optional request JSON)',
     responses: { 200: json(SearchResponseSchema, 'Results'), ...V1_PROBLEMS },
   });
-  add('/v1/classify', 'Most likely regions of an image: zero-shot and nearest-tile vote', ClassifySchema);
-  add('/v1/heatmap', "A text query's score for every stored tile of a section", HeatmapSchema);
-  add('/v1/trajectory', "A query's best and median score per gestational week", TrajectorySchema);
 }

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { PLANES } from '@cytoclip/domain';
+import { PLANES } from '@cytoclip/domain/types';
+import { RegionRefSchema } from './answers.js';
 
 // Request and answer shapes of formats.md §4. Objects are strict: an unknown field is a mistake worth naming.
 
@@ -190,6 +191,24 @@ export const SearchResponseSchema = z
   })
   .openapi('SearchResponse');
 
+export const ClassifyAnswerSchema = z
+  .object({
+    model: z.string(),
+    target: z.enum(['tiles', 'regions']),
+    zeroShot: z
+      .array(z.object({ region: RegionRefSchema, score: z.number() }))
+      .openapi({ description: "the model's region probabilities (calibrated temperature), best first, topK" }),
+    temperature: z.object({ value: z.number(), calibrated: z.boolean() }),
+    vote: z
+      .array(z.object({ region: RegionRefSchema, share: z.number(), count: z.number().int() }))
+      .openapi({ description: 'the nearest stored items, their regions weighted by similarity, best first, topK' }),
+    neighbours: z.number().int(),
+    tookMs: z.number(),
+    ...ModelNotesShape,
+    ...UploadVerdictShape,
+  })
+  .openapi('ClassifyAnswer');
+
 export const ClassifySchema = z
   .strictObject({
     image: z.string().min(1),
@@ -227,13 +246,3 @@ export const IngestSchema = z
     replace: z.boolean().optional(),
   })
   .openapi('IngestRequest');
-
-export const ProblemSchema = z
-  .object({
-    type: z.string().optional(),
-    title: z.string(),
-    status: z.number(),
-    detail: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  })
-  .openapi('Problem');

@@ -1,21 +1,68 @@
-import type { OpenAPIHono as Hono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono as Hono } from '@hono/zod-openapi';
 import { CytoclipError } from '@cytoclip/domain';
 import { checkUpload, decodeBase64Image } from '../images.js';
-import { jsonBody, notFound, type AppContext } from '../http.js';
+import { HeatmapAnswerSchema, TrajectoryAnswerSchema } from '../answers.js';
+import { jsonOnly, notFound, type AppContext } from '../http.js';
 import { embedUpload, modelNotes } from '../honesty.js';
-import { checkId, pathId } from '../ids.js';
+import { checkId, idParam } from '../ids.js';
+import { json, media, problems, READ_SECURITY, V1_PROBLEMS } from '../openapi.js';
 import type { Hit, ItemRecord } from '../ports.js';
-import { ClassifySchema, HeatmapSchema, TrajectorySchema } from '../schemas.js';
+import { ClassifyAnswerSchema, ClassifySchema, HeatmapSchema, TrajectorySchema } from '../schemas.js';
 import { uploadVerdict, variantOf } from '../search.js';
+
+const costly = { tags: ['analysis'], security: READ_SECURITY };
+const body = <T extends z.ZodType>(schema: T) => ({
+  body: { required: true, content: { 'application/json': { schema } } },
+});
+// What any route embedding a query can add: no index or no such model (404), a model indexed but not loaded (409),
+// the body or an image over its limit (413), not JSON or not an image (415), an unusable image (422), the rate limit.
+const EMBEDDING_PROBLEMS = problems(404, 409, 413, 415, 422, 429);
+
+const classify = createRoute({
+  ...costly,
+  method: 'post',
+  path: '/v1/classify',
+  summary: "Most likely regions of an image: zero-shot over the model's labels and a vote of the nearest stored items",
+  request: body(ClassifySchema),
+  responses: { 200: json(ClassifyAnswerSchema, 'Regions, best first'), ...V1_PROBLEMS, ...EMBEDDING_PROBLEMS },
+});
+
+const card = createRoute({
+  method: 'get',
+  path: '/v1/models/{id}/card',
+  summary: 'The model card of a loaded model (what it was trained on, its figures, what it cannot do)',
+  tags: ['catalog'],
+  security: READ_SECURITY,
+  request: { params: z.object({ id: idParam('id', 'model id, name@version') }) },
+  responses: { 200: media(['text/markdown'], 'MODEL_CARD.md'), ...V1_PROBLEMS, ...problems(404) },
+});
+
+const heatmap = createRoute({
+  ...costly,
+  method: 'post',
+  path: '/v1/heatmap',
+  summary: "A text query's score for every stored tile of a section (the tiles are never re-embedded)",
+  request: body(HeatmapSchema),
+  responses: { 200: json(HeatmapAnswerSchema, 'A score per tile'), ...V1_PROBLEMS, ...EMBEDDING_PROBLEMS },
+});
+
+const trajectory = createRoute({
+  ...costly,
+  method: 'post',
+  path: '/v1/trajectory',
+  summary: "A query's best and median score per gestational week (weeks with data only, ascending)",
+  request: body(TrajectorySchema),
+  responses: { 200: json(TrajectoryAnswerSchema, 'Weeks'), ...V1_PROBLEMS, ...EMBEDDING_PROBLEMS },
+});
 
 export function analysisRoutes(app: Hono, ctx: AppContext): void {
   const { service, backend, config } = ctx;
 
   // Zero-shot over the model's labels (calibrated temperature; per-tile probabilities averaged over an upload's
   // tiles), and a vote of the nearest stored tiles (or region images) to the upload's mean embedding.
-  app.post('/v1/classify', async (c) => {
+  app.openapi({ ...classify, middleware: [jsonOnly] }, async (c) => {
     const started = performance.now();
-    const request = await jsonBody(c, ClassifySchema);
+    const request = c.req.valid('json');
     const bytes = decodeBase64Image(request.image, 'image');
     await checkUpload(bytes, config.maxImagePixels, 'image');
     const target = request.target ?? (await targetOfModel(ctx, request.model));
@@ -43,24 +90,27 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
     );
     const named = (acronym: string) => ({ acronym, name: ontology.get(acronym)?.name ?? acronym });
     const temperature = model.info.calibration?.classify.temperature ?? null;
-    return c.json({
-      model: resolved.index.model,
-      target,
-      zeroShot: zeroShot.map((z) => ({ region: named(z.acronym), score: z.probability })),
-      temperature: { value: temperature ?? 1, calibrated: temperature !== null },
-      vote: vote(hits, items)
-        .map((v) => ({ region: named(v.acronym), share: v.share, count: v.count }))
-        .slice(0, request.topK),
-      neighbours: hits.length,
-      ...modelNotes(resolved.model, resolved.index.model),
-      ...uploadVerdict(upload),
-      tookMs: Math.round(performance.now() - started),
-    });
+    return c.json(
+      {
+        model: resolved.index.model,
+        target,
+        zeroShot: zeroShot.map((z) => ({ region: named(z.acronym), score: z.probability })),
+        temperature: { value: temperature ?? 1, calibrated: temperature !== null },
+        vote: vote(hits, items)
+          .map((v) => ({ region: named(v.acronym), share: v.share, count: v.count }))
+          .slice(0, request.topK),
+        neighbours: hits.length,
+        ...modelNotes(resolved.model, resolved.index.model),
+        ...uploadVerdict(upload),
+        tookMs: Math.round(performance.now() - started),
+      },
+      200,
+    );
   });
 
   // The model card of a loaded model (what it was trained on, its figures, what it cannot do), as Markdown.
-  app.get('/v1/models/:id/card', async (c) => {
-    const id = pathId(c, 'id');
+  app.openapi(card, async (c) => {
+    const { id } = c.req.valid('param');
     const model = backend.models.find((m) => m.info.id === id);
     const card = model?.modelCard ? await model.modelCard() : null;
     if (!card) throw notFound('model card of', id);
@@ -68,8 +118,8 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
   });
 
   // A score per stored tile of one section: the text is embedded once, the tiles never are.
-  app.post('/v1/heatmap', async (c) => {
-    const request = await jsonBody(c, HeatmapSchema);
+  app.openapi({ ...heatmap, middleware: [jsonOnly] }, async (c) => {
+    const request = c.req.valid('json');
     const section = await backend.catalog.section(checkId(request.section, 'section'));
     if (!section) throw notFound('section', request.section);
     const resolved = await service.resolveModel('tile', request.model);
@@ -84,21 +134,24 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
       return item ? [{ id: h.id, bbox: item.bbox, score: h.score }] : [];
     });
     const scores = tiles.map((t) => t.score);
-    return c.json({
-      section: section.id,
-      width: section.width,
-      height: section.height,
-      model: resolved.index.model,
-      min: scores.length ? Math.min(...scores) : null,
-      max: scores.length ? Math.max(...scores) : null,
-      tiles,
-      unknownWords,
-    });
+    return c.json(
+      {
+        section: section.id,
+        width: section.width,
+        height: section.height,
+        model: resolved.index.model,
+        min: scores.length ? Math.min(...scores) : null,
+        max: scores.length ? Math.max(...scores) : null,
+        tiles,
+        unknownWords,
+      },
+      200,
+    );
   });
 
   // Best and median score per gestational week for a query, over everything the filter admits.
-  app.post('/v1/trajectory', async (c) => {
-    const request = await jsonBody(c, TrajectorySchema);
+  app.openapi({ ...trajectory, middleware: [jsonOnly] }, async (c) => {
+    const request = c.req.valid('json');
     const resolved = await service.resolveModel(variantOf(request.target), request.model);
     const filter = await service.storeFilter(request.filter);
     const { vector, unknownWords } = await service.queryVector(request.query, resolved, request.target);
@@ -107,7 +160,7 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
       const weeks = (await backend.vectors.weekSummary(collection, vector, filter)).sort(
         (a, b) => a.gestationalWeek - b.gestationalWeek,
       );
-      return c.json({ model: resolved.index.model, weeks, unknownWords });
+      return c.json({ model: resolved.index.model, weeks, unknownWords }, 200);
     }
     const matching = await backend.vectors.count(collection, filter);
     if (matching > config.maxScoreAll) {
@@ -118,7 +171,7 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
       );
     }
     const weeks = await weeksOf(ctx, await backend.vectors.scoreAll(collection, vector, filter));
-    return c.json({ model: resolved.index.model, weeks, unknownWords });
+    return c.json({ model: resolved.index.model, weeks, unknownWords }, 200);
   });
 }
 
