@@ -46,6 +46,39 @@ describe.runIf(run)('web app end to end (Chromium)', () => {
     expect(new URL(page.url()).searchParams.get('q')).toBe(QUERY);
   });
 
+  it('says how many results are relevant under the calibrated cutoff, which model answered and that it saw only synthetic tissue', async () => {
+    const status = page.locator('[role=status]').first();
+    await eventually(() => status.textContent()).toMatch(/(about )?[\d,]+ relevant tiles · results for/);
+    await eventually(() => status.textContent()).toMatch(
+      /Scores of at least 0\.\d{3}, the cutoff fitted for this model/,
+    );
+    expect(await page.locator('.model-note [data-notice]').first().textContent()).toMatch(
+      /^Trained on synthetic tissue \(/,
+    );
+    const card = await page.locator('.model-note a.model-card').first().getAttribute('href');
+    const answer = await fetch(`${server.url}${card}`);
+    expect(answer.headers.get('content-type')).toMatch(/^text\/markdown/);
+    // Ranking every tile is one click away, and back.
+    const relevant = await total(page);
+    await untilSearched(page, () => page.getByRole('button', { name: 'Rank every tile' }).click());
+    expect(new URL(page.url()).searchParams.get('cutoff')).toBe('none');
+    await eventually(() => status.textContent()).toMatch(/tiles ranked/);
+    expect(await total(page)).toBeGreaterThanOrEqual(relevant);
+    await untilSearched(page, () => page.getByRole('button', { name: 'Relevant ones only' }).click());
+    expect(await total(page)).toBe(relevant);
+  });
+
+  it('says "no data" for a region the indexed atlas lacks', async () => {
+    const empty = await emptyLeafRegion(server.url);
+    expect(empty, 'the tiny atlas lacks some leaf region').not.toBeNull();
+    // A fresh page load counts searches from zero: wait for the answer itself.
+    await page.goto(`${server.url}/?q=${encodeURIComponent(QUERY)}&region=${empty}`);
+    const notice = page.locator('.notice[data-code=no_data_for_region]');
+    await eventually(() => notice.textContent()).toContain(`No data for ${empty}`);
+    await page.goto(`${server.url}/?q=${encodeURIComponent(QUERY)}`);
+    await page.waitForSelector('.result-card');
+  }, 30_000);
+
   it('narrows by gestational week with the keyboard and shows only matching ages', async () => {
     const before = await total(page);
     const bounds = await page
@@ -97,12 +130,15 @@ describe.runIf(run)('web app end to end (Chromium)', () => {
     await eventually(() => page.locator('.heat-legend').textContent()).toMatch(/\d+ tiles/);
   });
 
-  it('finds similar tiles: the tile itself comes first', async () => {
+  it('finds similar tiles: the reference tile is shown, and left out of the results', async () => {
     const id = new URL(page.url()).searchParams.get('open')!;
     await untilSearched(page, () => page.getByRole('button', { name: 'Find similar' }).click());
     expect(new URL(page.url()).searchParams.get('similar')).toBe(id);
-    expect(await page.locator('.result-card').first().getAttribute('data-id')).toBe(id);
-    expect(Number(await page.locator('.result-card .score').first().textContent())).toBeGreaterThan(0.99);
+    const reference = page.locator('.reference-tile img');
+    expect(await reference.getAttribute('src')).toBe(`/v1/tiles/${id}/image?size=128`);
+    await eventually(() => reference.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    expect(await page.locator('.result-card').count()).toBeGreaterThan(0);
+    expect(await page.locator(`.result-card[data-id="${id}"]`).count()).toBe(0);
   });
 
   it('exports the results as CSV with one row per result, and as GeoJSON polygons', async () => {
@@ -153,6 +189,35 @@ describe.runIf(run)('web app end to end (Chromium)', () => {
     expect(await page.locator('.classification .bar-chart').first().locator('.bar').count()).toBeGreaterThan(0);
     expect(await page.locator('.result-card').count()).toBeGreaterThan(0);
     await eventually(() => page.locator('[role=status]').first().textContent()).toContain('image my-tile.png');
+    // A tile of the index itself: nothing to warn about; the panel names the model and its calibrated temperature.
+    expect(await page.locator('.warn.ood').count()).toBe(0);
+    await eventually(() => page.locator('.classification').textContent()).toMatch(/calibrated on validation data/);
+    expect(await page.locator('.classification .model-note a.model-card').count()).toBe(1);
+    // Its scale: 112 px at 1 µm/px is half a model tile, so it is read as one tile, enlarged.
+    await untilSearched(page, async () => {
+      await page.getByLabel('µm/px').fill('1');
+      await page.getByLabel('µm/px').press('Enter');
+    });
+    await eventually(() => page.locator('[role=status] .upload-note').textContent()).toMatch(
+      /at 1 µm\/px \(as given\)/,
+    );
+  });
+
+  it('warns when an uploaded image does not look like the tissue the model knows', async () => {
+    // A two-colour drawing: a segmentation mask, not a stained section.
+    const mask = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#000000' } })
+      .composite([
+        { input: { create: { width: 120, height: 80, channels: 3, background: '#ffffff' } }, left: 90, top: 60 },
+      ])
+      .png()
+      .toBuffer();
+    await untilSearched(page, () =>
+      page.setInputFiles('#image-file', { name: 'mask.png', mimeType: 'image/png', buffer: mask }),
+    );
+    await eventually(() => page.locator('[role=status] .warn.ood').textContent()).toMatch(
+      /does not look like the tissue the model knows.*2 distinct colours/,
+    );
+    await eventually(() => page.locator('.classification .warn.ood').count()).toBe(1);
   });
 
   it('works from the keyboard: a card opens with Enter, focus moves to the detail, Escape returns it to the card', async () => {
@@ -197,3 +262,22 @@ describe.runIf(run)('web app end to end (Chromium)', () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+/** A leaf region of the served ontology without a single tile in the index (the tiny atlas lacks several). */
+async function emptyLeafRegion(base: string): Promise<string | null> {
+  type Node = { acronym: string; children: Node[] };
+  const { regions } = (await (await fetch(`${base}/v1/regions`)).json()) as { regions: Node[] };
+  const leaves: string[] = [];
+  const walk = (nodes: Node[]) => nodes.forEach((n) => (n.children.length ? walk(n.children) : leaves.push(n.acronym)));
+  walk(regions);
+  for (const acronym of leaves) {
+    const body = { query: { text: 'x' }, retrieval: 'dense', cutoff: 'none', limit: 1, filter: { regions: [acronym] } };
+    const answer = await fetch(`${base}/v1/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (((await answer.json()) as { total: number }).total === 0) return acronym;
+  }
+  return null;
+}

@@ -16,6 +16,8 @@ import { Pager, RegionGroups, ResultGrid } from './components/ResultCard.js';
 import { Detail } from './components/Detail.js';
 import { Insights } from './components/Insights.js';
 import { ExportButtons } from './components/ExportButtons.js';
+import { ModelNote, Notices, ReferenceTile, UploadNote } from './components/Honesty.js';
+import { countWords } from './relevance.js';
 
 export const PAGE_SIZE = 24;
 /** The "by region" view counts the top results of the whole search, not one page. */
@@ -68,8 +70,9 @@ export function App() {
   const query: Query | null = image && !state.similar ? { image: image.base64 } : queryOf(state);
   const grouped = state.view === 'groups';
   const searchKey = JSON.stringify([
-    query && ('image' in query ? image?.previewUrl : query),
+    query && ('image' in query ? [image?.previewUrl, image?.micronsPerPixel] : query),
     state.target,
+    state.cutoff,
     filterOf(state),
     grouped ? 0 : state.page,
     nonce,
@@ -82,7 +85,12 @@ export function App() {
     setError(null);
     const limit = grouped ? GROUP_LIMIT : PAGE_SIZE;
     const offset = grouped ? 0 : (state.page - 1) * PAGE_SIZE;
-    search({ query, target: state.target, filter: filterOf(state), limit, offset }, controller.signal)
+    const scale = 'image' in query && image?.micronsPerPixel ? { micronsPerPixel: image.micronsPerPixel } : {};
+    const cutoff = state.cutoff === 'none' ? { cutoff: 'none' as const } : {};
+    search(
+      { query, target: state.target, filter: filterOf(state), limit, offset, ...scale, ...cutoff },
+      controller.signal,
+    )
       .then(setResponse, (e) => controller.signal.aborted || setError(describe(e)))
       .finally(() => {
         if (controller.signal.aborted) return;
@@ -99,15 +107,23 @@ export function App() {
       : (response?.results.find((r) => r.id === state.open) ?? null)
     : null;
 
-  async function onImage(next: ImageQuery) {
+  // An uploaded image is classified too, again when its µm/px changes (the server tiles it at the model's scale).
+  useEffect(() => {
+    if (!image) return;
+    let live = true;
+    classify(image.base64, image.micronsPerPixel).then(
+      (c) => live && setClassification(c),
+      (e) => live && setError(`The image could not be classified. ${describe(e)}`),
+    );
+    return () => {
+      live = false;
+    };
+  }, [image?.previewUrl, image?.micronsPerPixel]);
+
+  function onImage(next: ImageQuery) {
     setImage(next);
     setClassification(null);
     update({ text: '', similar: null, page: 1, open: null });
-    try {
-      setClassification(await classify(next.base64));
-    } catch (e) {
-      setError(`The image could not be classified. ${describe(e)}`);
-    }
   }
 
   const text = state.similar || image ? null : state.text.trim() || null;
@@ -134,6 +150,11 @@ export function App() {
             setImage(null);
             setClassification(null);
           }}
+          onScale={(micronsPerPixel) => {
+            if (!image) return;
+            setClassification(null);
+            setImage({ ...image, micronsPerPixel });
+          }}
           onProblem={setError}
         />
       </header>
@@ -154,7 +175,13 @@ export function App() {
           onChange={(patch) => update({ ...patch, page: 1, open: null })}
         />
         <main id="results" tabIndex={-1} aria-busy={busy} data-searches={completed}>
-          <StatusLine state={state} response={response} busy={busy} image={image} />
+          <StatusLine
+            state={state}
+            response={response}
+            busy={busy}
+            image={image}
+            onCutoff={(cutoff) => update({ cutoff, page: 1, open: null })}
+          />
           {classification && <Insights.Classification classification={classification} />}
           {response && query && (
             <>
@@ -250,13 +277,22 @@ function StatusLine({
   response,
   busy,
   image,
+  onCutoff,
 }: {
   state: SearchState;
   response: SearchResponse | null;
   busy: boolean;
   image: ImageQuery | null;
+  onCutoff(cutoff: SearchState['cutoff']): void;
 }) {
-  if (busy) return <p role="status">Searching…</p>;
+  const reference = state.similar ? <ReferenceTile id={state.similar} target={state.target} /> : null;
+  if (busy)
+    return (
+      <>
+        {reference}
+        <p role="status">Searching…</p>
+      </>
+    );
   if (!response)
     return (
       <p role="status" class="hint">
@@ -264,18 +300,31 @@ function StatusLine({
       </p>
     );
   const what = describeQuery(state, image);
+  const { lead, noun, cutoff } = countWords(response, state.target);
   return (
     <div role="status" class="status">
+      {reference}
       <p>
-        {/* Past the 10,000 the pages can reach the server counts no further: total is then a lower bound. */}
-        {response.totalExact ? '' : 'more than '}
-        <strong class="total">{response.total.toLocaleString('en')}</strong>{' '}
-        {state.target === 'regions' ? 'region images' : 'tiles'} match · results for <em>{what}</em>
-        <span class="muted">
-          {' '}
-          · {response.model} · {response.tookMs} ms
-        </span>
+        {lead}
+        <strong class="total">{response.total.toLocaleString('en')}</strong> {noun} · results for <em>{what}</em>
+        <span class="muted"> · {response.tookMs} ms</span>
       </p>
+      <p class="muted cutoff-line">
+        {cutoff}{' '}
+        {response.cutoff?.mode === 'auto' && response.cutoff.source === 'calibration' && (
+          <button type="button" class="link" onClick={() => onCutoff('none')}>
+            Rank every {state.target === 'regions' ? 'region image' : 'tile'}
+          </button>
+        )}
+        {state.cutoff === 'none' && (
+          <button type="button" class="link" onClick={() => onCutoff('auto')}>
+            Relevant ones only
+          </button>
+        )}
+      </p>
+      <ModelNote model={response.model} modelCard={response.modelCard} notice={response.notice} />
+      <Notices notices={response.notices} target={state.target} />
+      <UploadNote verdict={response} />
       {response.unknownWords.length > 0 && (
         <p class="warn">
           The model does not know: {response.unknownWords.map((w) => `“${w}”`).join(', ')}; these words cannot steer the

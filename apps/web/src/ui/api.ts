@@ -3,12 +3,14 @@ import {
   readAtlases,
   readClassification,
   readHeatmap,
+  readModelNotes,
   readRegionTree,
   readSection,
   readSpecimens,
   readTrajectory,
+  readUploadVerdict,
 } from './normalize.js';
-import type { Query, SearchFilter, SearchResponse, Target } from './types.js';
+import type { AppliedCutoff, Notice, Query, SearchFilter, SearchResponse, Target } from './types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -59,10 +61,15 @@ export interface SearchRequest {
   limit: number;
   offset: number;
   perSection?: number;
+  /** `none`: every item ranked; default (absent) the model's calibrated cutoff. */
+  cutoff?: 'none';
+  /** The uploaded image's scale, for an image query. */
+  micronsPerPixel?: number;
 }
 
 export async function search(request: SearchRequest, signal?: AbortSignal): Promise<SearchResponse> {
-  const body = (await post('/v1/search', request, signal)) as Partial<SearchResponse>;
+  const raw = await post('/v1/search', request, signal);
+  const body = raw as Partial<SearchResponse> & { cutoff?: AppliedCutoff; notices?: Notice[] };
   return {
     results: body.results ?? [],
     total: body.total ?? 0,
@@ -70,6 +77,10 @@ export async function search(request: SearchRequest, signal?: AbortSignal): Prom
     model: body.model ?? '',
     tookMs: body.tookMs ?? 0,
     unknownWords: body.unknownWords ?? [],
+    cutoff: body.cutoff ?? null,
+    notices: Array.isArray(body.notices) ? body.notices : [],
+    ...readModelNotes(raw as Record<string, unknown>),
+    ...readUploadVerdict(raw as Record<string, unknown>),
   };
 }
 
@@ -81,6 +92,7 @@ export const fetchHeatmap = async (section: string, text: string) =>
   readHeatmap(await post('/v1/heatmap', { section, query: { text } }));
 export const fetchTrajectory = async (query: Query, filter: SearchFilter, target: Target) =>
   readTrajectory(await post('/v1/trajectory', { query, filter, target }));
-export const classify = async (image: string) => readClassification(await post('/v1/classify', { image }));
+export const classify = async (image: string, micronsPerPixel?: number) =>
+  readClassification(await post('/v1/classify', micronsPerPixel ? { image, micronsPerPixel } : { image }));
 
 export const dziUrl = (section: string) => `/v1/sections/${encodeURIComponent(section)}/dzi`;

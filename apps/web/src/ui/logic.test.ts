@@ -3,6 +3,7 @@ import { resultsToCsv, resultsToGeoJson } from './export.js';
 import { imageProblem, MAX_IMAGE_BYTES } from './image-input.js';
 import { readClassification, readHeatmap, readRegionTree, readSection, readTrajectory } from './normalize.js';
 import { filterOf, parseState, queryOf, serializeState, EMPTY_STATE } from './state.js';
+import { countWords } from './relevance.js';
 import { gapWeeks, runs, weekRanges } from './trajectory.js';
 import type { SearchResult } from './types.js';
 
@@ -194,5 +195,51 @@ describe('pixel limit', () => {
     const { pixelProblem } = await import('./image-input.js');
     expect(pixelProblem('a.png', 4096, 4096)).toBeNull();
     expect(pixelProblem('a.png', 5000, 4000)).toMatch(/5000 × 4000 pixels; the limit is 4096 × 4096/);
+  });
+});
+
+describe('the results header', () => {
+  const calibrated = { mode: 'auto' as const, minScore: 0.1301, source: 'calibration' as const };
+  it('says "N relevant" under a cutoff, "about N" when the count is not exact, "more than" at the window', () => {
+    expect(countWords({ total: 42, totalExact: true, cutoff: calibrated }, 'tiles')).toMatchObject({
+      lead: '',
+      noun: 'relevant tiles',
+      cutoff: expect.stringMatching(/^Scores of at least 0\.130, the cutoff fitted for this model/),
+    });
+    expect(countWords({ total: 180, totalExact: false, cutoff: calibrated }, 'regions')).toMatchObject({
+      lead: 'about ',
+      noun: 'relevant region images',
+    });
+    expect(countWords({ total: 10_000, totalExact: false, cutoff: calibrated }, 'tiles').lead).toBe('more than ');
+  });
+  it('says every item is ranked without a cutoff, and why', () => {
+    const none = { mode: 'none' as const, minScore: null, source: 'request' as const };
+    const uncalibrated = { mode: 'auto' as const, minScore: null, source: 'uncalibrated' as const };
+    expect(countWords({ total: 9, totalExact: true, cutoff: none }, 'tiles').noun).toBe('tiles ranked');
+    expect(countWords({ total: 9, totalExact: true, cutoff: uncalibrated }, 'tiles').cutoff).toMatch(/no calibration/);
+  });
+  it('keeps "rank every item" in the URL', () => {
+    expect(serializeState({ ...EMPTY_STATE, text: 'x', cutoff: 'none' })).toBe('?q=x&cutoff=none');
+    expect(parseState('?q=x&cutoff=none').cutoff).toBe('none');
+    expect(parseState('?q=x&cutoff=bogus').cutoff).toBe('auto');
+  });
+  it('reads the out-of-distribution verdict and the calibrated temperature of a classification', () => {
+    const c = readClassification({
+      model: 'm@1',
+      zeroShot: [],
+      vote: [],
+      temperature: { value: 0.98, calibrated: true },
+      modelCard: '/v1/models/m@1/card',
+      notice: 'trained on synthetic tissue (x)',
+      outOfDistribution: true,
+      outOfDistributionReason: 'only 2 distinct colours',
+    });
+    expect(c).toMatchObject({
+      temperature: { value: 0.98, calibrated: true },
+      modelCard: '/v1/models/m@1/card',
+      outOfDistribution: true,
+      outOfDistributionReason: 'only 2 distinct colours',
+    });
+    expect(readClassification({ zeroShot: [] })).toMatchObject({ temperature: null, modelCard: null });
   });
 });

@@ -7,11 +7,14 @@ import type {
   Classification,
   ClassLabel,
   HeatCell,
+  ModelNotes,
   Polygon,
   RegionNode,
   SectionInfo,
   SpecimenInfo,
   TrajectoryPoint,
+  UploadInfo,
+  UploadVerdict,
 } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -163,8 +166,31 @@ function labels(list: unknown): ClassLabel[] {
 
 export function readClassification(body: unknown): Classification {
   const o = asObject(body);
+  const t = asObject(o.temperature);
   return {
+    model: typeof o.model === 'string' ? o.model : '',
     zeroShot: labels(o.zeroShot ?? o.zero_shot ?? o.labels ?? o.regions),
     nearestTiles: labels(o.nearestTiles ?? o.nearest ?? o.vote ?? o.votes),
+    temperature: typeof t.value === 'number' ? { value: t.value, calibrated: t.calibrated === true } : null,
+    ...readModelNotes(o),
+    ...readUploadVerdict(o),
+  };
+}
+
+/** `modelCard` and `notice` of a search or classify answer (null when absent). */
+export function readModelNotes(o: Record<string, unknown>): ModelNotes {
+  return {
+    modelCard: typeof o.modelCard === 'string' ? o.modelCard : null,
+    notice: typeof o.notice === 'string' ? o.notice : null,
+  };
+}
+
+/** The out-of-distribution verdict and upload report of an answer about an uploaded image. */
+export function readUploadVerdict(o: Record<string, unknown>): UploadVerdict {
+  if (typeof o.outOfDistribution !== 'boolean') return {};
+  return {
+    outOfDistribution: o.outOfDistribution,
+    outOfDistributionReason: typeof o.outOfDistributionReason === 'string' ? o.outOfDistributionReason : null,
+    ...(o.upload && typeof o.upload === 'object' ? { upload: o.upload as UploadInfo } : {}),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The search as it appears in the address bar, so a search can be shared: `?q=…&target=tiles&gw=18-24&plane=coronal
- * &specimen=S01&atlas=…&region=CP&page=2&view=groups&similar=<tileId>&open=<resultId>`. An uploaded image cannot ride
+ * &specimen=S01&atlas=…&region=CP&page=2&view=groups&similar=<tileId>&open=<resultId>&cutoff=none`. An uploaded image cannot ride
  * in a URL; it lives only in the page.
  */
 import { isPlane, type Plane, type Query, type SearchFilter, type Target } from './types.js';
@@ -21,6 +21,8 @@ export interface SearchState {
   view: View;
   /** The result whose detail is open. */
   open: string | null;
+  /** `auto`: the model's calibrated relevance cutoff (the server's default); `none`: every item ranked. */
+  cutoff: 'auto' | 'none';
 }
 
 export const EMPTY_STATE: SearchState = {
@@ -35,6 +37,7 @@ export const EMPTY_STATE: SearchState = {
   page: 1,
   view: 'grid',
   open: null,
+  cutoff: 'auto',
 };
 
 function parseWeeks(value: string | null): [number, number] | null {
@@ -60,6 +63,7 @@ export function parseState(search: string): SearchState {
     page: Number.isFinite(page) && page > 0 ? page : 1,
     view: p.get('view') === 'groups' ? 'groups' : 'grid',
     open: p.get('open'),
+    cutoff: p.get('cutoff') === 'none' ? 'none' : 'auto',
   };
 }
 
@@ -76,6 +80,7 @@ export function serializeState(state: SearchState): string {
   if (state.page > 1) p.set('page', String(state.page));
   if (state.view !== 'grid') p.set('view', state.view);
   if (state.open) p.set('open', state.open);
+  if (state.cutoff === 'none') p.set('cutoff', 'none');
   const s = p.toString();
   return s ? `?${s}` : '';
 }

@@ -26,7 +26,7 @@ export interface SearchResult {
   imageUrl: string;
 }
 
-export interface SearchResponse {
+export interface SearchResponse extends ModelNotes, UploadVerdict {
   results: SearchResult[];
   /** What the pages return together (at most 10,000); `totalExact` false when more match. */
   total: number;
@@ -34,6 +34,45 @@ export interface SearchResponse {
   model: string;
   tookMs: number;
   unknownWords: string[];
+  /** The relevance cutoff the server applied; null from a server that predates it. */
+  cutoff: AppliedCutoff | null;
+  notices: Notice[];
+}
+
+/** Which score cutoff a search applied (`auto`: the model's calibrated one). */
+export interface AppliedCutoff {
+  mode: 'auto' | 'none' | 'minScore';
+  minScore: number | null;
+  source: 'calibration' | 'request' | 'uncalibrated';
+}
+
+/** Something an answer wants the reader to know, e.g. `no_data_for_region`. */
+export interface Notice {
+  code: string;
+  message: string;
+  regions?: string[];
+}
+
+/** The model card's URL and, for a model trained on synthetic tissue, the plain notice saying so. */
+export interface ModelNotes {
+  modelCard: string | null;
+  notice: string | null;
+}
+
+/** What the server made of an uploaded image (tiles at the model's µm/px) and whether it looks like known tissue. */
+export interface UploadVerdict {
+  outOfDistribution?: boolean;
+  outOfDistributionReason?: string | null;
+  upload?: UploadInfo;
+}
+
+export interface UploadInfo {
+  width: number;
+  height: number;
+  micronsPerPixel: number | null;
+  micronsPerPixelSource: 'request' | 'metadata' | 'unknown';
+  tiles: { count: number; columns: number; rows: number; gridTiles: number; capped: boolean };
+  notes: string[];
 }
 
 export type Query = { text: string } | { image: string } | { tileId: string } | { regionImageId: string };
@@ -94,7 +133,10 @@ export interface ClassLabel {
   score: number;
 }
 
-export interface Classification {
+export interface Classification extends ModelNotes, UploadVerdict {
+  model: string;
   zeroShot: ClassLabel[];
   nearestTiles: ClassLabel[];
+  /** The softmax temperature of the zero-shot probabilities, and whether it was fitted (calibrated). */
+  temperature: { value: number; calibrated: boolean } | null;
 }

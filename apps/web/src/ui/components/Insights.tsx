@@ -3,16 +3,26 @@ import { ApiError, fetchTrajectory } from '../api.js';
 import { filterOf, type SearchState } from '../state.js';
 import type { Classification as Labels, Query, TrajectoryPoint } from '../types.js';
 import { BarChart } from './BarChart.js';
+import { ModelNote, UploadNote } from './Honesty.js';
 import { TrajectoryChart } from './Trajectory.js';
 
 function ClassificationPanel({ classification }: { classification: Labels }) {
   return (
     <section class="classification" aria-labelledby="classification-title">
       <h2 id="classification-title">Which region this image looks like</h2>
+      <ModelNote model={classification.model} modelCard={classification.modelCard} notice={classification.notice} />
+      <UploadNote verdict={classification} />
       <div class="charts">
         <BarChart title="Zero-shot (text prompts)" labels={classification.zeroShot} unit="probability" />
         <BarChart title="Vote of the nearest tiles" labels={classification.nearestTiles} unit="share" />
       </div>
+      {classification.temperature && (
+        <p class="muted">
+          {classification.temperature.calibrated
+            ? `Probabilities calibrated on validation data (temperature ${classification.temperature.value}): a 0.9 means about 9 in 10 there.`
+            : 'Probabilities not calibrated: this model carries no fitted temperature.'}
+        </p>
+      )}
     </section>
   );
 }

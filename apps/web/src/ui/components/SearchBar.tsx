@@ -5,6 +5,8 @@ export interface ImageQuery {
   name: string;
   base64: string;
   previewUrl: string;
+  /** The image's scale when the user gives it (else the server reads TIFF/OME metadata, or treats it as unknown). */
+  micronsPerPixel?: number;
 }
 
 interface Props {
@@ -14,6 +16,8 @@ interface Props {
   onSearch(text: string): void;
   onImage(image: ImageQuery): void;
   onClearImage(): void;
+  /** The uploaded image's µm/px changed (undefined: unknown). */
+  onScale(micronsPerPixel: number | undefined): void;
   onProblem(message: string): void;
 }
 
@@ -124,6 +128,7 @@ export function SearchBar(props: Props) {
         <span class="image-chip">
           <img src={props.image.previewUrl} alt="" width={32} height={32} />
           <span>{props.image.name}</span>
+          <ScaleInput value={props.image.micronsPerPixel} onChange={props.onScale} />
           <button
             type="button"
             class="link"
@@ -135,5 +140,37 @@ export function SearchBar(props: Props) {
         </span>
       )}
     </form>
+  );
+}
+
+/** The upload's µm/px: committed on change (Enter or leaving the field), so typing does not search at every digit. */
+function ScaleInput({ value, onChange }: { value: number | undefined; onChange(v: number | undefined): void }) {
+  return (
+    <label class="scale">
+      <span>µm/px</span>
+      <input
+        type="number"
+        name="micronsPerPixel"
+        min="0.01"
+        max="1000"
+        step="any"
+        placeholder="unknown"
+        value={value ?? ''}
+        aria-describedby="scale-help"
+        onChange={(e) => {
+          const n = Number((e.target as HTMLInputElement).value);
+          onChange(Number.isFinite(n) && n > 0 ? n : undefined);
+        }}
+        onKeyDown={(e) => {
+          // Enter here commits the scale; it must not submit the form (a text search would drop the image).
+          if (e.key !== 'Enter') return;
+          e.preventDefault();
+          (e.target as HTMLInputElement).blur();
+        }}
+      />
+      <span id="scale-help" class="sr-only">
+        Microns per pixel of the image; it is resampled to the model's scale and cut into tiles
+      </span>
+    </label>
   );
 }
