@@ -10,7 +10,7 @@ import { createLogger, observeRequests, type Logger } from './logging.js';
 import { Metrics } from './metrics.js';
 import { attachMetricsPort } from './metrics-port.js';
 import { docsRoutes } from './docs.js';
-import { documentApi, documentUndeclared } from './openapi.js';
+import { documentApi } from './openapi.js';
 import type { QueryCatalog, QueryIngest, QueryModel, QueryVectors } from './ports.js';
 import { errorProblem, problem } from './problem.js';
 import { costlyRouteLimit } from './rate-limit.js';
@@ -75,7 +75,6 @@ export function createApp(options: AppOptions): CytoclipApp {
   analysisRoutes(app, ctx);
   catalogRoutes(app, ctx);
   ingestRoutes(app, ctx);
-  documentUndeclared(app, config);
   documentApi(app);
   docsRoutes(app);
   if (config.staticDir) staticRoutes(app, config.staticDir);

@@ -1,5 +1,5 @@
 import { CytoclipError } from '@cytoclip/domain';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import type { ZodType } from 'zod';
 import type { QueryConfig } from './config.js';
 import type { KeyRing } from './keys.js';
@@ -64,19 +64,6 @@ export const multipartOnly: MiddlewareHandler = async (c, next) => {
 /** The routes' validation hook: a body, query or path parameter the declared schema refuses is a 400 naming each field. */
 export function validationHook(result: { success: boolean; error?: { issues: Issue[] } }): void {
   if (!result.success) throw schemaProblem(result.error?.issues ?? [], '');
-}
-
-/** Parses a JSON body against `schema` (routes not yet declared with createRoute). */
-export async function jsonBody<T>(c: Context, schema: ZodType<T>): Promise<T> {
-  if (!JSON_TYPE.test(c.req.header('content-type') ?? ''))
-    throw new RequestProblem(415, 'send the body as application/json');
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    throw new RequestProblem(400, 'the body is not valid JSON', [{ field: 'body', message: 'invalid JSON' }]);
-  }
-  return parse(schema, raw, '');
 }
 
 type Issue = { path: PropertyKey[]; message: string };

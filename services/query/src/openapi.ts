@@ -1,7 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ProblemSchema } from './answers.js';
-import type { QueryConfig } from './config.js';
-import { SearchResponseSchema, searchSchema } from './schemas.js';
 
 // What every route declaration shares: answers by media type, the problem answers, the key requirements. Each route
 // is declared once (createRoute beside its handler, app.openapi); /openapi.json is generated from those declarations.
@@ -55,6 +53,12 @@ export function problems<S extends ProblemStatus>(...statuses: S[]) {
  */
 export const V1_PROBLEMS = problems(400, 401, 500, 503);
 
+/**
+ * What any route embedding a query can add: no index or no such model (404), a model indexed but not loaded (409),
+ * the body or an image over its limit (413), not JSON or not an image (415), an unusable image (422), the rate limit.
+ */
+export const EMBEDDING_PROBLEMS = problems(404, 409, 413, 415, 422, 429);
+
 /** Read routes: open, unless CYTOCLIP_READ_KEY is set (then any configured key). */
 export const READ_SECURITY: Record<string, string[]>[] = [{}, { bearer: [] }, { apiKeyHeader: [] }];
 /** Ingest and admin routes: a key of that scope or a wider one. */
@@ -88,30 +92,5 @@ export function documentApi(app: OpenAPIHono): void {
         'Search NISSL sections of the developing human brain by text, image or example. Every refusal is ' +
         'application/problem+json with a `code` (the Problem schema lists them all).',
     },
-  });
-}
-
-/** Routes not yet declared with createRoute, documented from their request schemas meanwhile. */
-export function documentUndeclared(app: OpenAPIHono, config: QueryConfig): void {
-  const registry = app.openAPIRegistry;
-  const add = (path: string, summary: string, body: z.ZodType, ok: z.ZodType = z.object({}).passthrough()) =>
-    registry.registerPath({
-      method: 'post',
-      path,
-      summary,
-      request: { body: { content: { 'application/json': { schema: body } } } },
-      responses: { 200: json(ok, 'OK'), ...V1_PROBLEMS },
-    });
-  add(
-    '/v1/search',
-    'Search tiles or region images',
-    searchSchema(config.maxLimit, config.maxWindow),
-    SearchResponseSchema,
-  );
-  registry.registerPath({
-    method: 'post',
-    path: '/v1/search/image',
-    summary: 'Search by an uploaded image (multipart: image file, optional request JSON)',
-    responses: { 200: json(SearchResponseSchema, 'Results'), ...V1_PROBLEMS },
   });
 }

@@ -5,7 +5,7 @@ import { HeatmapAnswerSchema, TrajectoryAnswerSchema } from '../answers.js';
 import { jsonOnly, notFound, type AppContext } from '../http.js';
 import { embedUpload, modelNotes } from '../honesty.js';
 import { checkId, idParam } from '../ids.js';
-import { json, media, problems, READ_SECURITY, V1_PROBLEMS } from '../openapi.js';
+import { EMBEDDING_PROBLEMS, json, media, problems, READ_SECURITY, V1_PROBLEMS } from '../openapi.js';
 import type { Hit, ItemRecord } from '../ports.js';
 import { ClassifyAnswerSchema, ClassifySchema, HeatmapSchema, TrajectorySchema } from '../schemas.js';
 import { uploadVerdict, variantOf } from '../search.js';
@@ -14,10 +14,6 @@ const costly = { tags: ['analysis'], security: READ_SECURITY };
 const body = <T extends z.ZodType>(schema: T) => ({
   body: { required: true, content: { 'application/json': { schema } } },
 });
-// What any route embedding a query can add: no index or no such model (404), a model indexed but not loaded (409),
-// the body or an image over its limit (413), not JSON or not an image (415), an unusable image (422), the rate limit.
-const EMBEDDING_PROBLEMS = problems(404, 409, 413, 415, 422, 429);
-
 const classify = createRoute({
   ...costly,
   method: 'post',

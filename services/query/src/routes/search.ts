@@ -1,66 +1,88 @@
-import type { OpenAPIHono as Hono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono as Hono } from '@hono/zod-openapi';
 import { checkUpload } from '../images.js';
-import { jsonBody, parse, RequestProblem, type AppContext } from '../http.js';
-import { searchSchema, type SearchRequest } from '../schemas.js';
+import { jsonOnly, multipartOnly, parse, RequestProblem, type AppContext } from '../http.js';
+import { EMBEDDING_PROBLEMS, json, READ_SECURITY, V1_PROBLEMS } from '../openapi.js';
+import { SearchResponseSchema, searchSchema, type SearchRequest } from '../schemas.js';
 
 function queryKind(request: SearchRequest): string {
   return Object.keys(request.query)[0] ?? 'unknown';
 }
 
+const UploadSchema = z
+  .object({
+    image: z
+      .custom<Blob>((value) => value instanceof Blob, 'give one image file (PNG, JPEG, TIFF or WebP)')
+      .openapi({ type: 'string', format: 'binary', description: 'the image (PNG, JPEG, TIFF or WebP)' }),
+    request: z
+      .string()
+      .optional()
+      .openapi({ description: 'JSON: the search request without `query` (target, filter, limit …)' }),
+    micronsPerPixel: z
+      .string()
+      .optional()
+      .openapi({ description: 'µm per pixel of the image (else read from TIFF/OME metadata)' }),
+  })
+  .openapi('SearchUpload');
+
+function searchRoute(schema: ReturnType<typeof searchSchema>) {
+  return createRoute({
+    method: 'post',
+    path: '/v1/search',
+    summary: 'Search tiles or region images by text, image, tileId or regionImageId',
+    tags: ['search'],
+    security: READ_SECURITY,
+    request: { body: { required: true, content: { 'application/json': { schema } } } },
+    responses: { 200: json(SearchResponseSchema, 'A page of results'), ...V1_PROBLEMS, ...EMBEDDING_PROBLEMS },
+  });
+}
+
+const upload = createRoute({
+  method: 'post',
+  path: '/v1/search/image',
+  summary: 'Search by an uploaded image (multipart: image, optionally request and micronsPerPixel)',
+  tags: ['search'],
+  security: READ_SECURITY,
+  request: { body: { required: true, content: { 'multipart/form-data': { schema: UploadSchema } } } },
+  responses: { 200: json(SearchResponseSchema, 'A page of results'), ...V1_PROBLEMS, ...EMBEDDING_PROBLEMS },
+});
+
 export function searchRoutes(app: Hono, ctx: AppContext): void {
   const schema = searchSchema(ctx.config.maxLimit, ctx.config.maxWindow);
 
-  app.post('/v1/search', async (c) => {
+  app.openapi({ ...searchRoute(schema), middleware: [jsonOnly] }, async (c) => {
     const started = performance.now();
-    const request = await jsonBody(c, schema);
+    const request = c.req.valid('json');
     const answer = await ctx.service.search(request);
     ctx.metrics.countSearch(queryKind(request), request.target);
-    return c.json({ ...answer, tookMs: Math.round((performance.now() - started) * 10) / 10 });
+    return c.json({ ...answer, tookMs: Math.round((performance.now() - started) * 10) / 10 }, 200);
   });
 
-  // Multipart upload: field `image` (the file), optionally `micronsPerPixel` (the image's scale) and `request`, a JSON
-  // search request without `query`.
-  app.post('/v1/search/image', async (c) => {
+  app.openapi({ ...upload, middleware: [multipartOnly] }, async (c) => {
     const started = performance.now();
-    const type = c.req.header('content-type') ?? '';
-    if (!type.startsWith('multipart/form-data'))
-      throw new RequestProblem(415, 'send multipart/form-data with an image field');
-    let form: FormData;
-    try {
-      form = await c.req.formData();
-    } catch {
-      throw new RequestProblem(400, 'the multipart body could not be read', [
-        { field: 'body', message: 'invalid multipart' },
-      ]);
-    }
-    const file = form.get('image');
-    if (!(file instanceof Blob))
-      throw new RequestProblem(400, 'missing file field image', [{ field: 'image', message: 'required' }]);
-    const bytes = Buffer.from(await file.arrayBuffer());
+    const form = c.req.valid('form');
+    const bytes = Buffer.from(await form.image.arrayBuffer());
     await checkUpload(bytes, ctx.config.maxImagePixels, 'image');
-    const extra = form.get('request');
     let rest: unknown = {};
-    if (typeof extra === 'string' && extra.trim()) {
+    if (form.request?.trim()) {
       try {
-        rest = JSON.parse(extra);
+        rest = JSON.parse(form.request);
       } catch {
         throw new RequestProblem(400, 'request is not valid JSON', [{ field: 'request', message: 'invalid JSON' }]);
       }
     }
-    const scale = micronsPerPixelField(form);
+    const scale = micronsPerPixelField(form.micronsPerPixel);
     const body = { ...(rest as object), ...scale, query: { image: bytes.toString('base64') } };
     const request = parse(schema, body, 'request');
     const answer = await ctx.service.search(request);
     ctx.metrics.countSearch('upload', request.target);
-    return c.json({ ...answer, tookMs: Math.round((performance.now() - started) * 10) / 10 });
+    return c.json({ ...answer, tookMs: Math.round((performance.now() - started) * 10) / 10 }, 200);
   });
 }
 
 /** The multipart `micronsPerPixel` field as a number (the schema then checks its range); absent: nothing. */
-function micronsPerPixelField(form: FormData): { micronsPerPixel?: number } {
-  const value = form.get('micronsPerPixel');
-  if (value === null || (typeof value === 'string' && value.trim() === '')) return {};
-  const n = typeof value === 'string' ? Number(value) : NaN;
+function micronsPerPixelField(value: string | undefined): { micronsPerPixel?: number } {
+  if (value === undefined || value.trim() === '') return {};
+  const n = Number(value);
   if (!Number.isFinite(n))
     throw new RequestProblem(400, 'micronsPerPixel must be a number', [
       { field: 'micronsPerPixel', message: 'not a number' },
