@@ -14,8 +14,7 @@ export function modelNotes(model: QueryModel | null, id: string): ModelNotes {
   return {
     modelCard: model ? `/v1/models/${encodeURIComponent(id).replace(/%40/g, '@')}/card` : null,
     notice: generator
-      ? `trained on synthetic tissue (${generator.name} ${generator.version}${preset}), not on real sections: ` +
-        'scores and regions are the model’s guesses about real tissue; see the model card'
+      ? `trained on synthetic tissue (${generator.name} ${generator.version}${preset}), not on real sections`
       : null,
   };
 }
