@@ -1,16 +1,20 @@
 /** Calls to the search API (formats.md §4). Every failure becomes an ApiError whose message a person can read. */
-import {
-  readAtlases,
-  readClassification,
-  readHeatmap,
-  readModelNotes,
-  readRegionTree,
-  readSection,
-  readSpecimens,
-  readTrajectory,
-  readUploadVerdict,
-} from './normalize.js';
-import type { AppliedCutoff, Notice, Query, SearchFilter, SearchResponse, Target } from './types.js';
+import { readClassification, readHeatmap, readRegionTree, readSection, readTrajectory } from './answers.js';
+import type {
+  AtlasList,
+  ClassifyAnswer,
+  ClassifyRequest,
+  HeatmapAnswer,
+  HeatmapRequest,
+  RegionTree,
+  SearchRequest,
+  SearchResponse,
+  SectionAnswer,
+  SpecimenList,
+  TrajectoryAnswer,
+  TrajectoryRequest,
+} from '@cytoclip/query/api-types';
+import type { Query, SearchFilter, Target } from './types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -35,7 +39,8 @@ async function problemOf(response: Response): Promise<ApiError> {
   return new ApiError(`The server answered ${response.status}: ${text}`, response.status);
 }
 
-async function call(path: string, init?: RequestInit): Promise<unknown> {
+/** The answer, typed as the route declares it. */
+async function call<T>(path: string, init?: RequestInit): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, init);
@@ -43,56 +48,37 @@ async function call(path: string, init?: RequestInit): Promise<unknown> {
     throw new ApiError('The server could not be reached. Check that it is running, then try again.', 0);
   }
   if (!response.ok) throw await problemOf(response);
-  return response.json();
+  return (await response.json()) as T;
 }
 
-const post = (path: string, body: unknown, signal?: AbortSignal) =>
-  call(path, {
+const post = <T>(path: string, body: unknown, signal?: AbortSignal) =>
+  call<T>(path, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
     ...(signal ? { signal } : {}),
   });
 
-export interface SearchRequest {
-  query: Query;
-  target: Target;
-  filter: SearchFilter;
-  limit: number;
-  offset: number;
-  perSection?: number;
-  /** `none`: every item ranked; default (absent) the model's calibrated cutoff. */
-  cutoff?: 'none';
-  /** The uploaded image's scale, for an image query. */
-  micronsPerPixel?: number;
-}
+export type { SearchRequest };
 
-export async function search(request: SearchRequest, signal?: AbortSignal): Promise<SearchResponse> {
-  const raw = await post('/v1/search', request, signal);
-  const body = raw as Partial<SearchResponse> & { cutoff?: AppliedCutoff; notices?: Notice[] };
-  return {
-    results: body.results ?? [],
-    total: body.total ?? 0,
-    totalExact: body.totalExact ?? true,
-    model: body.model ?? '',
-    tookMs: body.tookMs ?? 0,
-    unknownWords: body.unknownWords ?? [],
-    cutoff: body.cutoff ?? null,
-    notices: Array.isArray(body.notices) ? body.notices : [],
-    ...readModelNotes(raw as Record<string, unknown>),
-    ...readUploadVerdict(raw as Record<string, unknown>),
-  };
-}
+export const search = (request: SearchRequest, signal?: AbortSignal) =>
+  post<SearchResponse>('/v1/search', request, signal);
 
-export const fetchRegions = async () => readRegionTree(await call('/v1/regions'));
-export const fetchSpecimens = async () => readSpecimens(await call('/v1/specimens'));
-export const fetchAtlases = async () => readAtlases(await call('/v1/atlases'));
-export const fetchSection = async (id: string) => readSection(id, await call(`/v1/sections/${encodeURIComponent(id)}`));
+export const fetchRegions = async () => readRegionTree(await call<RegionTree>('/v1/regions'));
+export const fetchSpecimens = async () => (await call<SpecimenList>('/v1/specimens')).specimens;
+export const fetchAtlases = async () => (await call<AtlasList>('/v1/atlases')).atlases;
+export const fetchSection = async (id: string) =>
+  readSection(await call<SectionAnswer>(`/v1/sections/${encodeURIComponent(id)}`));
 export const fetchHeatmap = async (section: string, text: string) =>
-  readHeatmap(await post('/v1/heatmap', { section, query: { text } }));
+  readHeatmap(await post<HeatmapAnswer>('/v1/heatmap', { section, query: { text } } satisfies HeatmapRequest));
 export const fetchTrajectory = async (query: Query, filter: SearchFilter, target: Target) =>
-  readTrajectory(await post('/v1/trajectory', { query, filter, target }));
+  readTrajectory(await post<TrajectoryAnswer>('/v1/trajectory', { query, filter, target } satisfies TrajectoryRequest));
 export const classify = async (image: string, micronsPerPixel?: number) =>
-  readClassification(await post('/v1/classify', micronsPerPixel ? { image, micronsPerPixel } : { image }));
+  readClassification(
+    await post<ClassifyAnswer>('/v1/classify', {
+      image,
+      ...(micronsPerPixel ? { micronsPerPixel } : {}),
+    } satisfies ClassifyRequest),
+  );
 
 export const dziUrl = (section: string) => `/v1/sections/${encodeURIComponent(section)}/dzi`;

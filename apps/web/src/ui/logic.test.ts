@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resultsToCsv, resultsToGeoJson } from './export.js';
 import { imageProblem, MAX_IMAGE_BYTES } from './image-input.js';
-import { readClassification, readHeatmap, readRegionTree, readSection, readTrajectory } from './normalize.js';
+import { readClassification, readHeatmap, readRegionTree, readSection, readTrajectory } from './answers.js';
 import { filterOf, parseState, queryOf, serializeState, EMPTY_STATE } from './state.js';
 import { countWords } from './relevance.js';
 import { gapWeeks, runs, weekRanges } from './trajectory.js';
@@ -12,6 +12,7 @@ const result = (over: Partial<SearchResult> = {}): SearchResult => ({
   score: 0.8312,
   kind: 'tile',
   region: { acronym: 'CP', name: 'cortical plate', path: ['Tel', 'Pal', 'CP'] },
+  atlas: 'demo-fetal-nissl',
   specimen: 'S01',
   gestationalWeek: 21,
   plane: 'coronal',
@@ -58,7 +59,7 @@ describe('URL state', () => {
 describe('export', () => {
   it('writes one CSV row per result with the box and rank, quoting what needs it', () => {
     const csv = resultsToCsv(
-      [result(), result({ id: 'b', score: 0.5, region: { acronym: 'SP', name: 'sub, "plate"' } })],
+      [result(), result({ id: 'b', score: 0.5, region: { acronym: 'SP', name: 'sub, "plate"', path: ['SP'] } })],
       25,
     );
     const lines = csv.trim().split('\r\n');
@@ -108,75 +109,106 @@ describe('image input', () => {
 });
 
 describe('API answers', () => {
-  it('reads the nested region tree and a flat list alike', () => {
-    const nested = readRegionTree({
-      regions: [
-        { acronym: 'Tel', name: 'telencephalon', children: [{ acronym: 'CP', name: 'cortical plate', children: [] }] },
-      ],
-    });
-    const flat = readRegionTree({
-      regions: [
-        { acronym: 'CP', name: 'cortical plate', parent: 'Tel' },
-        { acronym: 'Tel', name: 'telencephalon', parent: null },
-      ],
-    });
-    for (const tree of [nested, flat]) {
-      expect(tree.map((n) => n.acronym)).toEqual(['Tel']);
-      expect(tree[0]!.children.map((n) => n.acronym)).toEqual(['CP']);
-    }
+  const classified = (extra: object = {}) => ({
+    model: 'm@1',
+    target: 'tiles' as const,
+    zeroShot: [
+      { region: { acronym: 'CP', name: 'cortical plate' }, score: 0.7 },
+      { region: { acronym: 'SP', name: 'subplate' }, score: 0.2 },
+    ],
+    temperature: { value: 1, calibrated: false },
+    vote: [{ region: { acronym: 'CP', name: 'cp' }, share: 1, count: 4 }],
+    neighbours: 4,
+    tookMs: 3,
+    modelCard: null,
+    notice: null,
+    ...extra,
   });
-  it('reads section polygons from QuPath GeoJSON, holes and MultiPolygons included', () => {
+  it('reads the region tree with each node knowing its parent', () => {
+    const tree = readRegionTree({
+      regions: [
+        {
+          acronym: 'Tel',
+          name: 'telencephalon',
+          color: '#888',
+          description: '',
+          children: [{ acronym: 'CP', name: 'cortical plate', color: '#f00', description: '', children: [] }],
+        },
+      ],
+    });
+    expect(tree.map((n) => [n.acronym, n.parent])).toEqual([['Tel', null]]);
+    expect(tree[0]!.children.map((n) => [n.acronym, n.parent, n.color])).toEqual([['CP', 'Tel', '#f00']]);
+  });
+  it('reads section polygons from its GeoJSON, holes and MultiPolygons included', () => {
     const ring = [
       [0, 0],
       [10, 0],
       [10, 10],
       [0, 0],
     ];
-    const section = readSection('s', {
+    const feature = (region: string, geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: number[][][][] }) => ({
+      type: 'Feature' as const,
+      properties: { region, classification: { name: region } },
+      geometry,
+    });
+    const section = readSection({
+      id: 's',
+      atlas: 'a',
+      specimen: 'S1',
+      gestationalWeek: 20,
+      plane: 'coronal',
+      index: 1,
+      stain: 'nissl',
+      micronsPerPixel: 2,
       width: 100,
+      height: 80,
+      dziUrl: '/v1/sections/s/dzi',
       annotations: {
         type: 'FeatureCollection',
         features: [
-          {
-            type: 'Feature',
-            properties: { classification: { name: 'CP' } },
-            geometry: { type: 'Polygon', coordinates: [ring, ring] },
-          },
-          {
-            type: 'Feature',
-            properties: { region: 'SP' },
-            geometry: { type: 'MultiPolygon', coordinates: [[ring], [ring]] },
-          },
+          feature('CP', { type: 'Polygon', coordinates: [ring, ring] as unknown as number[][][][] }),
+          feature('SP', { type: 'MultiPolygon', coordinates: [[ring], [ring]] }),
         ],
       },
     });
-    expect(section.width).toBe(100);
+    expect(section).toMatchObject({ id: 's', width: 100, height: 80 });
+    expect(section).not.toHaveProperty('dziUrl');
     expect(section.polygons.map((p) => [p.region, p.rings.length])).toEqual([
       ['CP', 2],
       ['SP', 2],
     ]);
   });
   it('reads heatmap tiles, the trajectory by week, and both classification lists', () => {
-    expect(readHeatmap({ tiles: [{ id: 'a', bbox: [0, 0, 224, 224], score: 0.4 }, { id: 'bad' }] })).toEqual([
+    const heat = { section: 's', width: 1, height: 1, model: 'm', min: 0.4, max: 0.4, unknownWords: [] };
+    expect(readHeatmap({ ...heat, tiles: [{ id: 'a', bbox: [0, 0, 224, 224], score: 0.4 }] })).toEqual([
       { bbox: [0, 0, 224, 224], score: 0.4 },
     ]);
-    expect(
-      readTrajectory({
-        weeks: [
-          { gestationalWeek: 21, best: 0.9, median: 0.5, count: 3 },
-          { gestationalWeek: 14, best: 0.2, median: 0.1 },
-        ],
-      }).map((p) => p.gestationalWeek),
-    ).toEqual([14, 21]);
-    const c = readClassification({
-      zeroShot: [
-        { region: { acronym: 'SP', name: 'subplate' }, score: 0.2 },
-        { region: { acronym: 'CP', name: 'cortical plate' }, score: 0.7 },
-      ],
-      vote: [{ region: { acronym: 'CP', name: 'cp' }, share: 1, count: 4 }],
-    });
+    const weeks = [
+      { gestationalWeek: 14, best: 0.2, median: 0.1, count: 1 },
+      { gestationalWeek: 21, best: 0.9, median: 0.5, count: 3 },
+    ];
+    expect(readTrajectory({ model: 'm', weeks, unknownWords: [] }).map((p) => p.gestationalWeek)).toEqual([14, 21]);
+    const c = readClassification(classified());
     expect(c.zeroShot.map((l) => l.acronym)).toEqual(['CP', 'SP']);
     expect(c.nearestTiles).toEqual([{ acronym: 'CP', name: 'cp', score: 1 }]);
+    expect(c).not.toHaveProperty('outOfDistribution');
+  });
+  it('reads the out-of-distribution verdict and the calibrated temperature of a classification', () => {
+    const c = readClassification(
+      classified({
+        temperature: { value: 0.98, calibrated: true },
+        modelCard: '/v1/models/m@1/card',
+        notice: 'trained on synthetic tissue (x)',
+        outOfDistribution: true,
+        outOfDistributionReason: 'only 2 distinct colours',
+      }),
+    );
+    expect(c).toMatchObject({
+      temperature: { value: 0.98, calibrated: true },
+      modelCard: '/v1/models/m@1/card',
+      outOfDistribution: true,
+      outOfDistributionReason: 'only 2 distinct colours',
+    });
   });
 });
 
@@ -222,24 +254,5 @@ describe('the results header', () => {
     expect(serializeState({ ...EMPTY_STATE, text: 'x', cutoff: 'none' })).toBe('?q=x&cutoff=none');
     expect(parseState('?q=x&cutoff=none').cutoff).toBe('none');
     expect(parseState('?q=x&cutoff=bogus').cutoff).toBe('auto');
-  });
-  it('reads the out-of-distribution verdict and the calibrated temperature of a classification', () => {
-    const c = readClassification({
-      model: 'm@1',
-      zeroShot: [],
-      vote: [],
-      temperature: { value: 0.98, calibrated: true },
-      modelCard: '/v1/models/m@1/card',
-      notice: 'trained on synthetic tissue (x)',
-      outOfDistribution: true,
-      outOfDistributionReason: 'only 2 distinct colours',
-    });
-    expect(c).toMatchObject({
-      temperature: { value: 0.98, calibrated: true },
-      modelCard: '/v1/models/m@1/card',
-      outOfDistribution: true,
-      outOfDistributionReason: 'only 2 distinct colours',
-    });
-    expect(readClassification({ zeroShot: [] })).toMatchObject({ temperature: null, modelCard: null });
   });
 });

@@ -1,80 +1,37 @@
-/** The shapes of formats.md §4 that the app reads. Fields the API may add are ignored. */
-import type { Plane } from '@cytoclip/domain/types';
+/** The app's shapes: the API's answers as the server declares them, and the views the app makes of them. */
+import type {
+  AtlasList,
+  ClassifyAnswer,
+  HeatmapAnswer,
+  SearchRequest,
+  SearchResponse,
+  SectionAnswer,
+  SpecimenList,
+} from '@cytoclip/query/api-types';
 
 // Planes and the search filter are the server's own, through domain's browser-safe face (no Node code in it).
 export { isPlane, PLANES, type Plane, type SearchFilter } from '@cytoclip/domain/types';
 
-export type Target = 'tiles' | 'regions';
+// The API's own shapes, inferred from the schemas the server declares its routes with (the ones /openapi.json is
+// generated from): type-only imports, so no server code reaches the bundle.
+export type {
+  AppliedCutoff,
+  Notice,
+  SearchRequest,
+  SearchResponse,
+  SearchResult,
+  UploadReport as UploadInfo,
+} from '@cytoclip/query/api-types';
 
-export interface RegionRef {
-  acronym: string;
-  name: string;
-  path?: string[];
-}
-
-export interface SearchResult {
-  id: string;
-  score: number;
-  kind: 'tile' | 'region';
-  region: RegionRef | null;
-  specimen: string;
-  gestationalWeek: number;
-  plane: Plane;
-  section: string;
-  /** [x, y, width, height] in level-0 pixels of the section. */
-  bbox: [number, number, number, number];
-  imageUrl: string;
-}
-
-export interface SearchResponse extends ModelNotes, UploadVerdict {
-  results: SearchResult[];
-  /** What the pages return together (at most 10,000); `totalExact` false when more match. */
-  total: number;
-  totalExact: boolean;
-  model: string;
-  tookMs: number;
-  unknownWords: string[];
-  /** The relevance cutoff the server applied; null from a server that predates it. */
-  cutoff: AppliedCutoff | null;
-  notices: Notice[];
-}
-
-/** Which score cutoff a search applied (`auto`: the model's calibrated one). */
-export interface AppliedCutoff {
-  mode: 'auto' | 'none' | 'minScore';
-  minScore: number | null;
-  source: 'calibration' | 'request' | 'uncalibrated';
-}
-
-/** Something an answer wants the reader to know, e.g. `no_data_for_region`. */
-export interface Notice {
-  code: string;
-  message: string;
-  regions?: string[];
-}
+export type Target = NonNullable<SearchRequest['target']>;
 
 /** The model card's URL and, for a model trained on synthetic tissue, the plain notice saying so. */
-export interface ModelNotes {
-  modelCard: string | null;
-  notice: string | null;
-}
+export type ModelNotes = Pick<SearchResponse, 'modelCard' | 'notice'>;
 
 /** What the server made of an uploaded image (tiles at the model's µm/px) and whether it looks like known tissue. */
-export interface UploadVerdict {
-  outOfDistribution?: boolean;
-  outOfDistributionReason?: string | null;
-  upload?: UploadInfo;
-}
+export type UploadVerdict = Pick<SearchResponse, 'outOfDistribution' | 'outOfDistributionReason' | 'upload'>;
 
-export interface UploadInfo {
-  width: number;
-  height: number;
-  micronsPerPixel: number | null;
-  micronsPerPixelSource: 'request' | 'metadata' | 'unknown';
-  tiles: { count: number; columns: number; rows: number; gridTiles: number; capped: boolean };
-  notes: string[];
-}
-
+/** One query kind at a time (the API's type allows the fields together; its schema does not); a SearchRequest query. */
 export type Query = { text: string } | { image: string } | { tileId: string } | { regionImageId: string };
 
 export interface RegionNode {
@@ -85,16 +42,8 @@ export interface RegionNode {
   children: RegionNode[];
 }
 
-export interface SpecimenInfo {
-  id: string;
-  gestationalWeek: number;
-  atlas?: string;
-}
-
-export interface AtlasInfo {
-  id: string;
-  name: string;
-}
+export type SpecimenInfo = SpecimenList['specimens'][number];
+export type AtlasInfo = AtlasList['atlases'][number];
 
 export interface Polygon {
   region: string;
@@ -103,21 +52,11 @@ export interface Polygon {
   rings: [number, number][][];
 }
 
-export interface SectionInfo {
-  id: string;
-  specimen?: string;
-  plane?: Plane;
-  gestationalWeek?: number;
-  width?: number;
-  height?: number;
-  micronsPerPixel?: number;
-  polygons: Polygon[];
-}
+/** A section as the viewer draws it: the API's metadata, its GeoJSON read into polygons. */
+export type SectionInfo = Omit<SectionAnswer, 'annotations' | 'dziUrl'> & { polygons: Polygon[] };
 
-export interface HeatCell {
-  bbox: [number, number, number, number];
-  score: number;
-}
+/** One tile of a heatmap: where it lies ([x, y, w, h], level-0 px) and its score. */
+export type HeatCell = Pick<HeatmapAnswer['tiles'][number], 'bbox' | 'score'>;
 
 export interface TrajectoryPoint {
   gestationalWeek: number;
@@ -138,5 +77,5 @@ export interface Classification extends ModelNotes, UploadVerdict {
   zeroShot: ClassLabel[];
   nearestTiles: ClassLabel[];
   /** The softmax temperature of the zero-shot probabilities, and whether it was fitted (calibrated). */
-  temperature: { value: number; calibrated: boolean } | null;
+  temperature: ClassifyAnswer['temperature'];
 }
