@@ -5,18 +5,28 @@ import type { Hit, LexicalCoverage, QueryVectors, SearchOptions } from './ports.
  * Hybrid retrieval: the dense list (the store's cosine ranking) and the lexical list (BM25 over annotation text, see
  * @cytoclip/domain AnnotationText) fused by reciprocal rank fusion, here only, so every store ranks alike.
  *
- * - Each list is read to `depth` under the request's filter; minScore (the dense cosine) cuts both lists, the lexical
- *   one by each hit's cosine, which the store computes for it too.
- * - RRF: an item scores Σ 1 / (k + rank) over the lists that hold it. The dense rank is the position in the dense
+ * - Each list is read to `depth` under the request's filter. A request's minScore (on the dense cosine) cuts both
+ *   lists, the lexical one by each hit's cosine, which the store computes for it too; the automatic cutoff, fitted on
+ *   dense scores, cuts the dense list only (a match on the annotation's words is evidence of its own).
+ * - RRF: an item scores Σ w / (k + rank) over the lists that hold it (w = 1 for the dense list). The dense rank is the position in the dense
  *   list; the lexical rank is shared by hits of equal BM25 (1 + the hits scoring higher): items of one region at one
  *   age carry the same text, so among them the dense rank decides. Ties of the fused score go to the higher cosine.
  * - perSection then caps the fused order, and pages are cut from it: hybrid (and lexical) rankings hold at most the
  *   fused head of the two lists (`total` counts it; `totalExact` is false when either list was cut at its depth), while
  *   the dense ranking pages through every item. Unannotated items (no lexical vector) are reached by the dense list.
  *
- * `k` and `depth` were chosen on the dev half of test/queries/neuroanatomy.jsonl only (services/query/README.md).
+ * `k`, `depth` and the lexical weight were chosen on the dev half of test/queries/neuroanatomy.jsonl only (services/query/README.md).
  */
-export const FUSION = { k: 60, depth: 100 } as const;
+export const FUSION: Fusion = { k: 60, depth: 100, lexicalWeight: 8 };
+
+export interface Fusion {
+  /** RRF's constant: larger flattens the difference between ranks. */
+  k: number;
+  /** How far each list is read. */
+  depth: number;
+  /** The lexical list's weight in the sum (the dense list's is 1). */
+  lexicalWeight: number;
+}
 
 export type RetrievalMode = 'hybrid' | 'dense' | 'lexical';
 
@@ -48,9 +58,14 @@ export interface RetrieveInput {
   text?: string;
   retrieval: RetrievalMode;
   options: SearchOptions;
+  /**
+   * The cut on the lexical list's dense cosines; default `options.minScore`. The search passes the request's own
+   * minScore only: the automatic cutoff (`cutoff: "auto"`, fitted on the dense list's scores) cuts the dense list.
+   */
+  lexicalMinScore?: number;
   /** The collection's lexical coverage (cached by the caller); null where the store keeps no lexical vectors. */
   coverage: () => Promise<LexicalCoverage | null>;
-  fusion?: { k: number; depth: number };
+  fusion?: Fusion;
 }
 
 const MISSING: RetrievalNotice = {
@@ -85,12 +100,16 @@ export async function retrieve(vectors: QueryVectors, input: RetrieveInput): Pro
     notices.push({ code: 'no_lexical_terms', message: 'the query has no words the lexical index reads' });
     return retrieval === 'lexical' ? empty(notices) : dense(vectors, input, notices);
   }
-  const { k, depth } = input.fusion ?? FUSION;
+  const fusion = input.fusion ?? FUSION;
   const { filter, minScore } = input.options;
-  const lexical = (
-    await vectors.searchLexical!(input.collection, query, { filter, limit: depth, vector: input.vector })
-  ).filter((hit) => minScore === undefined || hit.score >= minScore);
-  const lexicalCut = lexical.length >= depth;
+  const lexicalMin = 'lexicalMinScore' in input ? input.lexicalMinScore : minScore;
+  const listed = await vectors.searchLexical!(input.collection, query, {
+    filter,
+    limit: fusion.depth,
+    vector: input.vector,
+  });
+  const lexical = listed.filter((hit) => lexicalMin === undefined || hit.score >= lexicalMin);
+  const lexicalCut = listed.length >= fusion.depth;
   if (retrieval === 'lexical') {
     const ranks = sharedRanks(lexical.map((h) => h.lexical));
     return {
@@ -103,8 +122,13 @@ export async function retrieve(vectors: QueryVectors, input: RetrieveInput): Pro
     };
   }
   if (lexical.length === 0) return dense(vectors, input, notices);
-  const denseList = await vectors.search(input.collection, input.vector, { filter, minScore, limit: depth, offset: 0 });
-  const fused = fuse(denseList.hits, lexical, k);
+  const denseList = await vectors.search(input.collection, input.vector, {
+    filter,
+    minScore,
+    limit: fusion.depth,
+    offset: 0,
+  });
+  const fused = fuse(denseList.hits, lexical, fusion);
   return { ...page(fused, input.options, lexicalCut || denseList.total > denseList.hits.length), notices };
 }
 
@@ -126,7 +150,11 @@ export function sharedRanks(sorted: number[]): number[] {
 }
 
 /** Reciprocal rank fusion of the dense list and the lexical list (best BM25 first), best first. */
-export function fuse(denseHits: Hit[], lexical: (Hit & { lexical: number })[], k: number): RankedHit[] {
+export function fuse(
+  denseHits: Hit[],
+  lexical: (Hit & { lexical: number })[],
+  { k, lexicalWeight: w }: Pick<Fusion, 'k' | 'lexicalWeight'>,
+): RankedHit[] {
   const byId = new Map<string, RankedHit & { fused: number }>();
   denseHits.forEach((hit, i) => byId.set(hit.id, { ...hit, rank: { dense: i + 1 }, fused: 1 / (k + i + 1) }));
   const ranks = sharedRanks(lexical.map((h) => h.lexical));
@@ -135,14 +163,14 @@ export function fuse(denseHits: Hit[], lexical: (Hit & { lexical: number })[], k
     const known = byId.get(hit.id);
     if (known) {
       known.rank.lexical = rank;
-      known.fused += 1 / (k + rank);
+      known.fused += w / (k + rank);
     } else {
       byId.set(hit.id, {
         id: hit.id,
         score: hit.score,
         payload: hit.payload,
         rank: { lexical: rank },
-        fused: 1 / (k + rank),
+        fused: w / (k + rank),
       });
     }
   });

@@ -283,6 +283,7 @@ export class SearchService {
           vector,
           retrieval: request.retrieval,
           options,
+          lexicalMinScore: request.minScore,
           coverage: () => this.lexicalCoverage(collection),
           ...(request.query.text !== undefined ? { text: request.query.text } : {}),
         });

@@ -76,7 +76,7 @@ describe('annotation text', () => {
   ];
   const text = new AnnotationText(regions, loadThesaurus());
 
-  it("holds the region's names, synonyms, abbreviations, cell types, description, age looks and ancestors", () => {
+  it("holds the region's names, synonyms, abbreviations, cell types, description, age looks, ancestors, looks, position and functions", () => {
     const terms = analyze(text.text('DG', 16));
     for (const word of [
       'dentate',
@@ -91,9 +91,11 @@ describe('annotation text', () => {
       'pallium',
     ])
       expect(terms).toContain(word);
-    expect(analyze(text.text('DG', 16))).toContain('forming'); // the 14–19 GW look
-    expect(analyze(text.text('DG', 30))).not.toContain('forming');
-    expect(analyze(text.text('DG', 30))).toContain('added'); // the 20–39 GW one
+    const ages = new AnnotationText(regions, loadThesaurus(), ['ages']);
+    expect(analyze(ages.text('DG', 16))).toContain('forming'); // the 14–19 GW look
+    expect(analyze(ages.text('DG', 30))).not.toContain('forming');
+    expect(analyze(ages.text('DG', 30))).toContain('added'); // the 20–39 GW one
+    expect(analyze(text.text('DG', 30))).toEqual(expect.arrayContaining(['hilus', 'memory', 'crescent']));
   });
 
   it('uses only its own words for a region the thesaurus lacks or names otherwise', () => {

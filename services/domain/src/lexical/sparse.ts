@@ -11,7 +11,8 @@ export interface SparseVector {
  * tf·(k1+1) / (tf + k1·(1 − b + b·|d|/avgTerms)). The IDF side is left to the store, which knows the collection
  * (Qdrant's IDF modifier, the embedded store's inverted index), and the query side weighs each distinct term 1.
  * `avgTerms` is fixed rather than measured per collection, so a point's vector never changes when others are added
- * (the same choice as Qdrant's own BM25 models); it is near the length of a leaf region's annotation text.
+ * (the same choice as Qdrant's own BM25 models). Annotation texts over the demo ontology hold 133 terms on average
+ * (59–205); 120 scored a little better than 130 on the dev half of the query set (hybrid P@10 0.821 vs 0.818).
  */
 const UTF8 = new TextEncoder();
 
