@@ -46,14 +46,15 @@ export function apiSource(api: ApiClient, options: ApiSourceOptions): EvalSource
   };
   const ranked = (a: Answer): RankedItem[] => a.results.map((r) => ({ id: r.id, regionPath: r.region?.path ?? [] }));
 
-  // Counts and listings ask the dense ranking, whose `total` is every item under the filter whatever a lexical or
-  // hybrid ranking would keep; a server without the `retrieval` field (400 naming it) is asked without it.
+  // Counts and listings ask the dense ranking without a relevance cutoff, whose `total` is every item under the filter
+  // whatever a lexical or hybrid ranking or the automatic cutoff would keep; a server without the `retrieval` or
+  // `cutoff` field (400 naming it) is asked without them.
   let denseField: boolean | null = null;
   const listing = async (filter: SearchFilter, limit: number, offset = 0): Promise<Answer> => {
     const body = { query: { text: LISTING_TEXT }, filter, limit, offset };
     if (denseField !== false) {
       try {
-        const answer = await search({ ...body, retrieval: 'dense' });
+        const answer = await search({ ...body, retrieval: 'dense', cutoff: 'none' });
         denseField = true;
         return answer;
       } catch (error) {
@@ -149,5 +150,9 @@ export function apiSource(api: ApiClient, options: ApiSourceOptions): EvalSource
 }
 
 function refusesRetrieval(error: unknown): boolean {
-  return isCytoclipError(error) && error.status === 400 && error.message.includes('retrieval');
+  return (
+    isCytoclipError(error) &&
+    error.status === 400 &&
+    (error.message.includes('retrieval') || error.message.includes('cutoff'))
+  );
 }
