@@ -168,7 +168,7 @@ export const evalCommand: Command = {
   path: 'eval',
   summary: "search quality over a query set (--queries), or a model on a dataset with the paper's protocol",
   usage:
-    '--queries FILE [--dataset DIR | --api URL] [--retrieval dense] [--split dev|test] [--model NAME] [--target tiles|regions]\n' +
+    '--queries FILE [--dataset DIR | --api URL] [--retrieval hybrid|dense|lexical] [--split dev|test] [--model NAME] [--target tiles|regions]\n' +
     '       cytoclip eval --dataset DIR [--model DIR] [--split test|val] [--k 10] [--held-out-ages 16,21,30] [--held-out-planes axial]',
   options: {
     queries: {
@@ -201,7 +201,8 @@ export const evalCommand: Command = {
     retrieval: {
       type: 'string',
       value: 'MODE',
-      description: 'with --queries: the retrieval mode sent with each text search (e.g. dense); sent only when given',
+      description:
+        'with --queries: the retrieval mode sent with each text search (hybrid, dense or lexical); sent only when given',
     },
     items: {
       type: 'string',
