@@ -166,6 +166,15 @@ const UploadVerdictShape = {
   upload: UploadReportSchema.optional(),
 };
 
+export const SuggestedFilterSchema = z
+  .object({
+    gestationalWeek: z.object({ gte: z.number(), lte: z.number() }).optional(),
+    planes: z.array(z.enum(PLANES)).optional(),
+    specimens: z.array(z.string()).optional(),
+    regions: z.array(z.string()).optional(),
+  })
+  .openapi('SuggestedFilter');
+
 export const SearchResponseSchema = z
   .object({
     results: z.array(ResultSchema),
@@ -186,6 +195,11 @@ export const SearchResponseSchema = z
     unknownWords: z.array(z.string()),
     cutoff: AppliedCutoffSchema,
     notices: z.array(NoticeSchema),
+    suggestedFilter: SuggestedFilterSchema.nullable().openapi({
+      description:
+        "what the query's words say about age, plane, specimen and region, as a filter to offer (never applied); " +
+        'null for a query without text or one that names none of them',
+    }),
     ...ModelNotesShape,
     ...UploadVerdictShape,
   })

@@ -1,9 +1,10 @@
-import { CytoclipError, type SearchFilter, type Variant } from '@cytoclip/domain';
+import { CytoclipError, loadThesaurus, type SearchFilter, type Thesaurus, type Variant } from '@cytoclip/domain';
 import type { QueryConfig } from './config.js';
 import { embedUpload, modelNotes, type EmbeddedUpload, type ModelNotes, type UploadReport } from './honesty.js';
 import { retrieve, type RankedHit, type Ranks, type RetrievalNotice } from './hybrid.js';
 import { checkUpload, decodeBase64Image } from './images.js';
 import { Lru } from './lru.js';
+import { FilterSuggester, type SuggestedFilter } from './suggest.js';
 import { OntologyIndex } from './ontology.js';
 import type {
   Hit,
@@ -65,6 +66,8 @@ export interface SearchAnswer {
   /** The relevance cutoff applied (the store's minScore) and where it came from. */
   cutoff: AppliedCutoff;
   notices: Notice[];
+  /** What the text says about age, plane, specimen and region, as a filter to offer; null without text or words. */
+  suggestedFilter: SuggestedFilter | null;
   modelCard: ModelNotes['modelCard'];
   notice: ModelNotes['notice'];
   /** Uploaded images only: whether it looks like what the model was fitted on, and what became of it. */
@@ -100,6 +103,9 @@ export class SearchService {
   private readonly regionCounts = new Lru<string, { at: number; count: Promise<number> }>(10_000);
   // How many of a collection's items carry a lexical vector: asked per hybrid search; changes with ingest or reindex.
   private readonly coverage = new Map<string, { at: number; coverage: Promise<LexicalCoverage | null> }>();
+  // Words as filters over the ontology, the thesaurus and the specimens; rebuilt with the ontology.
+  private suggesterCache: { at: number; suggester: Promise<FilterSuggester> } | null = null;
+  private thesaurus: Thesaurus | null = null;
 
   constructor(
     readonly backend: Backend,
@@ -119,6 +125,21 @@ export class SearchService {
     this.itemCache.clear();
     this.regionCounts.clear();
     this.coverage.clear();
+    this.suggesterCache = null;
+  }
+
+  suggester(): Promise<FilterSuggester> {
+    if (this.suggesterCache && Date.now() - this.suggesterCache.at < ONTOLOGY_TTL_MS)
+      return this.suggesterCache.suggester;
+    this.thesaurus ??= loadThesaurus();
+    const thesaurus = this.thesaurus;
+    const suggester = Promise.all([this.ontology(), this.backend.catalog.specimens()]).then(
+      ([ontology, specimens]) =>
+        new FilterSuggester(ontology.regions, thesaurus, [...new Set(specimens.map((s) => s.id))]),
+    );
+    this.suggesterCache = { at: Date.now(), suggester };
+    suggester.catch(() => (this.suggesterCache = null));
+    return suggester;
   }
 
   /** The collection's lexical coverage, cached like the model indexes (null when the store keeps no lexical vectors). */
@@ -304,6 +325,7 @@ export class SearchService {
         ...cutoffNotices(cutoff, resolved.index.model),
         ...(await this.noDataNotices(request, resolved)),
       ],
+      suggestedFilter: request.query.text === undefined ? null : (await this.suggester()).suggest(request.query.text),
       ...modelNotes(resolved.model, resolved.index.model),
       ...(upload ? uploadVerdict(upload) : {}),
     };

@@ -148,5 +148,23 @@ describe('after cytoclip reindex', () => {
     const { Retrieval, SearchResult } = spec.components.schemas;
     expect(Retrieval!.enum).toEqual(['hybrid', 'dense', 'lexical']);
     expect(SearchResult!.properties).toHaveProperty('rank');
+    expect(spec.components.schemas.SearchResponse!.properties).toHaveProperty('suggestedFilter');
+    expect(spec.components.schemas.SuggestedFilter!.properties).toHaveProperty('gestationalWeek');
+  });
+});
+
+describe('words as filters', () => {
+  it('suggests the age, plane, specimen and regions a text names, and applies none of them', async () => {
+    const r = await search({ query: { text: 'subplate neurons at 20 pcw on a sagittal section of S01' } });
+    expect(r.json.suggestedFilter).toEqual({
+      gestationalWeek: { gte: 22, lte: 22 },
+      planes: ['sagittal'],
+      specimens: ['S01'],
+      regions: ['SP'],
+    });
+    expect(r.json.total).toBe(96);
+    expect(new Set(results(r).map((x) => x.section)).size).toBeGreaterThan(1);
+    expect((await search({ query: { text: 'zebrafish' } })).json.suggestedFilter).toBeNull();
+    expect((await search({ query: { tileId: f.tileIds[17] } })).json.suggestedFilter).toBeNull();
   });
 });
