@@ -15,7 +15,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function latency(url: string, texts: string[], filter: object | undefined, pass: number) {
+async function latency(url: string, texts: string[], filter: object | undefined, pass: number, retrieval?: string) {
   const times: number[] = [];
   let results = 0;
   for (let i = 0; i < SAMPLES; i++) {
@@ -24,6 +24,7 @@ async function latency(url: string, texts: string[], filter: object | undefined,
       query: { text: `${texts[i % texts.length]} r${pass}-${i}` },
       limit: 20,
       ...(filter ? { filter } : {}),
+      ...(retrieval ? { retrieval } : {}),
     });
     const started = performance.now();
     const res = await fetch(`${url}/v1/search`, {
@@ -80,8 +81,13 @@ try {
   if (texts.length === 0) texts.push('layered cortex with dense granular cells');
   const server = await serve(platform.api.app, { port: 0, host: '127.0.0.1' });
   await latency(server.url, texts, undefined, 0); // warm-up: sessions, caches, JIT
+  // The server's default retrieval (hybrid: the dense and the lexical list, fused), then the dense list alone.
   const unfiltered = await latency(server.url, texts, undefined, 1);
   const filtered = await latency(server.url, texts, FILTER, 2);
+  const dense = {
+    unfiltered: await latency(server.url, texts, undefined, 3, 'dense'),
+    filtered: await latency(server.url, texts, FILTER, 4, 'dense'),
+  };
   const load = await loadFromSecondProcess(server.url, texts);
   await server.close();
   const report = {
@@ -89,7 +95,7 @@ try {
     atlases: atlases.map((a) => ({ name: a.name, tiles: a.tiles, sections: a.sections })),
     model: index.model,
     indexedItems: index.items,
-    latency: { unfiltered, filtered: { ...filtered, filter: FILTER } },
+    latency: { retrieval: 'server default (hybrid)', unfiltered, filtered: { ...filtered, filter: FILTER }, dense },
     load,
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
   };
