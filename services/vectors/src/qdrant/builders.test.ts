@@ -100,7 +100,7 @@ describe('Qdrant request builders', () => {
     });
     const dense = Float32Array.from([0.6, 0.8, 0, 0]);
     const hit = fromLexicalPoint(
-      { id: 'a', version: 1, score: 3.5, payload: makePoints(4, 1)[0]!.payload, vector: { '': [1, 0, 0, 0] } },
+      { id: 'a', version: 1, score: 3.5, payload: { ...makePoints(4, 1)[0]!.payload }, vector: { '': [1, 0, 0, 0] } },
       dense,
     );
     expect(hit.lexical).toBe(3.5);
