@@ -4,3 +4,4 @@ export * from './src/ids.js';
 export * from './src/atlas-paths.js';
 export * from './src/pid-lock.js';
 export * from './src/lexical/index.js';
+export * from './src/data-dir.js';

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Catalog } from '@cytoclip/catalog';
-import { isInside } from '@cytoclip/domain';
+import { isInside, removeSectionCopies } from '@cytoclip/domain';
 import type { VectorStore } from '@cytoclip/vectors';
 import { applyWithdrawals } from './indexer.js';
 
@@ -19,10 +19,7 @@ export async function removeAtlas(options: {
   const { catalog, vectors, dataDir, name } = options;
   if (!(await catalog.deleteAtlas(name))) return false;
   if (vectors) await applyWithdrawals(catalog, vectors);
-  // Only a name the catalog knew (ingest accepts letters, digits, . _ -), and only inside DATA_DIR/sections.
-  const copies = resolve(dataDir, 'sections', name);
-  if (isInside(copies, resolve(dataDir, 'sections')) && copies !== resolve(dataDir, 'sections'))
-    await rm(copies, { recursive: true, force: true });
+  await removeSectionCopies(dataDir, name);
   return true;
 }
 

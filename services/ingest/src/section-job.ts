@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import type { AnnotationInput, OutboxPoint, RegionImageInput, SectionResult, TileInput } from '@cytoclip/catalog';
-import { CytoclipError, type SectionEntry } from '@cytoclip/domain';
+import { CytoclipError, sectionCopiesDir, type SectionEntry } from '@cytoclip/domain';
 import {
   copySectionToStore,
   cropRegionImages,
@@ -44,7 +44,7 @@ export async function processSection(ctx: SectionContext, entry: SectionEntry): 
   await checkPixels(source, entry, ctx.maxSectionPixels);
   const { imageHash, fingerprint } = await sectionSource(ctx.atlas, entry, ctx.hashes);
   ctx.signal?.throwIfAborted();
-  const storeDir = join(ctx.dataDir, 'sections', ctx.atlas.manifest.name);
+  const storeDir = sectionCopiesDir(ctx.dataDir, ctx.atlas.manifest.name);
   // Named by the image's bytes: a changed image gets a new copy, never the old one's pixels. One that exists was
   // written under a temporary name and renamed, so it is whole (an earlier run, another model): it is reused, and a
   // failure now must not remove it.

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Catalog, RegionImageDetail, SectionDetail, TileDetail } from '@cytoclip/catalog';
-import type { SearchFilter } from '@cytoclip/domain';
-import { removeAtlas } from '@cytoclip/ingest';
+import { removeSectionCopies, type SearchFilter } from '@cytoclip/domain';
 import type { VectorStore } from '@cytoclip/vectors';
 import type { SectionAnnotations } from './answers.js';
 import type { ItemRecord, ModelIndex, QueryCatalog, QueryVectors, SectionRecord, SpecimenSummary } from './ports.js';
@@ -22,7 +21,11 @@ export function catalogPort(catalog: Catalog, vectors: VectorStore, dataDir: str
       }));
     },
     // Rows, then the section copies under DATA_DIR (the route drops the vectors; a withdrawal covers a crash between).
-    deleteAtlas: (id) => removeAtlas({ catalog, dataDir, name: id }),
+    async deleteAtlas(id) {
+      if (!(await catalog.deleteAtlas(id))) return false;
+      await removeSectionCopies(dataDir, id);
+      return true;
+    },
     async regions() {
       return (await catalog.listRegions()).map((r) => ({ ...r, id: r.sourceId }));
     },

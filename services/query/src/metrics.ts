@@ -1,4 +1,3 @@
-import type { IngestProgress } from '@cytoclip/ingest';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ModelIndex, QueryModel, QueryVectors } from './ports.js';
 
@@ -16,6 +15,17 @@ function processMetrics(): Registry {
     collectDefaultMetrics({ register: processRegistry });
   }
   return processRegistry;
+}
+
+/**
+ * What `observeIngest` reads of an ingest progress event (`@cytoclip/ingest`'s IngestProgress, which sits above this
+ * package: the CLI passes its events straight through).
+ */
+export interface IngestEvent {
+  runId: string;
+  state: 'started' | 'tiles' | 'section-done' | 'section-failed' | 'indexing' | 'stopping' | 'finished';
+  tiles: number;
+  tilesPerSecond: number;
 }
 
 /**
@@ -109,7 +119,7 @@ export class Metrics {
   }
 
   /** Feed it ingest's `onProgress` events (the CLI does for POST /v1/ingest and its start-up ingest). */
-  observeIngest(event: IngestProgress): void {
+  observeIngest(event: IngestEvent): void {
     // The closing events repeat the run's totals, already counted: they only end the run.
     if (event.state === 'indexing' || event.state === 'finished') {
       this.runs.delete(event.runId);
