@@ -1,67 +1,24 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  importsOf,
+  isTestFile,
+  layerViolations,
+  LAYERS,
+  packageGraph,
+  sourceFiles,
+  unusedDependencies,
+  workspacePackages,
+} from './support/architecture.js';
 import { REPO_ROOT } from './support/shared.js';
 
 // The architecture the project aims for, checked: each package's public face is its index.ts, nothing reaches
-// into a sibling's internals, every sibling import is a declared dependency with a tsconfig reference, no cycles.
+// into a sibling's internals, every sibling import is a declared dependency with a tsconfig reference and every
+// declared one is imported, the layers (support/architecture.ts LAYERS) are used downward only, no cycles.
 
-interface Pkg {
-  dir: string;
-  name: string;
-  deps: string[];
-  references: string[];
-  /** Subpaths its package.json `exports` declares besides `.` (e.g. `./types`): public faces too. */
-  subpaths: string[];
-}
-
-function workspacePackages(): Pkg[] {
-  const pkgs: Pkg[] = [];
-  for (const group of ['services', 'apps']) {
-    for (const entry of readdirSync(join(REPO_ROOT, group))) {
-      const dir = join(REPO_ROOT, group, entry);
-      const manifestPath = join(dir, 'package.json');
-      if (!existsSync(manifestPath)) continue;
-      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-        name: string;
-        dependencies?: Record<string, string>;
-        exports?: Record<string, unknown>;
-      };
-      const tsconfigPath = join(dir, 'tsconfig.json');
-      const tsconfig = existsSync(tsconfigPath)
-        ? (JSON.parse(readFileSync(tsconfigPath, 'utf8')) as { references?: { path: string }[] })
-        : {};
-      pkgs.push({
-        dir,
-        name: manifest.name,
-        deps: Object.keys(manifest.dependencies ?? {}).filter((d) => d.startsWith('@cytoclip/')),
-        references: (tsconfig.references ?? []).map((r) => resolve(dir, r.path)),
-        subpaths: Object.keys(manifest.exports ?? {}).filter((k) => k !== '.'),
-      });
-    }
-  }
-  return pkgs;
-}
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir)) {
-    if (['node_modules', 'dist', 'fixture-model', 'public'].includes(entry)) continue;
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (/\.(ts|tsx)$/.test(entry) && !entry.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
-}
-
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"\n;]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]!);
-  specs.push(...[...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!));
-  return specs;
-}
-
-const packages = workspacePackages();
+const packages = workspacePackages(REPO_ROOT);
 const byName = new Map(packages.map((p) => [p.name, p]));
 
 describe('architecture', () => {
@@ -84,7 +41,7 @@ describe('architecture', () => {
     it(`${label}: imports siblings only by name, as declared dependencies with tsconfig references`, () => {
       const problems: string[] = [];
       for (const file of sourceFiles(pkg.dir)) {
-        const isTest = /\.test\.tsx?$/.test(file) || file.includes('/test/');
+        const isTest = isTestFile(file);
         for (const spec of importsOf(file)) {
           const where = `${relative(REPO_ROOT, file)} imports ${spec}`;
           if (spec.startsWith('@cytoclip/')) {
@@ -123,6 +80,47 @@ describe('architecture', () => {
     walk(join(REPO_ROOT, 'services/domain/types.ts'));
     expect(seen.size).toBeGreaterThan(1);
     expect(outside).toEqual([]);
+  });
+
+  it('keeps @cytoclip/query/api-types type-only: the web app imports it, so it may bring no code along', () => {
+    const text = readFileSync(join(REPO_ROOT, 'services/query/api-types.ts'), 'utf8');
+    const statements = [...text.matchAll(/^(import|export)\b[^;]*?from\s/gm)].map((m) => m[0]);
+    expect(statements.length).toBeGreaterThan(1);
+    expect(statements.filter((st) => !/^(import|export) type\b/.test(st))).toEqual([]);
+  });
+
+  const graph = packageGraph(packages);
+  it('uses the layers downward only: domain → slides, catalog, vectors → model, atlas, query → ingest → apps', () => {
+    expect(LAYERS.flat()).toEqual(expect.arrayContaining(packages.map((p) => p.name)));
+    expect(layerViolations(graph)).toEqual([]);
+  });
+
+  it('imports every sibling package it declares (production code; tests may use any)', () => {
+    expect(unusedDependencies(graph)).toEqual([]);
+  });
+
+  it('fails on a planted upward import and a planted unused dependency', () => {
+    const root = mkdtempSync(join(tmpdir(), 'cytoclip-arch-'));
+    try {
+      const plant = (name: string, deps: string[], source: string) => {
+        const dir = join(root, 'services', name);
+        mkdirSync(join(dir, 'src'), { recursive: true });
+        const dependencies = Object.fromEntries(deps.map((d) => [d, '0.1.0']));
+        writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `@cytoclip/${name}`, dependencies }));
+        writeFileSync(join(dir, 'src', 'a.ts'), source);
+        // A test may import anything: it counts neither as a use nor as a violation.
+        mkdirSync(join(dir, 'test'));
+        writeFileSync(join(dir, 'test', 'a.test.ts'), "import { x } from '@cytoclip/ingest';\n");
+      };
+      plant('domain', [], "import type { App } from '@cytoclip/query';\n");
+      plant('query', ['@cytoclip/domain', '@cytoclip/slides'], "export { isPlane } from '@cytoclip/domain';\n");
+      plant('slides', ['@cytoclip/domain'], "import { a } from '@cytoclip/domain/types';\n");
+      const planted = packageGraph(workspacePackages(root));
+      expect(layerViolations(planted)).toEqual(['@cytoclip/domain -> @cytoclip/query: upward (layer 0 uses layer 2)']);
+      expect(unusedDependencies(planted)).toEqual(['@cytoclip/query declares @cytoclip/slides']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('has no dependency cycles between packages', () => {
