@@ -1,19 +1,13 @@
+// The face other packages use (atlas, model, ingest); everything else in src/ is the package's own.
 export type { RawImage } from './src/raw.js';
-export { rawImage, toPng, cropRaw, sharpFromRaw } from './src/raw.js';
-export type { ImageInput, DecodeOptions } from './src/decode.js';
-export { decodeImage, DEFAULT_LIMIT_INPUT_PIXELS } from './src/decode.js';
-export type { ModelInputOptions } from './src/resize.js';
-export { prepareModelInput, modelInputGeometry } from './src/resize.js';
-export type { SectionImage, SectionLevel, OpenSectionOptions } from './src/section.js';
+export { rawImage, toPng } from './src/raw.js';
+export type { ImageInput } from './src/decode.js';
+export { decodeImage } from './src/decode.js';
+export { prepareModelInput } from './src/resize.js';
+export type { SectionImage } from './src/section.js';
 export { openSection, copySectionToStore } from './src/section.js';
-export { writePyramid, cachedPyramid, hasVips, VIPS_ONLY_EXTENSIONS } from './src/convert.js';
-export type { Ring, Polygon, RegionFeature, SectionAnnotations } from './src/annotations.js';
-export { parseAnnotations, regionMatcher, regionsOf, ringArea } from './src/annotations.js';
-export type { LabelMap } from './src/raster.js';
-export { rasteriseRegions, rasteriseMask, fillPolygon } from './src/raster.js';
-export type { TissueMap, TissueOptions } from './src/tissue.js';
-export { detectTissue, tissueMask, readThumbnail, glassColour, tissueShare } from './src/tissue.js';
-export type { TilePlan, TileGeometry, PlanOptions, TilingPlan, CutOptions, CutTile } from './src/tiles.js';
+export type { SectionAnnotations } from './src/annotations.js';
+export { parseAnnotations, regionsOf } from './src/annotations.js';
+export type { TilePlan, CutTile } from './src/tiles.js';
 export { planTiles, labelTiles, tileGeometry, cutTiles } from './src/tiles.js';
-export type { RegionImage, CropOptions } from './src/crops.js';
 export { cropRegionImages } from './src/crops.js';

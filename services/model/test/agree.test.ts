@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateModel, TEST_SETS, type EvalReport } from '@cytoclip/model';
+import { evaluateModel } from '@cytoclip/model';
+import type { EvalReport } from '../src/eval/evaluate.js';
+import { TEST_SETS } from '../src/eval/protocol.js';
 import { needs } from '../../../test/support/index.js';
 import { FIXTURE } from './helpers.js';
 

@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CytoclipModel, loadModelPackage, parseModelManifest } from '@cytoclip/model';
+import { CytoclipModel, loadModelPackage } from '@cytoclip/model';
+import { parseModelManifest } from '../src/manifest.js';
 import { editPackageJson, FIXTURE, fixtureCopy, readJson } from './helpers.js';
 
 /** A calibration block as `python3 -m cytoclip_trainer calibrate --write` writes it. */

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CytoclipModel, evalMarkdown, evaluateModel, type EvalReport } from '@cytoclip/model';
+import { CytoclipModel, evalMarkdown, evaluateModel } from '@cytoclip/model';
+import type { EvalReport } from '../src/eval/evaluate.js';
 import { FIXTURE } from './helpers.js';
 
 const ONTOLOGY = {

@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256File } from '@cytoclip/model';
+import { sha256File } from '../src/package.js';
 
 export const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixture-model');
 

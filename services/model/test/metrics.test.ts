@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classificationMetrics, f1, knnVote, precisionAtK, rankOf, recallAtK, topK } from '@cytoclip/model';
+import { classificationMetrics, f1, knnVote, precisionAtK, rankOf, recallAtK, topK } from '../src/eval/metrics.js';
 
 describe('metrics (hand-checked)', () => {
   it('F1 of one class, 0 where undefined', () => {

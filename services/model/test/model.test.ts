@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CytoclipModel, cosine, dot } from '@cytoclip/model';
+import { CytoclipModel, dot } from '@cytoclip/model';
+import { cosine } from '../src/vector.js';
 import { FIXTURE } from './helpers.js';
 
 function noise(

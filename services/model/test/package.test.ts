@@ -1,7 +1,8 @@
 import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CytoclipModel, loadModelPackage, sha256File, type ModelPackage } from '@cytoclip/model';
+import { CytoclipModel, loadModelPackage } from '@cytoclip/model';
+import { sha256File, type ModelPackage } from '../src/package.js';
 import { editPackageJson, FIXTURE, fixtureCopy } from './helpers.js';
 
 async function rejection(promise: Promise<ModelPackage>) {

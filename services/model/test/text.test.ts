@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadModelPackage, TextTokenizer, type TextSpec } from '@cytoclip/model';
+import { loadModelPackage } from '@cytoclip/model';
+import type { TextSpec } from '../src/manifest.js';
+import { TextTokenizer } from '../src/text.js';
 import { FIXTURE } from './helpers.js';
 
 const SPEC: TextSpec = {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isCytoclipError } from '@cytoclip/domain';
-import { fillPolygon, parseAnnotations, rasteriseRegions } from '@cytoclip/slides';
+import { parseAnnotations } from '@cytoclip/slides';
+import { fillPolygon, rasteriseRegions } from '../src/raster.js';
 import { feature, HAND, rect, TEST_ONTOLOGY } from './fixtures.js';
 
 function errorOf(geojson: unknown): { code: string; message: string } {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { isCytoclipError } from '@cytoclip/domain';
-import { decodeImage, modelInputGeometry, prepareModelInput, rawImage, toPng, type RawImage } from '@cytoclip/slides';
+import { decodeImage, prepareModelInput, rawImage, toPng, type RawImage } from '@cytoclip/slides';
+import { modelInputGeometry } from '../src/resize.js';
 
 /** Left half red, right half blue; w×h. */
 function halves(w: number, h: number): RawImage {
