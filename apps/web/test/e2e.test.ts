@@ -96,6 +96,26 @@ describe.runIf(run)('web app end to end (Chromium)', () => {
     expect(await total(page)).toBe(before);
   });
 
+  it('offers the age and the region a query names as chips, applying one only when clicked', async () => {
+    const { specimens } = (await (await fetch(`${server.url}/v1/specimens`)).json()) as {
+      specimens: { gestationalWeek: number }[];
+    };
+    const gw = specimens[0]!.gestationalWeek;
+    await searchText(page, `subplate at ${gw} GW`);
+    const chip = page.locator('.suggested .chip[data-chip=weeks]');
+    await eventually(() => chip.textContent()).toBe(`+ ${gw} GW`);
+    expect(await page.locator('.suggested .chip[data-chip="region:SP"]').count()).toBe(1);
+    expect(new URL(page.url()).searchParams.get('gw')).toBeNull(); // suggested, never applied unasked
+    await untilSearched(page, () => chip.click());
+    expect(new URL(page.url()).searchParams.get('gw')).toBe(`${gw}-${gw}`);
+    const weeks = await cardWeeks(page);
+    expect(weeks.length).toBeGreaterThan(0);
+    expect(weeks.every((w) => w === gw)).toBe(true);
+    expect(await page.locator('.suggested .chip[data-chip=weeks]').count()).toBe(0);
+    await untilSearched(page, () => page.getByRole('button', { name: 'Any age' }).click());
+    await searchText(page, QUERY);
+  });
+
   it('opens a result: the tile large, its section in the deep-zoom viewer with the tile outlined, region polygons toggle', async () => {
     const { id } = await openResult(page, 0);
     expect(new URL(page.url()).searchParams.get('open')).toBe(id);

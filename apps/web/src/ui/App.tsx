@@ -17,6 +17,7 @@ import { Detail } from './components/Detail.js';
 import { Insights } from './components/Insights.js';
 import { ExportButtons } from './components/ExportButtons.js';
 import { ModelNote, Notices, ReferenceTile, UploadNote } from './components/Honesty.js';
+import { SuggestedChips } from './components/SuggestedChips.js';
 import { countWords } from './relevance.js';
 
 export const PAGE_SIZE = 24;
@@ -181,6 +182,7 @@ export function App() {
             busy={busy}
             image={image}
             onCutoff={(cutoff) => update({ cutoff, page: 1, open: null })}
+            onApply={(patch) => update({ ...patch, page: 1, open: null })}
           />
           {classification && <Insights.Classification classification={classification} />}
           {response && query && (
@@ -278,12 +280,14 @@ function StatusLine({
   busy,
   image,
   onCutoff,
+  onApply,
 }: {
   state: SearchState;
   response: SearchResponse | null;
   busy: boolean;
   image: ImageQuery | null;
   onCutoff(cutoff: SearchState['cutoff']): void;
+  onApply(patch: Partial<SearchState>): void;
 }) {
   const reference = state.similar ? <ReferenceTile id={state.similar} target={state.target} /> : null;
   if (busy)
@@ -324,6 +328,7 @@ function StatusLine({
       </p>
       <ModelNote model={response.model} modelCard={response.modelCard} notice={response.notice} />
       <Notices notices={response.notices} target={state.target} />
+      <SuggestedChips suggested={response.suggestedFilter} state={state} onApply={onApply} />
       <UploadNote verdict={response} />
       {response.unknownWords.length > 0 && (
         <p class="warn">
