@@ -8,6 +8,7 @@ import { acquirePidLock, CytoclipError } from '@cytoclip/domain';
 export function lockCatalogDir(dir: string): () => void {
   // Beside the folder, not in it: PostgreSQL's data folder is PGlite's business.
   return acquirePidLock(`${dir}.pid`, {
+    reentrant: true,
     busy: (holder) =>
       new CytoclipError(
         'catalog_locked',

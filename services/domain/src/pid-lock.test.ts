@@ -67,6 +67,14 @@ describe('acquirePidLock', () => {
     release();
   });
 
+  it('refuses this process a second hold unless it is reentrant', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pid-lock-')), 'LOCK');
+    const release = acquirePidLock(path, { busy });
+    expect(() => acquirePidLock(path, { busy })).toThrow(`held by ${process.pid}`);
+    acquirePidLock(path, { busy, reentrant: true });
+    release();
+  });
+
   it('names the living holder', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'pid-lock-')), 'LOCK');
     writeFileSync(path, String(process.ppid));

@@ -4,6 +4,8 @@ import { CytoclipError } from './errors.js';
 export interface PidLockOptions {
   /** The error to throw when a living process holds the lock. */
   busy: (holder: number) => CytoclipError;
+  /** Whether this process may take a lock it already holds (the catalog reopens its folder; a store must not). */
+  reentrant?: boolean;
 }
 
 // A takeover marker older than this belongs to a process that died inside the few microseconds it holds one.
@@ -20,7 +22,7 @@ export function acquirePidLock(path: string, options: PidLockOptions): () => voi
   for (let attempt = 0; attempt < 3; attempt++) {
     if (createExclusive(path)) return release(path);
     const holder = readHolder(path);
-    if (holder === process.pid) return release(path);
+    if (holder === process.pid && options.reentrant) return release(path);
     if (holder !== null && isAlive(holder)) throw options.busy(holder);
     if (takeOver(path, holder)) return release(path);
   }
