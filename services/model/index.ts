@@ -1,5 +1,4 @@
 // The face other packages use (ingest, the CLI, the benches); everything else in src/ is the package's own.
-export { parseOntology } from './src/manifest.js';
 export { loadModelPackage } from './src/package.js';
 export { CytoclipModel } from './src/model.js';
 export type { ModelOpenOptions } from './src/model.js';

@@ -1,4 +1,4 @@
-import { CytoclipError, type Ontology, type Variant } from '@cytoclip/domain';
+import { CytoclipError, parseOntology, type Variant } from '@cytoclip/domain';
 
 export const MODEL_FORMAT = 'cytoclip-model/1';
 
@@ -233,27 +233,5 @@ export function parseModelManifest(raw: unknown, where = 'model.json'): ModelMan
   };
 }
 
-/** Validates ontology.json enough for prompts and labels: format, unique acronyms, known parents. */
-export function parseOntology(raw: unknown, where = 'ontology.json'): Ontology {
-  const o = object(raw, where, '(top level)');
-  if (o.format !== 'cytoclip-ontology/1')
-    throw new CytoclipError(
-      'unsupported_format',
-      `${where}: format ${JSON.stringify(o.format)} is not "cytoclip-ontology/1"`,
-      {
-        detail: { file: where, format: o.format },
-      },
-    );
-  if (!Array.isArray(o.regions)) throw invalid(where, '"regions" must be a list');
-  const seen = new Set<string>();
-  for (const region of o.regions as Json[]) {
-    const acronym = str(object(region, where, 'regions[]'), 'acronym', where);
-    str(region, 'name', where);
-    if (seen.has(acronym)) throw invalid(where, `region ${acronym} appears twice`);
-    seen.add(acronym);
-  }
-  for (const region of o.regions as Json[])
-    if (region.parent != null && !seen.has(region.parent as string))
-      throw invalid(where, `region ${String(region.acronym)} has unknown parent ${String(region.parent)}`);
-  return raw as Ontology;
-}
+// ontology.json has one reader, domain's (the ingest service and the dataset builder use it too).
+export { parseOntology };

@@ -266,7 +266,7 @@ describe('buildDataset: bad input leaves nothing behind', () => {
     const dir = join(root, 'bad-version');
     const manifest = await writeAtlas(dir);
     writeFileSync(join(dir, 'atlas.json'), JSON.stringify({ ...manifest, format: 'cytoclip-atlas/9' }));
-    await expectFailure(dir, join(root, 'out-bad-version'), 'invalid_atlas', /cytoclip-atlas\/9/);
+    await expectFailure(dir, join(root, 'out-bad-version'), 'unsupported_format', /cytoclip-atlas\/9/);
     writeFileSync(join(dir, 'atlas.json'), JSON.stringify({ ...manifest, ontology: 'missing.json' }));
     await expectFailure(dir, join(root, 'out-missing'), 'missing_file');
     await expect(
