@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { CytoclipError, isInside } from '@cytoclip/domain';
-import sharp from 'sharp';
+import { levelPipeline, readPyramid, type Pyramid } from '@cytoclip/slides';
 
 /** Deep Zoom geometry: 254-px tiles with a 1-px overlap, as OpenSeadragon expects by default. */
 export const DZI_TILE = 254;
@@ -8,44 +8,36 @@ export const DZI_OVERLAP = 1;
 
 export type ImageFormat = 'png' | 'jpeg';
 
-interface Pyramid {
-  /** Width and height of each TIFF page (page 0 is level 0). */
-  pages: { width: number; height: number }[];
-}
-
 const pyramids = new Map<string, Promise<Pyramid>>();
 
+/** The stored section's pyramid (slides' reader: shrinking pages or OME sub-IFDs), read once per path. */
 async function pyramid(path: string): Promise<Pyramid> {
   let found = pyramids.get(path);
   if (!found) {
-    found = readPyramid(path);
+    found = readStoredPyramid(path);
     pyramids.set(path, found);
     found.catch(() => pyramids.delete(path));
   }
   return found;
 }
 
-async function readPyramid(path: string): Promise<Pyramid> {
-  try {
-    const meta = await sharp(path, { limitInputPixels: false }).metadata();
-    const pages = [{ width: meta.width!, height: meta.height! }];
-    for (let page = 1; page < (meta.pages ?? 1); page++) {
-      const m = await sharp(path, { page, limitInputPixels: false }).metadata();
-      // A pyramid's pages shrink; anything else (thumbnails, labels) ends the pyramid.
-      if (!m.width || m.width >= pages[pages.length - 1]!.width) break;
-      pages.push({ width: m.width, height: m.height! });
-    }
-    return { pages };
-  } catch (error) {
-    throw new CytoclipError('section_image_unreadable', `the stored section image could not be read`, {
-      status: 500,
-      cause: error,
-    });
-  }
+async function readStoredPyramid(path: string): Promise<Pyramid> {
+  const found = await readPyramid(path).catch((error: unknown) => {
+    throw unreadable(error);
+  });
+  if (!found) throw unreadable(null);
+  return found;
+}
+
+function unreadable(cause: unknown): CytoclipError {
+  return new CytoclipError('section_image_unreadable', 'the stored section image could not be read', {
+    status: 500,
+    cause,
+  });
 }
 
 /**
- * Reads a level-0 rectangle and returns it at `outWidth` x `outHeight`, from the smallest pyramid page that still has
+ * Reads a level-0 rectangle and returns it at `outWidth` x `outHeight`, from the smallest pyramid level that still has
  * enough pixels, so zoomed-out views never decode level 0.
  */
 export async function readRegion(
@@ -54,18 +46,17 @@ export async function readRegion(
   out: { width: number; height: number },
   format: ImageFormat,
 ): Promise<Buffer> {
-  const { pages } = await pyramid(path);
-  const level0 = pages[0]!;
+  const { levels, sources } = await pyramid(path);
   const wanted = rect.width / out.width;
-  let page = 0;
-  for (let i = 1; i < pages.length; i++) if (level0.width / pages[i]!.width <= wanted + 1e-9) page = i;
-  const scale = pages[page]!.width / level0.width;
-  const p = pages[page]!;
+  let level = 0;
+  for (let i = 1; i < levels.length; i++) if (levels[i]!.downsample <= wanted + 1e-9) level = i;
+  const p = levels[level]!;
+  const scale = p.width / levels[0]!.width;
   const left = Math.min(p.width - 1, Math.floor(rect.left * scale));
   const top = Math.min(p.height - 1, Math.floor(rect.top * scale));
   const width = Math.max(1, Math.min(p.width - left, Math.round(rect.width * scale)));
   const height = Math.max(1, Math.min(p.height - top, Math.round(rect.height * scale)));
-  let image = sharp(path, { page, limitInputPixels: false }).extract({ left, top, width, height });
+  let image = levelPipeline(path, sources[level]!).extract({ left, top, width, height });
   if (width !== out.width || height !== out.height) image = image.resize(out.width, out.height, { fit: 'fill' });
   return format === 'png' ? image.png().toBuffer() : image.jpeg({ quality: 85 }).toBuffer();
 }
@@ -95,7 +86,8 @@ async function confine(dataDir: string, path: string): Promise<string> {
 }
 
 export async function sectionSize(path: string): Promise<{ width: number; height: number }> {
-  return (await pyramid(path)).pages[0]!;
+  const { width, height } = (await pyramid(path)).levels[0]!;
+  return { width, height };
 }
 
 export function dziXml(width: number, height: number): string {

@@ -38,9 +38,11 @@ export interface OpenSectionOptions {
   cacheDir?: string;
 }
 
-type Source = { page: number } | { subifd: number };
+/** Where a level lives in the TIFF: a page, or an OME sub-IFD of page 0. */
+export type PyramidSource = { page: number } | { subifd: number };
+type Source = PyramidSource;
 
-interface Pyramid {
+export interface Pyramid {
   levels: SectionLevel[];
   sources: Source[];
 }
@@ -49,7 +51,7 @@ interface Pyramid {
  * Reads the pyramid structure of a TIFF: OME-style sub-IFDs, or successive pages that shrink (sharp/libvips
  * pyramids). A single-level TIFF is a pyramid of one level; anything else is null.
  */
-async function readPyramid(path: string): Promise<Pyramid | null> {
+export async function readPyramid(path: string): Promise<Pyramid | null> {
   const meta = await sharp(path, { limitInputPixels: false }).metadata();
   if (meta.format !== 'tiff' || !meta.width || !meta.height) return null;
   const base = { width: meta.width, height: meta.height, downsample: 1 };
@@ -158,7 +160,8 @@ function pyramidSection(path: string, { levels, sources }: Pyramid): SectionImag
 
 type FailOn = 'warning' | 'error';
 
-function levelPipeline(path: string, source: Source, failOn: FailOn): Sharp {
+/** A sharp pipeline over one level of a pyramid (the page or sub-IFD `source` names). */
+export function levelPipeline(path: string, source: Source, failOn: FailOn = 'warning'): Sharp {
   const options = 'page' in source ? { page: source.page } : { tiff: { subifd: source.subifd } };
   return sharp(path, { limitInputPixels: false, failOn, ...options });
 }
