@@ -28,7 +28,7 @@ const dataDir = resolve(process.env.DATA_DIR ?? 'data', 'bench-web');
 mkdirSync(dataDir, { recursive: true });
 const [server, browser] = await Promise.all([startServer({ preset: 'demo', dataDir }), launchChromium()]);
 try {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await page.goto(`${server.url}/`);
   await page.waitForSelector('.region-tree');
   await shoot(page, '0-start');
@@ -65,6 +65,12 @@ try {
   });
   await page.waitForSelector('.banner[role=alert]');
   await shoot(page, '8-bad-input');
+  // The smallest laptop screen the app is meant for, with a result open.
+  const small = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await small.goto(`${server.url}/?q=${encodeURIComponent(QUERY)}`);
+  await small.waitForSelector('.result-card');
+  await openResult(small, 0);
+  await shoot(small, '10-small-screen');
   const large = await browser.newPage({ viewport: { width: 2560, height: 1440 } });
   await large.goto(`${server.url}/?q=${encodeURIComponent(QUERY)}`);
   await large.waitForSelector('.result-card');
