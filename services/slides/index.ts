@@ -4,7 +4,7 @@ export { rawImage, toPng } from './src/raw.js';
 export type { ImageInput } from './src/decode.js';
 export { decodeImage } from './src/decode.js';
 export { prepareModelInput } from './src/resize.js';
-export type { Pyramid, PyramidSource, SectionImage } from './src/section.js';
+export type { Pyramid, SectionImage } from './src/section.js';
 export { openSection, copySectionToStore, levelPipeline, readPyramid } from './src/section.js';
 export type { SectionAnnotations } from './src/annotations.js';
 export { parseAnnotations, regionsOf } from './src/annotations.js';
