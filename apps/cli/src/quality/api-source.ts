@@ -136,8 +136,9 @@ export function apiSource(api: ApiClient, options: ApiSourceOptions): EvalSource
     },
     async neighbours(id, k) {
       const query = options.target === 'tiles' ? { tileId: id } : { regionImageId: id };
-      const answer = await search({ query, limit: k + 1 });
-      // Itself is normally first; an exact duplicate may outrank it, so drop it by id and keep k.
+      // The model's ranking, not what a cutoff keeps; the server leaves the item itself out (older servers put it
+      // first, or after an exact duplicate), so one more is asked, itself dropped by id, and k kept.
+      const answer = await search({ query, limit: k + 1, cutoff: 'none' });
       return ranked(answer)
         .filter((r) => r.id !== id)
         .slice(0, k);
