@@ -6,3 +6,4 @@ export * from './src/pid-lock.js';
 export * from './src/lexical/index.js';
 export * from './src/data-dir.js';
 export * from './src/formats.js';
+export * from './src/random.js';

@@ -1,3 +1,4 @@
+import { mulberry32 } from '@cytoclip/domain';
 import sharp from 'sharp';
 
 // Seeded generation of malformed requests over every route of the API: hostile path segments and query strings,
@@ -24,17 +25,8 @@ export interface FuzzIds {
   key: string;
 }
 
-/** mulberry32: small, fast, good enough to spread requests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** The seeded generator that spreads the requests (domain's mulberry32). */
+export const prng = mulberry32;
 
 const HOSTILE_SEGMENTS = [
   '%00',

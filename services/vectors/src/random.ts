@@ -1,11 +1,2 @@
-/** Small deterministic PRNG (mulberry32): the tests' fixtures and the bench's synthetic data derive from it. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The one seeded generator lives in domain; the vectors package re-exports it for its fixtures and bench.
+export { mulberry32 } from '@cytoclip/domain';

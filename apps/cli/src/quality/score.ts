@@ -1,4 +1,4 @@
-import type { SearchFilter } from '@cytoclip/domain';
+import { mulberry32, type SearchFilter } from '@cytoclip/domain';
 import type { QueryLine, QuerySplit } from './queries.js';
 
 /** A ranked item: its id and its region's path, root first ([] when it has no region). */
@@ -141,17 +141,8 @@ export interface SimilarReport extends SimilarOptions {
   byRegion: Record<string, { items: number; listed: number; share: number; queries: { id: string; share: number }[] }>;
 }
 
-/** mulberry32: a small seeded generator, so the drawn query items are the same on every machine. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator that draws the query items (domain's mulberry32), the same on every machine. */
+export { mulberry32 };
 
 function fnv1a(text: string): number {
   let h = 0x811c9dc5;
