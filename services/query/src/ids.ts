@@ -26,6 +26,17 @@ function textFault(value: string, maxLength: number): string | null {
   return null;
 }
 
+/** A schema for id text inside a JSON body (filter lists): the same rule as checkId, refused by the validator. */
+export function idText(maxLength = 200) {
+  return z
+    .string()
+    .min(1)
+    .max(maxLength)
+    .refine((value) => textFault(value, maxLength) === null, {
+      message: 'must be text without a NUL byte, control characters or invalid UTF-8',
+    });
+}
+
 /** An id from a JSON body or a query string, checked as text. */
 export function checkId(value: string, field: string, maxLength = 200): string {
   const fault = textFault(value, maxLength);

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { PLANES } from '@cytoclip/domain/types';
 import { RegionRefSchema } from './answers.js';
+import { idText } from './ids.js';
 
 // Request and answer shapes of formats.md §4. Objects are strict: an unknown field is a mistake worth naming.
 
@@ -10,10 +11,11 @@ export const FilterSchema = z
       .strictObject({ gte: z.number().finite().optional(), lte: z.number().finite().optional() })
       .optional(),
     planes: z.array(z.enum(PLANES)).max(3).optional(),
-    specimens: z.array(z.string().min(1).max(200)).max(1000).optional(),
-    atlases: z.array(z.string().min(1).max(200)).max(1000).optional(),
-    regions: z.array(z.string().min(1).max(200)).max(1000).optional(),
-    sections: z.array(z.string().min(1).max(200)).max(10_000).optional(),
+    // Filter values reach SQL and the stores as text: refused like ids when they hold NUL or broken UTF-8.
+    specimens: z.array(idText()).max(1000).optional(),
+    atlases: z.array(idText()).max(1000).optional(),
+    regions: z.array(idText()).max(1000).optional(),
+    sections: z.array(idText()).max(10_000).optional(),
   })
   .openapi('SearchFilter');
 

@@ -33,6 +33,18 @@ const BODIES: [string, string, string][] = [
   ['/v1/heatmap', '{"section":"\\ud800","query":{"text":"cortex"}}', 'section'],
   ['/v1/heatmap', JSON.stringify({ section: 'S01\u0007', query: { text: 'cortex' } }), 'section'],
   ['/v1/ingest', JSON.stringify({ atlas: 'tiny\u0000' }), 'atlas'],
+  // Search filters reach the stores and SQL as text too.
+  [
+    '/v1/search',
+    JSON.stringify({ query: { text: 'cortex' }, filter: { specimens: ['S01\u0000'] } }),
+    'filter.specimens.0',
+  ],
+  ['/v1/search', '{"query":{"text":"cortex"},"filter":{"atlases":["\\ud800"]}}', 'filter.atlases.0'],
+  [
+    '/v1/search',
+    JSON.stringify({ query: { text: 'cortex' }, filter: { sections: ['S01\u0007'] } }),
+    'filter.sections.0',
+  ],
 ];
 
 describe('ids are checked as text before any query', () => {
