@@ -10,48 +10,16 @@ import tempfile
 import numpy as np
 import torch
 
-from .bpe_train import train_bpe
 from .config import get_config
-from .dataset import Protocol, load_dataset, load_image, leaf_acronyms
+from .corpus import build_tokenizer, reference_images
+from .dataset import Protocol, load_dataset, leaf_acronyms
 from .errors import CytoclipError
 from .fixtures import make_tiny_dataset
 from .model import CLIP
 from .onnx_export import export_encoders
 from .package import load_package, sha256, write_package
 from .parity import node_parity_check
-from .prompts import DEFAULT_TEMPLATES, region_prompts
-
-DEFAULT_CLIP_BPE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'shared', 'reference', 'clip-bpe')
-
-
-def caption_corpus(dataset, templates=None) -> list:
-    texts = [c for i in dataset.items for c in i.get('captions', [])]
-    for region in dataset.ontology['regions']:
-        texts += region_prompts(region, templates) + [region['name'], region.get('description') or '']
-    return texts
-
-
-def build_tokenizer(config_name: str, dataset, vocab_size: int, clip_bpe: str = None):
-    if config_name == 'ViT-B-16':
-        from .tokenizer import load_clip_reference
-        folder = clip_bpe or DEFAULT_CLIP_BPE
-        if not os.path.isfile(os.path.join(folder, 'vocab.json')):
-            raise CytoclipError('missing-file', f'CLIP BPE vocabulary not found in {folder} (pass --clip-bpe)')
-        return load_clip_reference(folder)
-    return train_bpe(caption_corpus(dataset), vocab_size)
-
-
-def reference_images(dataset, size: int, count: int = 3) -> list:
-    """A few images from distinct regions, at model size (centre-cropped, never resized)."""
-    picked, seen = [], set()
-    for item in dataset.items:
-        if item['region'] not in seen:
-            seen.add(item['region'])
-            picked.append(load_image(dataset.image_path(item), size))
-        if len(picked) == count:
-            break
-    return picked
-
+from .prompts import DEFAULT_TEMPLATES
 
 def export_random(config_name: str, out: str, dataset_dir: str = None, seed: int = 0, clip_bpe: str = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:

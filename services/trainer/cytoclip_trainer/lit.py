@@ -25,7 +25,7 @@ from .config import ModelConfig
 from .dataset import leaf_acronyms, load_dataset, load_image, require_nonempty
 from .errors import CytoclipError
 from .evaluate import evaluate
-from .export import caption_corpus
+from .corpus import caption_corpus
 from .grammar import Grammar, load_thesaurus
 from .loss import soft_cross_entropy
 from .model import CLIP

@@ -15,7 +15,7 @@ from .config import ModelConfig, get_config
 from .dataset import Protocol, leaf_acronyms, load_dataset, require_nonempty
 from .errors import CytoclipError
 from .evaluate import evaluate
-from .export import build_tokenizer, reference_images
+from .corpus import build_tokenizer, reference_images
 from .loss import contrastive_loss
 from .model import CLIP
 from .package import round_to_fp16, write_package
