@@ -200,9 +200,11 @@ export const TrajectoryAnswerSchema = z
         best: z.number(),
         median: z.number(),
         count: z.number().int(),
+        topMean: z.number().openapi({ description: "mean score of the week's `topK` best items" }),
         bestId: z.string().optional().openapi({ description: 'only from stores without a per-week summary' }),
       }),
     ),
+    topK: z.number().int().openapi({ description: 'how many best items of each week `topMean` averages' }),
     unknownWords: z.array(z.string()),
   })
   .openapi('TrajectoryAnswer');

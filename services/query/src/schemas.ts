@@ -241,7 +241,9 @@ export const ClassifySchema = z
 export const HeatmapSchema = z
   .strictObject({
     section: z.string().min(1).max(200),
-    query: z.strictObject({ text: z.string().trim().min(1).max(1000) }),
+    /** A text, an uploaded image or a stored tile (the section's tiles are scored against it). */
+    query: QuerySchema,
+    micronsPerPixel: MicronsPerPixelSchema.optional(),
     model: z.string().optional(),
   })
   .openapi('HeatmapRequest');

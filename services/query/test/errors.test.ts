@@ -51,7 +51,8 @@ const MALFORMED: [string, string, unknown, number, string][] = [
   ['null body', '/v1/search', 'null', 400, 'body'],
   ['classify without image', '/v1/classify', {}, 400, 'image'],
   ['heatmap unknown section', '/v1/heatmap', { section: 'nope', query: { text: 'cortical' } }, 404, ''],
-  ['heatmap no text', '/v1/heatmap', { section: 'S01-cor-0001', query: {} }, 400, 'query.text'],
+  ['heatmap no query', '/v1/heatmap', { section: 'S01-cor-0001', query: {} }, 400, 'query'],
+  ['heatmap empty text', '/v1/heatmap', { section: 'S01-cor-0001', query: { text: ' ' } }, 400, 'query.text'],
   ['trajectory two queries', '/v1/trajectory', { query: { text: 'a', image: 'AAAA' } }, 400, 'query'],
 ];
 

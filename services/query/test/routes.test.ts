@@ -178,6 +178,45 @@ describe('analysis routes', () => {
     }
   });
 
+  it("gives each week the mean of its top k, which equals that week's top-k search", async () => {
+    const r = await post(f.app, '/v1/trajectory', {
+      query: { text: 'cortical plate' },
+      filter: { planes: ['coronal'] },
+    });
+    expect(r.json.topK).toBe(10);
+    for (const w of r.json.weeks) {
+      const page = await post(f.app, '/v1/search', {
+        query: { text: 'cortical plate' },
+        retrieval: 'dense',
+        cutoff: 'none',
+        limit: 10,
+        filter: { planes: ['coronal'], gestationalWeek: { gte: w.gestationalWeek, lte: w.gestationalWeek } },
+      });
+      const scores = page.json.results.map((x: { score: number }) => x.score);
+      expect(w.topMean).toBeCloseTo(scores.reduce((a: number, b: number) => a + b, 0) / scores.length, 5);
+      expect(w.topMean).toBeLessThanOrEqual(w.best);
+      expect(w.topMean).toBeGreaterThanOrEqual(w.median);
+    }
+  });
+
+  it('draws a heatmap for a stored tile and for an uploaded image, not only for text', async () => {
+    const tile = [...f.tiles.values()].find((t) => t.section === 'S02-sag-0001')!.id;
+    const byTile = await post(f.app, '/v1/heatmap', { section: 'S02-sag-0001', query: { tileId: tile } });
+    expect(byTile.status).toBe(200);
+    // A tile scores itself highest: its own vector.
+    expect(byTile.json.tiles.find((t: { id: string }) => t.id === tile).score).toBeCloseTo(byTile.json.max, 5);
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#303080' } })
+      .png()
+      .toBuffer();
+    const byImage = await post(f.app, '/v1/heatmap', {
+      section: 'S02-sag-0001',
+      query: { image: png.toString('base64') },
+      micronsPerPixel: 1,
+    });
+    expect(byImage.status).toBe(200);
+    expect(byImage.json.tiles).toHaveLength(16);
+  });
+
   it('classifies an image by zero-shot and by a vote of its nearest tiles', async () => {
     const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#303080' } })
       .png()

@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono as Hono } from '@hono/zod-openapi';
-import { CytoclipError } from '@cytoclip/domain';
+import { CytoclipError, type SearchFilter } from '@cytoclip/domain';
 import { checkUpload, decodeBase64Image } from '../images.js';
 import { HeatmapAnswerSchema, TrajectoryAnswerSchema } from '../answers.js';
 import { jsonOnly, notFound, type AppContext } from '../http.js';
@@ -37,7 +37,7 @@ const heatmap = createRoute({
   ...costly,
   method: 'post',
   path: '/v1/heatmap',
-  summary: "A text query's score for every stored tile of a section (the tiles are never re-embedded)",
+  summary: "A query's score (text, image or tile) for every stored tile of a section (tiles are never re-embedded)",
   request: body(HeatmapSchema),
   responses: { 200: json(HeatmapAnswerSchema, 'A score per tile'), ...V1_PROBLEMS, ...EMBEDDING_PROBLEMS },
 });
@@ -46,7 +46,7 @@ const trajectory = createRoute({
   ...costly,
   method: 'post',
   path: '/v1/trajectory',
-  summary: "A query's best and median score per gestational week (weeks with data only, ascending)",
+  summary: "A query's best, median and mean-of-top-k score per gestational week (weeks with data only, ascending)",
   request: body(TrajectorySchema),
   responses: { 200: json(TrajectoryAnswerSchema, 'Weeks'), ...V1_PROBLEMS, ...EMBEDDING_PROBLEMS },
 });
@@ -113,13 +113,15 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
     return c.body(card, 200, { 'content-type': 'text/markdown; charset=utf-8' });
   });
 
-  // A score per stored tile of one section: the text is embedded once, the tiles never are.
+  // A score per stored tile of one section: the query is embedded once, the tiles never are.
   app.openapi({ ...heatmap, middleware: [jsonOnly] }, async (c) => {
     const request = c.req.valid('json');
     const section = await backend.catalog.section(checkId(request.section, 'section'));
     if (!section) throw notFound('section', request.section);
     const resolved = await service.resolveModel('tile', request.model);
-    const { vector, unknownWords } = await service.queryVector({ text: request.query.text }, resolved, 'tiles');
+    const { vector, unknownWords } = await service.queryVector(request.query, resolved, 'tiles', {
+      micronsPerPixel: request.micronsPerPixel,
+    });
     const hits = await backend.vectors.scoreAll(resolved.index.collection, vector, { sections: [section.id] });
     const items = await service.items(
       hits.map((h) => h.id),
@@ -156,7 +158,15 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
       const weeks = (await backend.vectors.weekSummary(collection, vector, filter)).sort(
         (a, b) => a.gestationalWeek - b.gestationalWeek,
       );
-      return c.json({ model: resolved.index.model, weeks, unknownWords }, 200);
+      return c.json(
+        {
+          model: resolved.index.model,
+          weeks: await withTopMean(ctx, collection, vector, filter, weeks),
+          unknownWords,
+          topK: TOP_K,
+        },
+        200,
+      );
     }
     const matching = await backend.vectors.count(collection, filter);
     if (matching > config.maxScoreAll) {
@@ -167,8 +177,44 @@ export function analysisRoutes(app: Hono, ctx: AppContext): void {
       );
     }
     const weeks = await weeksOf(ctx, await backend.vectors.scoreAll(collection, vector, filter));
-    return c.json({ model: resolved.index.model, weeks, unknownWords }, 200);
+    return c.json(
+      {
+        model: resolved.index.model,
+        weeks: await withTopMean(ctx, collection, vector, filter, weeks),
+        unknownWords,
+        topK: TOP_K,
+      },
+      200,
+    );
   });
+}
+
+/** How many of a week's best items its `topMean` averages. */
+export const TOP_K = 10;
+
+/**
+ * Each week's mean score of its TOP_K best items: unlike the maximum, it does not climb with how many tiles an age
+ * happens to have. One top-k search per week (bounded: never every score), with the week added to the filter.
+ */
+async function withTopMean<W extends { gestationalWeek: number }>(
+  ctx: AppContext,
+  collection: string,
+  vector: Float32Array,
+  filter: SearchFilter,
+  weeks: W[],
+): Promise<(W & { topMean: number })[]> {
+  return Promise.all(
+    weeks.map(async (week) => {
+      const gestationalWeek = { gte: week.gestationalWeek, lte: week.gestationalWeek };
+      const { hits } = await ctx.backend.vectors.search(collection, vector, {
+        filter: { ...filter, gestationalWeek },
+        limit: TOP_K,
+        offset: 0,
+      });
+      const topMean = hits.length ? hits.reduce((s, h) => s + h.score, 0) / hits.length : 0;
+      return { ...week, topMean };
+    }),
+  );
 }
 
 async function weeksOf(ctx: AppContext, hits: Hit[]) {
