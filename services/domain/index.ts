@@ -7,3 +7,4 @@ export * from './src/lexical/index.js';
 export * from './src/data-dir.js';
 export * from './src/formats.js';
 export * from './src/random.js';
+export * from './src/model-manifest.js';

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { CytoclipError } from '@cytoclip/domain';
-import type { ImageSpec } from './manifest.js';
+import { CytoclipError, type ImageSpec } from '@cytoclip/domain';
 
 /**
  * A batch for a worker: float32 NCHW pixels already normalised, or uint8 RGB (HWC) at the model's size that the

@@ -1,10 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CytoclipError, type Ontology, type Variant } from '@cytoclip/domain';
+import {
+  CytoclipError,
+  type Calibration,
+  type ImageSpec,
+  type ModelManifest,
+  type Ontology,
+  type Variant,
+} from '@cytoclip/domain';
 import { prepareModelInput, type ImageInput, type RawImage } from '@cytoclip/slides';
 import { MicroBatcher } from './batcher.js';
 import { ImageWorkers, WORKER_DEPTH, type WorkerBatch } from './image-workers.js';
-import type { Calibration, ImageSpec, ModelManifest } from './manifest.js';
 import { loadModelPackage, type ModelPackage } from './package.js';
 import { regionPrompts } from './prompts.js';
 import { openSession, ort, type Device, type SessionOptions } from './session.js';

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CytoclipError, type Ontology } from '@cytoclip/domain';
-import { parseModelManifest, parseOntology, type ModelManifest } from './manifest.js';
+import { CytoclipError, parseModelManifest, parseOntology, type ModelManifest, type Ontology } from '@cytoclip/domain';
 
 /** A model package folder whose model.json, files and hashes were checked. */
 export interface ModelPackage {

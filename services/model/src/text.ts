@@ -1,6 +1,5 @@
 import { Tokenizer } from '@huggingface/tokenizers';
-import { CytoclipError } from '@cytoclip/domain';
-import type { TextSpec } from './manifest.js';
+import { CytoclipError, type TextSpec } from '@cytoclip/domain';
 
 /** Words as unknownWords sees them: runs of letters and digits (punctuation is never "unknown"). */
 const WORD = /[\p{L}\p{N}]+/gu;

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CytoclipModel, loadModelPackage } from '@cytoclip/model';
-import { parseModelManifest } from '../src/manifest.js';
+import { parseModelManifest } from '@cytoclip/domain';
 import { editPackageJson, FIXTURE, fixtureCopy, readJson } from './helpers.js';
 
 /** A calibration block as `python3 -m cytoclip_trainer calibrate --write` writes it. */

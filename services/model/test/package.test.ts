@@ -62,7 +62,9 @@ describe('loadModelPackage', () => {
   it('rejects a model.json without model.json, bad fields or labels outside the ontology', async () => {
     const dir = await copy();
     await editPackageJson(dir, 'model.json', (doc) => ((doc.image as Record<string, unknown>).resize = 'lanczos'));
-    expect((await rejection(loadModelPackage(dir))).message).toContain('"resize" must be one of bicubic, bilinear');
+    expect((await rejection(loadModelPackage(dir))).message).toContain(
+      '"image.resize" must be one of bicubic, bilinear',
+    );
     const dir2 = await copy();
     await editPackageJson(dir2, 'model.json', (doc) => ((doc.labels as { regions: string[] }).regions = ['CP', 'XYZ']));
     expect((await rejection(loadModelPackage(dir2))).message).toContain('labels XYZ are not in ontology.json');

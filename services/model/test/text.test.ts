@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadModelPackage } from '@cytoclip/model';
-import type { TextSpec } from '../src/manifest.js';
+import type { TextSpec } from '@cytoclip/domain';
 import { TextTokenizer } from '../src/text.js';
 import { FIXTURE } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CytoclipModel, dot } from '@cytoclip/model';
-import type { ImageSpec } from '../src/manifest.js';
+import type { ImageSpec } from '@cytoclip/domain';
 import { rawImage } from '@cytoclip/slides';
 import { ImageWorkers } from '../src/image-workers.js';
 import { FIXTURE } from './helpers.js';

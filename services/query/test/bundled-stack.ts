@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataset, generateAtlas } from '@cytoclip/atlas';
 import { openCatalog } from '@cytoclip/catalog';
+import { parseModelManifest } from '@cytoclip/domain';
 import { ingestAtlas } from '@cytoclip/ingest';
 import { CytoclipModel } from '@cytoclip/model';
 import { catalogPort, createApp, vectorsPort } from '@cytoclip/query';
@@ -21,7 +22,7 @@ export function bundledModelDirs(): string[] {
 /** Why the bundled models cannot back the calibrated tests, or null when every one carries a calibration. */
 export function uncalibratedReason(): string | null {
   const missing = bundledModelDirs().filter(
-    (d) => !(JSON.parse(readFileSync(join(d, 'model.json'), 'utf8')) as { calibration?: unknown }).calibration,
+    (d) => !parseModelManifest(JSON.parse(readFileSync(join(d, 'model.json'), 'utf8'))).calibration,
   );
   return missing.length ? `${missing.join(', ')} carry no calibration in model.json` : null;
 }

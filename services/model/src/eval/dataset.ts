@@ -4,13 +4,13 @@ import {
   CytoclipError,
   DATASET_FORMAT,
   isPlane,
+  parseOntology,
   SPLITS,
   type DatasetItem,
   type ErrorCode,
   type Ontology,
   type Split,
 } from '@cytoclip/domain';
-import { parseOntology } from '../manifest.js';
 
 export { DATASET_FORMAT, SPLITS, type DatasetItem, type Split };
 
