@@ -15,6 +15,7 @@ import type { QueryCatalog, QueryIngest, QueryModel, QueryVectors } from './port
 import { errorProblem, problem } from './problem.js';
 import { costlyRouteLimit } from './rate-limit.js';
 import { analysisRoutes } from './routes/analysis.js';
+import { annotationRoutes } from './routes/annotation.js';
 import { requireScope } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -73,6 +74,7 @@ export function createApp(options: AppOptions): CytoclipApp {
   opsRoutes(app, ctx);
   searchRoutes(app, ctx);
   analysisRoutes(app, ctx);
+  annotationRoutes(app, ctx);
   catalogRoutes(app, ctx);
   ingestRoutes(app, ctx);
   documentApi(app);
