@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveInAtlas } from '@cytoclip/domain';
 import { parseAnnotations } from '@cytoclip/slides';
-import { importDharani, UNANNOTATED, type ImportedAtlas } from '@cytoclip/atlas';
+import { importDharani, type ImportedAtlas } from '@cytoclip/atlas';
 import { dharaniBucket, FIXTURE } from './dharani-fixture.js';
 
 type Rings = number[][][];
@@ -43,7 +43,11 @@ describe('importDharani on a bucket copy in the published layout', () => {
     expect(manifest.specimens).toEqual([
       expect.objectContaining({ id: 'Specimen_1', gestationalWeek: 16, ageSource: 'pcw 14' }),
     ]);
-    expect(manifest.sections.map((s: { id: string }) => s.id)).toEqual(['Specimen_1_10', 'Specimen_1_16']);
+    expect(manifest.sections.map((s: { id: string }) => s.id)).toEqual([
+      'Specimen_1_10',
+      'Specimen_1_13',
+      'Specimen_1_16',
+    ]);
     expect(manifest.sections[0]).toMatchObject({
       specimen: 'Specimen_1',
       plane: 'sagittal',
@@ -60,6 +64,20 @@ describe('importDharani on a bucket copy in the published layout', () => {
         micronsPerPixelFrom: 'listing',
       },
     });
+  });
+
+  it('imports the unannotated 4 µm/px section without annotations, its resolution from the listing', async () => {
+    const manifest = await json(join(atlas.dir, 'atlas.json'));
+    const s13 = manifest.sections[1];
+    expect(s13).toMatchObject({
+      id: 'Specimen_1_13',
+      index: 13,
+      image: 'sections/Specimen_1_13.tif',
+      micronsPerPixel: 4,
+    });
+    expect(s13).not.toHaveProperty('annotations');
+    expect(s13.source).toMatchObject({ annotationsUrl: null, micronsPerPixelFrom: 'listing', width: 192, height: 128 });
+    expect((await lstat(join(atlas.dir, 'sections/Specimen_1_13.tif'))).isSymbolicLink()).toBe(true);
   });
 
   it('links the downloaded images (never copies) and they pass the atlas confinement', async () => {
@@ -114,9 +132,9 @@ describe('importDharani on a bucket copy in the published layout', () => {
     expect(report.sections).toEqual({
       found: 3,
       annotated: 2,
-      imported: 2,
+      imported: 3,
       listedNotDownloaded: 1,
-      notImported: [{ section: 'Specimen_1_13', file: 'data2d/specimen_1/Specimen_1_13.tif', reason: UNANNOTATED }],
+      notImported: [],
     });
     expect(report.features).toEqual({
       read: 6,
@@ -129,7 +147,7 @@ describe('importDharani on a bucket copy in the published layout', () => {
     expect(report.regions).toMatchObject({ inOntology: 7, mapped: ['CP-FCTx', 'SP-FCTx'], unmapped: [] });
     expect(report.ignoredFiles).toEqual({ count: 1, examples: ['data2d/specimen_1/Specimen_1_10_geo.tif'] });
     expect(report.failed).toEqual([]);
-    expect(atlas.summary).toContain('sections: 3 found, 2 annotated, 2 imported; not imported: 1 ' + UNANNOTATED);
+    expect(atlas.summary).toContain('sections: 3 found, 2 annotated, 3 imported');
     expect(atlas.summary).toContain('skipped: 1 non-polygon, 1 short-ring (non-polygon: 1 MultiPolygon)');
   });
 

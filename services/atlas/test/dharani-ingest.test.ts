@@ -12,8 +12,11 @@ import { dharaniBucket, FIXTURE } from './dharani-fixture.js';
 
 const FIXTURE_MODEL = join(REPO_ROOT, 'services/model/test/fixture-model');
 const COLLECTION = 'cytoclip-tiny-random_1';
-/** 64-px tiles at the annotated sections' own 1 µm/px: no resize, 96 grid places per section. */
-const GRID = { micronsPerPixel: 1, size: 64 };
+/**
+ * 32-px tiles at 2 µm/px (the bundled tile model's scale): 64 level-0 px on the annotated 1 µm/px sections, 96 grid
+ * places each; 16 level-0 px on the unannotated 4 µm/px section 13, which is upsampled 2× (the most allowed).
+ */
+const GRID = { micronsPerPixel: 2, size: 32 };
 
 describe('a DHARANI import through ingest to a region-filtered search', () => {
   let base: string;
@@ -40,9 +43,10 @@ describe('a DHARANI import through ingest to a region-filtered search', () => {
       atlasRoots: [base],
     });
     expect(report).toMatchObject({ atlas: 'dharani-specimen-1', status: 'complete', processed: { failed: 0 } });
-    expect(report.processed.done).toBe(2);
+    expect(report.processed.done).toBe(3);
     tiles = [
       ...(await catalog.listTiles('dharani-specimen-1', 'Specimen_1_10')),
+      ...(await catalog.listTiles('dharani-specimen-1', 'Specimen_1_13')),
       ...(await catalog.listTiles('dharani-specimen-1', 'Specimen_1_16')),
     ];
   });
@@ -64,14 +68,37 @@ describe('a DHARANI import through ingest to a region-filtered search', () => {
     for (const t of sp) expect(t.y).toBeGreaterThanOrEqual(FIXTURE.split);
   });
 
-  async function search(regions: string[]): Promise<string[]> {
+  it('tiles the unannotated 4 µm/px section upsampled 2×, every tissue tile with region null', () => {
+    const s13 = tiles.filter((t) => t.section === 'Specimen_1_13');
+    // Its tissue [16, 16, 176, 112] at 4 µm/px: 10 × 6 tiles of 16 level-0 px (32 px at 2 µm/px).
+    expect(s13).toHaveLength(60);
+    for (const t of s13) expect(t).toMatchObject({ region: null, level0Size: 16, micronsPerPixel: 2 });
+    // Upsampled: the tile's µm/px is finer than its section's (4), which the catalog keeps beside it.
+    expect(tiles.filter((t) => t.section !== 'Specimen_1_13').every((t) => t.region !== null)).toBe(true);
+  });
+
+  async function search(regions?: string[]): Promise<string[]> {
     const [query] = await model.embedTexts(['a NISSL-stained image of the cortical plate']);
     const page = await vectors.search(COLLECTION, query!, {
-      filter: { atlases: ['dharani-specimen-1'], regions },
+      filter: { atlases: ['dharani-specimen-1'], ...(regions ? { regions } : {}) },
       limit: 1000,
     });
     return page.hits.map((h) => h.id).sort();
   }
+
+  it('finds the unannotated tiles unfiltered (region null) and never under a region filter', async () => {
+    const unannotated = tiles.filter((t) => t.region === null).map((t) => t.id);
+    const all = await search();
+    expect(all).toEqual(tiles.map((t) => t.id).sort());
+    const stored = await vectors.get(COLLECTION, unannotated.slice(0, 3));
+    for (const p of stored) expect(p.payload).toMatchObject({ region: null, regionPath: [], section: 'Specimen_1_13' });
+    expect(await search(['Br'])).toEqual(
+      tiles
+        .filter((t) => t.region !== null)
+        .map((t) => t.id)
+        .sort(),
+    );
+  });
 
   it('a region filter returns exactly that region’s tiles, and a parent filter its subtree', async () => {
     const ids = (pick: (t: TileInput) => boolean) =>

@@ -27,7 +27,11 @@ export interface SectionEntry {
   stain: string;
   image: string;
   micronsPerPixel: number;
-  annotations: string;
+  /**
+   * The section's GeoJSON, absent for an unannotated section: its tissue is still tiled, embedded and searched, with
+   * region null (no region images, no lexical vector).
+   */
+  annotations?: string;
 }
 
 export interface AtlasManifest {

@@ -87,6 +87,7 @@ export const ERROR_CODES = [
   'section_image_unavailable',
   'section_image_unreadable',
   'section_removed',
+  'section_too_coarse',
   'server_error',
   'server_unreachable',
   'service_stopping',

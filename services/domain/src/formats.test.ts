@@ -40,6 +40,14 @@ describe('atlas.json', () => {
     expect(parseAtlasManifest(manifest(), 'atlas.json')).toEqual(manifest());
   });
 
+  it('reads a section without annotations as unannotated', () => {
+    const raw = manifest();
+    delete (raw.sections[0] as { annotations?: string }).annotations;
+    const parsed = parseAtlasManifest(raw, 'atlas.json');
+    expect(parsed.sections[0]!.annotations).toBeUndefined();
+    expect(parsed.sections[0]!.image).toBe('sections/a.tif');
+  });
+
   it('refuses another format, unsafe or repeated ids, unknown specimens and bad section fields, naming each', () => {
     const section = (over: object) => ({ ...manifest(), sections: [{ ...manifest().sections[0], ...over }] });
     expect(failure(() => parseAtlasManifest({ ...manifest(), format: 'cytoclip-atlas/9' }, 'a.json'))).toMatchObject({
@@ -55,6 +63,9 @@ describe('atlas.json', () => {
       [section({ index: 1.5 }), /index/],
       [section({ micronsPerPixel: 0 }), /micronsPerPixel/],
       [section({ id: 'a b' }), /not a safe id/],
+      [section({ image: 3 }), /"image" must be a file path/],
+      [section({ annotations: 3 }), /"annotations" must be a file path, or left out/],
+      [section({ annotations: null }), /"annotations" must be a file path, or left out/],
     ];
     for (const [raw, message] of cases) {
       const error = failure(() => parseAtlasManifest(raw, 'atlas.json'));

@@ -24,8 +24,8 @@ function unsupported(file: string, format: unknown, expected: string): CytoclipE
 
 /**
  * atlas.json checked: its format, a safe name, the ontology file named, specimens with safe unique ids and a week
- * count, sections with safe unique ids of known specimens, a plane, an integer index, image and annotation paths, a
- * positive µm/px and a stain. Where the files lie is the caller's to check (resolveInAtlas).
+ * count, sections with safe unique ids of known specimens, a plane, an integer index, an image path, an annotation
+ * path unless the section is unannotated, a positive µm/px and a stain. Where the files lie is the caller's to check (resolveInAtlas).
  */
 export function parseAtlasManifest(raw: unknown, file: string): AtlasManifest {
   const m = raw as Partial<AtlasManifest> | null;
@@ -60,8 +60,10 @@ function checkSection(s: SectionEntry, file: string, specimens: Set<string>, see
   if (!specimens.has(s.specimen)) throw bad(`unknown specimen ${JSON.stringify(s.specimen)}`);
   if (!isPlane(s.plane)) throw bad(`plane must be coronal, sagittal or axial (got ${JSON.stringify(s.plane)})`);
   if (!Number.isInteger(s.index)) throw bad('index must be an integer');
-  if (typeof s.image !== 'string' || typeof s.annotations !== 'string')
-    throw bad('"image" and "annotations" must be file paths');
+  if (typeof s.image !== 'string') throw bad('"image" must be a file path');
+  // An unannotated section (no "annotations") is tiled and searched with region null.
+  if (s.annotations !== undefined && typeof s.annotations !== 'string')
+    throw bad('"annotations" must be a file path, or left out for an unannotated section');
   if (typeof s.micronsPerPixel !== 'number' || !(s.micronsPerPixel > 0))
     throw bad('micronsPerPixel must be a positive number');
   if (typeof s.stain !== 'string') throw bad('stain must be a string');

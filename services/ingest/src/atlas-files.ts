@@ -66,15 +66,17 @@ export async function readAtlas(path: string, roots: string[] = atlasRootsFromEn
 }
 
 /**
- * Per-section checks done before any image is decoded: both files lie inside the atlas (checked again: the folder may
+ * Per-section checks done before any image is decoded: its files lie inside the atlas (checked again: the folder may
  * have changed since readAtlas), exist, and the annotations parse against the ontology. A section that fails is
- * recorded as a failed job; the others go on. Returns the image's path and the parsed annotations.
+ * recorded as a failed job; the others go on. Returns the image's path and the parsed annotations (null for an
+ * unannotated section, one whose atlas entry names no annotations).
  */
 export async function checkSectionFiles(
   atlas: AtlasFiles,
   section: SectionEntry,
-): Promise<{ image: string; annotationsPath: string; annotations: SectionAnnotations }> {
+): Promise<{ image: string; annotationsPath: string | null; annotations: SectionAnnotations | null }> {
   const { image, annotations: path } = await sectionPaths(atlas, section);
+  if (path === null) return { image, annotationsPath: null, annotations: null };
   const what = `annotations of section ${section.id}`;
   return {
     image,
@@ -83,11 +85,14 @@ export async function checkSectionFiles(
   };
 }
 
-/** A section's image and annotations, each confined to the atlas (resolveInAtlas); the image must exist. */
+/**
+ * A section's image and annotations (null when it is unannotated), each confined to the atlas (resolveInAtlas); the
+ * image must exist.
+ */
 export async function sectionPaths(
   atlas: AtlasFiles,
   section: SectionEntry,
-): Promise<{ image: string; annotations: string }> {
+): Promise<{ image: string; annotations: string | null }> {
   const image = await resolveInAtlas(atlas.root, section.image, atlas.roots, `section ${section.id} image`);
   await access(image).catch((cause: unknown) => {
     throw new CytoclipError('section_file_missing', `section ${section.id}: image not found: ${image}`, {
@@ -96,6 +101,7 @@ export async function sectionPaths(
       detail: { section: section.id, path: image },
     });
   });
+  if (section.annotations === undefined) return { image, annotations: null };
   const annotations = await resolveInAtlas(
     atlas.root,
     section.annotations,

@@ -14,9 +14,13 @@ export async function annotationText(catalog: Pick<Catalog, 'listRegions'>): Pro
   return new AnnotationText(await catalog.listRegions(), thesaurus);
 }
 
-/** The point with the lexical vector of its region at its gestational week (none when its region has no text). */
+/**
+ * The point with the lexical vector of its region at its gestational week (none when its region has no text, and
+ * none for an unannotated point: region null has no annotation text, so only the dense list reaches it).
+ */
 export function withLexical(text: AnnotationText, point: Omit<VectorPoint, 'lexical'>): VectorPoint {
   const payload: PointPayload = point.payload;
+  if (payload.region === null) return { ...point };
   const lexical = text.vector(payload.region, payload.gestationalWeek);
   return lexical.indices.length > 0 ? { ...point, lexical } : { ...point };
 }

@@ -17,6 +17,7 @@ import { embedTiles } from './embed.js';
 import type { FileHashes } from './hashes.js';
 import { sectionSource } from './sources.js';
 import type { RegionModel, TileModelGroup } from './models.js';
+import { tileScale, tooCoarse } from './tile-scale.js';
 
 export interface SectionContext {
   atlas: AtlasFiles;
@@ -98,7 +99,7 @@ async function checkPixels(path: string, entry: SectionEntry, limit: number): Pr
 async function embedSection(
   ctx: SectionContext,
   entry: SectionEntry,
-  annotations: SectionAnnotations,
+  annotations: SectionAnnotations | null,
   image: SectionImage,
   imagePath: string,
 ): Promise<SectionResult> {
@@ -114,15 +115,18 @@ async function embedSection(
   };
   const tiles: TileInput[] = [];
   const points: OutboxPoint[] = [];
+  const grids = ctx.tileGroups.map((g) => g.grid);
   for (const group of ctx.tileGroups) {
+    // A section coarser than the grid is cut upsampled up to MAX_TILE_UPSAMPLE; beyond it this model cuts no tiles
+    // (an annotated section still gets its region images, whose model takes any scale).
+    if (tileScale(entry.micronsPerPixel, group.grid) === 'too_coarse') continue;
     const plan = await planTiles(image, annotations, {
       atlas,
       section: entry.id,
       micronsPerPixel: entry.micronsPerPixel,
       grid: group.grid,
     });
-    // Tiles of tissue no annotation covers have no region to file them under (every point carries one): left out.
-    const planned = plan.tiles.filter((t) => t.region !== null);
+    const planned = keptTiles(plan.tiles, annotations !== null);
     for (const t of planned) {
       tiles.push({
         id: t.id,
@@ -147,22 +151,30 @@ async function embedSection(
           pointId: tile.id,
           atlas,
           vector,
-          payload: { ...base, region: tile.region!, regionPath: pathOf(ctx, tile.region!) },
+          payload: { ...base, region: tile.region, regionPath: tile.region === null ? [] : pathOf(ctx, tile.region) },
         });
       },
       onTiles: ctx.onTiles,
       signal: ctx.signal,
     });
   }
-  const regionImages = await embedRegions(ctx, entry, annotations, image, (id, region, model, vector) => {
-    points.push({
-      collection: model.collection,
-      pointId: id,
-      atlas,
-      vector,
-      payload: { ...base, kind: 'region', region, regionPath: pathOf(ctx, region) },
-    });
-  });
+  const regionImages = annotations
+    ? await embedRegions(ctx, entry, annotations, image, (id, region, model, vector) => {
+        points.push({
+          collection: model.collection,
+          pointId: id,
+          atlas,
+          vector,
+          payload: { ...base, kind: 'region', region, regionPath: pathOf(ctx, region) },
+        });
+      })
+    : [];
+  if (
+    !annotations &&
+    grids.length > 0 &&
+    grids.every((grid) => tileScale(entry.micronsPerPixel, grid) === 'too_coarse')
+  )
+    throw tooCoarse(entry.id, entry.micronsPerPixel, grids);
   const section = {
     atlas,
     id: entry.id,
@@ -176,7 +188,18 @@ async function embedSection(
     levels: image.levels.length,
     imagePath,
   };
-  return { section, annotations: toGeoJson(annotations), tiles: dedupe(tiles), regionImages, points };
+  const geometry = annotations ? toGeoJson(annotations) : [];
+  return { section, annotations: geometry, tiles: dedupe(tiles), regionImages, points };
+}
+
+/**
+ * The planned tiles a section keeps. An unannotated section keeps all its tissue, region null. An annotated one keeps
+ * the tiles some annotation dominates: its tissue outside every outline is left out, as before unannotated sections
+ * existed. The annotators' outlines bound the tissue they vouch for (what lies outside is mostly torn edges, folds
+ * and debris), and filing it as region null would mix that into the unannotated results of fully annotated atlases.
+ */
+export function keptTiles<T extends { region: string | null }>(tiles: T[], annotated: boolean): T[] {
+  return annotated ? tiles.filter((t) => t.region !== null) : tiles;
 }
 
 async function embedRegions(

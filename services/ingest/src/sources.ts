@@ -38,7 +38,7 @@ export async function sectionSource(
     stain: entry.stain,
     micronsPerPixel: entry.micronsPerPixel,
     image: imageHash,
-    annotations: await hashes.of(paths.annotations),
+    annotations: paths.annotations === null ? null : await hashes.of(paths.annotations),
     tree: treeHash(atlas),
   };
   return { imageHash, fingerprint: hashText(JSON.stringify(made)) };

@@ -10,9 +10,9 @@ export interface PointPayload {
   section: string;
   plane: Plane;
   gestationalWeek: number;
-  /** The point's dominant region (acronym). */
-  region: string;
-  /** The region and all its ancestors, so a subtree filter is one match. */
+  /** The point's dominant region (acronym); null for tissue of an unannotated section (no region filter keeps it). */
+  region: string | null;
+  /** The region and all its ancestors, so a subtree filter is one match; empty when `region` is null. */
   regionPath: string[];
 }
 
@@ -72,8 +72,9 @@ export interface LexicalHit extends ScoredPoint {
   lexical: number;
 }
 
-/** How many points a collection holds, and how many of them carry a lexical vector. */
+/** How many points a collection holds that a lexical vector is made for, and how many of them carry one. */
 export interface LexicalCoverage {
+  /** Points with a region: an unannotated point (region null) has no annotation text, so no lexical vector is due. */
   points: number;
   lexical: number;
 }

@@ -101,14 +101,19 @@ function checkPayload(payload: PointPayload, id: string): void {
     new CytoclipError('invalid_payload', `payload of point ${id}: "${field}" ${what}`, { detail: { id, field } });
   if (typeof payload !== 'object' || payload === null) throw bad('payload', 'is missing');
   if (payload.kind !== 'tile' && payload.kind !== 'region') throw bad('kind', 'must be "tile" or "region"');
-  for (const field of ['atlas', 'specimen', 'section', 'region'] as const) {
+  for (const field of ['atlas', 'specimen', 'section'] as const) {
     if (typeof payload[field] !== 'string' || payload[field] === '') throw bad(field, 'must be a non-empty string');
   }
+  if (payload.region !== null && (typeof payload.region !== 'string' || payload.region === ''))
+    throw bad('region', 'must be a non-empty string, or null for an unannotated point');
   if (!isPlane(payload.plane)) throw bad('plane', 'must be coronal, sagittal or axial');
   if (typeof payload.gestationalWeek !== 'number' || !Number.isFinite(payload.gestationalWeek)) {
     throw bad('gestationalWeek', 'must be a finite number');
   }
-  if (!Array.isArray(payload.regionPath) || !payload.regionPath.includes(payload.region)) {
+  if (payload.region === null) {
+    if (!Array.isArray(payload.regionPath) || payload.regionPath.length > 0)
+      throw bad('regionPath', 'must be empty when the region is null');
+  } else if (!Array.isArray(payload.regionPath) || !payload.regionPath.includes(payload.region)) {
     throw bad('regionPath', 'must be an array of acronyms that includes the region');
   }
 }

@@ -61,6 +61,8 @@ export async function loadAtlas(atlasDir: string, roots: string[] = atlasRootsFr
   const specimens = new Map(manifest.specimens.map((s) => [s.id, s]));
   const sections: LoadedSection[] = [];
   for (const entry of manifest.sections) {
+    // A training set is labelled tissue: an unannotated section (searchable after ingest) gives it nothing.
+    if (entry.annotations === undefined) continue;
     const specimen = specimens.get(entry.specimen)!; // parseAtlasManifest checked every section's specimen
     const annotationsPath = await inAtlas(entry.annotations, `section ${entry.id} annotations`);
     const annotations = parseAnnotations(

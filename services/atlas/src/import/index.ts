@@ -3,7 +3,7 @@ export { importDharani, DHARANI_CITATION, type DharaniImportOptions, type Import
 export { DHARANI_SPECIMENS, gestationalWeekOf, type DharaniSpecimen } from './dharani/specimens.js';
 export { convertOntology, type ConvertedOntology } from './dharani/ontology.js';
 export { convertAnnotations, type AnnotationStats, type SkipReason } from './dharani/annotations.js';
-export { summaryText, UNANNOTATED, type ImportReport, type ImportFailure } from './dharani/report.js';
+export { summaryText, type ImportReport, type ImportFailure } from './dharani/report.js';
 export type { DharaniSectionEntry, DharaniSource } from './dharani/section.js';
 export { repairPolygon, unitePolygons } from './repair.js';
 export { parseCsv } from './csv.js';

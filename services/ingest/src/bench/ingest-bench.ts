@@ -99,7 +99,7 @@ async function endToEnd(atlasDir: string, modelDir: string, limit: number) {
       const inFiles = (path: string) => join('files', path);
       const sections = atlas.manifest.sections
         .slice(0, limit)
-        .map((s) => ({ ...s, image: inFiles(s.image), annotations: inFiles(s.annotations) }));
+        .map((s) => ({ ...s, image: inFiles(s.image), annotations: s.annotations && inFiles(s.annotations) }));
       atlasPath = join(subset, 'atlas.json');
       atlasRoots = [atlas.root];
       await writeFile(

@@ -7,7 +7,8 @@ export type SectionFields = Omit<PointPayload, 'region' | 'regionPath'>;
 export type PartitionFields = Omit<SectionFields, 'section'>;
 
 export interface RegionEntry {
-  region: string;
+  /** null: an unannotated point (empty path), which no region filter keeps. */
+  region: string | null;
   regionPath: string[];
 }
 

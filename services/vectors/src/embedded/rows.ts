@@ -42,6 +42,8 @@ export class Rows {
   readonly regions: RegionEntry[] = [];
   private readonly keys = new Map<string, number>();
   liveCount = 0;
+  /** Live rows whose region is null (unannotated tissue): no lexical vector is due for them. */
+  liveUnannotated = 0;
 
   constructor(readonly dim: number) {}
 
@@ -113,6 +115,7 @@ export class Rows {
     section.live += delta;
     this.partitions[section.partition]!.live += delta;
     this.liveCount += delta;
+    if (this.regions[this.regionOf.data[row]!]!.region === null) this.liveUnannotated += delta;
     this.lexical.count(this.docOf.data[row]!, delta);
   }
 

@@ -265,6 +265,7 @@ export function bestPerField(
       field === 'gestationalWeek'
         ? collection.rows.sectionFields(candidate.row).gestationalWeek
         : collection.rows.region(candidate.row).region;
+    if (value === null) continue; // unannotated points have no region to summarise under
     const list = byValue.get(value);
     if (list) list.push(candidate);
     else byValue.set(value, [candidate]);

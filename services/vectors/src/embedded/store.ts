@@ -137,7 +137,7 @@ export class EmbeddedVectorStore implements VectorStore {
 
   async lexicalCoverage(name: string): Promise<LexicalCoverage> {
     const { rows } = this.collection(name);
-    return { points: rows.liveCount, lexical: rows.lexical.liveRows };
+    return { points: rows.liveCount - rows.liveUnannotated, lexical: rows.lexical.liveRows };
   }
 
   async count(name: string, filter?: SearchFilter): Promise<number> {

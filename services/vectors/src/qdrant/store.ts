@@ -224,7 +224,9 @@ export class QdrantVectorStore implements VectorStore {
 
   async lexicalCoverage(name: string): Promise<LexicalCoverage> {
     const known = await this.collection(name);
-    const points = await this.count(name);
+    // Unannotated points (region null) are not due a lexical vector: left out of `points`.
+    const annotated = { must_not: [{ is_null: { key: 'region' } }] };
+    const points = (await this.call(() => this.client.count(name, { filter: annotated, exact: true }))).count;
     if (!known.lexical) return { points, lexical: 0 };
     const body = { filter: hasLexicalFilter(), exact: true };
     return { points, lexical: (await this.call(() => this.client.count(name, body))).count };
@@ -265,7 +267,12 @@ export class QdrantVectorStore implements VectorStore {
       );
     }
     const scored = await this.scoreEvery(name, vector, filter ?? {}, false);
-    return summarise(scored.map((hit) => ({ value: hit.payload[field], score: hit.score })));
+    // Unannotated points (region null) have no region to summarise under.
+    const valued = scored.flatMap((hit) => {
+      const value = hit.payload[field];
+      return value === null ? [] : [{ value, score: hit.score }];
+    });
+    return summarise(valued);
   }
 
   private async scoreEvery(

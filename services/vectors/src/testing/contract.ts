@@ -3,7 +3,9 @@ import { CytoclipError, DEFAULT_TILE_GRID, tileId, type SearchFilter } from '@cy
 import type { ScoredPoint, SearchOptions, VectorPoint, VectorStore } from '../types.js';
 import { MAX_WINDOW } from '../validate.js';
 import { dot, makePoints, randomUnit, REGION_PATHS, rng, SECTIONS, unit } from './fixtures.js';
+import { groupsContract } from './groups-contract.js';
 import { lexicalContract } from './lexical-contract.js';
+import { nullRegionContract } from './null-region-contract.js';
 
 const DIM = 16;
 const COLLECTION = 'contract-tiles@1';
@@ -350,4 +352,6 @@ export function vectorStoreContract(name: string, open: () => Promise<VectorStor
     });
   });
   lexicalContract(name, open);
+  groupsContract(name, open);
+  nullRegionContract(name, open);
 }

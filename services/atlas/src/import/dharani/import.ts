@@ -11,8 +11,8 @@ import {
 } from '@cytoclip/domain';
 import { scanSpecimen, specimensIn, type SpecimenFiles } from './layout.js';
 import { convertOntology, type ConvertedOntology } from './ontology.js';
-import { emptyReport, summaryText, UNANNOTATED, type ImportReport, type SpecimenReport } from './report.js';
-import { importSection, type DharaniSectionEntry, type SectionContext } from './section.js';
+import { emptyReport, summaryText, type ImportReport, type SpecimenReport } from './report.js';
+import { importSection, importUnannotatedSection, type DharaniSectionEntry, type SectionContext } from './section.js';
 import { DHARANI_SPECIMENS, gestationalWeekOf, SECTION_SPACING_UM, specimenId } from './specimens.js';
 
 export interface DharaniImportOptions {
@@ -212,11 +212,11 @@ async function importSpecimen(
     const id = `${ctx.specimen.id}_${section.number}`;
     if (!section.image)
       report.sections.notImported.push({ section: id, file: section.annotations!, reason: 'no image' });
-    // Ingest reads annotations as mandatory today: unannotated sections wait for them to become optional.
-    else if (!section.annotations)
-      report.sections.notImported.push({ section: id, file: section.image, reason: UNANNOTATED });
     else {
-      const entry = await importSection(ctx, section);
+      // An unannotated section is imported without annotations: ingest tiles its tissue with region null.
+      const entry = section.annotations
+        ? await importSection(ctx, section)
+        : await importUnannotatedSection(ctx, section);
       if (entry) imported.push(entry);
     }
     onProgress?.({

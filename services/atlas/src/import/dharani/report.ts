@@ -65,8 +65,6 @@ export interface ImportReport {
   warnings: string[];
 }
 
-export const UNANNOTATED = 'unannotated (needs optional annotations)';
-
 export function emptyReport(base: Pick<ImportReport, 'folder' | 'atlas' | 'dir' | 'ontology'>): ImportReport {
   return {
     format: 'cytoclip-import-report/1',

@@ -26,7 +26,7 @@ export interface DharaniSource {
   height: number;
   micronsPerPixel: number;
   /** Where micronsPerPixel came from: the listing CSV, or the bucket's rule (annotated 1 µm/px, others 4). */
-  micronsPerPixelFrom: 'listing' | 'annotated sections are 1 µm/px';
+  micronsPerPixelFrom: 'listing' | 'annotated sections are 1 µm/px' | 'unannotated sections are 4 µm/px';
 }
 
 export type DharaniSectionEntry = SectionEntry & { source: DharaniSource };
@@ -103,7 +103,29 @@ export async function importSection(ctx: SectionContext, files: SectionFiles): P
   const geojson = convert(ctx, raw, annotations, id);
   if (!geojson) return null;
   const entry = sectionEntry(ctx, files, id, header);
-  await writeFile(join(ctx.out, entry.annotations), `${JSON.stringify(geojson)}\n`);
+  await writeFile(join(ctx.out, entry.annotations!), `${JSON.stringify(geojson)}\n`);
+  await symlink(await realpath(join(ctx.folder, image)), join(ctx.out, entry.image));
+  return entry;
+}
+
+/**
+ * Imports one unannotated section (DHARANI's 4 µm/px sections between the annotated ones): the image must decode;
+ * its atlas.json entry names no annotations, so ingest tiles its tissue with region null. Null when it failed.
+ */
+export async function importUnannotatedSection(
+  ctx: SectionContext,
+  files: SectionFiles,
+): Promise<DharaniSectionEntry | null> {
+  const image = files.image!;
+  const id = `${ctx.specimen.id}_${files.number}`;
+  let header: ImageHeader;
+  try {
+    header = await checkImage(join(ctx.folder, image), image);
+  } catch (error) {
+    fail(ctx, image, id, error);
+    return null;
+  }
+  const entry = sectionEntry(ctx, files, id, header);
   await symlink(await realpath(join(ctx.folder, image)), join(ctx.out, entry.image));
   return entry;
 }
@@ -145,7 +167,8 @@ function colourOf(ontology: Ontology, acronym: string): string {
 
 function sectionEntry(ctx: SectionContext, files: SectionFiles, id: string, header: ImageHeader): DharaniSectionEntry {
   const listed = ctx.listing?.get(files.number);
-  const mpp = listed?.micronsPerPixel ?? 1;
+  const annotated = files.annotations !== undefined;
+  const mpp = listed?.micronsPerPixel ?? (annotated ? 1 : 4);
   if (listed?.width && listed.height && (listed.width !== header.width || listed.height !== header.height))
     ctx.report.warnings.push(
       `${files.image}: ${header.width}×${header.height} px, but the listing says ${listed.width}×${listed.height}`,
@@ -160,17 +183,21 @@ function sectionEntry(ctx: SectionContext, files: SectionFiles, id: string, head
     stain: 'nissl',
     image: `sections/${id}.tif`,
     micronsPerPixel: mpp,
-    annotations: `sections/${id}.geojson`,
+    ...(annotated ? { annotations: `sections/${id}.geojson` } : {}),
     source: {
       specimen: ctx.specimen.number,
       section: files.number,
       imageUrl: listed?.imageUrl || `${BUCKET_URL}/${files.image}`,
-      annotationsUrl: listed?.atlasUrl ?? `${BUCKET_URL}/${files.annotations}`,
+      annotationsUrl: annotated ? (listed?.atlasUrl ?? `${BUCKET_URL}/${files.annotations}`) : null,
       viewerUrl: listed?.viewerUrl ?? null,
       width: header.width,
       height: header.height,
       micronsPerPixel: mpp,
-      micronsPerPixelFrom: listed?.micronsPerPixel ? 'listing' : 'annotated sections are 1 µm/px',
+      micronsPerPixelFrom: listed?.micronsPerPixel
+        ? 'listing'
+        : annotated
+          ? 'annotated sections are 1 µm/px'
+          : 'unannotated sections are 4 µm/px',
     },
   };
 }
