@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { PLANES } from '@cytoclip/domain/types';
 import { RegionRefSchema } from './answers.js';
+import { ExampleListSchema, MAX_EXAMPLES, QueryVectorSchema, SectionRegionSchema } from './example-schemas.js';
 import { idText } from './ids.js';
 
 // Request and answer shapes of formats.md §4. Objects are strict: an unknown field is a mistake worth naming.
@@ -29,11 +30,32 @@ export const QuerySchema = z
       .openapi({ description: 'base64 PNG/JPEG/TIFF (a data: URL prefix is accepted)' }),
     tileId: z.uuid().optional(),
     regionImageId: z.uuid().optional(),
+    // Several examples, a raw embedding, a region of interest: services/query/README.md "Several examples".
+    positive: ExampleListSchema.optional().openapi({
+      description: `up to ${MAX_EXAMPLES} examples to look like, combined as their weighted mean`,
+    }),
+    negative: ExampleListSchema.optional().openapi({
+      description: `up to ${MAX_EXAMPLES} examples to look unlike (with any positive kind): q = 2·mean(positive) − mean(negative)`,
+    }),
+    vector: QueryVectorSchema.optional(),
+    sectionRegion: SectionRegionSchema.optional(),
   })
-  .refine((q) => [q.text, q.image, q.tileId, q.regionImageId].filter((v) => v !== undefined).length === 1, {
-    message: 'give exactly one of text, image, tileId, regionImageId',
+  .refine((q) => queryKinds(q) === 1 || (queryKinds(q) === 0 && q.negative !== undefined), {
+    message: 'give exactly one of text, image, tileId, regionImageId, positive, vector, sectionRegion',
   })
   .openapi('Query');
+
+function queryKinds(q: Record<string, unknown>): number {
+  const kinds = ['text', 'image', 'tileId', 'regionImageId', 'positive', 'vector', 'sectionRegion'];
+  return kinds.filter((k) => q[k] !== undefined).length;
+}
+
+/** The query's words: its text, or the text of its positive examples (what the lexical list and suggestions read). */
+export function queryWords(query: QueryInput): string | undefined {
+  if (query.text !== undefined) return query.text;
+  const texts = (query.positive ?? []).flatMap((p) => (p.text === undefined ? [] : [p.text]));
+  return texts.length ? texts.join(' ') : undefined;
+}
 
 /**
  * How results are retrieved: `hybrid` (default) fuses the dense and the lexical list by reciprocal rank fusion,
@@ -81,8 +103,8 @@ export function searchSchema(maxLimit: number, maxWindow: number) {
       message: 'micronsPerPixel describes an uploaded image: give it with query.image or POST /v1/search/image',
       path: ['micronsPerPixel'],
     })
-    .refine((s) => s.retrieval !== 'lexical' || s.query.text !== undefined, {
-      message: 'lexical retrieval ranks words: give query.text, or use hybrid or dense',
+    .refine((s) => s.retrieval !== 'lexical' || queryWords(s.query) !== undefined, {
+      message: 'lexical retrieval ranks words: give query.text (or text among query.positive), or use hybrid or dense',
       path: ['retrieval'],
     })
     .refine((s) => s.offset + s.limit <= maxWindow, {

@@ -1,5 +1,6 @@
 import { CytoclipError, loadThesaurus, type SearchFilter, type Thesaurus, type Variant } from '@cytoclip/domain';
 import type { QueryConfig } from './config.js';
+import { combinedQuery, isCombined, retrieveExcluding } from './examples.js';
 import { embedUpload, modelNotes, type EmbeddedUpload, type ModelNotes, type UploadReport } from './honesty.js';
 import { retrieve, type RankedHit, type Ranks, type RetrievalNotice } from './hybrid.js';
 import { checkUpload, decodeBase64Image } from './images.js';
@@ -25,7 +26,7 @@ import {
   type AppliedCutoff,
   type Notice,
 } from './relevance.js';
-import type { QueryInput, Retrieval, SearchRequest } from './schemas.js';
+import { queryWords, type QueryInput, type Retrieval, type SearchRequest } from './schemas.js';
 
 export interface Backend {
   catalog: QueryCatalog;
@@ -81,6 +82,10 @@ export interface QueryVector {
   vector: Float32Array;
   unknownWords: string[];
   upload?: EmbeddedUpload;
+  /** Several examples (examples.ts): the stored examples left out of results, the cutoff kind, what to say. */
+  exclude?: string[];
+  ranksAsText?: boolean;
+  notices?: Notice[];
 }
 
 // Short caches for what changes only when an ingest or a delete finishes (both call invalidate()).
@@ -233,6 +238,7 @@ export class SearchService {
     options: { micronsPerPixel?: number } = {},
   ): Promise<QueryVector> {
     const { index } = resolved;
+    if (isCombined(query)) return combinedQuery(this, query, resolved, target);
     if (query.text !== undefined) {
       const model = this.requireModel(resolved);
       return { vector: await this.embedText(model, query.text), unknownWords: model.unknownWords(query.text) };
@@ -286,8 +292,11 @@ export class SearchService {
   async search(request: SearchRequest): Promise<SearchAnswer> {
     const resolved = await this.resolveModel(variantOf(request.target), request.model);
     const filter = await this.storeFilter(request.filter);
-    const { vector, unknownWords, upload } = await this.queryVector(request.query, resolved, request.target, request);
-    const cutoff = resolveCutoff(request, resolved.model);
+    const queried = await this.queryVector(request.query, resolved, request.target, request);
+    const { vector, unknownWords, upload } = queried;
+    const words = queryWords(request.query);
+    const asText = queried.ranksAsText ?? request.query.text !== undefined;
+    const cutoff = resolveCutoff({ ...request, query: asText ? { text: words ?? '' } : {} }, resolved.model);
     const options = {
       filter,
       limit: request.limit,
@@ -295,19 +304,22 @@ export class SearchService {
       minScore: cutoff.minScore ?? undefined,
       perSection: request.perSection,
     };
-    const self = request.query.tileId ?? request.query.regionImageId;
+    const self = queried.exclude ? undefined : (request.query.tileId ?? request.query.regionImageId);
     const collection = resolved.index.collection;
+    const input = {
+      collection,
+      vector,
+      retrieval: request.retrieval,
+      options,
+      lexicalMinScore: request.minScore,
+      coverage: () => this.lexicalCoverage(collection),
+      ...(words !== undefined ? { text: words } : {}),
+    };
     const page: SearchPage & { notices?: RetrievalNotice[] } = self
       ? await searchExcluding(this.backend.vectors, collection, vector, options, self, this.config.maxWindow)
-      : await retrieve(this.backend.vectors, {
-          collection,
-          vector,
-          retrieval: request.retrieval,
-          options,
-          lexicalMinScore: request.minScore,
-          coverage: () => this.lexicalCoverage(collection),
-          ...(request.query.text !== undefined ? { text: request.query.text } : {}),
-        });
+      : queried.exclude?.length
+        ? await retrieveExcluding(this, input, queried.exclude)
+        : await retrieve(this.backend.vectors, input);
     const items = await this.items(
       page.hits.map((h) => h.id),
       request.target === 'tiles' ? 'tile' : 'region',
@@ -321,11 +333,12 @@ export class SearchService {
       unknownWords,
       cutoff,
       notices: [
+        ...(queried.notices ?? []),
         ...(page.notices ?? []),
         ...cutoffNotices(cutoff, resolved.index.model),
-        ...(await this.noDataNotices(request, resolved)),
+        ...(await this.noDataNotices({ ...request, query: { text: words } }, resolved)),
       ],
-      suggestedFilter: request.query.text === undefined ? null : (await this.suggester()).suggest(request.query.text),
+      suggestedFilter: words === undefined ? null : (await this.suggester()).suggest(words),
       ...modelNotes(resolved.model, resolved.index.model),
       ...(upload ? uploadVerdict(upload) : {}),
     };

@@ -131,6 +131,23 @@ function exchanges(): Exchange[] {
     post('search with an unknown field', '/v1/search', { query: { text: 'a' }, colour: 1 }, 400),
     post('search by an unknown tile', '/v1/search', { query: { tileId: regionImage } }, 404),
     post('search by a thin image', '/v1/search', { query: { image: thin } }, 422),
+    post('search by examples', '/v1/search', {
+      query: { positive: [{ tileId: tile }, { text: 'cortex', weight: 2 }], negative: [{ image }] },
+    }),
+    post('search region images by examples', '/v1/search', {
+      query: { positive: [{ regionImageId: regionImage }] },
+      target: 'regions',
+    }),
+    post('search by a region of interest', '/v1/search', {
+      query: { sectionRegion: { section, bbox: [0, 0, 300, 200] } },
+    }),
+    post('search by a region image region', '/v1/search', {
+      query: { sectionRegion: { section, bbox: [0, 0, 300, 200] } },
+      target: 'regions',
+    }),
+    post('search by negatives alone', '/v1/search', { query: { negative: [{ tileId: tile }] } }, 422),
+    post('search by an unknown example', '/v1/search', { query: { positive: [{ tileId: regionImage }] } }, 404),
+    post('search by a box outside', '/v1/search', { query: { sectionRegion: { section, bbox: [-5, 0, 9, 9] } } }, 422),
     { ...post('search as plain text', '/v1/search', null, 415), init: { method: 'POST', body: 'cortex' } },
     { label: 'search by upload', method: 'POST', route: '/v1/search/image', path: '/v1/search/image', status: 200 },
     {
