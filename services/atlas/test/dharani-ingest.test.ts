@@ -114,3 +114,41 @@ describe('a DHARANI import through ingest to a region-filtered search', () => {
     expect(await search(['TH'])).toEqual([]);
   });
 });
+
+describe('a DHARANI section coarser than the tile model allows', () => {
+  it('fails the unannotated 4 µm/px section as section_too_coarse under a 1 µm/px model; the rest ingests', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'cytoclip-dharani-coarse-'));
+    const dataDir = join(base, 'data');
+    const catalog = await openCatalog({ dataDir });
+    const vectors = await openVectorStore({ dataDir });
+    const model = await CytoclipModel.open(FIXTURE_MODEL, { intraOpNumThreads: 1 });
+    try {
+      const [atlas] = (await importDharani(await dharaniBucket(base), { specimens: [1], roots: [base] })) as [
+        ImportedAtlas,
+      ];
+      // 4 µm/px against 1 µm/px is 4×, over MAX_TILE_UPSAMPLE (2×); unannotated, so no region images either.
+      const report = await ingestAtlas({
+        atlas: atlas.dir,
+        catalog,
+        vectors,
+        models: [model],
+        dataDir,
+        tileGrid: { micronsPerPixel: 1, size: 64 },
+        atlasRoots: [base],
+      });
+      expect(report.processed).toMatchObject({ done: 2, failed: 1 });
+      expect(report.progress.failures).toEqual([
+        expect.objectContaining({
+          section: 'Specimen_1_13',
+          error: expect.objectContaining({ code: 'section_too_coarse' }),
+        }),
+      ]);
+      expect(await catalog.listTiles('dharani-specimen-1', 'Specimen_1_13')).toEqual([]);
+    } finally {
+      await model.close();
+      await vectors.close();
+      await catalog.close();
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});

@@ -30,6 +30,34 @@ export function catalogContract(name: string, open: () => Promise<Catalog>, skip
     leaseRuleTests(() => catalog);
     withdrawalTests(() => catalog);
     queryErrorTests(() => catalog);
+    unannotatedTests(() => catalog);
+  });
+}
+
+function unannotatedTests(get: () => Catalog): void {
+  it('commits an unannotated section: no annotations, no region images, tiles and points with region null', async () => {
+    const c = get();
+    await c.upsertAtlas({ name: 'plain', manifest: manifest('plain'), root: '/atlases/plain' });
+    await c.upsertSpecimens('plain', manifest('plain').specimens);
+    const run = await c.startRun('plain', ['u@1'], ['S01-cor-1']);
+    const job = await c.leaseJob(run.id, 'worker-u', 60_000);
+    const tiles = tilesOf('plain', 'S01-cor-1', 3).map((t) => ({ ...t, region: null, regionFraction: 0 }));
+    const payload = { kind: 'tile', atlas: 'plain', section: 'S01-cor-1', region: null, regionPath: [] };
+    const result = {
+      section: section('plain', 'S01-cor-1'),
+      annotations: [],
+      tiles,
+      regionImages: [],
+      points: tiles.map((t, i) => ({ collection: 'u_1', pointId: t.id, atlas: 'plain', payload, vector: vector(i) })),
+    };
+    expect(await c.completeJob(job!.id, 'worker-u', result)).toBeTruthy();
+    expect(await c.listTiles('plain', 'S01-cor-1')).toEqual(tiles);
+    expect(await c.getTile(tiles[0]!.id)).toMatchObject({ region: null, regionPath: [], regionName: null });
+    expect((await c.getSection('S01-cor-1', 'plain'))!.annotations).toEqual([]);
+    const outbox = await c.readOutbox(10, 'u_1');
+    expect(outbox.map((e) => e.payload)).toEqual([payload, payload, payload]);
+    await c.deleteOutbox(outbox.map((e) => e.id));
+    expect(await c.deleteAtlas('plain')).toBe(true);
   });
 }
 
