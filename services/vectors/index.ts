@@ -3,9 +3,12 @@ export type {
   CollectionSpec,
   DeleteWhere,
   FieldSummary,
+  GroupField,
+  GroupOptions,
   LexicalCoverage,
   LexicalHit,
   LexicalOptions,
+  PointGroup,
   PointPayload,
   ScoredPoint,
   SearchOptions,
@@ -21,3 +24,5 @@ export { EmbeddedVectorStore } from './src/embedded/store.js';
 export { QdrantVectorStore, type QdrantOptions } from './src/qdrant/store.js';
 export { validateFilter, MAX_WINDOW } from './src/validate.js';
 export { mulberry32 } from './src/random.js';
+export { DATA_VERSION, staleDataMessage, type StaleCollection } from './src/data-version.js';
+export { MAX_GROUPS, MAX_PER_GROUP } from './src/groups.js';

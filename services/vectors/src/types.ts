@@ -135,8 +135,43 @@ export interface VectorStore {
     field: SummaryField,
     filter?: SearchFilter,
   ): Promise<FieldSummary[]>;
+  /**
+   * The best `perGroup` points of each value of a field (a trajectory over gestational weeks or specimens) with how
+   * many points each value holds: bounded by groups × perGroup however many points the filter admits (Qdrant's groups
+   * API; the embedded store keeps a small heap per value). Groups in ascending value, hits best first, exact scores.
+   */
+  topPerGroup(collection: string, vector: Float32Array, options: GroupOptions): Promise<PointGroup[]>;
+  /** The data format the collection's points were written in (DATA_VERSION now; 1 for data from before the stamp). */
+  dataVersion(collection: string): Promise<number>;
+  /**
+   * Brings the collection's layout to the current format where the store cannot do it point by point (Qdrant: a new
+   * collection behind the alias); a no-op where the layout is current. Points are upgraded by the caller (`cytoclip
+   * reindex`), which then stamps the version with `markDataVersion`.
+   */
+  upgradeLayout(collection: string): Promise<void>;
+  markDataVersion(collection: string, version: number): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Fields `topPerGroup` groups by. */
+export type GroupField = 'gestationalWeek' | 'specimen';
+
+export interface GroupOptions {
+  field: GroupField;
+  /** How many best points each group keeps (1..MAX_PER_GROUP). */
+  perGroup: number;
+  filter?: SearchFilter;
+  /** At most this many groups, those with the best hits (1..MAX_GROUPS; default MAX_GROUPS). */
+  groups?: number;
+}
+
+export interface PointGroup {
+  value: string | number;
+  /** The group's best points, best first, exact cosines. */
+  hits: ScoredPoint[];
+  /** How many points of the group the filter admits. */
+  count: number;
 }
 
 export interface StoredPoint {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SearchFilter } from '@cytoclip/domain';
+import { DATA_VERSION } from '../data-version.js';
 import type { CollectionSpec, DeleteWhere, PointPayload, ScoredPoint, StoredPoint, VectorPoint } from '../types.js';
 import { Chunk, quantize, type Candidate } from './chunk.js';
 import { assignAll, Ivf } from './ivf.js';
@@ -54,10 +55,22 @@ export class Collection {
     return this.manifest.dim;
   }
 
+  /** The format of the points (manifest `dataVersion`; a manifest from before the stamp reads as 1). */
+  get dataVersion(): number {
+    return this.manifest.dataVersion ?? 1;
+  }
+
+  /** Stamps the manifest (atomically replaced, like every commit). */
+  markDataVersion(version: number): void {
+    this.manifest = { ...this.manifest, dataVersion: version };
+    writeManifest(this.dir, this.manifest);
+  }
+
   static create(dir: string, name: string, spec: CollectionSpec, options: CollectionOptions): Collection {
     mkdirSync(dir, { recursive: true });
     const manifest: Manifest = {
       format: 'cytoclip-vectors/1',
+      dataVersion: DATA_VERSION,
       name,
       dim: spec.dim,
       quantization: spec.quantization ?? 'int8',

@@ -8,6 +8,8 @@ export const MANIFEST_FORMAT = 'cytoclip-vectors/1';
 /** The one file that says what a collection holds; replaced atomically after each segment is durable. */
 export interface Manifest {
   format: typeof MANIFEST_FORMAT;
+  /** The points' data format (`DATA_VERSION`); absent in manifests written before the stamp: 1. */
+  dataVersion?: number;
   name: string;
   dim: number;
   quantization: 'none' | 'int8';

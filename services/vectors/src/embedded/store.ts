@@ -6,9 +6,11 @@ import type {
   CollectionSpec,
   DeleteWhere,
   FieldSummary,
+  GroupOptions,
   LexicalCoverage,
   LexicalHit,
   LexicalOptions,
+  PointGroup,
   ScoredPoint,
   SearchOptions,
   SearchPage,
@@ -28,7 +30,10 @@ import {
   validateFilter,
   validateSpec,
 } from '../validate.js';
+import { checkDataVersion } from '../data-version.js';
+import { checkGroupOptions } from '../groups.js';
 import { Collection, type CollectionOptions } from './collection.js';
+import { topPerGroup } from './groups.js';
 import { EXACT_UP_TO, IVF_MIN_POINTS } from './ivf.js';
 import { acquireLock } from './lock.js';
 import { DEFAULT_NPROBE } from './ivf-search.js';
@@ -169,6 +174,25 @@ export class EmbeddedVectorStore implements VectorStore {
       );
     }
     return bestPerField(collection, vector, field, validateFilter(filter));
+  }
+
+  async topPerGroup(name: string, vector: Float32Array, options: GroupOptions): Promise<PointGroup[]> {
+    const collection = this.collection(name);
+    checkVector(vector, collection.dim);
+    return topPerGroup(collection, vector, checkGroupOptions(options));
+  }
+
+  async dataVersion(name: string): Promise<number> {
+    return this.collection(name).dataVersion;
+  }
+
+  /** The embedded layout takes every format's points in place: only the points change (see `cytoclip reindex`). */
+  async upgradeLayout(name: string): Promise<void> {
+    this.collection(name);
+  }
+
+  async markDataVersion(name: string, version: number): Promise<void> {
+    this.collection(name).markDataVersion(checkDataVersion(version));
   }
 
   /** Writes are durable already; flush saves the caches (int8 rows, IVF lists) so a reopen need not recompute them. */

@@ -30,6 +30,15 @@ export const FILTER_PAYLOAD_KEYS = {
 /** Qdrant groups by one field, and section ids are unique only inside an atlas: `atlas/section` is stored too. */
 export const SECTION_KEY = 'sectionKey';
 
+/**
+ * Qdrant groups and counts by keyword or integer values only, and a gestational week may be fractional (30.5): the
+ * week is also stored as text for `topPerGroup` (data format 2; older collections group by the number).
+ */
+export const WEEK_KEY = 'weekKey';
+
+/** Where the collection's data format is stamped in its metadata (see src/data-version.ts). */
+export const DATA_VERSION_KEY = 'cytoclipDataVersion';
+
 export const PAYLOAD_INDEXES: { field_name: string; field_schema: Schemas['PayloadFieldSchema'] }[] = [
   { field_name: 'gestationalWeek', field_schema: 'float' },
   { field_name: 'plane', field_schema: 'keyword' },
@@ -40,6 +49,7 @@ export const PAYLOAD_INDEXES: { field_name: string; field_schema: Schemas['Paylo
   { field_name: 'section', field_schema: 'keyword' },
   { field_name: SECTION_KEY, field_schema: 'keyword' },
   { field_name: 'kind', field_schema: 'keyword' },
+  { field_name: WEEK_KEY, field_schema: 'keyword' },
 ];
 
 /** A validated SearchFilter as a Qdrant filter (each list is one `match any`; a region matches its subtree). */
@@ -94,6 +104,7 @@ export function toQdrantPoint(point: VectorPoint, lexical = true): Schemas['Poin
   const payload: Record<string, unknown> = {
     ...point.payload,
     [SECTION_KEY]: `${point.payload.atlas}/${point.payload.section}`,
+    [WEEK_KEY]: String(point.payload.gestationalWeek),
   };
   const dense = Array.from(point.vector);
   if (!lexical || !point.lexical?.indices.length) return { id: point.id, vector: dense, payload };

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CytoclipError, lexicalQuery, type SearchFilter } from '@cytoclip/domain';
 import { makePoints, randomUnit, rng } from '../testing/fixtures.js';
-import { SECTION_KEY } from './builders.js';
+import { SECTION_KEY, WEEK_KEY } from './builders.js';
 import { QdrantVectorStore } from './store.js';
 
 /**
@@ -57,7 +57,20 @@ const fakeFetch = async (input: string | URL | Request, init?: RequestInit) => {
 };
 
 const fast = { attempts: 3, baseMs: 1, maxMs: 2, sleep: async () => {} };
-const open = () => QdrantVectorStore.open({ url: 'http://qdrant.test:6333', timeoutMs: 200, retry: fast });
+// The version check (on by default) asks GET / in the background; layout.test.ts covers it on a fake server.
+const open = () =>
+  QdrantVectorStore.open({ url: 'http://qdrant.test:6333', timeoutMs: 200, retry: fast, checkCompatibility: false });
+
+/** A collection the fake does not have until an alias update names it (ensureCollection creates `<name>_v1`). */
+function missingUntilAliased(name: string): void {
+  let aliased = false;
+  replies.push((r) => {
+    if (r.path === '/collections/aliases') aliased = true;
+    return r.method === 'GET' && r.path === `/collections/${name}` && !aliased
+      ? { status: 404, result: null }
+      : undefined;
+  });
+}
 
 beforeEach(() => {
   sent = [];
@@ -69,17 +82,29 @@ afterEach(() => vi.unstubAllGlobals());
 describe('Qdrant adapter at the HTTP boundary', () => {
   it('creates a collection with a payload index on every filter field', async () => {
     const store = await open();
+    missingUntilAliased('tiles-mini');
     await store.ensureCollection('tiles-mini', { dim: 8, quantization: 'int8' });
-    const create = sent.find((r) => r.method === 'PUT' && r.path === '/collections/tiles-mini')!;
+    const create = sent.find((r) => r.method === 'PUT' && r.path === '/collections/tiles-mini_v1')!;
     expect(create.body).toMatchObject({
       vectors: { size: 8, distance: 'Cosine' },
       quantization_config: { scalar: { type: 'int8' } },
     });
     const indexed = sent
-      .filter((r) => r.path === '/collections/tiles-mini/index')
+      .filter((r) => r.path === '/collections/tiles-mini_v1/index')
       .map((r) => (r.body as { field_name: string }).field_name);
     expect(indexed.sort()).toEqual(
-      ['atlas', 'gestationalWeek', 'kind', 'plane', 'region', 'regionPath', 'section', SECTION_KEY, 'specimen'].sort(),
+      [
+        'atlas',
+        'gestationalWeek',
+        'kind',
+        'plane',
+        'region',
+        'regionPath',
+        'section',
+        SECTION_KEY,
+        'specimen',
+        WEEK_KEY,
+      ].sort(),
     );
   });
 
@@ -143,8 +168,18 @@ describe('Qdrant adapter at the HTTP boundary', () => {
 
   it('creates the lexical sparse vector with the IDF modifier, and counts the points that carry one', async () => {
     const store = await open();
+    missingUntilAliased('tiles-lex');
+    replies.push((r) =>
+      r.method === 'GET' && r.path === '/collections/tiles-lex'
+        ? {
+            result: {
+              config: { params: { vectors: { size: 8, distance: 'Cosine' }, sparse_vectors: { lexical: {} } } },
+            },
+          }
+        : undefined,
+    );
     await store.ensureCollection('tiles-lex', { dim: 8 });
-    const create = sent.find((r) => r.method === 'PUT' && r.path === '/collections/tiles-lex')!;
+    const create = sent.find((r) => r.method === 'PUT' && r.path === '/collections/tiles-lex_v1')!;
     expect(create.body).toMatchObject({ sparse_vectors: { lexical: { modifier: 'idf' } } });
     replies.push((r) =>
       r.path.endsWith('/points/count')

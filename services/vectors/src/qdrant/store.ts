@@ -6,9 +6,11 @@ import type {
   CollectionSpec,
   DeleteWhere,
   FieldSummary,
+  GroupOptions,
   LexicalCoverage,
   LexicalHit,
   LexicalOptions,
+  PointGroup,
   ScoredPoint,
   SearchOptions,
   SearchPage,
@@ -31,7 +33,7 @@ import {
 import {
   batches,
   countRequest,
-  createCollectionRequest,
+  DATA_VERSION_KEY,
   deleteFilter,
   fromLexicalPoint,
   fromRecord,
@@ -39,14 +41,25 @@ import {
   hasLexicalFilter,
   LEXICAL_VECTOR,
   lexicalRequest,
-  PAYLOAD_INDEXES,
   searchParams,
   searchRequest,
   tieRequest,
   toQdrantFilter,
   toQdrantPoint,
+  WEEK_KEY,
 } from './builders.js';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
+import { checkDataVersion } from '../data-version.js';
+import { checkGroupOptions, shapeGroups } from '../groups.js';
+import {
+  aliasTargets,
+  alreadyExists,
+  copyPoints,
+  createPhysical,
+  generationOf,
+  physicalName,
+  pointAlias,
+} from './layout.js';
 
 export interface QdrantOptions {
   url: string;
@@ -54,6 +67,8 @@ export interface QdrantOptions {
   /** Per-request time-out in ms (a timed-out request is retried). */
   timeoutMs?: number;
   retry?: Partial<RetryOptions>;
+  /** The client's version check against the server (on by default). */
+  checkCompatibility?: boolean;
 }
 
 interface Known {
@@ -61,6 +76,10 @@ interface Known {
   quantized: boolean;
   /** Has the named sparse vector: collections created before lexical vectors existed do not (Qdrant cannot add it). */
   lexical: boolean;
+  /** Has the `weekKey` payload index (data format 2): grouping by week uses it. */
+  weekKey: boolean;
+  /** The data format stamped in the collection's metadata (1 when absent). */
+  version: number;
 }
 
 /** The VectorStore on a Qdrant server, through @qdrant/js-client-rest. Point ids are the platform's UUIDs as they are. */
@@ -79,7 +98,8 @@ export class QdrantVectorStore implements VectorStore {
       url: options.url,
       apiKey: options.apiKey,
       timeout: options.timeoutMs ?? 30_000,
-      checkCompatibility: false,
+      // The client warns when the server's minor differs by more than one (compose.yaml pins the client's minor).
+      checkCompatibility: options.checkCompatibility ?? true,
     });
     const store = new QdrantVectorStore(client, options.url, { ...DEFAULT_RETRY, ...options.retry });
     try {
@@ -101,31 +121,47 @@ export class QdrantVectorStore implements VectorStore {
     return withRetry(request, this.retry);
   }
 
+  /**
+   * Creates `<name>_v1` behind the alias `name` (see layout.ts), or checks the dimension of what `name` already is.
+   * Safe when workers start together: a create that another worker won ("already exists") counts as done, and the
+   * collection is read back before it is used.
+   */
   async ensureCollection(name: string, spec: CollectionSpec): Promise<void> {
     validateSpec(name, spec);
-    const { exists } = await this.call(() => this.client.collectionExists(name));
-    if (exists) {
-      const known = await this.collection(name);
-      if (known.dim !== spec.dim) {
-        throw new CytoclipError(
-          'dimension_mismatch',
-          `collection "${name}" has dimension ${known.dim}, not ${spec.dim}`,
-          { status: 409 },
-        );
+    let known = await this.collection(name).catch((error: unknown) => {
+      if ((error as CytoclipError).code === 'unknown_collection') return null;
+      throw error;
+    });
+    if (!known) {
+      const physical = physicalName(name, 1);
+      await createPhysical(this.client, this.call.bind(this), physical, spec);
+      try {
+        await pointAlias(this.client, this.call.bind(this), name, physical, false);
+      } catch (error) {
+        if (!alreadyExists(error)) throw error; // another worker made the alias
       }
-      return;
+      this.known.delete(name);
+      known = await this.collection(name);
     }
-    await this.call(() => this.client.createCollection(name, createCollectionRequest(spec)));
-    for (const index of PAYLOAD_INDEXES) {
-      await this.call(() => this.client.createPayloadIndex(name, { ...index, wait: true }));
+    if (known.dim !== spec.dim) {
+      throw new CytoclipError(
+        'dimension_mismatch',
+        `collection "${name}" has dimension ${known.dim}, not ${spec.dim}`,
+        {
+          status: 409,
+        },
+      );
     }
-    this.known.set(name, { dim: spec.dim, quantized: spec.quantization === 'int8', lexical: true });
   }
 
+  /** By the names the platform uses: an alias stands for the collection behind it, which is not listed itself. */
   async listCollections(): Promise<CollectionInfo[]> {
     const { collections } = await this.call(() => this.client.getCollections());
+    const targets = await aliasTargets(this.client, this.call.bind(this));
+    const behind = new Set(targets.values());
+    const names = [...collections.map((c) => c.name).filter((n) => !behind.has(n)), ...targets.keys()];
     const infos = await Promise.all(
-      collections.map(async ({ name }) => {
+      names.map(async (name) => {
         const info = await this.call(() => this.client.getCollection(name));
         return { name, dim: dimOf(info), count: await this.count(name) };
       }),
@@ -133,8 +169,13 @@ export class QdrantVectorStore implements VectorStore {
     return infos.sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** Drops the alias and the collection behind it (or a pre-alias collection of that name). */
   async dropCollection(name: string): Promise<void> {
-    await this.call(() => this.client.deleteCollection(name));
+    const target = (await aliasTargets(this.client, this.call.bind(this))).get(name);
+    if (target) {
+      await this.call(() => this.client.updateCollectionAliases({ actions: [{ delete_alias: { alias_name: name } }] }));
+    }
+    await this.call(() => this.client.deleteCollection(target ?? name));
     this.known.delete(name);
   }
 
@@ -296,6 +337,69 @@ export class QdrantVectorStore implements VectorStore {
     return points.map(fromScored);
   }
 
+  /**
+   * One groups query (`group_by` the week's text key, or the specimen; `group_size` perGroup; `limit` groups) and an
+   * exact count per group found: bounded by groups × perGroup points, never every point the filter admits.
+   */
+  async topPerGroup(name: string, vector: Float32Array, options: GroupOptions): Promise<PointGroup[]> {
+    const known = await this.collection(name);
+    checkVector(vector, known.dim);
+    const checked = checkGroupOptions(options);
+    const groupBy = checked.field === 'specimen' ? 'specimen' : known.weekKey ? WEEK_KEY : 'gestationalWeek';
+    const filter = toQdrantFilter(checked.filter);
+    const body: Schemas['QueryGroupsRequest'] = {
+      query: Array.from(vector),
+      filter,
+      params: searchParams(known.quantized),
+      group_by: groupBy,
+      group_size: checked.perGroup,
+      limit: checked.groups,
+      with_payload: true,
+    };
+    const { groups } = await this.call(() => this.client.queryGroups(name, body));
+    const found = await Promise.all(
+      groups.map(async (group) => {
+        const match = { key: groupBy, match: { value: group.id } } as Schemas['FieldCondition'];
+        const counted = { must: [...((filter?.must as Schemas['Condition'][] | undefined) ?? []), match] };
+        const { count } = await this.call(() => this.client.count(name, { filter: counted, exact: true }));
+        const hits = group.hits.map(fromScored);
+        return { value: hits[0]!.payload[checked.field], hits, count };
+      }),
+    );
+    return shapeGroups(found, checked);
+  }
+
+  async dataVersion(name: string): Promise<number> {
+    return (await this.collection(name)).version;
+  }
+
+  /**
+   * A collection without the sparse vector (Qdrant cannot add one) or the week key index is rebuilt behind its alias:
+   * a new `<name>_v<n+1>` with the current layout, every point copied, the alias switched atomically, the old one
+   * dropped. A pre-alias collection is dropped before its alias is made (a moment without it: run with the API down).
+   */
+  async upgradeLayout(name: string): Promise<void> {
+    const known = await this.collection(name);
+    if (known.lexical && known.weekKey) return;
+    const targets = await aliasTargets(this.client, this.call.bind(this));
+    const old = targets.get(name) ?? name;
+    const next = physicalName(name, generationOf(name, old) + 1);
+    const spec: CollectionSpec = { dim: known.dim, quantization: known.quantized ? 'int8' : 'none' };
+    await createPhysical(this.client, this.call.bind(this), next, spec, known.version);
+    await copyPoints(this.client, this.call.bind(this), old, next);
+    if (!targets.has(name)) await this.call(() => this.client.deleteCollection(old));
+    await pointAlias(this.client, this.call.bind(this), name, next, targets.has(name));
+    if (targets.has(name)) await this.call(() => this.client.deleteCollection(old));
+    this.known.delete(name);
+  }
+
+  async markDataVersion(name: string, version: number): Promise<void> {
+    await this.collection(name);
+    const metadata = { [DATA_VERSION_KEY]: checkDataVersion(version) };
+    await this.call(() => this.client.updateCollection(name, { metadata }));
+    this.known.delete(name);
+  }
+
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {
@@ -318,10 +422,13 @@ export class QdrantVectorStore implements VectorStore {
       }
       throw cause;
     }
+    const stamped = info.config.metadata?.[DATA_VERSION_KEY];
     const known = {
       dim: dimOf(info),
       quantized: Boolean(info.config.quantization_config),
       lexical: Boolean(info.config.params.sparse_vectors?.[LEXICAL_VECTOR]),
+      weekKey: Boolean(info.payload_schema?.[WEEK_KEY]),
+      version: typeof stamped === 'number' ? stamped : 1,
     };
     this.known.set(name, known);
     return known;
