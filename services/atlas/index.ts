@@ -18,7 +18,9 @@ export { wallProfile, WALL_ZONES, type WallZone } from './src/anatomy/growth.js'
 export { planSection, renderWhole, sectionAnnotations, type SectionRequest, type PlannedSection } from './src/build.js';
 export { toPixel, toBrain, type SectionGeometry, type LabelMap } from './src/section.js';
 export { labelPolygons, pointInRing } from './src/polygons.js';
-export * from './src/dataset/index.js';
+// The one writer of an atlas folder's files, and `cytoclip atlas init` (a lab's folder of images, GeoJSON and a CSV).
+export { writeAtlasFiles, type AtlasFiles, type WrittenAtlasFiles } from './src/atlas-files.js';
+export { initAtlas, type AtlasInitOptions, type AtlasInitResult } from './src/init.js';
 // The dataset builder (src/dataset, its own README section) shares this package's public face.
 export * from './src/dataset/index.js';
 // Importers of published atlases (DHARANI), documented in this package's README.

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '@cytoclip/cli';
 
 let dir: string;
@@ -77,6 +77,20 @@ describe('cytoclip atlas init', () => {
     );
     expect(await init()).toBe(2);
     expect(existsSync(join(dir, 'atlas.json'))).toBe(false);
+  });
+
+  it('refuses a CSV with an unterminated quote, and annotations that name no region, writing nothing', async () => {
+    const err: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void err.push(String(line)));
+    writeFileSync(join(dir, 'meta.csv'), 'image,specimen,week,plane\n"a.png,S01,21,coronal\n');
+    expect(await init()).toBe(2);
+    expect(err.join('')).toContain('meta.csv: unterminated quote');
+    writeFileSync(join(dir, 'meta.csv'), 'image,specimen,week,plane,annotations\na.png,S01,21,coronal,empty.geojson\n');
+    writeFileSync(join(dir, 'empty.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [] }));
+    expect(await init()).toBe(2);
+    expect(err.join('')).toContain('no region names in the annotations');
+    expect(existsSync(join(dir, 'atlas.json'))).toBe(false);
+    vi.restoreAllMocks();
   });
 
   it('refuses to replace an atlas.json without --force', async () => {

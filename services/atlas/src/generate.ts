@@ -9,7 +9,8 @@ import {
   type Plane,
   type SectionEntry,
 } from '@cytoclip/domain';
-import { planSection, sectionAnnotations, writeJson, writeSectionTiff } from './build.js';
+import { writeAtlasFiles } from './atlas-files.js';
+import { planSection, sectionAnnotations, writeSectionTiff } from './build.js';
 import { assertWeek, buildOntology } from './ontology.js';
 import { PRESETS, type Preset, type SectionPlan, type SpecimenPlan } from './presets.js';
 import type { Nuisances } from './render/nuisance.js';
@@ -211,8 +212,7 @@ export async function generateAtlas(options: GenerateOptions): Promise<GenerateR
         presetRevision: preset.revision,
       },
     };
-    await writeJson(join(tmp, 'ontology.json'), buildOntology());
-    await writeJson(join(tmp, 'atlas.json'), manifest);
+    await writeAtlasFiles(tmp, { manifest, ontology: buildOntology() });
     const dir = resolve(options.out);
     if (options.overwrite) await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);

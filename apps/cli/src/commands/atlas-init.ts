@@ -1,9 +1,10 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { initAtlas } from '@cytoclip/atlas';
 import { CytoclipError } from '@cytoclip/domain';
-import { buildAtlasManifest } from '../atlas-init.js';
 import { output, stringOption, type Command } from '../command.js';
 
+// The folder is read and atlas.json written by @cytoclip/atlas (initAtlas, the one atlas-folder writer); here the
+// arguments and what is printed.
 export const atlasInitCommand: Command = {
   path: 'atlas init',
   summary: 'write atlas.json for a folder of section images, QuPath GeoJSON and a CSV (image, specimen, week, plane)',
@@ -24,26 +25,21 @@ export const atlasInitCommand: Command = {
   async run(args) {
     const folder = args.positionals[0];
     if (!folder) throw new CytoclipError('invalid_argument', 'give the folder: cytoclip atlas init <folder>');
-    const dir = resolve(folder);
-    const target = join(dir, 'atlas.json');
-    if (existsSync(target) && args.values.force !== true)
-      throw new CytoclipError('output_exists', `${target} exists; pass --force to replace it`);
     const mpp = stringOption(args, 'mpp');
     const csv = stringOption(args, 'csv');
     const name = stringOption(args, 'name');
-    const { manifest, ontology, warnings } = buildAtlasManifest({
-      folder: dir,
+    const { atlas, manifest, ontology, warnings } = await initAtlas({
+      folder,
+      replace: args.values.force === true,
       ...(csv ? { csv: resolve(csv) } : {}),
       ...(name ? { name } : {}),
       ...(mpp !== undefined ? { micronsPerPixel: Number(mpp) } : {}),
     });
-    writeFileSync(target, `${JSON.stringify(manifest, null, 2)}\n`);
-    if (ontology) writeFileSync(join(dir, 'ontology.json'), `${JSON.stringify(ontology, null, 2)}\n`);
     for (const w of warnings) console.error(`warning: ${w}`);
     output(
       args,
       {
-        atlas: target,
+        atlas,
         name: manifest.name,
         specimens: manifest.specimens.length,
         sections: manifest.sections.length,
@@ -51,7 +47,7 @@ export const atlasInitCommand: Command = {
         warnings,
       },
       () =>
-        `${target}: ${manifest.specimens.length} specimens, ${manifest.sections.length} sections${ontology ? `; ontology.json with ${ontology.regions.length} regions from the annotations` : ''}`,
+        `${atlas}: ${manifest.specimens.length} specimens, ${manifest.sections.length} sections${ontology ? `; ontology.json with ${ontology.regions.length} regions from the annotations` : ''}`,
     );
   },
 };

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import {
   CytoclipError,
   isPlane,
@@ -9,31 +9,62 @@ import {
   type SectionEntry,
   type Specimen,
 } from '@cytoclip/domain';
+import { writeAtlasFiles } from './atlas-files.js';
+import { parseCsv } from './import/csv.js';
 
 /**
- * Builds atlas.json (and, where the folder has none, ontology.json) from a folder of section images, QuPath GeoJSON
- * exports and a CSV with one row per image. CSV columns (header names, case-insensitive):
- *   image (required), specimen (required), plane (required), week | gestationalWeek | gw, or pcw (converted: GW = pcw + 2),
- *   and optionally section, index, stain (nissl), micronsPerPixel | mpp, annotations.
+ * An atlas made of a lab's own folder: section images, QuPath GeoJSON exports and a CSV with one row per image.
+ * CSV columns (header names, case-insensitive): image (required), specimen (required), plane (required), week |
+ * gestationalWeek | gw, or pcw (converted: GW = pcw + 2), and optionally section, index, stain (nissl),
+ * micronsPerPixel | mpp, annotations.
  */
 export interface AtlasInitOptions {
   folder: string;
+  /** The atlas's name (default: the folder's name). */
   name?: string;
+  /** The CSV (default: the one .csv in the folder). */
   csv?: string;
+  /** µm per pixel for rows that give none. */
   micronsPerPixel?: number;
+  /** Replace an existing atlas.json. */
+  replace?: boolean;
+}
+
+export interface AtlasInitResult {
+  /** The atlas.json written. */
+  atlas: string;
+  manifest: AtlasManifest;
+  /** The ontology written from the annotations' class names, or null when the folder had an ontology.json. */
+  ontology: Ontology | null;
+  warnings: string[];
 }
 
 const IMAGE_EXT = new Set(['.tif', '.tiff', '.png', '.jpg', '.jpeg', '.svs', '.ndpi', '.mrxs']);
 
-export function buildAtlasManifest(options: AtlasInitOptions): {
+/**
+ * Writes atlas.json (and, where the folder has none, ontology.json from the annotations' QuPath class names) for a
+ * folder of section images. Every bad row is named in one `invalid_atlas` error and nothing is written; an existing
+ * atlas.json is kept (`output_exists`) unless `replace`.
+ */
+export async function initAtlas(options: AtlasInitOptions): Promise<AtlasInitResult> {
+  const folder = resolve(options.folder);
+  const target = join(folder, 'atlas.json');
+  if (existsSync(target) && !options.replace)
+    throw new CytoclipError('output_exists', `${target} exists; pass --force to replace it`);
+  const { manifest, ontology, warnings } = buildAtlasManifest({ ...options, folder });
+  const written = await writeAtlasFiles(folder, { manifest, ontology });
+  return { atlas: written.atlas, manifest, ontology, warnings };
+}
+
+function buildAtlasManifest(options: AtlasInitOptions): {
   manifest: AtlasManifest;
   ontology: Ontology | null;
   warnings: string[];
 } {
   const folder = options.folder;
   if (!existsSync(folder)) throw new CytoclipError('invalid_argument', `no folder ${folder}`);
-  const csvPath = options.csv ?? findCsv(folder);
-  const rows = parseCsv(readFileSync(csvPath, 'utf8'), csvPath);
+  const csvPath = options.csv ? resolve(options.csv) : findCsv(folder);
+  const rows = readRows(csvPath);
   const errors: string[] = [];
   const warnings: string[] = [];
   const specimens = new Map<string, Specimen>();
@@ -98,10 +129,28 @@ export function buildAtlasManifest(options: AtlasInitOptions): {
   return { manifest, ontology, warnings };
 }
 
+/**
+ * The CSV's rows through the package's one CSV reader, header names folded (`Microns per pixel` → `micronsperpixel`)
+ * and empty cells left out, so a column a row leaves blank falls back like a missing one.
+ */
+function readRows(path: string): Record<string, string>[] {
+  const text = readFileSync(path, 'utf8');
+  if (text.trim() === '') throw new CytoclipError('invalid_csv', `${path} is empty`);
+  // Every quote of a well-formed CSV is paired (open and close, or "" inside a quoted field).
+  if ((text.match(/"/g)?.length ?? 0) % 2 === 1) throw new CytoclipError('invalid_csv', `${path}: unterminated quote`);
+  return parseCsv(text).map((row) =>
+    Object.fromEntries(
+      Object.entries(row)
+        .filter(([, value]) => value !== '')
+        .map(([key, value]) => [key.toLowerCase().replace(/[^a-z]/g, ''), value]),
+    ),
+  );
+}
+
 function ageOf(row: Record<string, string>): { gestationalWeek: number; ageSource?: string } | null {
   const week = row.week ?? row.gestationalweek ?? row.gw;
-  if (week !== undefined && Number.isFinite(Number(week)) && week !== '') return { gestationalWeek: Number(week) };
-  if (row.pcw !== undefined && Number.isFinite(Number(row.pcw)) && row.pcw !== '')
+  if (week !== undefined && Number.isFinite(Number(week))) return { gestationalWeek: Number(week) };
+  if (row.pcw !== undefined && Number.isFinite(Number(row.pcw)))
     return { gestationalWeek: Number(row.pcw) + 2, ageSource: `pcw ${row.pcw}` };
   return null;
 }
@@ -121,44 +170,8 @@ function findAnnotations(folder: string, stem: string): string | null {
   return null;
 }
 
-/** A minimal CSV reader: a header row, commas, double-quoted fields with "" escapes. */
-export function parseCsv(text: string, path: string): Record<string, string>[] {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  const endRecord = () => {
-    record.push(field.trim());
-    if (record.some((f) => f !== '')) records.push(record);
-    record = [];
-    field = '';
-  };
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      record.push(field.trim());
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      endRecord();
-    } else field += ch;
-  }
-  record.push(field.trim());
-  if (record.some((f) => f !== '')) records.push(record);
-  if (quoted) throw new CytoclipError('invalid_csv', `${path}: unterminated quote`);
-  const [header, ...rows] = records;
-  if (!header) throw new CytoclipError('invalid_csv', `${path} is empty`);
-  const keys = header.map((h) => h.toLowerCase().replace(/[^a-z]/g, ''));
-  return rows.map((r) =>
-    Object.fromEntries(keys.flatMap((k, i) => (r[i] !== undefined && r[i] !== '' ? [[k, r[i]!]] : []))),
-  );
+interface QuPathFeature {
+  properties?: { classification?: { name?: string; color?: number[] | number }; region?: string };
 }
 
 /** Regions named in the annotations (QuPath classification names), flat, with QuPath's colours where given. */
@@ -166,9 +179,7 @@ function ontologyFromAnnotations(folder: string, sections: SectionEntry[]): Onto
   const regions = new Map<string, OntologyRegion>();
   for (const section of sections) {
     if (!section.annotations) continue;
-    let doc: {
-      features?: { properties?: { classification?: { name?: string; color?: number[] | number }; region?: string } }[];
-    };
+    let doc: { features?: QuPathFeature[] };
     try {
       doc = JSON.parse(readFileSync(join(folder, section.annotations), 'utf8'));
     } catch (error) {
@@ -190,6 +201,12 @@ function ontologyFromAnnotations(folder: string, sections: SectionEntry[]): Onto
       });
     }
   }
+  if (regions.size === 0)
+    throw new CytoclipError(
+      'invalid_atlas',
+      `no region names in the annotations (QuPath classifications) to write ontology.json from: add the GeoJSON ` +
+        `exports, or an ontology.json, to ${folder}`,
+    );
   return { format: 'cytoclip-ontology/1', regions: [...regions.values()] };
 }
 
