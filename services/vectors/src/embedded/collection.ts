@@ -1,15 +1,17 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SearchFilter } from '@cytoclip/domain';
 import { DATA_VERSION } from '../data-version.js';
 import type { CollectionSpec, DeleteWhere, PointPayload, ScoredPoint, StoredPoint, VectorPoint } from '../types.js';
 import { Chunk, quantize, type Candidate } from './chunk.js';
+import { writeCompacted } from './compact.js';
+import { syncDir } from './files.js';
 import { assignAll, Ivf } from './ivf.js';
 import { loadIvf, saveIvf } from './ivf-file.js';
 import { Lists } from './lists.js';
 import { readManifest, removeLeftovers, writeManifest, type Manifest } from './manifest.js';
 import { compileFilter, isRowLevel, type Matcher } from './matcher.js';
-import { QuantizedFile } from './quantized-file.js';
+import { CHECKPOINT_FILE, installQuantized, QuantizedFile } from './quantized-file.js';
 import { Rows } from './rows.js';
 import { readSegment, readVectorBlock, VectorReader, writeDeleteSegment, writeUpsertSegment } from './segments.js';
 import { loadSnapshot, saveSnapshot } from './snapshot.js';
@@ -25,6 +27,39 @@ export interface CollectionOptions {
   exactUpTo: number;
   /** IVF lists probed first (more when a filter or the per-section cap leaves the page short). */
   nprobe: number;
+  /** A write that leaves at least this share of the rows dead (and `compactMinDead` of them) compacts; ≥ 1: never. */
+  compactShare: number;
+  compactMinDead: number;
+  /** Points per segment a compaction writes (small in tests, so a kill lands between segments). */
+  compactSegmentPoints: number;
+  /** Called at each step of a compaction: the crash test kills its process there. */
+  compactProbe?: (step: CompactStep) => void;
+}
+
+export type CompactStep = 'segment-written' | 'caches-removed' | 'switched' | 'cache-installed' | 'saved' | 'done';
+
+export const COMPACT_SHARE = 0.5;
+export const COMPACT_MIN_DEAD = 10_000;
+
+/** Space and rows before and after a compaction. */
+export interface CompactionReport {
+  points: number;
+  deadBefore: number;
+  segmentsBefore: number;
+  segmentsAfter: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  seconds: number;
+}
+
+/** What a collection holds on disk and in memory: dead rows are overwritten or deleted points not yet compacted. */
+export interface CollectionStats {
+  points: number;
+  rows: number;
+  dead: number;
+  deadShare: number;
+  segments: number;
+  bytes: number;
 }
 
 /** One collection on disk (manifest + segments + caches) and in memory (rows' metadata, int8 lists). */
@@ -34,10 +69,12 @@ export class Collection {
   ivf: Ivf | null = null;
   /** Reused by filtered exact scans (the runs of the matching partitions, copied out of the lists). */
   readonly scratch: Chunk;
-  private readonly quantized: QuantizedFile;
+  /** Bumped when a compaction renumbers the rows: row numbers taken before it mean nothing after. */
+  generation = 0;
+  private quantized: QuantizedFile;
   private savedIndexRows = 0;
   private savedSnapshotSegments = 0;
-  private readonly reader: VectorReader;
+  private reader: VectorReader;
 
   private constructor(
     readonly dir: string,
@@ -214,6 +251,7 @@ export class Collection {
     for (let i = 0; i < unique.length; i++)
       this.lists.add(start + i, nearest ? nearest[i]! : 0, quantized, i * this.dim);
     this.maintainIndex();
+    this.compactIfWorthIt();
   }
 
   deleteWhere(where: DeleteWhere): number {
@@ -227,7 +265,83 @@ export class Collection {
     writeDeleteSegment(join(this.dir, file), ids);
     this.commitSegment(file);
     for (const id of ids) this.rows.kill(id);
+    this.compactIfWorthIt();
     return ids.length;
+  }
+
+  private compactIfWorthIt(): void {
+    const dead = this.rows.size - this.rows.liveCount;
+    if (dead >= this.options.compactMinDead && dead >= this.options.compactShare * this.rows.size) this.compact();
+  }
+
+  stats(): CollectionStats {
+    const dead = this.rows.size - this.rows.liveCount;
+    return {
+      points: this.rows.liveCount,
+      rows: this.rows.size,
+      dead,
+      deadShare: this.rows.size === 0 ? 0 : dead / this.rows.size,
+      segments: this.manifest.segments.length,
+      bytes: this.bytesOnDisk(),
+    };
+  }
+
+  private bytesOnDisk(): number {
+    return readdirSync(this.dir).reduce((sum, file) => sum + statSync(join(this.dir, file)).size, 0);
+  }
+
+  /**
+   * Reclaims dead rows (overwritten or deleted points): the live points are written again beside the old segments
+   * (durable, unlisted), the old caches removed, then the manifest switched to the new segments — that rename is the
+   * commit, as for any write. Then the new int8 cache, IVF assignments and rows snapshot go in place and the old
+   * segments are deleted. A crash before the switch reopens the old store (the new files are unlisted leftovers); after
+   * it, the new one (the old segments are leftovers; a cache not yet in place is recomputed). Same IVF lists and the
+   * same row order, so searches answer exactly as before.
+   */
+  compact(): CompactionReport {
+    const started = performance.now();
+    const before = this.stats();
+    const report = { points: before.points, deadBefore: before.dead, segmentsBefore: before.segments };
+    if (before.dead === 0) {
+      return {
+        ...report,
+        segmentsAfter: before.segments,
+        bytesBefore: before.bytes,
+        bytesAfter: before.bytes,
+        seconds: 0,
+      };
+    }
+    const probe = this.options.compactProbe ?? (() => {});
+    const next = writeCompacted(this.dir, this.manifest, this.rows, this.lists, this.options.compactSegmentPoints, () =>
+      probe('segment-written'),
+    );
+    // The caches describe the old row numbers: gone before the switch, so no crash can pair them with the new segments.
+    for (const cache of [CHECKPOINT_FILE, IVF_FILE]) rmSync(join(this.dir, cache), { force: true });
+    syncDir(this.dir);
+    probe('caches-removed');
+    const old = this.manifest.segments;
+    this.manifest = { ...this.manifest, segments: next.segments, nextSegment: next.nextSegment };
+    writeManifest(this.dir, this.manifest);
+    probe('switched');
+    this.quantized.close();
+    installQuantized(this.dir, next.quantizedTemp, next.rows.size);
+    probe('cache-installed');
+    this.quantized = new QuantizedFile(this.dir, this.dim);
+    this.reader.close();
+    this.reader = new VectorReader(this.dim);
+    this.rows = next.rows;
+    this.lists = next.lists;
+    this.generation++;
+    this.savedIndexRows = 0;
+    this.savedSnapshotSegments = 0;
+    this.checkpoint();
+    probe('saved');
+    for (const file of old) rmSync(join(this.dir, file), { force: true });
+    syncDir(this.dir);
+    probe('done');
+    const after = this.stats();
+    const seconds = (performance.now() - started) / 1000;
+    return { ...report, segmentsAfter: after.segments, bytesBefore: before.bytes, bytesAfter: after.bytes, seconds };
   }
 
   private nextSegmentFile(): string {

@@ -1,6 +1,16 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { readAt, writeAtomic } from './files.js';
+import { readAt, syncDir, writeAtomic } from './files.js';
 
 const CHECKPOINT_FORMAT = 'cytoclip-vectors-checkpoint/1';
 
@@ -43,9 +53,7 @@ export class QuantizedFile {
   checkpoint(): void {
     if (this.durable === this.rows) return;
     fsyncSync(this.fd);
-    writeAtomic(join(this.dir, 'checkpoint.json'), [
-      Buffer.from(JSON.stringify({ format: CHECKPOINT_FORMAT, rows: this.rows })),
-    ]);
+    writeCheckpoint(this.dir, this.rows);
     this.durable = this.rows;
   }
 
@@ -54,9 +62,26 @@ export class QuantizedFile {
   }
 }
 
+export const CHECKPOINT_FILE = 'checkpoint.json';
+
+function writeCheckpoint(dir: string, rows: number): void {
+  writeAtomic(join(dir, CHECKPOINT_FILE), [Buffer.from(JSON.stringify({ format: CHECKPOINT_FORMAT, rows }))]);
+}
+
+/**
+ * Puts a compaction's int8 cache (fsynced under a temp name) in place of `quantized.i8`, then says how many rows it
+ * holds. Called after the manifest switch with the old checkpoint already gone: a crash in between leaves a cache
+ * that no checkpoint vouches for, recomputed from the new segments at open.
+ */
+export function installQuantized(dir: string, temp: string, rows: number): void {
+  renameSync(temp, join(dir, 'quantized.i8'));
+  syncDir(dir);
+  writeCheckpoint(dir, rows);
+}
+
 function readCheckpoint(dir: string): number {
   try {
-    const checkpoint = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as {
+    const checkpoint = JSON.parse(readFileSync(join(dir, CHECKPOINT_FILE), 'utf8')) as {
       format: string;
       rows: number;
     };

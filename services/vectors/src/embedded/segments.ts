@@ -89,6 +89,17 @@ export function readVectorBlock(path: string, count: number, dim: number): Float
   }
 }
 
+/** The f32 vectors [from, from + count) of an upsert segment, for compaction (one read for a segment's survivors). */
+export function readVectorRange(path: string, from: number, count: number, dim: number): Float32Array {
+  const fd = openSync(path, 'r');
+  try {
+    const bytes = readAt(fd, count * dim * 4, HEADER + from * dim * 4);
+    return new Float32Array(bytes.buffer, bytes.byteOffset, count * dim);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads single f32 vectors by (segment, index) for exact rescoring, keeping segment files open. */
 export class VectorReader {
   private readonly fds = new Map<string, number>();

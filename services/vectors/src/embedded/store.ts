@@ -32,7 +32,15 @@ import {
 } from '../validate.js';
 import { checkDataVersion } from '../data-version.js';
 import { checkGroupOptions } from '../groups.js';
-import { Collection, type CollectionOptions } from './collection.js';
+import {
+  Collection,
+  COMPACT_MIN_DEAD,
+  COMPACT_SHARE,
+  type CollectionOptions,
+  type CollectionStats,
+  type CompactionReport,
+} from './collection.js';
+import { COMPACT_SEGMENT_POINTS } from './compact.js';
 import { topPerGroup } from './groups.js';
 import { EXACT_UP_TO, IVF_MIN_POINTS } from './ivf.js';
 import { acquireLock } from './lock.js';
@@ -63,6 +71,10 @@ export class EmbeddedVectorStore implements VectorStore {
       indexFrom: options.indexFrom ?? IVF_MIN_POINTS,
       exactUpTo: options.exactUpTo ?? EXACT_UP_TO,
       nprobe: options.nprobe ?? DEFAULT_NPROBE,
+      compactShare: options.compactShare ?? COMPACT_SHARE,
+      compactMinDead: options.compactMinDead ?? COMPACT_MIN_DEAD,
+      compactSegmentPoints: options.compactSegmentPoints ?? COMPACT_SEGMENT_POINTS,
+      ...(options.compactProbe ? { compactProbe: options.compactProbe } : {}),
     });
     store.unlock = unlock;
     for (const name of readdirSync(root)) {
@@ -174,6 +186,19 @@ export class EmbeddedVectorStore implements VectorStore {
       );
     }
     return bestPerField(collection, vector, field, validateFilter(filter));
+  }
+
+  /**
+   * Reclaims the space and scan time of overwritten and deleted points now (a write does it by itself once half the
+   * rows are dead). Crash-safe: a kill at any point reopens with the same live points.
+   */
+  async compact(name: string): Promise<CompactionReport> {
+    return this.collection(name).compact();
+  }
+
+  /** Live and dead rows, segments and bytes on disk of a collection. */
+  async stats(name: string): Promise<CollectionStats> {
+    return this.collection(name).stats();
   }
 
   async topPerGroup(name: string, vector: Float32Array, options: GroupOptions): Promise<PointGroup[]> {
