@@ -1,18 +1,44 @@
 import { CytoclipError, isErrorCode } from '@cytoclip/domain';
+import type {
+  ClassifyAnswer,
+  HeatmapAnswer,
+  Problem,
+  RegionTree,
+  SearchResponse,
+  SpecimenList,
+} from '@cytoclip/query/api-types';
 import { stringOption, type CommandArgs } from './command.js';
 import { ServerError } from './errors.js';
 import { openPlatform, settingsFromEnv } from './platform.js';
 
 /**
+ * What each route the commands call answers: the types the server's route declarations infer (the schemas
+ * /openapi.json is generated from, exported as @cytoclip/query/api-types), never a shape written here.
+ */
+export interface ApiAnswers {
+  '/v1/search': SearchResponse;
+  '/v1/search/image': SearchResponse;
+  '/v1/classify': ClassifyAnswer;
+  '/v1/heatmap': HeatmapAnswer;
+  '/v1/regions': RegionTree;
+  '/v1/specimens': SpecimenList;
+}
+export type ApiPath = keyof ApiAnswers;
+
+/**
  * The search API as the commands call it: over HTTP with `--api URL`, or in-process over the local stores (the same
  * app, without a socket). A 4xx answer is a CytoclipError carrying the status (exit 2); a 5xx from `--api`, or no
- * answer at all, a ServerError (exit 3); this process's own 5xx a runtime failure (exit 1).
+ * answer at all, a ServerError (exit 3); this process's own 5xx a runtime failure (exit 1). A route of ApiAnswers
+ * answers its declared type; the untyped form (a path with parameters, a route added since) takes the caller's.
  */
 export interface ApiClient {
   /** The server's URL, or `local` for the in-process app. */
   readonly where: string;
+  get<P extends ApiPath>(path: P): Promise<ApiAnswers[P]>;
   get<T>(path: string): Promise<T>;
+  post<P extends ApiPath>(path: P, body: unknown): Promise<ApiAnswers[P]>;
   post<T>(path: string, body: unknown): Promise<T>;
+  postForm<P extends ApiPath>(path: P, form: FormData): Promise<ApiAnswers[P]>;
   postForm<T>(path: string, form: FormData): Promise<T>;
   close(): Promise<void>;
 }
@@ -59,25 +85,21 @@ export function remoteApi(url: string): ApiClient {
 }
 
 function client(where: string, send: Send, remote: boolean, close: () => Promise<void>): ApiClient {
-  const call = async <T>(path: string, init: RequestInit): Promise<T> => answer<T>(await send(path, init), remote);
+  // The body is whatever the server sent; its type is the route's declaration, which the spec-validation suite of
+  // services/query holds every answer to.
+  const call = async <T>(path: string, init: RequestInit): Promise<T> =>
+    (await answer(await send(path, init), remote)) as T;
   return {
     where,
-    get: (path) => call(path, { method: 'GET' }),
-    post: (path, body) =>
-      call(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    postForm: (path, form) => call(path, { method: 'POST', body: form }),
+    get: <T>(path: string) => call<T>(path, { method: 'GET' }),
+    post: <T>(path: string, body: unknown) =>
+      call<T>(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    postForm: <T>(path: string, form: FormData) => call<T>(path, { method: 'POST', body: form }),
     close,
   };
 }
 
-interface Problem {
-  title?: string;
-  detail?: string;
-  code?: string;
-  errors?: { field: string; message: string }[];
-}
-
-async function answer<T>(res: Response, remote: boolean): Promise<T> {
+async function answer(res: Response, remote: boolean): Promise<unknown> {
   const text = await res.text();
   let body: unknown = null;
   try {
@@ -85,8 +107,9 @@ async function answer<T>(res: Response, remote: boolean): Promise<T> {
   } catch {
     // not JSON: reported below with the first bytes
   }
-  if (res.ok && body !== null) return body as T;
-  const problem = (body ?? {}) as Problem;
+  if (res.ok && body !== null) return body;
+  // A problem+json answer as declared; any field may be missing when a proxy or an older server answered.
+  const problem = (body ?? {}) as Partial<Problem>;
   const message = `${res.status} ${problem.title ?? res.statusText}: ${problem.detail ?? (text.slice(0, 200) || 'no answer body')}`;
   const detail = { status: res.status, ...(problem.errors ? { errors: problem.errors } : {}) };
   if (res.ok) throw new ServerError(`the server's answer is not JSON (${message})`, res.status);

@@ -1,5 +1,5 @@
-import { openApi } from '../api.js';
-import { output, stringOption, type Command } from '../command.js';
+import { openApi, type ApiAnswers, type ApiPath } from '../api.js';
+import { output, stringOption, type Command, type CommandArgs } from '../command.js';
 import { UsageError } from '../errors.js';
 import { readImageFile } from './search.js';
 import {
@@ -13,26 +13,11 @@ import {
   targetOption,
 } from './search-options.js';
 
-interface ClassifyAnswer {
-  model: string;
-  zeroShot: { region: { acronym: string; name: string }; score: number }[];
-  vote: { region: { acronym: string; name: string }; share: number; count: number }[];
-  neighbours: number;
-}
-
-interface HeatmapAnswer {
-  section: string;
-  model: string;
-  min: number | null;
-  max: number | null;
-  tiles: { id: string; bbox: [number, number, number, number]; score: number }[];
-  unknownWords: string[];
-}
-
-async function ask<T>(args: Parameters<typeof openApi>[0], path: string, body: unknown): Promise<T> {
+/** One POST to the API; the answer is the route's declared type (ApiAnswers). */
+async function ask<P extends ApiPath>(args: CommandArgs, path: P, body: unknown): Promise<ApiAnswers[P]> {
   const api = await openApi(args);
   try {
-    return await api.post<T>(path, body);
+    return await api.post(path, body);
   } finally {
     await api.close();
   }
@@ -62,7 +47,7 @@ export const classifyCommand: Command = {
       model: stringOption(args, 'model'),
       filter: filterFrom(args),
     });
-    const a = await ask<ClassifyAnswer>(args, '/v1/classify', body);
+    const a = await ask(args, '/v1/classify', body);
     output(args, a, () =>
       [
         `model ${a.model}`,
@@ -89,11 +74,7 @@ export const heatmapCommand: Command = {
     const text = words.join(' ').trim();
     if (!section || !text) throw new UsageError('give a section id and a text: cytoclip heatmap <section-id> "<text>"');
     const top = integerOption(args, 'top', 1) ?? 10;
-    const a = await ask<HeatmapAnswer>(
-      args,
-      '/v1/heatmap',
-      defined({ section, query: { text }, model: stringOption(args, 'model') }),
-    );
+    const a = await ask(args, '/v1/heatmap', defined({ section, query: { text }, model: stringOption(args, 'model') }));
     output(args, a, () => {
       const best = [...a.tiles].sort((x, y) => y.score - x.score).slice(0, top);
       const range = a.min === null ? 'no tiles' : `scores ${a.min.toFixed(3)} to ${a.max!.toFixed(3)}`;

@@ -1,19 +1,10 @@
 import { CytoclipError, isCytoclipError, type SearchFilter } from '@cytoclip/domain';
+import type { RegionTreeNode, SearchResponse, SpecimenList } from '@cytoclip/query/api-types';
 import type { ApiClient } from '../api.js';
 import type { EvalSource, RankedItem } from './score.js';
 
-interface Answer {
-  results: { id: string; region: { acronym: string; path: string[] } | null }[];
-  total: number;
-  /** false when more than the window matched (then total is the window); absent on servers that always count. */
-  totalExact?: boolean;
-  model: string;
-}
-
-interface RegionNode {
-  acronym: string;
-  children: RegionNode[];
-}
+/** The declared answer, `totalExact` read as optional: older servers always counted and sent none. */
+type Answer = Omit<SearchResponse, 'totalExact'> & Partial<Pick<SearchResponse, 'totalExact'>>;
 
 /** The server's `offset + limit` window (QueryConfig.maxWindow) and page size (maxLimit), as configured by default. */
 const WINDOW = 10_000;
@@ -36,7 +27,7 @@ export interface ApiSourceOptions {
 export function apiSource(api: ApiClient, options: ApiSourceOptions): EvalSource & { model(): string | null } {
   let model: string | null = null;
   const search = async (body: Record<string, unknown>): Promise<Answer> => {
-    const answer = await api.post<Answer>('/v1/search', {
+    const answer: Answer = await api.post('/v1/search', {
       target: options.target,
       ...(options.model ? { model: options.model } : {}),
       ...body,
@@ -65,11 +56,11 @@ export function apiSource(api: ApiClient, options: ApiSourceOptions): EvalSource
     return search(body);
   };
 
-  let specimens: Promise<{ id: string; atlas: string }[]> | null = null;
+  let specimens: Promise<SpecimenList['specimens']> | null = null;
   /** Narrower filters covering `filter`'s items: per specimen (depth 0), then per plane (depth 1). */
   const partitions = async (filter: SearchFilter, depth: number): Promise<SearchFilter[] | null> => {
     if (depth === 0) {
-      specimens ??= api.get<{ specimens: { id: string; atlas: string }[] }>('/v1/specimens').then((a) => a.specimens);
+      specimens ??= api.get('/v1/specimens').then((a) => a.specimens);
       return (await specimens).map((s) => ({ ...filter, atlases: [s.atlas], specimens: [s.id] }));
     }
     if (depth === 1) return (['coronal', 'sagittal', 'axial'] as const).map((p) => ({ ...filter, planes: [p] }));
@@ -106,7 +97,7 @@ export function apiSource(api: ApiClient, options: ApiSourceOptions): EvalSource
     model: () => model,
     async knownRegions() {
       const out = new Set<string>();
-      const walk = (nodes: RegionNode[]) => nodes.forEach((n) => (out.add(n.acronym), walk(n.children ?? [])));
+      const walk = (nodes: RegionTreeNode[]) => nodes.forEach((n) => (out.add(n.acronym), walk(n.children ?? [])));
       walk(await regionTree());
       return out;
     },
@@ -118,7 +109,7 @@ export function apiSource(api: ApiClient, options: ApiSourceOptions): EvalSource
     async regionSizes() {
       // A region's own items: its subtree's count less its children's subtrees (a region filter matches a subtree).
       const sizes = new Map<string, number>();
-      const visit = async (node: RegionNode): Promise<number> => {
+      const visit = async (node: RegionTreeNode): Promise<number> => {
         const subtree = await count({ regions: [node.acronym] });
         if (subtree === 0) return 0;
         let children = 0;
@@ -145,8 +136,8 @@ export function apiSource(api: ApiClient, options: ApiSourceOptions): EvalSource
     },
   };
 
-  async function regionTree(): Promise<RegionNode[]> {
-    return (await api.get<{ regions: RegionNode[] }>('/v1/regions')).regions;
+  async function regionTree(): Promise<RegionTreeNode[]> {
+    return (await api.get('/v1/regions')).regions;
   }
 }
 
