@@ -101,10 +101,11 @@ async function uploadForm(file: string, request: Record<string, unknown>): Promi
   return form;
 }
 
-function table(a: SearchAnswer): string {
+/** The human-readable answer; a tile of an unannotated section (region null) reads "unannotated". */
+export function table(a: SearchAnswer): string {
   const lines = a.results.map(
     (r, i) =>
-      `${String(i + 1).padStart(3)}  ${r.score.toFixed(3)}  ${(r.region?.acronym ?? '-').padEnd(8)} GW ${String(r.gestationalWeek).padEnd(5)} ${r.plane.padEnd(9)} ${r.section.padEnd(16)} ${r.id}`,
+      `${String(i + 1).padStart(3)}  ${r.score.toFixed(3)}  ${(r.region?.acronym ?? 'unannotated').padEnd(8)} GW ${String(r.gestationalWeek).padEnd(5)} ${r.plane.padEnd(9)} ${r.section.padEnd(16)} ${r.id}`,
   );
   const how = a.retrieval ? `, ${a.retrieval}` : '';
   const head = `${a.results.length} of ${a.total} (model ${a.model}${how}, ${a.tookMs} ms)`;

@@ -1,3 +1,4 @@
+import { regionLabel } from '../region-label.js';
 import type { SearchResult } from '../types.js';
 
 export function ResultCard({
@@ -9,7 +10,8 @@ export function ResultCard({
   rank: number;
   onOpen(r: SearchResult): void;
 }) {
-  const region = result.region ? `${result.region.acronym} (${result.region.name})` : 'no region';
+  const label = regionLabel(result);
+  const region = label.unannotated ? label.acronym : `${label.acronym} (${label.name})`;
   return (
     <li class="result-card" data-id={result.id} data-week={result.gestationalWeek} data-plane={result.plane}>
       <button
@@ -19,7 +21,7 @@ export function ResultCard({
       >
         <img src={result.imageUrl} alt="" loading="lazy" width={160} height={160} />
         <span class="score">{result.score.toFixed(3)}</span>
-        <span class="region-name">{result.region?.acronym ?? '—'}</span>
+        <span class={label.unannotated ? 'region-name unannotated' : 'region-name'}>{label.acronym}</span>
         <span class="meta">
           {result.gestationalWeek} GW · {result.plane}
         </span>
@@ -79,8 +81,9 @@ export function Pager({
 export function RegionGroups({ results, onOpen }: { results: SearchResult[]; onOpen(r: SearchResult): void }) {
   const groups = new Map<string, { name: string; items: SearchResult[] }>();
   for (const r of results) {
-    const key = r.region?.acronym ?? '—';
-    const group = groups.get(key) ?? { name: r.region?.name ?? 'no region', items: [] };
+    const label = regionLabel(r);
+    const key = label.acronym;
+    const group = groups.get(key) ?? { name: label.name, items: [] };
     group.items.push(r);
     groups.set(key, group);
   }
