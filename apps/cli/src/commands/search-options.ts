@@ -107,3 +107,52 @@ export function filterFrom(args: CommandArgs): SearchFilter {
 export function defined(fields: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }
+
+/** One example of `--positive` / `--negative`, as query.positive / query.negative take it. */
+export type ExampleArg = ({ text: string } | { tileId: string } | { regionImageId: string } | { image: string }) & {
+  weight?: number;
+};
+
+/**
+ * `--positive` / `--negative` values: `tile:ID`, `region:ID`, `@FILE` (an image, read and sent as base64) or words,
+ * each with an optional `^W` weight at the end (`"granular layer^2"`, `tile:ID^0.5`).
+ */
+export async function exampleArg(
+  value: string,
+  option: string,
+  readImage: (path: string) => Promise<Buffer>,
+): Promise<ExampleArg> {
+  const boosted = /^(.*?)\^([^^]*)$/s.exec(value);
+  const body = (boosted ? boosted[1]! : value).trim();
+  const weight = boosted ? Number(boosted[2]) : undefined;
+  if (weight !== undefined && !(Number.isFinite(weight) && weight > 0))
+    throw new UsageError(`--${option}: the weight after ^ must be a number > 0, got "${boosted![2]}"`);
+  const withWeight = (example: ExampleArg): ExampleArg => (weight === undefined ? example : { ...example, weight });
+  if (!body) throw new UsageError(`--${option} needs text, tile:ID, region:ID or @FILE`);
+  if (body.startsWith('tile:')) return withWeight({ tileId: body.slice(5) });
+  if (body.startsWith('region:')) return withWeight({ regionImageId: body.slice(7) });
+  if (body.startsWith('@')) return withWeight({ image: (await readImage(body.slice(1))).toString('base64') });
+  return withWeight({ text: body });
+}
+
+/** `--region-of SECTION:x,y,w,h` (level-0 pixels of the section) as query.sectionRegion. */
+export function regionOfArg(value: string): { section: string; bbox: [number, number, number, number] } {
+  const at = value.lastIndexOf(':');
+  const numbers =
+    at > 0
+      ? value
+          .slice(at + 1)
+          .split(',')
+          .map(Number)
+      : [];
+  if (numbers.length !== 4 || numbers.some((n) => !Number.isFinite(n)))
+    throw new UsageError(`--region-of must look like SECTION:x,y,width,height (level-0 px), got "${value}"`);
+  return { section: value.slice(0, at), bbox: numbers as [number, number, number, number] };
+}
+
+/** Every value of a repeatable string option. */
+export function listOption(args: CommandArgs, name: string): string[] {
+  const value = args.values[name];
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}

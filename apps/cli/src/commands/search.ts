@@ -6,11 +6,14 @@ import { UsageError } from '../errors.js';
 import {
   API_OPTION,
   defined,
+  exampleArg,
   FILTER_OPTIONS,
   filterFrom,
   integerOption,
+  listOption,
   MODEL_OPTION,
   numberOption,
+  regionOfArg,
   TARGET_OPTION,
   targetOption,
 } from './search-options.js';
@@ -76,9 +79,10 @@ export interface SearchAnswer {
 }
 
 /** A JSON search, or with an image file the multipart upload route (the file travels as it is). */
-async function runSearch(args: CommandArgs, query: Record<string, string> | { file: string }): Promise<SearchAnswer> {
+async function runSearch(args: CommandArgs, query: Record<string, unknown> | { file: string }): Promise<SearchAnswer> {
   const request = requestFrom(args);
-  const form = 'file' in query ? await uploadForm(query.file, request) : null;
+  const file = typeof query.file === 'string' ? query.file : null;
+  const form = file !== null ? await uploadForm(file, request) : null;
   const api = await openApi(args);
   try {
     if (form) return await api.postForm<SearchAnswer>('/v1/search/image', form);
@@ -114,20 +118,77 @@ export function table(a: SearchAnswer): string {
   return [head, ...lines].join('\n') + unknown + notices;
 }
 
+const EXAMPLE_OPTIONS: OptionSpec = {
+  positive: {
+    type: 'string',
+    multiple: true,
+    value: 'EXAMPLE',
+    description:
+      'look like this (repeatable, up to 16): words, tile:ID, region:ID or @FILE (an image), ^W at the end weighs it ' +
+      '(e.g. "granular layer^2"); the query text and --image join them',
+  },
+  negative: {
+    type: 'string',
+    multiple: true,
+    value: 'EXAMPLE',
+    description: 'look unlike this (repeatable, up to 16; same forms as --positive); the stored ones are never results',
+  },
+  'region-of': {
+    type: 'string',
+    value: 'SECTION:X,Y,W,H',
+    description: "search by this box of a stored section (level-0 px), cut at the model's µm/px",
+  },
+};
+
+/** query.positive / negative / sectionRegion from the options, the query text and --image; null when none is given. */
+async function examplesQuery(
+  args: CommandArgs,
+  text: string,
+  image: string | undefined,
+): Promise<Record<string, unknown> | null> {
+  const positives = listOption(args, 'positive');
+  const negatives = listOption(args, 'negative');
+  const regionOf = stringOption(args, 'region-of');
+  if (!positives.length && !negatives.length && regionOf === undefined) return null;
+  const negative = await Promise.all(negatives.map((v) => exampleArg(v, 'negative', readImageFile)));
+  const negativePart = negative.length ? { negative } : {};
+  if (regionOf !== undefined) {
+    if (positives.length || text || image !== undefined)
+      throw new UsageError('--region-of is the whole positive side: give it alone (with --negative if you like)');
+    return { sectionRegion: regionOfArg(regionOf), ...negativePart };
+  }
+  const positive = [
+    ...(text ? [{ text }] : []),
+    ...(image !== undefined ? [{ image: (await readImageFile(image)).toString('base64') }] : []),
+    ...(await Promise.all(positives.map((v) => exampleArg(v, 'positive', readImageFile)))),
+  ];
+  if (!positive.length) throw new UsageError('--negative needs a positive: the query text, --image or --positive');
+  return { positive, ...negativePart };
+}
+
 export const searchCommand: Command = {
   path: 'search',
   summary: 'search tiles (or region images) by text or by an image file',
-  usage: '"<text>" [options]  |  cytoclip search --image FILE [options]',
+  usage:
+    '"<text>" [options]  |  cytoclip search --image FILE [options]  |  cytoclip search --positive EXAMPLE … ' +
+    '[--negative EXAMPLE …]  |  cytoclip search --region-of SECTION:X,Y,W,H',
   details:
     'Runs in-process over the stores in DATA_DIR (the same app as `serve`, no socket), or against --api.\n' +
-    'Example: cytoclip search "layered cortex with dense granular cells" --week 18-24 --plane coronal',
+    'Example: cytoclip search "layered cortex with dense granular cells" --week 18-24 --plane coronal\n' +
+    'Examples: cytoclip search "dense granular layer" --positive tile:ID --negative tile:ID2 --negative @bad.png',
   options: {
     image: { type: 'string', value: 'FILE', description: 'search by this PNG, JPEG, TIFF or WebP instead of text' },
+    ...EXAMPLE_OPTIONS,
     ...SEARCH_OPTIONS,
   },
   async run(args) {
     const text = args.positionals.join(' ').trim();
     const image = stringOption(args, 'image');
+    const examples = await examplesQuery(args, text, image);
+    if (examples) {
+      const answer = await runSearch(args, examples);
+      return output(args, answer, () => table(answer));
+    }
     if (image !== undefined && text) throw new UsageError('give either the query text or --image FILE, not both');
     if (image === undefined && !text)
       throw new UsageError('give the query text (cytoclip search "layered cortex") or --image FILE');
