@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@cytoclip/query';
+import type { SearchResponse } from '@cytoclip/query/api-types';
 import { openPlatform, settingsFromEnv } from '../src/platform.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -32,7 +33,7 @@ async function latency(url: string, texts: string[], filter: object | undefined,
       headers: { 'content-type': 'application/json' },
       body,
     });
-    const json = (await res.json()) as { results?: unknown[] };
+    const json = (await res.json()) as Partial<SearchResponse>; // a problem+json answer when not ok
     times.push(performance.now() - started);
     if (!res.ok) throw new Error(`search failed: ${res.status} ${JSON.stringify(json)}`);
     results += json.results?.length ?? 0;
