@@ -1,13 +1,22 @@
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, classify, fetchAtlases, fetchRegions, fetchSpecimens, search } from './api.js';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import {
+  ApiError,
+  classify,
+  fetchAtlases,
+  fetchItem,
+  fetchRegions,
+  fetchSpecimens,
+  search,
+  type HeatmapQuery,
+} from './api.js';
 import { EMPTY_STATE, filterOf, parseState, queryOf, serializeState, type SearchState } from './state.js';
 import type {
   AtlasInfo,
   Classification,
+  OpenedResult,
   Query,
   RegionNode,
   SearchResponse,
-  SearchResult,
   SpecimenInfo,
 } from './types.js';
 import { SearchBar, type ImageQuery } from './components/SearchBar.js';
@@ -59,7 +68,7 @@ export function App() {
   const [completed, setCompleted] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [classification, setClassification] = useState<Classification | null>(null);
-  const [openResult, setOpenResult] = useState<SearchResult | null>(null);
+  const [openResult, setOpenResult] = useState<OpenedResult | null>(null);
 
   useEffect(() => {
     Promise.all([fetchRegions(), fetchSpecimens(), fetchAtlases()]).then(
@@ -79,19 +88,24 @@ export function App() {
     nonce,
   ]);
 
+  // The search without its page: what a page asks, and what an export pages through.
+  const scale = query && 'image' in query && image?.micronsPerPixel ? { micronsPerPixel: image.micronsPerPixel } : {};
+  const request = query && {
+    query,
+    target: state.target,
+    filter: filterOf(state),
+    ...scale,
+    ...(state.cutoff === 'none' ? { cutoff: 'none' as const } : {}),
+  };
+
   useEffect(() => {
-    if (!query) return setResponse(null);
+    if (!request) return setResponse(null);
     const controller = new AbortController();
     setBusy(true);
     setError(null);
     const limit = grouped ? GROUP_LIMIT : PAGE_SIZE;
     const offset = grouped ? 0 : (state.page - 1) * PAGE_SIZE;
-    const scale = 'image' in query && image?.micronsPerPixel ? { micronsPerPixel: image.micronsPerPixel } : {};
-    const cutoff = state.cutoff === 'none' ? { cutoff: 'none' as const } : {};
-    search(
-      { query, target: state.target, filter: filterOf(state), limit, offset, ...scale, ...cutoff },
-      controller.signal,
-    )
+    search({ ...request, limit, offset }, controller.signal)
       .then(setResponse, (e) => controller.signal.aborted || setError(describe(e)))
       .finally(() => {
         if (controller.signal.aborted) return;
@@ -107,6 +121,7 @@ export function App() {
       ? openResult
       : (response?.results.find((r) => r.id === state.open) ?? null)
     : null;
+  useSharedResult(state, response, open, setOpenResult, setError);
 
   // An uploaded image is classified too, again when its µm/px changes (the server tiles it at the model's scale).
   useEffect(() => {
@@ -127,7 +142,7 @@ export function App() {
     update({ text: '', similar: null, page: 1, open: null });
   }
 
-  const text = state.similar || image ? null : state.text.trim() || null;
+  const [colors, names] = useMemo(() => regionMaps(meta.regions), [meta.regions]);
   const firstRank = (state.page - 1) * PAGE_SIZE + 1;
   return (
     <div class="app">
@@ -196,13 +211,22 @@ export function App() {
                     By region
                   </button>
                 </div>
-                <ExportButtons
-                  results={response.results}
-                  firstRank={grouped ? 1 : firstRank}
-                  query={describeQuery(state, image)}
-                />
+                {request && (
+                  <ExportButtons
+                    request={request}
+                    disabled={response.results.length === 0}
+                    query={describeQuery(state, image)}
+                    colors={colors}
+                  />
+                )}
               </div>
-              <Insights.Trajectory query={query} state={state} label={describeQuery(state, image)} />
+              <Insights.Trajectory
+                query={query}
+                state={state}
+                label={describeQuery(state, image)}
+                specimenWeeks={meta.specimens.map((s) => s.gestationalWeek)}
+                onWeek={(week) => update({ weeks: [week, week], view: 'grid', page: 1, open: null })}
+              />
               {grouped ? (
                 <RegionGroups
                   results={response.results}
@@ -235,8 +259,11 @@ export function App() {
         {open && (
           <Detail
             result={open}
-            text={text}
-            regionColors={regionColors(meta.regions)}
+            heatQuery={heatQueryOf(query, state, image)}
+            fixedRange={fixedRangeOf(response)}
+            regionColors={colors}
+            regionNames={names}
+            onRegion={(acronym) => update({ regions: [acronym], page: 1, open: state.open })}
             onClose={() => {
               update({ open: null });
               // Back to the card that opened it, so keyboard users keep their place.
@@ -258,13 +285,55 @@ export function App() {
   );
 }
 
-/** Ontology colours by acronym, so polygons on a section match the region tree's swatches. */
-function regionColors(roots: RegionNode[]): Map<string, string> {
-  const out = new Map<string, string>();
+/** Ontology colours and names by acronym, so polygons on a section match the region tree's swatches. */
+function regionMaps(roots: RegionNode[]): [Map<string, string>, Map<string, string>] {
+  const colors = new Map<string, string>();
+  const names = new Map<string, string>();
   const walk = (nodes: RegionNode[]) =>
-    nodes.forEach((n) => (n.color && out.set(n.acronym, n.color), walk(n.children)));
+    nodes.forEach((n) => (n.color && colors.set(n.acronym, n.color), names.set(n.acronym, n.name), walk(n.children)));
   walk(roots);
-  return out;
+  return [colors, names];
+}
+
+/**
+ * A shared link's `open=<id>` whose result is not on the current page (another page, or not ranked at all): fetched
+ * by id, so the link still opens it.
+ */
+function useSharedResult(
+  state: SearchState,
+  response: SearchResponse | null,
+  open: OpenedResult | null,
+  setOpenResult: (r: OpenedResult) => void,
+  setError: (e: string) => void,
+) {
+  const id = state.open;
+  const missing = Boolean(id && !open && (response || !queryOf(state)));
+  useEffect(() => {
+    if (!id || !missing) return;
+    let live = true;
+    fetchItem(id, state.target === 'regions' ? 'region' : 'tile').then(
+      (item) => live && setOpenResult({ ...item, score: null }),
+      (e) => live && setError(`The shared result could not be opened. ${describe(e)}`),
+    );
+    return () => {
+      live = false;
+    };
+  }, [id, missing]);
+}
+
+/** The heatmap scores a section's tiles against the search's own query; a region image cannot score tiles. */
+function heatQueryOf(query: Query | null, state: SearchState, image: ImageQuery | null): HeatmapQuery | null {
+  if (!query || 'regionImageId' in query) return null;
+  if ('image' in query) return { query, ...(image?.micronsPerPixel ? { micronsPerPixel: image.micronsPerPixel } : {}) };
+  return state.target === 'tiles' || 'text' in query ? { query } : null;
+}
+
+/** One heatmap scale for every section of a search: from the cutoff that applied to the best score it returned. */
+function fixedRangeOf(response: SearchResponse | null): [number, number] | null {
+  const best = response?.results[0]?.score;
+  if (best === undefined || !response) return null;
+  const lo = response.cutoff?.minScore ?? Math.min(...response.results.map((r) => r.score));
+  return best > lo ? [lo, best] : null;
 }
 
 function describeQuery(state: SearchState, image: ImageQuery | null): string {

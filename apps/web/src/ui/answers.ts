@@ -44,8 +44,15 @@ export function readHeatmap(body: HeatmapAnswer): HeatCell[] {
 }
 
 /** Weeks with data, ascending, as the server sends them (gaps are drawn by the chart). */
-export function readTrajectory(body: TrajectoryAnswer): TrajectoryPoint[] {
-  return body.weeks.map(({ gestationalWeek, best, median, count }) => ({ gestationalWeek, best, median, count }));
+export function readTrajectory(body: TrajectoryAnswer): { weeks: TrajectoryPoint[]; topK: number } {
+  const weeks = body.weeks.map(({ gestationalWeek, best, median, topMean, count }) => ({
+    gestationalWeek,
+    best,
+    median,
+    topMean,
+    count,
+  }));
+  return { weeks, topK: body.topK };
 }
 
 /** Both lists best first, as the server sends them: zero-shot probabilities, and the nearest items' vote shares. */

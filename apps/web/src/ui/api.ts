@@ -6,6 +6,7 @@ import type {
   ClassifyRequest,
   HeatmapAnswer,
   HeatmapRequest,
+  ItemAnswer,
   RegionTree,
   SearchRequest,
   SearchResponse,
@@ -69,8 +70,13 @@ export const fetchSpecimens = async () => (await call<SpecimenList>('/v1/specime
 export const fetchAtlases = async () => (await call<AtlasList>('/v1/atlases')).atlases;
 export const fetchSection = async (id: string) =>
   readSection(await call<SectionAnswer>(`/v1/sections/${encodeURIComponent(id)}`));
-export const fetchHeatmap = async (section: string, text: string) =>
-  readHeatmap(await post<HeatmapAnswer>('/v1/heatmap', { section, query: { text } } satisfies HeatmapRequest));
+/** What a heatmap scores a section's tiles against: the search's text, uploaded image (with its µm/px) or tile. */
+export type HeatmapQuery = Pick<HeatmapRequest, 'query' | 'micronsPerPixel'>;
+export const fetchHeatmap = async (section: string, query: HeatmapQuery) =>
+  readHeatmap(await post<HeatmapAnswer>('/v1/heatmap', { section, ...query } satisfies HeatmapRequest));
+/** A tile or region image by id (a shared link's result that is not on the page). */
+export const fetchItem = (id: string, kind: 'tile' | 'region') =>
+  call<ItemAnswer>(`/v1/${kind === 'tile' ? 'tiles' : 'region-images'}/${encodeURIComponent(id)}`);
 export const fetchTrajectory = async (query: Query, filter: SearchFilter, target: Target) =>
   readTrajectory(await post<TrajectoryAnswer>('/v1/trajectory', { query, filter, target } satisfies TrajectoryRequest));
 export const classify = async (image: string, micronsPerPixel?: number) =>

@@ -1,7 +1,7 @@
 /**
  * Results out of the browser: CSV for a spreadsheet, GeoJSON for QuPath. Boxes are level-0 pixels of each result's
- * section (the coordinates QuPath uses for the section's image); every feature names its section so one file can be
- * split per image.
+ * section (the coordinates QuPath uses for the section's image), so GeoJSON is written one file per section; image
+ * URLs are absolute so a CSV row still opens its image outside the app.
  */
 import type { SearchResult } from './types.js';
 
@@ -30,7 +30,10 @@ function csvCell(value: string | number): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-export function resultsToCsv(results: SearchResult[], firstRank = 1): string {
+export const CSV_HEADER = `${CSV_COLUMNS.join(',')}\r\n`;
+
+/** Rows (CRLF-terminated, no header) of results ranked from `firstRank`; image URLs resolved against `origin`. */
+export function csvRows(results: SearchResult[], firstRank: number, origin: string): string {
   const rows = results.map((r, i) => {
     const [x, y, w, h] = r.bbox;
     const cells = [
@@ -48,11 +51,15 @@ export function resultsToCsv(results: SearchResult[], firstRank = 1): string {
       y,
       w,
       h,
-      r.imageUrl,
+      new URL(r.imageUrl, origin).href,
     ];
-    return cells.map(csvCell).join(',');
+    return cells.map(csvCell).join(',') + '\r\n';
   });
-  return [CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
+  return rows.join('');
+}
+
+export function resultsToCsv(results: SearchResult[], firstRank = 1, origin = 'http://localhost'): string {
+  return CSV_HEADER + csvRows(results, firstRank, origin);
 }
 
 export interface GeoJsonFeature {
@@ -62,17 +69,38 @@ export interface GeoJsonFeature {
   properties: Record<string, unknown>;
 }
 
-/** QuPath (0.4+) reads a classification colour as [r, g, b]. */
-const RESULT_COLOR = [255, 127, 14];
+/** QuPath (0.4+) reads a classification colour as [r, g, b]; a region without an ontology colour gets this grey. */
+const UNCOLOURED: [number, number, number] = [128, 128, 128];
 
+/** "#rrggbb", "rrggbb" or "#rgb" as [r, g, b]; anything else as grey. */
+export function rgbOf(color: string | undefined): [number, number, number] {
+  const hex = color?.trim().replace(/^#/, '') ?? '';
+  const full = /^[0-9a-f]{3}$/i.test(hex) ? [...hex].map((c) => c + c).join('') : hex;
+  if (!/^[0-9a-f]{6}$/i.test(full)) return UNCOLOURED;
+  return [0, 2, 4].map((i) => parseInt(full.slice(i, i + 2), 16)) as [number, number, number];
+}
+
+export interface FeatureCollection {
+  type: 'FeatureCollection';
+  features: GeoJsonFeature[];
+}
+
+/**
+ * One QuPath annotation per result: its box as a closed polygon, classified by its region in the ontology's colour.
+ * `firstRank` is the rank of the first result given.
+ */
 export function resultsToGeoJson(
   results: SearchResult[],
   query: string,
-): { type: 'FeatureCollection'; features: GeoJsonFeature[] } {
+  colors: Map<string, string> = new Map(),
+  firstRank = 1,
+): FeatureCollection {
   return {
     type: 'FeatureCollection',
     features: results.map((r, i) => {
       const [x, y, w, h] = r.bbox;
+      const rank = firstRank + i;
+      const region = r.region?.acronym;
       return {
         type: 'Feature',
         id: r.id,
@@ -90,12 +118,12 @@ export function resultsToGeoJson(
         },
         properties: {
           objectType: 'annotation',
-          name: `#${i + 1} ${r.region?.acronym ?? ''} ${r.score.toFixed(3)}`.trim(),
-          classification: { name: r.region?.acronym ?? 'Unassigned', color: RESULT_COLOR },
+          name: `#${rank} ${region ?? ''} ${r.score.toFixed(3)}`.trim(),
+          classification: { name: region ?? 'Unassigned', color: rgbOf(region && colors.get(region)) },
           isLocked: false,
-          measurements: { score: r.score, rank: i + 1, gestationalWeek: r.gestationalWeek },
+          measurements: { score: r.score, rank, gestationalWeek: r.gestationalWeek },
           score: r.score,
-          rank: i + 1,
+          rank,
           section: r.section,
           specimen: r.specimen,
           plane: r.plane,
@@ -105,3 +133,28 @@ export function resultsToGeoJson(
     }),
   };
 }
+
+/** The results split by section, each section's features keeping their overall rank: one file per image for QuPath. */
+export function geoJsonBySection(
+  results: SearchResult[],
+  query: string,
+  colors: Map<string, string> = new Map(),
+): Map<string, FeatureCollection> {
+  const out = new Map<string, FeatureCollection>();
+  const all = resultsToGeoJson(results, query, colors).features;
+  for (const feature of all) {
+    const section = String(feature.properties.section);
+    const collection = out.get(section) ?? { type: 'FeatureCollection', features: [] };
+    collection.features.push(feature);
+    out.set(section, collection);
+  }
+  return out;
+}
+
+/** A file name part from free text: lower case, dashes, at most 40 characters. */
+export const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40) || 'results';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { resultsToCsv, resultsToGeoJson } from './export.js';
+import { geoJsonBySection, resultsToCsv, resultsToGeoJson } from './export.js';
 import { imageProblem, MAX_IMAGE_BYTES } from './image-input.js';
 import { readClassification, readHeatmap, readRegionTree, readSection, readTrajectory } from './answers.js';
 import { filterOf, parseState, queryOf, serializeState, EMPTY_STATE } from './state.js';
 import { countWords } from './relevance.js';
-import { gapWeeks, runs, weekRanges } from './trajectory.js';
+import { gapWeeks, runs, weekRanges, weekTicks } from './trajectory.js';
 import type { SearchResult } from './types.js';
 
 const result = (over: Partial<SearchResult> = {}): SearchResult => ({
@@ -61,6 +61,7 @@ describe('export', () => {
     const csv = resultsToCsv(
       [result(), result({ id: 'b', score: 0.5, region: { acronym: 'SP', name: 'sub, "plate"', path: ['SP'] } })],
       25,
+      'http://atlas.example:8080',
     );
     const lines = csv.trim().split('\r\n');
     expect(lines).toHaveLength(3);
@@ -68,7 +69,7 @@ describe('export', () => {
       'rank,id,score,kind,region,regionName,specimen,gestationalWeek,plane,section,x,y,width,height,imageUrl',
     );
     expect(lines[1]).toBe(
-      '25,11111111-1111-5111-8111-111111111111,0.831200,tile,CP,cortical plate,S01,21,coronal,S01-cor-0040,448,224,224,224,/v1/tiles/1/image',
+      '25,11111111-1111-5111-8111-111111111111,0.831200,tile,CP,cortical plate,S01,21,coronal,S01-cor-0040,448,224,224,224,http://atlas.example:8080/v1/tiles/1/image',
     );
     expect(lines[2]).toContain('"sub, ""plate"""');
   });
@@ -87,10 +88,30 @@ describe('export', () => {
     ]);
     expect(f.properties).toMatchObject({
       objectType: 'annotation',
-      classification: { name: 'CP' },
+      classification: { name: 'CP', color: [128, 128, 128] },
       score: 0.8312,
       section: 'S01-cor-0040',
     });
+  });
+  it("colours each class with its region's ontology colour and ranks from the first result given", () => {
+    const colors = new Map([
+      ['CP', '#1f77b4'],
+      ['SP', 'f80'],
+    ]);
+    const sp = result({ id: 'b', region: { acronym: 'SP', name: 'subplate', path: ['SP'] } });
+    const fc = resultsToGeoJson([result(), sp], 'cortex', colors, 41);
+    expect(fc.features.map((f) => f.properties.classification)).toEqual([
+      { name: 'CP', color: [31, 119, 180] },
+      { name: 'SP', color: [255, 136, 0] },
+    ]);
+    expect(fc.features.map((f) => f.properties.rank)).toEqual([41, 42]);
+  });
+  it('splits GeoJSON by section, each feature keeping its overall rank', () => {
+    const other = result({ id: 'c', section: 'S02-sag-0003' });
+    const split = geoJsonBySection([result(), other, result({ id: 'd' })], 'q');
+    expect([...split.keys()]).toEqual(['S01-cor-0040', 'S02-sag-0003']);
+    expect(split.get('S01-cor-0040')!.features.map((f) => f.properties.rank)).toEqual([1, 3]);
+    expect(split.get('S02-sag-0003')!.features.map((f) => f.id)).toEqual(['c']);
   });
 });
 
@@ -184,10 +205,15 @@ describe('API answers', () => {
       { bbox: [0, 0, 224, 224], score: 0.4 },
     ]);
     const weeks = [
-      { gestationalWeek: 14, best: 0.2, median: 0.1, count: 1 },
-      { gestationalWeek: 21, best: 0.9, median: 0.5, count: 3 },
+      { gestationalWeek: 14, best: 0.2, median: 0.1, topMean: 0.15, count: 1 },
+      { gestationalWeek: 21, best: 0.9, median: 0.5, topMean: 0.7, count: 3 },
     ];
-    expect(readTrajectory({ model: 'm', weeks, unknownWords: [] }).map((p) => p.gestationalWeek)).toEqual([14, 21]);
+    const trajectory = readTrajectory({ model: 'm', weeks, topK: 10, unknownWords: [] });
+    expect(trajectory.weeks.map((p) => [p.gestationalWeek, p.topMean])).toEqual([
+      [14, 0.15],
+      [21, 0.7],
+    ]);
+    expect(trajectory.topK).toBe(10);
     const c = readClassification(classified());
     expect(c.zeroShot.map((l) => l.acronym)).toEqual(['CP', 'SP']);
     expect(c.nearestTiles).toEqual([{ acronym: 'CP', name: 'cp', score: 1 }]);
@@ -213,12 +239,29 @@ describe('API answers', () => {
 });
 
 describe('trajectory gaps', () => {
-  const p = (gestationalWeek: number, best: number | null) => ({ gestationalWeek, best, median: best });
+  const p = (gestationalWeek: number, best: number | null) => ({
+    gestationalWeek,
+    best,
+    median: best,
+    topMean: best,
+  });
   it('breaks the line at missing weeks and at weeks with no data', () => {
     const points = [p(14, 0.2), p(15, 0.3), p(17, 0.5), p(18, null), p(19, 0.6)];
     expect(runs(points, 'best').map((r) => r.map((x) => x.gestationalWeek))).toEqual([[14, 15], [17], [19]]);
     expect(gapWeeks(points)).toEqual([16, 18]);
     expect(weekRanges([15, 16, 17, 19, 21, 22])).toBe('15–17, 19, 21–22');
+  });
+  it("joins two specimens' ages with no specimen between them, and breaks only at an age without data", () => {
+    const points = [p(14, 0.2), p(18, 0.3), p(22, null), p(27, 0.5), p(33, 0.6)];
+    const ticks = [14, 18, 22, 27, 33];
+    expect(runs(points, 'topMean', ticks).map((r) => r.map((x) => x.gestationalWeek))).toEqual([
+      [14, 18],
+      [27, 33],
+    ]);
+    expect(gapWeeks(points, ticks)).toEqual([22]);
+  });
+  it("ticks the axis at the specimens' weeks (and any data week they lack), not at round numbers", () => {
+    expect(weekTicks([22, 14, 18, 14], [14, 18, 25])).toEqual([14, 18, 22, 25]);
   });
 });
 

@@ -4,6 +4,7 @@ import type {
   ClassifyAnswer,
   HeatmapAnswer,
   SearchRequest,
+  SearchResult,
   SearchResponse,
   SectionAnswer,
   SpecimenList,
@@ -24,6 +25,12 @@ export type {
 } from '@cytoclip/query/api-types';
 
 export type Target = NonNullable<SearchRequest['target']>;
+
+/**
+ * A result as the detail shows it: from the page, or fetched by id for a shared link whose result is on another page
+ * (then it has no score: it was not ranked).
+ */
+export type OpenedResult = Omit<SearchResult, 'score'> & { score: number | null };
 
 /** The model card's URL and, for a model trained on synthetic tissue, the plain notice saying so. */
 export type ModelNotes = Pick<SearchResponse, 'modelCard' | 'notice'>;
@@ -63,6 +70,8 @@ export interface TrajectoryPoint {
   /** null where no tile of that age exists (a gap). */
   best: number | null;
   median: number | null;
+  /** Mean of the week's `topK` best scores: unlike the best, it does not climb with a week's tile count. */
+  topMean: number | null;
   count?: number;
 }
 

@@ -1,52 +1,62 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, fetchHeatmap, fetchSection } from '../api.js';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ApiError, fetchHeatmap, fetchSection, type HeatmapQuery } from '../api.js';
 import { viridis } from '../colors.js';
-import type { HeatCell, SearchResult, SectionInfo } from '../types.js';
+import { heatRange } from '../geometry.js';
+import type { HeatCell, OpenedResult, SectionInfo } from '../types.js';
+import { toOutlines, type Outline } from './SectionOverlay.js';
 import { Viewer } from './Viewer.js';
 
 interface Props {
-  result: SearchResult;
-  /** The text query, for the heatmap; null when the search is by image or tile. */
-  text: string | null;
+  result: OpenedResult;
+  /** What the heatmap scores the section against (the search's own query), or null when it cannot. */
+  heatQuery: HeatmapQuery | null;
+  /** The fixed heatmap scale: the cutoff that applied up to the best result's score, the same on every section. */
+  fixedRange: [number, number] | null;
   regionColors: Map<string, string>;
-  onSimilar(result: SearchResult): void;
+  regionNames: Map<string, string>;
+  /** Filter the search by a region (a click on its outline or its legend entry). */
+  onRegion(acronym: string): void;
+  onSimilar(result: OpenedResult): void;
   onClose(): void;
 }
 
 const message = (error: unknown) =>
   error instanceof ApiError ? error.message : `Something went wrong: ${(error as Error).message}`;
 
-export function Detail({ result, text, regionColors, onSimilar, onClose }: Props) {
+/** The open result beside the grid: what it is, and its section in the viewer. */
+export function Detail({
+  result,
+  heatQuery,
+  fixedRange,
+  regionColors,
+  regionNames,
+  onRegion,
+  onSimilar,
+  onClose,
+}: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
   const [section, setSection] = useState<SectionInfo | null>(null);
   const [showRegions, setShowRegions] = useState(true);
-  const [heat, setHeat] = useState<HeatCell[] | null>(null);
-  const [heatBusy, setHeatBusy] = useState(false);
+  const [showLabels, setShowLabels] = useState(true);
   const [problem, setProblem] = useState<string | null>(null);
+  const heat = useHeatmap(result.section, heatQuery, setProblem);
+  const [scale, setScale] = useState<'section' | 'fixed'>('section');
+  const [opacity, setOpacity] = useState(0.55);
 
   useEffect(() => heading.current?.focus(), [result.id]);
   useEffect(() => {
     setSection(null);
-    setHeat(null);
     setProblem(null);
     fetchSection(result.section).then(setSection, (e) => setProblem(message(e)));
   }, [result.section]);
 
-  async function drawHeatmap() {
-    if (heat) return setHeat(null);
-    if (!text) return;
-    setHeatBusy(true);
-    setProblem(null);
-    try {
-      setHeat(await fetchHeatmap(result.section, text));
-    } catch (error) {
-      setProblem(message(error));
-    } finally {
-      setHeatBusy(false);
-    }
-  }
+  const outlines = useMemo(
+    () => toOutlines((section?.polygons ?? []).map((p) => ({ ...p, color: p.color ?? regionColors.get(p.region) }))),
+    [section, regionColors],
+  );
+  const fixed = scale === 'fixed' ? fixedRange : null;
+  const range = heatRange(heat.cells?.map((c) => c.score) ?? [], fixed);
 
-  const [x, y, w, h] = result.bbox;
   return (
     <section class="detail" aria-labelledby="detail-title" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
       <header>
@@ -57,33 +67,7 @@ export function Detail({ result, text, regionColors, onSimilar, onClose }: Props
           Close
         </button>
       </header>
-      <div class="detail-body">
-        <img
-          class="detail-tile"
-          src={result.imageUrl}
-          alt={`The ${result.kind} at full size`}
-          width={224}
-          height={224}
-        />
-        <dl class="meta-list">
-          <dt>Score</dt>
-          <dd>{result.score.toFixed(4)}</dd>
-          <dt>Region path</dt>
-          <dd>{result.region?.path?.join(' › ') ?? result.region?.acronym ?? '—'}</dd>
-          <dt>Specimen</dt>
-          <dd>{result.specimen}</dd>
-          <dt>Age</dt>
-          <dd>{result.gestationalWeek} gestational weeks</dd>
-          <dt>Plane</dt>
-          <dd>{result.plane}</dd>
-          <dt>Section</dt>
-          <dd>{result.section}</dd>
-          <dt>Box (level-0 px)</dt>
-          <dd>
-            x {x}, y {y}, {w} × {h}
-          </dd>
-        </dl>
-      </div>
+      <Summary result={result} />
       <div class="detail-actions">
         <button type="button" onClick={() => onSimilar(result)}>
           Find similar
@@ -92,21 +76,19 @@ export function Detail({ result, text, regionColors, onSimilar, onClose }: Props
           <input type="checkbox" checked={showRegions} onChange={() => setShowRegions(!showRegions)} />
           Region outlines{section ? ` (${section.polygons.length})` : ''}
         </label>
+        <label class="check">
+          <input type="checkbox" checked={showLabels} onChange={() => setShowLabels(!showLabels)} />
+          Labels
+        </label>
         <button
           type="button"
           class="secondary"
-          disabled={!text || heatBusy}
-          aria-pressed={heat !== null}
-          onClick={drawHeatmap}
-          title={text ? undefined : 'A heatmap needs a text query'}
+          disabled={!heatQuery || heat.busy}
+          aria-pressed={heat.cells !== null}
+          onClick={heat.toggle}
+          title={heatQuery ? 'Score every tile of this section against the query' : 'A heatmap needs a query of tiles'}
         >
-          {heat
-            ? 'Hide heatmap'
-            : heatBusy
-              ? 'Drawing heatmap…'
-              : text
-                ? `Heatmap of “${text}”`
-                : 'Heatmap (needs a text query)'}
+          {heat.cells ? 'Hide heatmap' : heat.busy ? 'Drawing heatmap…' : heatQuery ? 'Heatmap' : 'Heatmap (no query)'}
         </button>
       </div>
       {problem && (
@@ -114,33 +96,164 @@ export function Detail({ result, text, regionColors, onSimilar, onClose }: Props
           {problem}
         </p>
       )}
+      {heat.cells && (
+        <HeatControls
+          cells={heat.cells}
+          range={range}
+          scale={scale}
+          fixedRange={fixedRange}
+          opacity={opacity}
+          onScale={setScale}
+          onOpacity={setOpacity}
+        />
+      )}
       <Viewer
         section={result.section}
+        micronsPerPixel={section?.micronsPerPixel ?? null}
         box={result.bbox}
-        polygons={(section?.polygons ?? []).map((p) => ({ ...p, color: p.color ?? regionColors.get(p.region) }))}
+        outlines={outlines}
         showRegions={showRegions}
-        heat={heat}
+        showLabels={showRegions && showLabels}
+        heat={heat.cells}
+        heatRange={range}
+        heatOpacity={opacity}
+        onRegion={onRegion}
       />
-      {heat && <HeatLegend cells={heat} />}
+      {showRegions && <RegionLegend outlines={outlines} names={regionNames} onRegion={onRegion} />}
     </section>
   );
 }
 
-function HeatLegend({ cells }: { cells: HeatCell[] }) {
-  const scores = cells.map((c) => c.score);
-  const [lo, hi] = [Math.min(...scores), Math.max(...scores)];
+function Summary({ result }: { result: OpenedResult }) {
+  const [x, y, w, h] = result.bbox;
   return (
-    <p
-      class="heat-legend"
-      aria-label={`Heatmap of ${cells.length} tiles, scores from ${lo.toFixed(3)} to ${hi.toFixed(3)}`}
-    >
-      <span>{lo.toFixed(3)}</span>
-      <span
-        class="ramp"
-        style={{ background: `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map(viridis).join(',')})` }}
-      />
-      <span>{hi.toFixed(3)}</span>
-      <span class="muted">{cells.length} tiles</span>
-    </p>
+    <div class="detail-body">
+      <img class="detail-tile" src={result.imageUrl} alt={`The ${result.kind} at full size`} width={112} height={112} />
+      <dl class="meta-list">
+        <dt>Score</dt>
+        <dd>{result.score === null ? '— (opened by link)' : result.score.toFixed(4)}</dd>
+        <dt>Region</dt>
+        <dd>{result.region?.path?.join(' › ') ?? result.region?.acronym ?? '—'}</dd>
+        <dt>Specimen</dt>
+        <dd>
+          {result.specimen} · {result.gestationalWeek} GW · {result.plane}
+        </dd>
+        <dt>Section</dt>
+        <dd>{result.section}</dd>
+        <dt>Box (level-0 px)</dt>
+        <dd>
+          x {x}, y {y}, {w} × {h}
+        </dd>
+      </dl>
+    </div>
+  );
+}
+
+/** The heatmap of the section, fetched on demand and dropped when the section or the query changes. */
+function useHeatmap(section: string, query: HeatmapQuery | null, onProblem: (p: string | null) => void) {
+  const [cells, setCells] = useState<HeatCell[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const key = JSON.stringify([section, query]);
+  useEffect(() => setCells(null), [key]);
+  async function toggle() {
+    if (cells) return setCells(null);
+    if (!query) return;
+    setBusy(true);
+    onProblem(null);
+    try {
+      setCells(await fetchHeatmap(section, query));
+    } catch (error) {
+      onProblem(message(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { cells, busy, toggle };
+}
+
+function HeatControls(props: {
+  cells: HeatCell[];
+  range: [number, number];
+  scale: 'section' | 'fixed';
+  fixedRange: [number, number] | null;
+  opacity: number;
+  onScale(scale: 'section' | 'fixed'): void;
+  onOpacity(opacity: number): void;
+}) {
+  const [lo, hi] = props.range;
+  return (
+    <div class="heat-controls">
+      <p
+        class="heat-legend"
+        aria-label={`Heatmap of ${props.cells.length} tiles, colours from ${lo.toFixed(3)} to ${hi.toFixed(3)}`}
+      >
+        <span class="lo">{lo.toFixed(3)}</span>
+        <span
+          class="ramp"
+          style={{ background: `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map(viridis).join(',')})` }}
+        />
+        <span class="hi">{hi.toFixed(3)}</span>
+        <span class="muted">{props.cells.length} tiles</span>
+      </p>
+      <div role="group" aria-label="Heatmap colour scale">
+        <button type="button" aria-pressed={props.scale === 'section'} onClick={() => props.onScale('section')}>
+          This section's range
+        </button>
+        <button
+          type="button"
+          aria-pressed={props.scale === 'fixed'}
+          disabled={!props.fixedRange}
+          onClick={() => props.onScale('fixed')}
+          title="From the relevance cutoff to the best result's score: the same colours on every section"
+        >
+          Fixed (cutoff → best)
+        </button>
+      </div>
+      <label class="opacity">
+        Opacity
+        <input
+          type="range"
+          min={0.1}
+          max={1}
+          step={0.05}
+          value={props.opacity}
+          onInput={(e) => props.onOpacity(Number((e.target as HTMLInputElement).value))}
+        />
+      </label>
+    </div>
+  );
+}
+
+/** The regions drawn on the section with their ontology colours; a click filters the search by one. */
+function RegionLegend({
+  outlines,
+  names,
+  onRegion,
+}: {
+  outlines: Outline[];
+  names: Map<string, string>;
+  onRegion(acronym: string): void;
+}) {
+  const regions = [...new Map(outlines.map((o) => [o.region, o.color])).entries()].sort((a, b) =>
+    a[0].localeCompare(b[0]),
+  );
+  if (regions.length === 0) return null;
+  return (
+    <ul class="region-legend" aria-label="Regions on this section: choose one to filter the search by it">
+      {regions.map(([acronym, color]) => (
+        <li key={acronym}>
+          <button
+            type="button"
+            class="link"
+            onClick={() => onRegion(acronym)}
+            title={`Filter by ${names.get(acronym) ?? acronym}`}
+          >
+            <span class="swatch" style={{ background: color }} aria-hidden="true" />
+            {acronym}
+            <span class="muted"> {names.get(acronym) ?? ''}</span>
+          </button>
+        </li>
+      ))}
+    </ul>
   );
 }

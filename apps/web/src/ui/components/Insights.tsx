@@ -28,8 +28,20 @@ function ClassificationPanel({ classification }: { classification: Labels }) {
 }
 
 /** Opens on demand: the trajectory is a second query over every age, so it is not run for every search. */
-function TrajectoryPanel({ query, state, label }: { query: Query; state: SearchState; label: string }) {
-  const [points, setPoints] = useState<TrajectoryPoint[] | null>(null);
+function TrajectoryPanel({
+  query,
+  state,
+  label,
+  specimenWeeks,
+  onWeek,
+}: {
+  query: Query;
+  state: SearchState;
+  label: string;
+  specimenWeeks: number[];
+  onWeek(week: number): void;
+}) {
+  const [points, setPoints] = useState<{ weeks: TrajectoryPoint[]; topK: number } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [forKey, setForKey] = useState('');
   const key = JSON.stringify([label, state.target, filterOf({ ...state, weeks: null })]);
@@ -54,7 +66,15 @@ function TrajectoryPanel({ query, state, label }: { query: Query; state: SearchS
         </p>
       )}
       {!problem && !points && <p role="status">Computing…</p>}
-      {points && <TrajectoryChart points={points} query={label} />}
+      {points && (
+        <TrajectoryChart
+          points={points.weeks}
+          topK={points.topK}
+          query={label}
+          specimenWeeks={specimenWeeks}
+          onWeek={onWeek}
+        />
+      )}
     </details>
   );
 }
