@@ -16,6 +16,7 @@ import {
 } from '@cytoclip/query';
 import { openVectorStore, type VectorStore } from '@cytoclip/vectors';
 import { buildWebIfStale } from '@cytoclip/web';
+import { staleDataWarning } from './data-format.js';
 
 /** The repository root (where models/ and apps/web/dist live), found from this file in src/ or dist/src/. */
 export function repoRoot(): string {
@@ -141,6 +142,8 @@ export async function openModels(settings: Settings): Promise<CytoclipModel[]> {
 export interface Platform extends Stores {
   models: CytoclipModel[];
   api: CytoclipApp;
+  /** Set when stored vectors predate the current data format (searches answer dense-only until `cytoclip reindex`). */
+  staleData: string | null;
 }
 
 /** Stores, models and the API app wired together, as `serve`, `start` and in-process `search` use them. */
@@ -158,7 +161,10 @@ export async function openPlatform(
   const webDist = options.web ? buildWebIfStale({ quiet: true }).dir : null;
   const stores = await openStores(settings);
   let models: CytoclipModel[];
+  let staleData: string | null;
   try {
+    // Data written before a format change is served as it is (dense-only where lexical vectors are missing) and named.
+    staleData = await staleDataWarning(stores);
     models = await openModels(settings);
   } catch (error) {
     await stores.close();
@@ -176,10 +182,12 @@ export async function openPlatform(
     ingest: options.ingest ? options.ingest(() => platform!) : null,
     ...(options.isReady ? { isReady: options.isReady } : {}),
   });
+  if (staleData) api.logger.warn(staleData);
   platform = {
     ...stores,
     models,
     api,
+    staleData,
     async close() {
       await Promise.all(models.map((m) => m.close()));
       await stores.close();

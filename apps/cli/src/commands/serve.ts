@@ -27,12 +27,14 @@ export async function listen(
     { then: (error) => process.exit(error === undefined ? 0 : 1) },
   );
   const models = platform.models.map((m) => m.info.id);
-  output(args, { url: server.url, models, dataDir: settings.dataDir, ...extra }, () =>
+  const { staleData } = platform;
+  output(args, { url: server.url, models, dataDir: settings.dataDir, staleData, ...extra }, () =>
     [
       `CytoCLIP Atlas Search on ${server.url}`,
       `  models: ${models.join(', ') || 'none (set CYTOCLIP_MODELS)'}`,
       `  data:   ${settings.dataDir}`,
       `  API docs: ${server.url}/docs`,
+      ...(staleData ? [`  warning: ${staleData}`] : []),
     ].join('\n'),
   );
   return server;
