@@ -98,7 +98,9 @@ function buildAtlasManifest(options: AtlasInitOptions): {
     counters.set(key, index);
     const stem = basename(image, extname(image));
     const annotations = row.annotations ?? findAnnotations(folder, stem);
-    if (!annotations) warnings.push(`${line}: no GeoJSON for ${image} (expected ${stem}.geojson)`);
+    // No GeoJSON: an unannotated section, tiled and searched with region null (atlas.json names no annotations).
+    if (!annotations)
+      warnings.push(`${line}: no GeoJSON for ${image} (expected ${stem}.geojson): imported as an unannotated section`);
     const id = row.section ?? `${specimen}-${plane.slice(0, 3)}-${String(index).padStart(4, '0')}`;
     if (sections.some((s) => s.id === id)) return void errors.push(`${line}: section id ${id} is used twice`);
     sections.push({
@@ -109,7 +111,7 @@ function buildAtlasManifest(options: AtlasInitOptions): {
       stain: row.stain ?? 'nissl',
       image,
       micronsPerPixel: mpp,
-      annotations: annotations ?? '',
+      ...(annotations ? { annotations } : {}),
     });
   });
   if (rows.length === 0) errors.push(`${csvPath} has no rows`);
