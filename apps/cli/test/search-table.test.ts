@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { table, type SearchAnswer } from '../src/commands/search.js';
+import type { SearchResponse } from '@cytoclip/query/api-types';
+import { table } from '../src/commands/search.js';
 
-const result = (region: SearchAnswer['results'][number]['region']) => ({
+const result = (region: SearchResponse['results'][number]['region']) => ({
   id: '11111111-1111-5111-8111-111111111111',
   score: 0.5,
   region,
@@ -19,7 +20,7 @@ describe('the search table', () => {
       model: 'm@1',
       tookMs: 3,
       unknownWords: [],
-    } as unknown as SearchAnswer;
+    } as unknown as SearchResponse;
     const [, first, second] = table(answer).split('\n');
     expect(first).toMatch(/^ {2}1 {2}0\.500 {2}CP {7}GW 16 /);
     expect(second).toMatch(/^ {2}2 {2}0\.500 {2}unannotated GW 16 /);

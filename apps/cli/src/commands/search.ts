@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { SearchResponse } from '@cytoclip/query/api-types';
 import { openApi } from '../api.js';
 import { output, stringOption, type Command, type CommandArgs, type OptionSpec } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -59,34 +60,18 @@ function retrievalOption(args: CommandArgs): string | undefined {
   return value;
 }
 
-export interface SearchAnswer {
-  results: {
-    id: string;
-    score: number;
-    region: { acronym: string; path: string[] } | null;
-    gestationalWeek: number;
-    plane: string;
-    specimen: string;
-    section: string;
-    rank?: { dense?: number; lexical?: number };
-  }[];
-  total: number;
-  model: string;
-  tookMs: number;
-  unknownWords: string[];
-  retrieval?: string;
-  notices?: { code: string; message: string }[];
-}
-
 /** A JSON search, or with an image file the multipart upload route (the file travels as it is). */
-async function runSearch(args: CommandArgs, query: Record<string, unknown> | { file: string }): Promise<SearchAnswer> {
+async function runSearch(
+  args: CommandArgs,
+  query: Record<string, unknown> | { file: string },
+): Promise<SearchResponse> {
   const request = requestFrom(args);
   const file = typeof query.file === 'string' ? query.file : null;
   const form = file !== null ? await uploadForm(file, request) : null;
   const api = await openApi(args);
   try {
-    if (form) return await api.postForm<SearchAnswer>('/v1/search/image', form);
-    return await api.post<SearchAnswer>('/v1/search', { query, ...request });
+    if (form) return await api.postForm('/v1/search/image', form);
+    return await api.post('/v1/search', { query, ...request });
   } finally {
     await api.close();
   }
@@ -106,7 +91,7 @@ async function uploadForm(file: string, request: Record<string, unknown>): Promi
 }
 
 /** The human-readable answer; a tile of an unannotated section (region null) reads "unannotated". */
-export function table(a: SearchAnswer): string {
+export function table(a: SearchResponse): string {
   const lines = a.results.map(
     (r, i) =>
       `${String(i + 1).padStart(3)}  ${r.score.toFixed(3)}  ${(r.region?.acronym ?? 'unannotated').padEnd(8)} GW ${String(r.gestationalWeek).padEnd(5)} ${r.plane.padEnd(9)} ${r.section.padEnd(16)} ${r.id}`,
