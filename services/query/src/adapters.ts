@@ -3,7 +3,15 @@ import type { Catalog, RegionImageDetail, SectionDetail, TileDetail } from '@cyt
 import { removeSectionCopies, type SearchFilter } from '@cytoclip/domain';
 import type { VectorStore } from '@cytoclip/vectors';
 import type { SectionAnnotations } from './answers.js';
-import type { ItemRecord, ModelIndex, QueryCatalog, QueryVectors, SectionRecord, SpecimenSummary } from './ports.js';
+import type {
+  ItemRecord,
+  ModelIndex,
+  QueryCatalog,
+  QueryVectors,
+  SectionRecord,
+  SectionSummary,
+  SpecimenSummary,
+} from './ports.js';
 
 /** Binds @cytoclip/catalog to the query ports; section images are stored relative to DATA_DIR. */
 export function catalogPort(catalog: Catalog, vectors: VectorStore, dataDir: string): QueryCatalog {
@@ -53,6 +61,26 @@ export function catalogPort(catalog: Catalog, vectors: VectorStore, dataDir: str
         };
       });
     },
+    async sections() {
+      const specimens = await catalog.listSpecimens();
+      const week = new Map(specimens.map((s) => [`${s.atlas}/${s.id}`, s.gestationalWeek]));
+      const out: SectionSummary[] = [];
+      for (const atlas of new Set(specimens.map((s) => s.atlas)))
+        for (const s of await catalog.listSections(atlas))
+          out.push({
+            id: s.id,
+            atlas: s.atlas,
+            specimen: s.specimen,
+            gestationalWeek: week.get(`${s.atlas}/${s.specimen}`) ?? 0,
+            plane: s.plane,
+            index: s.index,
+            stain: s.stain,
+            micronsPerPixel: s.micronsPerPixel,
+            width: s.width,
+            height: s.height,
+          });
+      return out;
+    },
     async section(id) {
       const found = await catalog.getSection(id);
       return found ? toSection(found, dataDir) : null;
@@ -99,6 +127,10 @@ export function vectorsPort(store: VectorStore): QueryVectors {
       return point?.vector ?? null;
     },
     scoreAll: (collection, vector, filter) => store.scoreAll(collection, vector, filter),
+    async topPerWeek(collection, vector, filter, k) {
+      const groups = await store.topPerGroup(collection, vector, { field: 'gestationalWeek', perGroup: k, filter });
+      return groups.map((g) => ({ gestationalWeek: Number(g.value), hits: g.hits, count: g.count }));
+    },
     async weekSummary(collection, vector, filter) {
       const rows = await store.bestPerField(collection, vector, 'gestationalWeek', filter);
       return rows.map((r) => ({ gestationalWeek: Number(r.value), best: r.best, median: r.median, count: r.count }));

@@ -3,7 +3,7 @@ import type { ModelIndex, QueryModel, QueryVectors } from './ports.js';
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Vector-store calls timed as `cytoclip_store_duration_seconds{operation}`. */
-const STORE_OPERATIONS = new Set(['search', 'count', 'get', 'scoreAll', 'weekSummary', 'deleteAtlas']);
+const STORE_OPERATIONS = new Set(['search', 'count', 'get', 'scoreAll', 'weekSummary', 'topPerWeek', 'deleteAtlas']);
 const EMBED_CALLS: Record<string, string> = { embedTexts: 'text', embedImages: 'image' };
 
 let processRegistry: Registry | null = null;

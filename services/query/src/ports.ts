@@ -54,6 +54,8 @@ export interface AtlasSummary {
   ingestedAt?: string | null;
 }
 
+export type SectionSummary = Omit<SectionRecord, 'imagePath' | 'annotations'>;
+
 export interface SpecimenSummary {
   id: string;
   atlas: string;
@@ -84,6 +86,8 @@ export interface QueryCatalog {
   deleteAtlas(id: string): Promise<boolean>;
   regions(): Promise<OntologyRegion[]>;
   specimens(): Promise<SpecimenSummary[]>;
+  /** Every section's metadata (no polygons), by specimen, plane and index: browsing without a query. */
+  sections?(): Promise<SectionSummary[]>;
   section(id: string): Promise<SectionRecord | null>;
   /** Items by id; `kind` (when the caller knows it) spares a lookup in the other table. */
   items(ids: string[], kind?: ItemKind): Promise<Map<string, ItemRecord>>;
@@ -131,6 +135,12 @@ export interface SearchPage {
   totalExact: boolean;
 }
 
+export interface WeekTop {
+  gestationalWeek: number;
+  hits: Hit[];
+  count: number;
+}
+
 export interface QueryVectors {
   /** Nearest items by cosine similarity, best first; the store applies the filter, minScore and perSection. */
   search(collection: string, vector: Float32Array, options: SearchOptions): Promise<SearchPage>;
@@ -139,6 +149,11 @@ export interface QueryVectors {
   /** Every item matching the filter with its score (heatmaps and trajectories: bounded by the filter). */
   scoreAll(collection: string, vector: Float32Array, filter: SearchFilter): Promise<Hit[]>;
   deleteAtlas?(collection: string, atlas: string): Promise<void>;
+  /**
+   * Each gestational week's `k` best items (exact scores, best first) and how many items it holds: one grouped query
+   * in the store (Qdrant's groups API), bounded by weeks × k however many items the filter admits.
+   */
+  topPerWeek?(collection: string, vector: Float32Array, filter: SearchFilter, k: number): Promise<WeekTop[]>;
   /** Best and median score per gestational week, computed in the store (spares shipping every score). */
   weekSummary?(collection: string, vector: Float32Array, filter: SearchFilter): Promise<WeekSummary[]>;
   /** The lexical list (BM25 of the query's terms, equal BM25 by cosine), at most `limit`; see services/vectors. */

@@ -194,7 +194,8 @@ export const TOP_K = 10;
 
 /**
  * Each week's mean score of its TOP_K best items: unlike the maximum, it does not climb with how many tiles an age
- * happens to have. One top-k search per week (bounded: never every score), with the week added to the filter.
+ * happens to have. Read in one grouped top-k query where the store has one (bounded: never every score), else one
+ * top-k search per week with the week added to the filter.
  */
 async function withTopMean<W extends { gestationalWeek: number }>(
   ctx: AppContext,
@@ -203,6 +204,13 @@ async function withTopMean<W extends { gestationalWeek: number }>(
   filter: SearchFilter,
   weeks: W[],
 ): Promise<(W & { topMean: number })[]> {
+  if (ctx.backend.vectors.topPerWeek) {
+    const tops = await ctx.backend.vectors.topPerWeek(collection, vector, filter, TOP_K);
+    const means = new Map(
+      tops.map((t) => [t.gestationalWeek, t.hits.reduce((s, h) => s + h.score, 0) / t.hits.length]),
+    );
+    return weeks.map((week) => ({ ...week, topMean: means.get(week.gestationalWeek) ?? 0 }));
+  }
   return Promise.all(
     weeks.map(async (week) => {
       const gestationalWeek = { gte: week.gestationalWeek, lte: week.gestationalWeek };

@@ -125,4 +125,20 @@ describe('Qdrant adapter against a fake Qdrant server', () => {
     expect(asked[0]!.body).toMatchObject({ group_by: 'weekKey', group_size: 2, limit: 200 });
     expect(fake.requests.filter((r) => r.path.endsWith('/points/count'))).toHaveLength(3);
   });
+
+  it('summarises weeks from one groups query (never every point), the median exact under 100 points a week', async () => {
+    const store = await open();
+    await store.ensureCollection('s_1', { dim: 8 });
+    const points = makePoints(8, 6);
+    await store.upsert('s_1', points);
+    const weeks = await store.bestPerField('s_1', randomUnit(rng(4), 8), 'gestationalWeek');
+    expect(weeks.map((w) => [w.value, w.count])).toEqual([
+      [16, 12],
+      [21, 12],
+      [30.5, 6],
+    ]);
+    expect(fake.requests.some((r) => r.path.endsWith('/points/query'))).toBe(false);
+    const asked = fake.requests.filter((r) => r.path.endsWith('/points/query/groups'));
+    expect(asked.map((r) => r.body)).toMatchObject([{ group_by: 'weekKey', group_size: 100 }]);
+  });
 });

@@ -50,7 +50,7 @@ import {
 } from './builders.js';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
 import { checkDataVersion } from '../data-version.js';
-import { checkGroupOptions, shapeGroups } from '../groups.js';
+import { checkGroupOptions, MAX_GROUPS, MAX_PER_GROUP, shapeGroups } from '../groups.js';
 import {
   aliasTargets,
   alreadyExists,
@@ -307,13 +307,52 @@ export class QdrantVectorStore implements VectorStore {
         `bestPerField works on "gestationalWeek" or "region", not "${String(field)}"`,
       );
     }
-    const scored = await this.scoreEvery(name, vector, filter ?? {}, false);
-    // Unannotated points (region null) have no region to summarise under.
-    const valued = scored.flatMap((hit) => {
-      const value = hit.payload[field];
-      return value === null ? [] : [{ value, score: hit.score }];
-    });
-    return summarise(valued);
+    // Bounded: one groups query of at most SUMMARY_SAMPLE hits per value and an exact count per value, never every
+    // point. The median is exact for a value with at most SUMMARY_SAMPLE points, else the median of its best ones.
+    // Unannotated points (region null) carry no region: Qdrant leaves them out of the region groups.
+    const known = await this.collection(name);
+    const groupBy = field === 'region' ? 'region' : known.weekKey ? WEEK_KEY : 'gestationalWeek';
+    const limit = field === 'region' ? MAX_REGION_GROUPS : MAX_GROUPS;
+    const groups = await this.groups(name, vector, groupBy, SUMMARY_SAMPLE, limit, validateFilter(filter));
+    return groups
+      .map(({ hits, count }) => {
+        const scores = hits.map((h) => ({ value: h.payload[field]!, score: h.score }));
+        return { ...summarise(scores)[0]!, count };
+      })
+      .sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  }
+
+  /** One groups query by a payload key, and an exact count of each group found (under the same filter). */
+  private async groups(
+    name: string,
+    vector: Float32Array,
+    groupBy: string,
+    perGroup: number,
+    limit: number,
+    filter: SearchFilter,
+  ): Promise<{ hits: ScoredPoint[]; count: number }[]> {
+    const known = await this.collection(name);
+    checkVector(vector, known.dim);
+    const qdrantFilter = toQdrantFilter(filter);
+    const body: Schemas['QueryGroupsRequest'] = {
+      query: Array.from(vector),
+      filter: qdrantFilter,
+      params: searchParams(known.quantized),
+      group_by: groupBy,
+      group_size: perGroup,
+      limit,
+      with_payload: true,
+    };
+    const { groups } = await this.call(() => this.client.queryGroups(name, body));
+    const must = (qdrantFilter?.must as Schemas['Condition'][] | undefined) ?? [];
+    return Promise.all(
+      groups.map(async (group) => {
+        const match = { key: groupBy, match: { value: group.id } } as Schemas['FieldCondition'];
+        const counted = { filter: { must: [...must, match] }, exact: true };
+        const { count } = await this.call(() => this.client.count(name, counted));
+        return { hits: group.hits.map(fromScored), count };
+      }),
+    );
   }
 
   private async scoreEvery(
@@ -346,26 +385,8 @@ export class QdrantVectorStore implements VectorStore {
     checkVector(vector, known.dim);
     const checked = checkGroupOptions(options);
     const groupBy = checked.field === 'specimen' ? 'specimen' : known.weekKey ? WEEK_KEY : 'gestationalWeek';
-    const filter = toQdrantFilter(checked.filter);
-    const body: Schemas['QueryGroupsRequest'] = {
-      query: Array.from(vector),
-      filter,
-      params: searchParams(known.quantized),
-      group_by: groupBy,
-      group_size: checked.perGroup,
-      limit: checked.groups,
-      with_payload: true,
-    };
-    const { groups } = await this.call(() => this.client.queryGroups(name, body));
-    const found = await Promise.all(
-      groups.map(async (group) => {
-        const match = { key: groupBy, match: { value: group.id } } as Schemas['FieldCondition'];
-        const counted = { must: [...((filter?.must as Schemas['Condition'][] | undefined) ?? []), match] };
-        const { count } = await this.call(() => this.client.count(name, { filter: counted, exact: true }));
-        const hits = group.hits.map(fromScored);
-        return { value: hits[0]!.payload[checked.field], hits, count };
-      }),
-    );
+    const groups = await this.groups(name, vector, groupBy, checked.perGroup, checked.groups, checked.filter);
+    const found = groups.map(({ hits, count }) => ({ value: hits[0]!.payload[checked.field], hits, count }));
     return shapeGroups(found, checked);
   }
 
@@ -434,6 +455,11 @@ export class QdrantVectorStore implements VectorStore {
     return known;
   }
 }
+
+/** How many best hits per value `bestPerField` reads: its median is exact for values with at most this many points. */
+const SUMMARY_SAMPLE = MAX_PER_GROUP;
+/** The most regions one `bestPerField(…, 'region')` summarises (an ontology has a few hundred). */
+const MAX_REGION_GROUPS = 1000;
 
 /** The lexical list's order: BM25, then dense cosine, then id (the embedded store's). */
 function sortLexical(hits: LexicalHit[]): LexicalHit[] {
