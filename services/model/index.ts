@@ -1,7 +1,7 @@
 // The face other packages use (ingest, the CLI, the benches); everything else in src/ is the package's own.
 export { loadModelPackage } from './src/package.js';
 export { CytoclipModel } from './src/model.js';
-export type { ModelOpenOptions } from './src/model.js';
+export type { ModelOpenOptions, Precision } from './src/model.js';
 export type { Device } from './src/session.js';
 export { dot } from './src/vector.js';
 export { verifyModelPackage } from './src/verify.js';

@@ -28,7 +28,15 @@ export interface ModelOpenOptions extends Partial<SessionOptions> {
    * than one session with a thread per core, and the event loop stays free while it does.
    */
   imageWorkers?: number;
+  /**
+   * Which image graph runs: `fp32` (default) or `int8`, the package's optional dynamically quantized graph
+   * (`files.imageEncoderInt8`, written by the trainer's `export --quantize int8`; its model card gives its agreement
+   * with fp32). Text always runs in fp32.
+   */
+  precision?: Precision;
 }
+
+export type Precision = 'fp32' | 'int8';
 
 export interface ModelInfo {
   id: string;
@@ -42,6 +50,8 @@ export interface ModelInfo {
   logitScale: number;
   micronsPerPixel: number | null;
   device: Device;
+  /** The image graph that runs (ModelOpenOptions.precision). */
+  precision: Precision;
   /** model.json `calibration` (fitted on the val split), or null for a package without one. */
   calibration: Calibration | null;
   /** What it was trained on, from model.json `training`: a synthetic atlas's generator when it was one. */
@@ -104,6 +114,21 @@ function toChw(raw: RawImage, spec: ImageSpec): Float32Array {
   return out;
 }
 
+/** The model.json `files` key of the image graph for a precision; a package without an int8 graph refuses int8. */
+function imageGraphKey(pkg: ModelPackage, precision: Precision): 'imageEncoder' | 'imageEncoderInt8' {
+  if (precision === 'fp32') return 'imageEncoder';
+  if (precision !== 'int8')
+    throw new CytoclipError('invalid_argument', `precision must be fp32 or int8, got ${String(precision)}`);
+  if (!pkg.paths.imageEncoderInt8)
+    throw new CytoclipError(
+      'invalid_argument',
+      `${pkg.manifest.name}@${pkg.manifest.version} has no int8 image graph (files.imageEncoderInt8 in model.json); ` +
+        'write one with the trainer: python3 -m cytoclip_trainer.export --quantize int8 --package <dir>',
+      { detail: { field: 'precision' } },
+    );
+  return 'imageEncoderInt8';
+}
+
 /** The graphs' input and output names are part of the format (formats.md §3). */
 function checkNames(file: string, session: ort.InferenceSession, input: string, output: string): void {
   if (!session.inputNames.includes(input) || !session.outputNames.includes(output))
@@ -149,6 +174,7 @@ export class CytoclipModel {
       logitScale: m.logitScale,
       micronsPerPixel: m.image.micronsPerPixel,
       device,
+      precision: options.precision ?? 'fp32',
       calibration: m.calibration ?? null,
       trainedOn: trainedOn(m.training),
     };
@@ -171,9 +197,10 @@ export class CytoclipModel {
   static async open(dir: string, options: ModelOpenOptions = {}): Promise<CytoclipModel> {
     const pkg = await loadModelPackage(dir);
     const session = { device: options.device ?? 'cpu', ...options } as SessionOptions;
-    const image = await openSession(pkg.paths.imageEncoder!, session);
+    const imageKey = imageGraphKey(pkg, options.precision ?? 'fp32');
+    const image = await openSession(pkg.paths[imageKey]!, session);
     const text = await openSession(pkg.paths.textEncoder!, { ...session, device: image.device });
-    checkNames(pkg.manifest.files.imageEncoder.path, image.session, 'pixel_values', 'image_embeds');
+    checkNames(pkg.manifest.files[imageKey]!.path, image.session, 'pixel_values', 'image_embeds');
     checkNames(pkg.manifest.files.textEncoder.path, text.session, 'input_ids', 'text_embeds');
     const count = image.device === 'cpu' ? (options.imageWorkers ?? 0) : 0;
     if (!(Number.isInteger(count) && count >= 0))
@@ -335,10 +362,15 @@ export class CytoclipModel {
       void this.workers.close();
       this.workers = null;
     }
-    this.workers ??= ImageWorkers.start(this.pkg.paths.imageEncoder!, this.info.image, this.info.embeddingDim, {
-      count: this.workerCount,
-      threads: this.options.intraOpNumThreads,
-    });
+    this.workers ??= ImageWorkers.start(
+      this.pkg.paths[imageGraphKey(this.pkg, this.info.precision)]!,
+      this.info.image,
+      this.info.embeddingDim,
+      {
+        count: this.workerCount,
+        threads: this.options.intraOpNumThreads,
+      },
+    );
     return this.workers;
   }
 

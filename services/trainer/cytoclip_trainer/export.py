@@ -58,6 +58,9 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog='python3 -m cytoclip_trainer.export', description=__doc__)
     p.add_argument('--out', help='the package folder to write (required unless --regraph)')
     p.add_argument('--regraph', metavar='PACKAGE', help="export this package's graphs again from its weights.pt, in place")
+    p.add_argument('--quantize', choices=['int8'],
+                   help='with --package: add an int8 image graph (image_encoder.int8.onnx) to the package, in place')
+    p.add_argument('--package', help='the package --quantize works on')
     p.add_argument('--config', default='tiny')
     p.add_argument('--random', action='store_true', help='random weights (a test fixture)')
     p.add_argument('--checkpoint', help='a training checkpoint (checkpoint.pt from `train`)')
@@ -67,7 +70,15 @@ def main(argv=None):
     p.add_argument('--no-verify', action='store_true', help='skip the Node parity check')
     args = p.parse_args(argv)
     try:
-        if args.regraph:
+        if args.quantize:
+            if not args.package:
+                raise CytoclipError('bad-arguments', 'pass --package with --quantize')
+            from .quantize import quantize_package
+            args.out = args.package
+            doc = quantize_package(args.package)
+            print(f'wrote {doc["files"]["imageEncoderInt8"]["path"]} '
+                  f'({doc["files"]["imageEncoderInt8"]["quantizedMatMuls"]} MatMuls int8)')
+        elif args.regraph:
             args.out = args.regraph
             doc = regraph(args.regraph)
         elif not args.out:

@@ -28,6 +28,8 @@ export interface TestSetReport {
   textToImage?: { precisionAt10: number; perRegion: Record<string, number>; attainableAt10: number };
   imageToText?: { recallAt1: number; recallAt5: number; prompts: number };
   note?: string;
+  /** Zero-shot top-1 per item id, when EvaluateOptions.predictions asks (comparing two graphs item by item). */
+  predictions?: Record<string, string>;
 }
 
 export interface EvalReport {
@@ -47,6 +49,8 @@ export interface EvaluateOptions {
   split?: Protocol['split'];
   protocol?: Partial<Protocol>;
   model?: ModelOpenOptions;
+  /** Keep each test item's zero-shot top-1 in its set's report (`predictions`). */
+  predictions?: boolean;
   /** Called as images are embedded (done, total). */
   progress?: (done: number, total: number) => void;
 }
@@ -87,6 +91,7 @@ interface Context {
   embeddings: Map<string, Float32Array>;
   gallery: DatasetItem[];
   protocol: Protocol;
+  predictions: boolean;
 }
 
 async function evaluateSet(ctx: Context, all: DatasetItem[]): Promise<TestSetReport> {
@@ -98,11 +103,8 @@ async function evaluateSet(ctx: Context, all: DatasetItem[]): Promise<TestSetRep
   const images = items.map((i) => ctx.embeddings.get(i.id)!);
   const classes = await classEmbeddings(ctx.model, regions, ctx.ontology);
   const scores = images.map((img) => classes.map((c) => dot(c, img)));
-  const zeroShot = classificationMetrics(
-    truth,
-    scores.map((s) => regions[argmax(s)]!),
-    regions,
-  );
+  const predicted = scores.map((s) => regions[argmax(s)]!);
+  const zeroShot = classificationMetrics(truth, predicted, regions);
 
   const perRegion: Record<string, number> = {};
   regions.forEach(
@@ -132,6 +134,7 @@ async function evaluateSet(ctx: Context, all: DatasetItem[]): Promise<TestSetRep
     knn: knn(ctx, images, truth, regions),
     textToImage: { precisionAt10, perRegion, attainableAt10: attainablePrecision(truth, regions, 10) },
     imageToText: { recallAt1: recallAtK(ranks, 1), recallAt5: recallAtK(ranks, 5), prompts: promptRegions.length },
+    ...(ctx.predictions ? { predictions: Object.fromEntries(items.map((item, i) => [item.id, predicted[i]!])) } : {}),
   };
 }
 
@@ -187,6 +190,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvalRepor
       embeddings,
       gallery,
       protocol,
+      predictions: options.predictions ?? false,
     };
     const testSets = {} as Record<TestSetName, TestSetReport>;
     for (const name of TEST_SETS) testSets[name] = await evaluateSet(ctx, sets[name]);
