@@ -26,6 +26,7 @@ export type IngestJobAnswer = z.output<typeof answers.IngestJobSchema>;
 
 export type AtlasList = z.output<typeof answers.AtlasListSchema>;
 export type SpecimenList = z.output<typeof answers.SpecimenListSchema>;
+export type SectionList = z.output<typeof answers.SectionListSchema>;
 export type RegionTree = z.output<typeof answers.RegionTreeSchema>;
 export type RegionTreeNode = answers.RegionTreeNode;
 export type ModelList = z.output<typeof answers.ModelListSchema>;

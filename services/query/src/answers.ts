@@ -52,6 +52,25 @@ export const SpecimenSchema = z
   .openapi('Specimen');
 export const SpecimenListSchema = z.object({ specimens: z.array(SpecimenSchema) }).openapi('SpecimenList');
 
+export const SectionListSchema = z
+  .object({
+    sections: z.array(
+      z.object({
+        id: z.string(),
+        atlas: z.string(),
+        specimen: z.string(),
+        gestationalWeek: z.number(),
+        plane: z.enum(PLANES),
+        index: z.number().int(),
+        stain: z.string(),
+        micronsPerPixel: z.number(),
+        width: z.number().int(),
+        height: z.number().int(),
+      }),
+    ),
+  })
+  .openapi('SectionList');
+
 export interface RegionTreeNode {
   acronym: string;
   name: string;

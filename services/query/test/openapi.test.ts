@@ -110,6 +110,7 @@ function exchanges(): Exchange[] {
     get('no such model card', '/v1/models/{id}/card', '/v1/models/nope@1/card', 404),
     get('regions', '/v1/regions', '/v1/regions'),
     get('specimens', '/v1/specimens', '/v1/specimens'),
+    get('sections', '/v1/sections', '/v1/sections'),
     get('a section', sec, `/v1/sections/${section}`),
     get('no such section', sec, '/v1/sections/nope', 404),
     get('a NUL in a section id', sec, '/v1/sections/a%00b', 400),

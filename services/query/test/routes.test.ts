@@ -38,6 +38,22 @@ describe('catalog routes', () => {
     expect(models.models[0]!.indexes[0]!.complete).toBe(true);
   });
 
+  it('lists every section with its age and scale, for browsing without a query', async () => {
+    const body = (await (await f.app.request('/v1/sections')).json()) as {
+      sections: { id: string; specimen: string; gestationalWeek: number; micronsPerPixel: number }[];
+    };
+    const specimens = (await (await f.app.request('/v1/specimens')).json()) as {
+      specimens: { id: string; gestationalWeek: number; sections: number }[];
+    };
+    expect(body.sections).toHaveLength(specimens.specimens.reduce((n, s) => n + s.sections, 0));
+    expect(body.sections.map((s) => s.id)).toContain('S01-cor-0001');
+    for (const s of body.sections) {
+      expect(s.gestationalWeek).toBe(specimens.specimens.find((x) => x.id === s.specimen)!.gestationalWeek);
+      expect(s.micronsPerPixel).toBeGreaterThan(0);
+      expect(s).not.toHaveProperty('imagePath');
+    }
+  });
+
   it('describes a section without leaking its server path', async () => {
     const body = (await (await f.app.request('/v1/sections/S01-cor-0001')).json()) as Record<string, unknown>;
     expect(body.width).toBe(896);

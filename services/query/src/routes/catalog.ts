@@ -5,6 +5,7 @@ import {
   ItemSchema,
   ModelListSchema,
   RegionTreeSchema,
+  SectionListSchema,
   SectionSchema,
   SpecimenListSchema,
 } from '../answers.js';
@@ -68,6 +69,14 @@ const specimens = createRoute({
   path: '/v1/specimens',
   summary: 'Specimens with gestational week and planes',
   responses: { 200: json(SpecimenListSchema, 'Every specimen of every atlas'), ...V1_PROBLEMS },
+});
+
+const sections = createRoute({
+  ...read,
+  method: 'get',
+  path: '/v1/sections',
+  summary: 'Every section (metadata, no polygons), by specimen, plane and index: browse without a query',
+  responses: { 200: json(SectionListSchema, 'Sections'), ...V1_PROBLEMS },
 });
 
 const section = createRoute({
@@ -179,6 +188,8 @@ export function catalogRoutes(app: Hono, ctx: AppContext): void {
   app.openapi(regions, async (c) => c.json({ regions: (await service.ontology()).tree() }, 200));
 
   app.openapi(specimens, async (c) => c.json({ specimens: await backend.catalog.specimens() }, 200));
+
+  app.openapi(sections, async (c) => c.json({ sections: (await backend.catalog.sections?.()) ?? [] }, 200));
 
   app.openapi(section, async (c) => {
     const found = await sectionOf(ctx, c.req.valid('param').id);
