@@ -9,6 +9,7 @@ import {
   type AtlasManifest,
   type Specimen,
 } from '@cytoclip/domain';
+import { atlasJsonText, writeAtlasFiles } from '../../atlas-files.js';
 import { scanSpecimen, specimensIn, type SpecimenFiles } from './layout.js';
 import { convertOntology, type ConvertedOntology } from './ontology.js';
 import { emptyReport, summaryText, type ImportReport, type SpecimenReport } from './report.js';
@@ -183,9 +184,8 @@ async function writeAtlas(
     report.regions.mapped = [...mapped].sort();
     const manifest = manifestOf(plan, specimens, sections, root);
     await checkConfinement(tmp, sections, roots, report);
-    await writeJson(join(tmp, 'ontology.json'), ontology.ontology);
-    await writeJson(join(tmp, 'atlas.json'), manifest);
-    await writeJson(join(tmp, 'import-report.json'), report);
+    await writeAtlasFiles(tmp, { manifest, ontology: ontology.ontology });
+    await writeFile(join(tmp, 'import-report.json'), atlasJsonText(report));
     await rm(plan.dir, { recursive: true, force: true });
     await rename(tmp, plan.dir);
     return { dir: plan.dir, name: plan.name, manifest, report, summary: summaryText(report) };
@@ -298,8 +298,4 @@ async function checkConfinement(
       return;
     }
   }
-}
-
-async function writeJson(path: string, value: unknown): Promise<void> {
-  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
 }
