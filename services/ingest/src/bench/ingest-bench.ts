@@ -10,7 +10,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generateAtlas } from '@cytoclip/atlas';
+import { generateAtlas, writeAtlasFiles } from '@cytoclip/atlas';
 import { openCatalog } from '@cytoclip/catalog';
 import { CytoclipModel } from '@cytoclip/model';
 import { cutTiles, decodeImage, openSection, planTiles, toPng, type RawImage } from '@cytoclip/slides';
@@ -102,10 +102,10 @@ async function endToEnd(atlasDir: string, modelDir: string, limit: number) {
         .map((s) => ({ ...s, image: inFiles(s.image), annotations: s.annotations && inFiles(s.annotations) }));
       atlasPath = join(subset, 'atlas.json');
       atlasRoots = [atlas.root];
-      await writeFile(
-        atlasPath,
-        JSON.stringify({ ...atlas.manifest, ontology: inFiles(atlas.manifest.ontology), sections }),
-      );
+      // Written like every atlas.json (the ontology is the atlas's own, reached through the link).
+      await writeAtlasFiles(subset, {
+        manifest: { ...atlas.manifest, ontology: inFiles(atlas.manifest.ontology), sections },
+      });
     }
     const catalog = await openCatalog({ dataDir });
     const vectors = await openVectorStore({ dataDir });
