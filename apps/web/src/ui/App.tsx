@@ -23,10 +23,12 @@ import { SearchBar, type ImageQuery } from './components/SearchBar.js';
 import { Filters } from './components/Filters.js';
 import { Pager, RegionGroups, ResultGrid } from './components/ResultCard.js';
 import { Detail } from './components/Detail.js';
+import { SectionPanel, SectionPicker } from './components/SectionBrowser.js';
 import { Insights } from './components/Insights.js';
 import { ExportButtons } from './components/ExportButtons.js';
 import { ModelNote, Notices, ReferenceTile, UploadNote } from './components/Honesty.js';
 import { SuggestedChips } from './components/SuggestedChips.js';
+import { RefinementChips, useRefinement } from './components/Refinement.js';
 import { countWords } from './relevance.js';
 
 export const PAGE_SIZE = 24;
@@ -69,6 +71,8 @@ export function App() {
   const [error, setError] = useState<string | null>(null);
   const [classification, setClassification] = useState<Classification | null>(null);
   const [openResult, setOpenResult] = useState<OpenedResult | null>(null);
+  // A section opened from the browser (no query, no result).
+  const [browsed, setBrowsed] = useState<string | null>(null);
 
   useEffect(() => {
     Promise.all([fetchRegions(), fetchSpecimens(), fetchAtlases()]).then(
@@ -78,6 +82,8 @@ export function App() {
   }, []);
 
   const query: Query | null = image && !state.similar ? { image: image.base64 } : queryOf(state);
+  // Thumbs on results and "search this area" refine the query (components/Refinement.tsx); a new query resets them.
+  const refine = useRefinement(query, state.target, () => update({ page: 1 }, true));
   const grouped = state.view === 'groups';
   const searchKey = JSON.stringify([
     query && ('image' in query ? [image?.previewUrl, image?.micronsPerPixel] : query),
@@ -86,15 +92,16 @@ export function App() {
     filterOf(state),
     grouped ? 0 : state.page,
     nonce,
+    refine.key,
   ]);
 
   // The search without its page: what a page asks, and what an export pages through.
   const scale = query && 'image' in query && image?.micronsPerPixel ? { micronsPerPixel: image.micronsPerPixel } : {};
   const request = query && {
-    query,
+    query: refine.query ?? query,
     target: state.target,
     filter: filterOf(state),
-    ...scale,
+    ...(refine.query === query ? scale : {}),
     ...(state.cutoff === 'none' ? { cutoff: 'none' as const } : {}),
   };
 
@@ -182,7 +189,7 @@ export function App() {
           </button>
         </div>
       )}
-      <div class={`layout${open ? ' with-detail' : ''}`}>
+      <div class={`layout${open || browsed ? ' with-detail' : ''}`}>
         <Filters
           state={state}
           specimens={meta.specimens}
@@ -199,6 +206,8 @@ export function App() {
             onCutoff={(cutoff) => update({ cutoff, page: 1, open: null })}
             onApply={(patch) => update({ ...patch, page: 1, open: null })}
           />
+          <RefinementChips refine={refine} describeQuery={describeQuery(state, image)} />
+          {!query && <SectionPicker onOpen={setBrowsed} />}
           {classification && <Insights.Classification classification={classification} />}
           {response && query && (
             <>
@@ -239,6 +248,7 @@ export function App() {
                 <>
                   <ResultGrid
                     results={response.results}
+                    thumbs={refine.thumbs}
                     firstRank={firstRank}
                     onOpen={(r) => {
                       setOpenResult(r);
@@ -256,6 +266,15 @@ export function App() {
             </>
           )}
         </main>
+        {browsed && !open && (
+          <SectionPanel
+            section={browsed}
+            regionColors={colors}
+            regionNames={names}
+            onRegion={(acronym) => update({ regions: [acronym], page: 1 })}
+            onClose={() => setBrowsed(null)}
+          />
+        )}
         {open && (
           <Detail
             result={open}

@@ -1,14 +1,18 @@
 import { regionLabel } from '../region-label.js';
 import type { SearchResult } from '../types.js';
+import { ThumbButtons, type Thumbs } from './Refinement.js';
 
 export function ResultCard({
   result,
   rank,
   onOpen,
+  thumbs,
 }: {
   result: SearchResult;
   rank: number;
   onOpen(r: SearchResult): void;
+  /** Thumbs up / down that refine the search (the grid of a search's results). */
+  thumbs?: Thumbs;
 }) {
   const label = regionLabel(result);
   const region = label.unannotated ? label.acronym : `${label.acronym} (${label.name})`;
@@ -26,6 +30,7 @@ export function ResultCard({
           {result.gestationalWeek} GW · {result.plane}
         </span>
       </button>
+      {thumbs && <ThumbButtons result={result} rank={rank} thumbs={thumbs} />}
     </li>
   );
 }
@@ -34,15 +39,17 @@ export function ResultGrid({
   results,
   firstRank,
   onOpen,
+  thumbs,
 }: {
   results: SearchResult[];
   firstRank: number;
   onOpen(r: SearchResult): void;
+  thumbs?: Thumbs;
 }) {
   return (
     <ol class="result-grid" start={firstRank} aria-label="Results">
       {results.map((r, i) => (
-        <ResultCard key={r.id} result={r} rank={firstRank + i} onOpen={onOpen} />
+        <ResultCard key={r.id} result={r} rank={firstRank + i} onOpen={onOpen} {...(thumbs ? { thumbs } : {})} />
       ))}
     </ol>
   );
