@@ -29,6 +29,22 @@ describe('compose.yaml', () => {
     expect(doc.services.api!.healthcheck.test.join(' ')).toContain('/readyz');
   });
 
+  it('pins Qdrant to the minor of the client the platform uses, with its API key and a readiness healthcheck', () => {
+    const doc = load();
+    const client = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'node_modules/@qdrant/js-client-rest/package.json'), 'utf8'),
+    ) as { version: string };
+    const minor = client.version.split('.').slice(0, 2).join('.');
+    const qdrant = doc.services.qdrant!;
+    expect(qdrant.image).toMatch(new RegExp(`^qdrant/qdrant:v${minor.replace('.', '\\.')}\\.\\d+$`));
+    expect(qdrant.environment.QDRANT__SERVICE__API_KEY).toMatch(/^\$\{QDRANT_API_KEY:\?/);
+    expect(qdrant.healthcheck.test.join(' ')).toContain('/readyz');
+    for (const name of ['api', 'worker']) {
+      expect(doc.services[name]!.environment.QDRANT_API_KEY).toBe(qdrant.environment.QDRANT__SERVICE__API_KEY);
+      expect(doc.services[name]!.depends_on.qdrant.condition).toBe('service_healthy');
+    }
+  });
+
   it('builds the worker image with onnxruntime CUDA files fetched at build time', () => {
     const worker = readFileSync(join(REPO_ROOT, 'docker/worker.Dockerfile'), 'utf8');
     expect(worker).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install\.js/);

@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { needs } from '../../../../test/support/index.js';
 import { vectorStoreContract } from '../testing/contract.js';
+import { qdrantLayoutContract } from '../testing/qdrant-layout-contract.js';
 import { QdrantVectorStore } from './store.js';
 
 /**
@@ -17,6 +18,7 @@ const reachable = url
 
 if (url && needs('Qdrant', reachable ? null : `QDRANT_URL=${url} does not answer`)) {
   vectorStoreContract(`qdrant (${url})`, () => QdrantVectorStore.open({ url, apiKey: process.env.QDRANT_API_KEY }));
+  qdrantLayoutContract(url, process.env.QDRANT_API_KEY);
 } else {
   if (!url) console.warn('[skip] Qdrant contract: QDRANT_URL not set (no Qdrant server runs on these machines)');
   describe.skip('VectorStore contract: qdrant', () => {});

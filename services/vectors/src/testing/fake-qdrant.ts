@@ -27,7 +27,13 @@ interface FakeCollection {
   points: Map<string, FakePoint>;
 }
 
-type Condition = { key: string; match?: { value?: unknown; any?: unknown[] }; range?: { gte?: number; lte?: number } };
+type Condition = {
+  key: string;
+  match?: { value?: unknown; any?: unknown[] };
+  range?: { gte?: number; lte?: number };
+  has_vector?: string;
+  is_null?: { key: string };
+};
 
 export class FakeQdrant {
   readonly requests: Recorded[] = [];
@@ -111,6 +117,10 @@ export class FakeQdrant {
     }
     if (!collection) return [404, `Not found: Collection \`${name}\` doesn't exist!`];
     if (method === 'GET' && rest === '') return [200, this.info(collection)];
+    if (method === 'GET' && rest === '/aliases') {
+      const aliases = [...this.aliases].filter(([, c]) => c === name);
+      return [200, { aliases: aliases.map(([alias_name, collection_name]) => ({ alias_name, collection_name })) }];
+    }
     if (method === 'PATCH' && rest === '') {
       Object.assign(collection.metadata, body.metadata);
       return [200, true];
@@ -169,17 +179,21 @@ export class FakeQdrant {
   }
 
   private matching(collection: FakeCollection, filter: unknown): FakePoint[] {
-    const must = ((filter as { must?: Condition[] } | undefined)?.must ?? []) as Condition[];
-    return [...collection.points.values()].filter((p) =>
-      must.every((c) => {
-        const value = p.payload[c.key];
-        const values = Array.isArray(value) ? value : [value];
-        if (c.match?.value !== undefined) return values.includes(c.match.value);
-        if (c.match?.any) return values.some((v) => c.match!.any!.includes(v));
-        if (c.range) return (c.range.gte ?? -Infinity) <= Number(value) && Number(value) <= (c.range.lte ?? Infinity);
-        return true;
-      }),
+    const { must = [], must_not = [] } = (filter ?? {}) as { must?: Condition[]; must_not?: Condition[] };
+    return [...collection.points.values()].filter(
+      (p) => must.every((c) => this.holds(p, c)) && !must_not.some((c) => this.holds(p, c)),
     );
+  }
+
+  private holds(p: FakePoint, c: Condition): boolean {
+    if (c.has_vector) return typeof p.vector === 'object' && !Array.isArray(p.vector) && c.has_vector in p.vector!;
+    if (c.is_null) return p.payload[c.is_null.key] === null;
+    const value = p.payload[c.key];
+    const values = Array.isArray(value) ? value : [value];
+    if (c.match?.value !== undefined) return values.includes(c.match.value);
+    if (c.match?.any) return values.some((v) => c.match!.any!.includes(v));
+    if (c.range) return (c.range.gte ?? -Infinity) <= Number(value) && Number(value) <= (c.range.lte ?? Infinity);
+    return true;
   }
 
   private groups(collection: FakeCollection, body: Record<string, unknown>) {
