@@ -15,7 +15,7 @@ const result = (region: SearchResponse['results'][number]['region']) => ({
 describe('the search table', () => {
   it('names the region of an annotated result and says "unannotated" for region null', () => {
     const answer = {
-      results: [result({ acronym: 'CP', path: ['Br', 'CP'] }), result(null)],
+      results: [result({ acronym: 'CP', name: 'cortical plate', path: ['Br', 'CP'] }), result(null)],
       total: 2,
       model: 'm@1',
       tookMs: 3,

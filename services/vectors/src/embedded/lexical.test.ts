@@ -17,7 +17,7 @@ const TEXT: Record<string, string> = {
   GE: 'ganglionic eminence',
 };
 const withLexical = (points: VectorPoint[]) =>
-  points.map((p) => ({ ...p, lexical: documentVector(analyze(TEXT[p.payload.region]!)) }));
+  points.map((p) => ({ ...p, lexical: documentVector(analyze(TEXT[p.payload.region!]!)) }));
 
 describe('embedded lexical index on disk', () => {
   const query = randomUnit(rng(8), 32);

@@ -16,7 +16,7 @@ const TEXTS: Record<string, string> = {
 /** The fixture points, every fifth left without a lexical vector (an unannotated tile, or one ingested earlier). */
 function lexicalPoints(): VectorPoint[] {
   return makePoints(DIM, 24, 11).map((p, i) =>
-    i % 5 === 4 ? p : { ...p, lexical: documentVector(analyze(TEXTS[p.payload.region]!)) },
+    i % 5 === 4 ? p : { ...p, lexical: documentVector(analyze(TEXTS[p.payload.region!]!)) },
   );
 }
 
