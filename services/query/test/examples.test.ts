@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { reindexLexical } from '@cytoclip/ingest';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixture, closeFixture, post } from './fixture.js';
@@ -227,5 +228,38 @@ describe('bad input', () => {
     const lexical = await search({ positive: [{ tileId: cp }] }, { retrieval: 'lexical' });
     expect(fieldOf(lexical)).toEqual(['retrieval']);
     expect(await f.vectors.count(COLLECTION, {})).toBe(before);
+  });
+});
+
+describe('hybrid retrieval with examples (after cytoclip reindex)', () => {
+  beforeAll(async () => {
+    await reindexLexical({ catalog: f.stack.catalog, vectors: f.stack.store });
+    f.service.invalidate();
+  });
+  const lexicalRanks = (r: { json: { results: { rank?: { lexical?: number } }[] } }) =>
+    r.json.results.filter((x) => x.rank?.lexical !== undefined).length;
+
+  it('fuses the lexical list of the positive text with the dense list of the combined vector', async () => {
+    const [cp] = tilesOf('CP');
+    const query = { positive: [{ text: 'subplate' }, { tileId: cp }] };
+    const r = await search(query, { limit: 100, cutoff: 'none' });
+    expect(r.json.retrieval).toBe('hybrid');
+    expect(r.json.notices.map((n: { code: string }) => n.code)).not.toContain('lexical_index_missing');
+    expect(regions(r)[0]).toBe('SP');
+    expect(lexicalRanks(r)).toBeGreaterThan(0);
+    expect(ids(r)).not.toContain(cp);
+    expect(r.json.total).toBe(ids(r).length);
+    const paged: string[] = [];
+    for (let offset = 0; offset < r.json.total; offset += 7)
+      paged.push(...ids(await search(query, { limit: 7, offset, cutoff: 'none' })));
+    expect(paged).toEqual(ids(r));
+  });
+
+  it('reads no words from negatives or stored examples: the dense list alone ranks them', async () => {
+    const [cp] = tilesOf('CP');
+    const r = await search({ positive: [{ tileId: cp }], negative: [{ text: 'subplate' }] }, { limit: 50 });
+    expect(r.status).toBe(200);
+    expect(lexicalRanks(r)).toBe(0);
+    expect(r.json.suggestedFilter).toBeNull();
   });
 });
