@@ -223,6 +223,28 @@ describe('bad input', () => {
       expect(r.status, JSON.stringify(query).slice(0, 120)).toBe(status);
       expect(fieldOf(r), JSON.stringify(query).slice(0, 120)).toContain(field);
     }
+    // Junk in the new fields: refused as the caller's mistake, never a 5xx.
+    for (const query of [
+      { positive: 'x' },
+      { positive: [null] },
+      { positive: [{}] },
+      { positive: [{ tileId: 'nope' }] },
+      { positive: [{ text: '   ' }] },
+      { positive: [{ tileId: cp, colour: 1 }] },
+      { vector: ['1'] },
+      { vector: Array(5000).fill(0.1) },
+      { sectionRegion: { section: 'a\u0000b', bbox: [0, 0, 1, 1] } },
+      { sectionRegion: { section: 'S01-cor-0001', bbox: [0, 0, 1] } },
+      { sectionRegion: { section: 'S01-cor-0001', bbox: [0, 0, '1', 1] } },
+      { sectionRegion: { section: 'S01-cor-0001', bbox: [1e300, 1e300, 1e300, 1e300] } },
+      { sectionRegion: { section: 'S01-cor-0001' } },
+      { sectionRegion: { section: 'S01-cor-0001', bbox: [0, 0, 10, 10] }, positive: [{ tileId: cp }] },
+    ]) {
+      const r = await search(query);
+      expect(r.status, JSON.stringify(query).slice(0, 120)).toBeGreaterThanOrEqual(400);
+      expect(r.status, JSON.stringify(query).slice(0, 120)).toBeLessThan(500);
+      expect(r.type).toMatch(/problem\+json/);
+    }
     const both = await search({ text: 'a', positive: [{ tileId: cp }] });
     expect(both.status).toBe(400);
     const lexical = await search({ positive: [{ tileId: cp }] }, { retrieval: 'lexical' });
