@@ -66,7 +66,11 @@ export function appClient(app: { request(path: string, init: RequestInit): Respo
   );
 }
 
-export function remoteApi(url: string): ApiClient {
+/**
+ * The client of a server at `url`. CYTOCLIP_API_KEY, when set, goes with every request as `Authorization: Bearer`: a
+ * private deployment's read key for searches, or the ingest or admin key for the commands that need one.
+ */
+export function remoteApi(url: string, key: string | undefined = process.env.CYTOCLIP_API_KEY || undefined): ApiClient {
   let base: URL;
   try {
     base = new URL(url.endsWith('/') ? url : `${url}/`);
@@ -75,13 +79,19 @@ export function remoteApi(url: string): ApiClient {
   }
   const send: Send = async (path, init) => {
     try {
-      return await fetch(new URL(path.replace(/^\//, ''), base), init);
+      return await fetch(new URL(path.replace(/^\//, ''), base), key ? withKey(init, key) : init);
     } catch (error) {
       const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
       throw new ServerError(`cannot reach ${base.href}: ${cause}`, null);
     }
   };
   return client(url, send, true, () => Promise.resolve());
+}
+
+function withKey(init: RequestInit, key: string): RequestInit {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${key}`);
+  return { ...init, headers };
 }
 
 function client(where: string, send: Send, remote: boolean, close: () => Promise<void>): ApiClient {
@@ -110,7 +120,8 @@ async function answer(res: Response, remote: boolean): Promise<unknown> {
   if (res.ok && body !== null) return body;
   // A problem+json answer as declared; any field may be missing when a proxy or an older server answered.
   const problem = (body ?? {}) as Partial<Problem>;
-  const message = `${res.status} ${problem.title ?? res.statusText}: ${problem.detail ?? (text.slice(0, 200) || 'no answer body')}`;
+  const hint = res.status === 401 && remote ? ' (set CYTOCLIP_API_KEY to the key this server expects)' : '';
+  const message = `${res.status} ${problem.title ?? res.statusText}: ${problem.detail ?? (text.slice(0, 200) || 'no answer body')}${hint}`;
   const detail = { status: res.status, ...(problem.errors ? { errors: problem.errors } : {}) };
   if (res.ok) throw new ServerError(`the server's answer is not JSON (${message})`, res.status);
   if (res.status >= 500) {

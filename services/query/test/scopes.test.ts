@@ -60,6 +60,22 @@ describe('a private deployment (CYTOCLIP_READ_KEY set)', () => {
   });
 });
 
+describe("the web app's read-key cookie", () => {
+  const cookie = (key: string) => ({ cookie: `cytoclip_read_key=${encodeURIComponent(key)}` });
+
+  it('lets a browser fetch images and other reads by GET with the cookie (an <img> sends no header)', async () => {
+    expect((await get(f.app, `/v1/tiles/${f.tileIds[0]}/image?size=64`, cookie(READ))).status).toBe(200);
+    expect((await get(f.app, '/v1/atlases', cookie(READ))).status).toBe(200);
+    expect((await get(f.app, '/v1/atlases', cookie('wrong'))).status).toBe(401);
+  });
+
+  it('never takes the cookie on a POST or on an ingest or admin route, even holding the admin key', async () => {
+    expect((await post(f.app, '/v1/search', { query: { text: 'cortical plate' } }, cookie(READ))).status).toBe(401);
+    expect((await post(f.app, '/v1/ingest', { atlas: 'nowhere' }, cookie(ADMIN))).status).toBe(401);
+    expect((await get(f.app, '/v1/ingest/some-job', cookie(ADMIN))).status).toBe(401);
+  });
+});
+
 describe('scopes', () => {
   it('refuses the read key on ingest routes with 403, takes the ingest and admin keys there', async () => {
     const read = await post(f.app, '/v1/ingest', { atlas: 'nowhere' }, bearer(READ));

@@ -16,6 +16,7 @@ import type {
   TrajectoryRequest,
 } from '@cytoclip/query/api-types';
 import type { Query, SearchFilter, Target } from './types.js';
+import { askForReadKey, withReadKey } from './read-key.js';
 
 export class ApiError extends Error {
   constructor(
@@ -40,14 +41,15 @@ async function problemOf(response: Response): Promise<ApiError> {
   return new ApiError(`The server answered ${response.status}: ${text}`, response.status);
 }
 
-/** The answer, typed as the route declares it. */
-async function call<T>(path: string, init?: RequestInit): Promise<T> {
+/** The answer, typed as the route declares it; a private server's 401 asks for its read key once and retries. */
+async function call<T>(path: string, init?: RequestInit, retried = false): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(path, init);
+    response = await fetch(path, withReadKey(init));
   } catch {
     throw new ApiError('The server could not be reached. Check that it is running, then try again.', 0);
   }
+  if (response.status === 401 && !retried && askForReadKey()) return call<T>(path, init, true);
   if (!response.ok) throw await problemOf(response);
   return (await response.json()) as T;
 }

@@ -1,11 +1,21 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { RequestProblem, type AppContext } from '../http.js';
 import { includes, KEY_VARIABLE, SCOPES, type Scope } from '../keys.js';
 
-/** The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
-function presentedKey(c: Context): string | undefined {
+/** The cookie the web app sets beside its header, for what a browser fetches without it (images, Deep Zoom tiles). */
+export const READ_KEY_COOKIE = 'cytoclip_read_key';
+
+/**
+ * The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`; for a read route fetched by GET or
+ * HEAD, also the READ_KEY_COOKIE cookie. A cookie never reaches a write or an ingest/admin route, so a page elsewhere
+ * cannot make a browser use it for anything but reading (it is also SameSite=Strict).
+ */
+function presentedKey(c: Context, scope: Scope): string | undefined {
   const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-  return bearer ?? c.req.header('x-api-key') ?? undefined;
+  const header = bearer ?? c.req.header('x-api-key');
+  if (header !== undefined || scope !== 'read' || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) return header;
+  return getCookie(c, READ_KEY_COOKIE);
 }
 
 function unauthorized(c: Context, detail: string): RequestProblem {
@@ -27,7 +37,7 @@ function grantingVariables(scope: Scope): string {
 export function requireScope(ctx: AppContext, scope: Scope): MiddlewareHandler {
   return async (c, next) => {
     if (scope === 'read' && !ctx.config.readKey) return next();
-    const key = presentedKey(c);
+    const key = presentedKey(c, scope);
     const granted = key === undefined ? null : ctx.keys.scopeOf(key);
     if (granted === null) {
       if (!ctx.keys.canGrant(scope))
