@@ -323,7 +323,8 @@ export async function retrieveExcluding(
   const kept = read.hits
     .filter((h) => !excluded.has(h.id))
     .map((h, i): RankedHit => (denseOnly ? { ...h, rank: { dense: i + 1 } } : h));
-  const unseen = read.hits.length >= want && !fusedMode ? exclude.filter((id) => !seen.includes(id)) : [];
+  // A dense ranking longer than the pages read (asked for, or fallen back to) may hold examples further down.
+  const unseen = read.hits.length >= want && denseOnly ? exclude.filter((id) => !seen.includes(id)) : [];
   const beyond = unseen.length ? await rankedBeyond(service, input, unseen) : 0;
   return {
     hits: kept.slice(offset, offset + limit),
