@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateAtlas } from '@cytoclip/atlas';
 import { main } from '@cytoclip/cli';
 import { serve } from '@cytoclip/query';
+import type { IngestJobAnswer, SearchResponse } from '@cytoclip/query/api-types';
 import { REPO_ROOT } from '../../../test/support/index.js';
 import { inProcessIngest } from '../src/ingest-jobs.js';
 import { openPlatform, settingsFromEnv, type Platform } from '../src/platform.js';
@@ -50,24 +51,20 @@ describe('tiny atlas through the API and the CLI', () => {
       body: JSON.stringify({ atlas: 'tiny' }),
     });
     expect(started.status).toBe(202);
-    const job = (await started.json()) as { id: string };
+    const job = (await started.json()) as IngestJobAnswer;
     let state = '';
     let runId = '';
     for (let i = 0; i < 600 && !['done', 'failed'].includes(state); i++) {
       await new Promise((r) => setTimeout(r, 500));
-      ({ state, runId = '' } = (await (await app.request(`/v1/ingest/${job.id}`, { headers: key })).json()) as {
-        state: string;
-        runId?: string;
-      });
+      ({ state, runId = '' } = (await (
+        await app.request(`/v1/ingest/${job.id}`, { headers: key })
+      ).json()) as IngestJobAnswer);
     }
     expect(state).toBe('done');
     // The catalog's run is reported too (what `cytoclip ingest` workers do is visible to the API).
-    const run = (await (await app.request(`/v1/ingest/${runId}`, { headers: key })).json()) as {
-      state: string;
-      progress: { done: number; total: number };
-    };
+    const run = (await (await app.request(`/v1/ingest/${runId}`, { headers: key })).json()) as IngestJobAnswer;
     expect(run.state).toBe('done');
-    expect(run.progress.done).toBe(run.progress.total);
+    expect(run.progress!.done).toBe(run.progress!.total);
     expect((await app.request(`/v1/ingest/${crypto.randomUUID()}`, { headers: key })).status).toBe(404);
 
     const search = await app.request('/v1/search', {
@@ -75,10 +72,7 @@ describe('tiny atlas through the API and the CLI', () => {
       headers: key,
       body: JSON.stringify({ query: { text: 'cortical plate' }, limit: 5 }),
     });
-    const body = (await search.json()) as {
-      total: number;
-      results: { id: string; plane: string; region: { path: string[] } | null }[];
-    };
+    const body = (await search.json()) as SearchResponse;
     expect(body.total).toBeGreaterThan(100);
     expect(body.results).toHaveLength(5);
     expect(body.results.every((r) => r.plane === 'coronal')).toBe(true);
@@ -87,7 +81,7 @@ describe('tiny atlas through the API and the CLI', () => {
       headers: key,
       body: JSON.stringify({ query: { tileId: body.results[3]!.id }, limit: 1 }),
     });
-    const similar = ((await self.json()) as { results: { id: string; score: number }[] }).results;
+    const similar = ((await self.json()) as SearchResponse).results;
     // "Similar to" leaves the query tile itself out: the best answer is another tile.
     expect(similar.some((r) => r.id === body.results[3]!.id)).toBe(false);
     const tile = await app.request(`/v1/tiles/${body.results[3]!.id}/image`);
@@ -111,7 +105,7 @@ describe('tiny atlas through the API and the CLI', () => {
         '--json',
       ]);
       expect(search.code).toBe(0);
-      const answer = JSON.parse(search.out) as { results: { id: string; gestationalWeek: number }[] };
+      const answer = JSON.parse(search.out) as SearchResponse;
       expect(answer.results).toHaveLength(4);
       expect(answer.results.every((r) => r.gestationalWeek === 15)).toBe(true);
       const similar = await captured(['similar', answer.results[0]!.id, '--api', server.url, '--limit', '2']);
