@@ -92,6 +92,20 @@ describe('positive examples', () => {
   });
 });
 
+describe('other routes taking a query', () => {
+  it('draws the trajectory of several examples', async () => {
+    const [cp] = tilesOf('CP');
+    const [sp] = tilesOf('SP');
+    const r = await post(f.app, '/v1/trajectory', {
+      query: { positive: [{ tileId: cp }], negative: [{ tileId: sp }] },
+    });
+    expect(r.status).toBe(200);
+    expect(r.json.weeks.map((w: { gestationalWeek: number }) => w.gestationalWeek)).toEqual([16, 21, 30]);
+    const bad = await post(f.app, '/v1/trajectory', { query: { positive: [{ tileId: cp, weight: 0 }] } });
+    expect(fieldOf(bad)).toEqual(['query.positive.0.weight']);
+  });
+});
+
 describe('negative examples', () => {
   it('moves away from the negatives (2·p − n) and leaves them out of every page and of total', async () => {
     const [cp] = tilesOf('CP');
