@@ -4,7 +4,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openCatalog, type Catalog } from '@cytoclip/catalog';
 import { CytoclipError } from '@cytoclip/domain';
-import { CytoclipModel, type Device } from '@cytoclip/model';
+import { CytoclipModel, type Device, type Precision } from '@cytoclip/model';
 import {
   catalogPort,
   configFromEnv,
@@ -39,13 +39,15 @@ export interface Settings {
   threads: number | undefined;
   /** Worker threads running the image graph (CYTOCLIP_IMAGE_WORKERS; 0: the main thread); undefined: one per core. */
   imageWorkers: number | undefined;
+  /** The image graph (CYTOCLIP_IMAGE_PRECISION: fp32, the default, or int8 — every package must then carry one). */
+  precision: Precision;
   port: number;
   host: string;
 }
 
 /**
  * PORT, HOST, DATA_DIR, DATABASE_URL, QDRANT_URL, QDRANT_API_KEY, CYTOCLIP_MODELS, CYTOCLIP_DEVICE, CYTOCLIP_THREADS,
- * CYTOCLIP_IMAGE_WORKERS.
+ * CYTOCLIP_IMAGE_WORKERS, CYTOCLIP_IMAGE_PRECISION.
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
   const device = env.CYTOCLIP_DEVICE ?? 'cpu';
@@ -66,6 +68,12 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
       'invalid_argument',
       `CYTOCLIP_IMAGE_WORKERS must be a whole number (0: no workers), got "${env.CYTOCLIP_IMAGE_WORKERS}"`,
     );
+  const precision = env.CYTOCLIP_IMAGE_PRECISION || 'fp32';
+  if (precision !== 'fp32' && precision !== 'int8')
+    throw new CytoclipError(
+      'invalid_argument',
+      `CYTOCLIP_IMAGE_PRECISION must be fp32 or int8, got "${env.CYTOCLIP_IMAGE_PRECISION}"`,
+    );
   const modelRoots = env.CYTOCLIP_MODELS
     ? env.CYTOCLIP_MODELS.split(delimiter).filter(Boolean)
     : [join(repoRoot(), 'models')];
@@ -78,6 +86,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     device,
     threads,
     imageWorkers,
+    precision,
     port,
     host: env.HOST ?? '127.0.0.1',
   };
@@ -135,6 +144,7 @@ export async function openModels(settings: Settings): Promise<CytoclipModel[]> {
     device: settings.device,
     intraOpNumThreads: settings.threads ?? 1,
     imageWorkers: settings.imageWorkers ?? availableParallelism(),
+    precision: settings.precision,
   };
   return Promise.all(settings.modelDirs.map((dir) => CytoclipModel.open(dir, options)));
 }

@@ -25,6 +25,16 @@ describe('settingsFromEnv', () => {
     );
   });
 
+  it('reads CYTOCLIP_IMAGE_PRECISION (fp32 unless int8 is asked for) and refuses anything else', () => {
+    expect(settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent' }).precision).toBe('fp32');
+    expect(settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', CYTOCLIP_IMAGE_PRECISION: 'int8' }).precision).toBe(
+      'int8',
+    );
+    expect(() => settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', CYTOCLIP_IMAGE_PRECISION: 'fp16' })).toThrow(
+      /CYTOCLIP_IMAGE_PRECISION must be fp32 or int8/,
+    );
+  });
+
   it('refuses an unknown device and a bad port', () => {
     expect(() => settingsFromEnv({ CYTOCLIP_MODELS: '/nonexistent', CYTOCLIP_DEVICE: 'tpu' })).toThrow(
       /CYTOCLIP_DEVICE must be cpu or cuda/,
