@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestAtlas } from '@cytoclip/ingest';
 import { serve } from '@cytoclip/query';
+import type { ClassifyAnswer, HeatmapAnswer, SearchResponse } from '@cytoclip/query/api-types';
 import { REPO_ROOT, tinyAtlas } from '../../../test/support/index.js';
 import { openPlatform, settingsFromEnv, type Platform } from '../src/platform.js';
 import type { SearchEvalReport } from '../src/quality/report.js';
@@ -20,13 +21,7 @@ let server: { url: string; close(): Promise<void> };
 let queries: string;
 const ATLAS = 'tiny-fetal-nissl';
 
-interface Result {
-  id: string;
-  region: { acronym: string; path: string[] } | null;
-  gestationalWeek: number;
-}
-
-async function search(body: Record<string, unknown>): Promise<{ results: Result[]; total: number; model: string }> {
+async function search(body: Record<string, unknown>): Promise<SearchResponse> {
   const res = await fetch(`${server.url}/v1/search`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -174,7 +169,7 @@ describe('search, classify and heatmap through --api', () => {
     const weeks = async (range: string) => {
       const r = await run(['search', 'cortex', '--week', range, '--limit', '50', '--api', server.url, '--json']);
       expect(r.code, r.err).toBe(0);
-      return new Set((JSON.parse(r.out) as { results: Result[] }).results.map((x) => x.gestationalWeek));
+      return new Set((JSON.parse(r.out) as SearchResponse).results.map((x) => x.gestationalWeek));
     };
     expect(await weeks('-24')).toEqual(new Set([15, 22]));
     expect(await weeks('18-24')).toEqual(new Set([22]));
@@ -188,24 +183,22 @@ describe('search, classify and heatmap through --api', () => {
     const r = await run(['search', '--image', file, '--limit', '5', '--api', server.url, '--json']);
     expect(r.code, r.err).toBe(0);
     const direct = await search({ query: { image: png.toString('base64') }, limit: 5 });
-    expect((JSON.parse(r.out) as { results: Result[] }).results.map((x) => x.id)).toEqual(
-      direct.results.map((x) => x.id),
-    );
+    expect((JSON.parse(r.out) as SearchResponse).results.map((x) => x.id)).toEqual(direct.results.map((x) => x.id));
     expect((await run(['search', 'cortex', '--image', file, '--api', server.url])).code).toBe(2);
     expect((await run(['search', '--image', join(dataDir, 'absent.png'), '--api', server.url])).code).toBe(2);
   });
 
   it('classifies an image file and draws a heatmap of a section', async () => {
-    const top = (await search({ query: { text: 'cortex' }, limit: 1 })).results[0]! as Result & { section: string };
+    const top = (await search({ query: { text: 'cortex' }, limit: 1 })).results[0]!;
     const file = join(dataDir, 'tile.png');
     const classified = await run(['classify', file, '--top-k', '3', '--api', server.url, '--json']);
     expect(classified.code, classified.err).toBe(0);
-    const answer = JSON.parse(classified.out) as { zeroShot: unknown[]; vote: unknown[]; neighbours: number };
+    const answer = JSON.parse(classified.out) as ClassifyAnswer;
     expect(answer.zeroShot).toHaveLength(3);
     expect(answer.neighbours).toBe(25);
     const heat = await run(['heatmap', top.section, 'dense', 'cortical', 'plate', '--api', server.url, '--json']);
     expect(heat.code, heat.err).toBe(0);
-    const map = JSON.parse(heat.out) as { section: string; tiles: unknown[] };
+    const map = JSON.parse(heat.out) as HeatmapAnswer;
     const inSection = await search({ query: { text: 'x' }, filter: { sections: [top.section] }, limit: 1 });
     expect(map.section).toBe(top.section);
     expect(map.tiles).toHaveLength(inSection.total);
