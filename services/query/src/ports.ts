@@ -181,7 +181,7 @@ export interface ModelInfo {
   trainedOn?: { dataset: string | null; atlasGenerator: { name: string; version: string; preset?: string } | null };
 }
 
-/** What the API applies of a package's calibration (@cytoclip/model's `Calibration` has more). */
+/** What the API applies of a package's calibration (domain's model.json `Calibration` has more). */
 export interface ModelCalibration {
   classify: { temperature: number };
   search: { textCutoff: number; imageCutoff: number };
