@@ -239,6 +239,7 @@ export function App() {
               {grouped ? (
                 <RegionGroups
                   results={response.results}
+                  thumbs={refine.thumbs}
                   onOpen={(r) => {
                     setOpenResult(r);
                     update({ open: r.id });

@@ -49,16 +49,22 @@ export function RegionOfInterest({
     setFrame(rect);
   }
 
+  /** The part of the section in view, as a box: an area without a pointer (keyboard users). */
+  function searchView() {
+    const rect = viewer.current?.getBoundingClientRect();
+    if (rect) finish([rect.left, rect.top], [rect.right, rect.bottom]);
+  }
+
   function finish(from: Point, to: Point) {
     cancel();
     const overlay = viewer.current?.querySelector('svg.section-overlay')?.getBoundingClientRect();
     if (!overlay || !size || overlay.width === 0 || overlay.height === 0) return;
     const fraction = ([x, y]: Point): Point => [(x - overlay.left) / overlay.width, (y - overlay.top) / overlay.height];
     const bbox = boxFromCorners(fraction(from), fraction(to), size);
-    if (!bbox) return setProblem('Drag a box over the tissue to search by it.');
+    if (!bbox) return setProblem('Drag a box over the section to search by it.');
     if (bbox[2] > MAX_SIDE || bbox[3] > MAX_SIDE)
       return setProblem(
-        `The box may be at most ${MAX_SIDE.toLocaleString('en')} px a side: zoom in and draw a smaller one.`,
+        `The area may be at most ${MAX_SIDE.toLocaleString('en')} px a side: zoom in, or draw a smaller box.`,
       );
     requestAreaSearch({ section, bbox });
   }
@@ -69,6 +75,11 @@ export function RegionOfInterest({
       <button type="button" aria-pressed={frame !== null} disabled={!size} onClick={frame ? cancel : start}>
         {frame ? 'Cancel area' : 'Search this area'}
       </button>
+      {!frame && (
+        <button type="button" class="link" disabled={!size} onClick={searchView}>
+          Search the part in view
+        </button>
+      )}
       {frame && <span class="muted">Drag a box over the section (Esc cancels).</span>}
       {problem && (
         <span role="alert" class="warn">

@@ -85,7 +85,15 @@ export function Pager({
 }
 
 /** Results counted per region, largest group first; each group opens to its cards. */
-export function RegionGroups({ results, onOpen }: { results: SearchResult[]; onOpen(r: SearchResult): void }) {
+export function RegionGroups({
+  results,
+  onOpen,
+  thumbs,
+}: {
+  results: SearchResult[];
+  onOpen(r: SearchResult): void;
+  thumbs?: Thumbs;
+}) {
   const groups = new Map<string, { name: string; items: SearchResult[] }>();
   for (const r of results) {
     const label = regionLabel(r);
@@ -104,7 +112,7 @@ export function RegionGroups({ results, onOpen }: { results: SearchResult[]; onO
               <strong>{acronym}</strong> {group.name} <span class="count">{group.items.length}</span>
               <span class="muted"> best {Math.max(...group.items.map((r) => r.score)).toFixed(3)}</span>
             </summary>
-            <ResultGrid results={group.items} firstRank={1} onOpen={onOpen} />
+            <ResultGrid results={group.items} firstRank={1} onOpen={onOpen} {...(thumbs ? { thumbs } : {})} />
           </details>
         </li>
       ))}
