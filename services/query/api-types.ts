@@ -2,6 +2,7 @@
 // declared with — the same declarations /openapi.json is generated from, so a client cannot drift from the server.
 // Types only (every import below is `import type`): a bundle that imports this module gets no server code.
 import type { z } from '@hono/zod-openapi';
+import type * as annotation from './src/annotation-answers.js';
 import type * as answers from './src/answers.js';
 import type * as schemas from './src/schemas.js';
 
@@ -33,3 +34,8 @@ export type ModelList = z.output<typeof answers.ModelListSchema>;
 export type SectionAnswer = z.output<typeof answers.SectionSchema>;
 export type ItemAnswer = z.output<typeof answers.ItemSchema>;
 export type Problem = z.output<typeof answers.ProblemSchema>;
+
+export type AnnotationGeoJson = z.output<typeof annotation.AnnotationGeoJsonSchema>;
+export type AnnotationTiles = z.output<typeof annotation.AnnotationTilesSchema>;
+export type TilePrediction = z.output<typeof annotation.TilePredictionSchema>;
+export type WhyAnswer = z.output<typeof annotation.WhySchema>;

@@ -53,10 +53,12 @@ export const TilePredictionSchema = z
     w: z.number(),
     h: z.number(),
     region: z.string(),
-    confidence: z
-      .number()
-      .openapi({ description: 'kNN: the agreeing share of the neighbours; zero-shot: probability' }),
-    method: z.enum(['knn', 'zero-shot']),
+    confidence: z.number().openapi({
+      description: 'kNN: the agreeing share of the neighbours; zero-shot: its calibrated probability',
+    }),
+    method: z.enum(['knn', 'zero-shot']).openapi({
+      description: 'where the region came from: the kNN vote or zero-shot',
+    }),
     annotated: z.string().nullable().openapi({ description: "the region the section's own annotation gives the tile" }),
   })
   .openapi('TilePrediction');

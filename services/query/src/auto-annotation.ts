@@ -75,28 +75,44 @@ function knnVote(hits: { score: number; payload?: { region?: string | null } }[]
 export function combine(
   vote: Vote | null,
   zeroShot: { acronym: string; probability: number } | undefined,
+  agreement = KNN_AGREEMENT,
 ): { region: string; confidence: number; method: AnnotationMethod } | null {
   const knn = vote ? { region: vote.region, confidence: vote.share, method: 'knn' as const } : null;
   const zero = zeroShot
     ? { region: zeroShot.acronym, confidence: zeroShot.probability, method: 'zero-shot' as const }
     : null;
-  if (knn && knn.confidence >= KNN_AGREEMENT) return knn;
+  if (knn && knn.confidence >= agreement) return knn;
   if (knn && zero) return knn.confidence >= zero.confidence ? knn : zero;
   return knn ?? zero;
 }
+
+/** How the tiles are predicted (the defaults are the documented method; the evaluation script varies them). */
+export interface AnnotationSettings {
+  neighbours: number;
+  agreement: number;
+  zeroShot: boolean;
+}
+export const DEFAULT_ANNOTATION: AnnotationSettings = {
+  neighbours: KNN_NEIGHBOURS,
+  agreement: KNN_AGREEMENT,
+  zeroShot: true,
+};
 
 /** Predicts every tile of a section (the tiles and their vectors as stored). */
 export async function predictSection(
   tiles: SectionTile[],
   options: { vectors: QueryVectors; collection: string; model: QueryModel | null },
+  settings: AnnotationSettings = DEFAULT_ANNOTATION,
 ): Promise<TilePrediction[]> {
   const predictions: TilePrediction[] = [];
   for (const tile of tiles) {
     const [hits, zeroShot] = await Promise.all([
-      neighboursElsewhere(options.vectors, options.collection, tile, tiles.length, KNN_NEIGHBOURS),
-      options.model ? options.model.zeroShotClassify(tile.vector).then((r) => r[0]) : undefined,
+      settings.neighbours > 0
+        ? neighboursElsewhere(options.vectors, options.collection, tile, tiles.length, settings.neighbours)
+        : [],
+      options.model && settings.zeroShot ? options.model.zeroShotClassify(tile.vector).then((r) => r[0]) : undefined,
     ]);
-    const chosen = combine(knnVote(hits), zeroShot);
+    const chosen = combine(knnVote(hits), zeroShot, settings.agreement);
     if (!chosen) continue;
     const [x, y, w, h] = tile.item.bbox;
     predictions.push({ tileId: tile.item.id, x, y, w, h, ...chosen, annotated: tile.item.region });

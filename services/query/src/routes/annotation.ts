@@ -1,8 +1,7 @@
 import { createRoute, z, type OpenAPIHono as Hono } from '@hono/zod-openapi';
 import { AnnotationGeoJsonSchema, AnnotationTilesSchema, WhySchema } from '../annotation-answers.js';
 import {
-  KNN_AGREEMENT,
-  KNN_NEIGHBOURS,
+  DEFAULT_ANNOTATION,
   predictSection,
   scoreAgainstAnnotation,
   summarize,
@@ -106,13 +105,14 @@ export function annotationRoutes(app: Hono, ctx: AppContext): void {
 
   app.openapi(annotationTiles, async (c) => {
     const { section, resolved, predicted } = await annotate(c.req.valid('param').id, c.req.valid('query').model);
+    const { neighbours, agreement } = DEFAULT_ANNOTATION;
     return c.json(
       {
         section: section.id,
         model: resolved.index.model,
         width: section.width,
         height: section.height,
-        method: { neighbours: KNN_NEIGHBOURS, agreement: KNN_AGREEMENT },
+        method: { neighbours, agreement },
         regions: summarize(predicted, await service.ontology()),
         tiles: predicted,
         againstAnnotation: scoreAgainstAnnotation(predicted),
