@@ -6,6 +6,7 @@ import { atlasListCommand, atlasRmCommand, modelsListCommand } from './admin.js'
 import { atlasInitCommand } from './atlas-init.js';
 import { atlasImportDharaniCommand } from '../atlas-import.js';
 import { classifyCommand, heatmapCommand } from './analysis.js';
+import { annotateCommand } from './annotate.js';
 import { ingestCommand } from './ingest.js';
 import { reindexCommand } from './reindex.js';
 import { searchCommand, similarCommand } from './search.js';
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   similarCommand,
   classifyCommand,
   heatmapCommand,
+  annotateCommand,
   ingestCommand,
   reindexCommand,
   atlasGenerateCommand,
