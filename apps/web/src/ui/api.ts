@@ -1,6 +1,7 @@
 /** Calls to the search API (formats.md §4). Every failure becomes an ApiError whose message a person can read. */
 import { readClassification, readHeatmap, readRegionTree, readSection, readTrajectory } from './answers.js';
 import type {
+  AnnotationTiles,
   AtlasList,
   ClassifyAnswer,
   ClassifyRequest,
@@ -11,9 +12,11 @@ import type {
   SearchRequest,
   SearchResponse,
   SectionAnswer,
+  SectionList,
   SpecimenList,
   TrajectoryAnswer,
   TrajectoryRequest,
+  WhyAnswer,
 } from '@cytoclip/query/api-types';
 import type { Query, SearchFilter, Target } from './types.js';
 import { askForReadKey, withReadKey } from './read-key.js';
@@ -69,6 +72,7 @@ export const search = (request: SearchRequest, signal?: AbortSignal) =>
 
 export const fetchRegions = async () => readRegionTree(await call<RegionTree>('/v1/regions'));
 export const fetchSpecimens = async () => (await call<SpecimenList>('/v1/specimens')).specimens;
+export const fetchSections = async () => (await call<SectionList>('/v1/sections')).sections;
 export const fetchAtlases = async () => (await call<AtlasList>('/v1/atlases')).atlases;
 export const fetchSection = async (id: string) =>
   readSection(await call<SectionAnswer>(`/v1/sections/${encodeURIComponent(id)}`));
@@ -79,6 +83,13 @@ export const fetchHeatmap = async (section: string, query: HeatmapQuery) =>
 /** A tile or region image by id (a shared link's result that is not on the page). */
 export const fetchItem = (id: string, kind: 'tile' | 'region') =>
   call<ItemAnswer>(`/v1/${kind === 'tile' ? 'tiles' : 'region-images'}/${encodeURIComponent(id)}`);
+/** Auto-annotation of a section: each tile's predicted region and confidence, and the legend. */
+export const fetchAnnotation = (section: string) =>
+  call<AnnotationTiles>(`/v1/sections/${encodeURIComponent(section)}/annotation/tiles`);
+/** The QuPath GeoJSON of a section's auto-annotation (a download link). */
+export const annotationGeoJsonUrl = (section: string) => `/v1/sections/${encodeURIComponent(section)}/annotation`;
+/** "Why this match": the thesaurus descriptors that score highest on a tile. */
+export const fetchWhy = (tile: string) => call<WhyAnswer>(`/v1/tiles/${encodeURIComponent(tile)}/why`);
 export const fetchTrajectory = async (query: Query, filter: SearchFilter, target: Target) =>
   readTrajectory(await post<TrajectoryAnswer>('/v1/trajectory', { query, filter, target } satisfies TrajectoryRequest));
 export const classify = async (image: string, micronsPerPixel?: number) =>

@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, fetchHeatmap, fetchSection, type HeatmapQuery } from '../api.js';
+import { ApiError, fetchHeatmap, fetchSection, fetchWhy, type HeatmapQuery } from '../api.js';
 import { viridis } from '../colors.js';
 import { heatRange } from '../geometry.js';
 import type { HeatCell, OpenedResult, SectionInfo } from '../types.js';
+import { AnnotationOverlay } from './AnnotationOverlay.js';
 import { toOutlines, type Outline } from './SectionOverlay.js';
 import { Viewer } from './Viewer.js';
 
@@ -68,6 +69,7 @@ export function Detail({
         </button>
       </header>
       <Summary result={result} />
+      {result.kind === 'tile' && <WhyMatch tile={result.id} />}
       <div class="detail-actions">
         <button type="button" onClick={() => onSimilar(result)}>
           Find similar
@@ -118,7 +120,9 @@ export function Detail({
         heatRange={range}
         heatOpacity={opacity}
         onRegion={onRegion}
-      />
+      >
+        <AnnotationOverlay section={result.section} />
+      </Viewer>
       {showRegions && <RegionLegend outlines={outlines} names={regionNames} onRegion={onRegion} />}
     </section>
   );
@@ -145,6 +149,37 @@ function Summary({ result }: { result: OpenedResult }) {
           x {x}, y {y}, {w} × {h}
         </dd>
       </dl>
+    </div>
+  );
+}
+
+/**
+ * "Why this match": the thesaurus descriptors (density, cell size, layering …) that score highest on the tile with the
+ * tile model's text tower, relative to the mean over all descriptors. Fetched per tile; a failure just hides it.
+ */
+function WhyMatch({ tile }: { tile: string }) {
+  const [why, setWhy] = useState<{ text: string; score: number }[] | null>(null);
+  useEffect(() => {
+    let current = true;
+    setWhy(null);
+    fetchWhy(tile).then(
+      (answer) => current && setWhy(answer.descriptors),
+      () => current && setWhy([]),
+    );
+    return () => void (current = false);
+  }, [tile]);
+  if (!why?.length) return null;
+  return (
+    <div class="why-match">
+      <strong>Why this match</strong>{' '}
+      <span class="muted">(the descriptors that score highest on this tile, above the mean of all)</span>
+      <ol aria-label="Descriptors that score highest on this tile">
+        {why.map((d) => (
+          <li key={d.text}>
+            {d.text} <span class="muted">{`${d.score >= 0 ? '+' : ''}${d.score.toFixed(3)}`}</span>
+          </li>
+        ))}
+      </ol>
     </div>
   );
 }
@@ -225,7 +260,7 @@ function HeatControls(props: {
 }
 
 /** The regions drawn on the section with their ontology colours; a click filters the search by one. */
-function RegionLegend({
+export function RegionLegend({
   outlines,
   names,
   onRegion,
