@@ -1,6 +1,6 @@
 import { CytoclipError } from '@cytoclip/domain';
 import { MAX_REGION_SIDE, type Example, type SectionRegion } from './example-schemas.js';
-import { embedUpload, type EmbeddedUpload } from './honesty.js';
+import { embedImageTiles, embedUpload, meanNormalized, type EmbeddedUpload } from './honesty.js';
 import { FUSION, retrieve, type RankedHit, type RetrievedPage, type RetrieveInput } from './hybrid.js';
 import { checkUpload, decodeBase64Image } from './images.js';
 import type { QueryModel, SectionRecord, SearchOptions } from './ports.js';
@@ -151,8 +151,10 @@ class ExampleEmbedder {
     if (item.image !== undefined) {
       this.kinds.add('image');
       const bytes = decodeBase64Image(item.image, `${field}.image`);
-      await checkUpload(bytes, this.service.config.maxImagePixels, `${field}.image`);
-      return (await this.embedImage(bytes, {})).mean;
+      const maxPixels = this.service.config.maxImagePixels;
+      await checkUpload(bytes, maxPixels, `${field}.image`);
+      // Embedded as an upload is, without the out-of-distribution check (store queries per image).
+      return meanNormalized((await embedImageTiles(bytes, this.model(), { maxPixels })).vectors);
     }
     this.kinds.add('item');
     const [key, id] = item.tileId !== undefined ? ['tileId', item.tileId] : ['regionImageId', item.regionImageId!];

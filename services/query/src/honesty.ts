@@ -67,9 +67,7 @@ export async function embedUpload(
   index: { collection: string; vectors: QueryVectors },
   options: { micronsPerPixel?: number; maxPixels: number },
 ): Promise<EmbeddedUpload> {
-  const grid = gridOf(model);
-  const tiling = grid ? await tileUpload(bytes, grid, options.micronsPerPixel, options.maxPixels) : null;
-  const vectors = await model.embedImages(tiling ? tiling.tiles : [bytes]);
+  const { grid, tiling, vectors } = await embedImageTiles(bytes, model, options);
   const look = await imageLook(bytes, options.maxPixels);
   const nearest = await nearestCosine(vectors, index);
   const threshold = model.info.calibration?.outOfDistribution.nearestCosine ?? null;
@@ -109,6 +107,21 @@ export async function embedUpload(
     outOfDistribution: reasons.length > 0,
     outOfDistributionReason: reasons.length ? reasons.join('; ') : null,
   };
+}
+
+/**
+ * An image embedded the way the index was built, without judging it: a tile model's tiles at its µm/px (upload.ts),
+ * a region model's whole image. Search examples use it; an upload is then judged by embedUpload.
+ */
+export async function embedImageTiles(
+  bytes: Buffer,
+  model: QueryModel,
+  options: { micronsPerPixel?: number; maxPixels: number },
+) {
+  const grid = gridOf(model);
+  const tiling = grid ? await tileUpload(bytes, grid, options.micronsPerPixel, options.maxPixels) : null;
+  const vectors = await model.embedImages(tiling ? tiling.tiles : [bytes]);
+  return { grid, tiling, vectors };
 }
 
 /** Median over (a spread sample of) the tiles of each tile's best cosine in the whole index; null for an empty one. */
