@@ -31,6 +31,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await page.goto(`${server.url}/`);
   await page.waitForSelector('.region-tree');
+  await page.waitForSelector('.section-picker');
   await shoot(page, '0-start');
   await searchText(page, QUERY);
   await shoot(page, '1-search-results');
@@ -39,12 +40,14 @@ try {
   await untilSearched(page, () => page.getByRole('button', { name: 'Any age' }).click());
   await openResult(page, 0);
   await shoot(page, '3-result-in-section');
-  await page.getByRole('button', { name: /^Heatmap of/ }).click();
+  await page.getByRole('button', { name: 'Heatmap', exact: true }).click();
   await page.waitForSelector('.heat-legend');
+  await page.getByRole('button', { name: /^Fixed/ }).click();
   await shoot(page, '4-heatmap');
   await page.getByRole('button', { name: 'Close the detail' }).click();
   await page.locator('.trajectory-panel summary').click();
   await page.waitForSelector('.trajectory svg');
+  await page.locator('.trajectory .week-hit').nth(2).hover();
   await shoot(page, '5-trajectory');
   await page.locator('.trajectory-panel summary').click();
   await untilSearched(page, () => page.getByRole('button', { name: 'By region' }).click());
@@ -71,6 +74,13 @@ try {
   await small.waitForSelector('.result-card');
   await openResult(small, 0);
   await shoot(small, '10-small-screen');
+  // Browsing a section without a query, the region tree searched.
+  const browse = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await browse.goto(`${server.url}/`);
+  await browse.getByRole('button', { name: 'Open section' }).click();
+  await browse.waitForSelector('.viewer[data-ready="true"] .region-labels text', { state: 'attached' });
+  await browse.getByLabel('Find a region by acronym or name').fill('cortex');
+  await shoot(browse, '11-browse-section');
   const large = await browser.newPage({ viewport: { width: 2560, height: 1440 } });
   await large.goto(`${server.url}/?q=${encodeURIComponent(QUERY)}`);
   await large.waitForSelector('.result-card');

@@ -35,7 +35,7 @@ export async function nudgeWeek(page: Page, which: 'Youngest' | 'Oldest', steps:
 export async function openResult(page: Page, index = 0): Promise<{ id: string }> {
   const card = page.locator('.result-card').nth(index);
   const id = (await card.getAttribute('data-id'))!;
-  await card.locator('button').click();
+  await card.locator(':scope > button').click(); // the card itself, not its thumbs
   await page.waitForSelector('.viewer[data-ready="true"] .tile-outline', { state: 'attached', timeout: 20_000 });
   return { id };
 }

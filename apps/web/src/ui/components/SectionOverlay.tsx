@@ -20,7 +20,7 @@ export function toOutlines(polygons: Polygon[]): Outline[] {
 
 interface Props {
   size: [number, number];
-  box: [number, number, number, number];
+  box: [number, number, number, number] | null;
   outlines: Outline[];
   showLabels: boolean;
   heat: HeatCell[] | null;
@@ -79,17 +79,19 @@ export function SectionOverlay({ size, box, outlines, showLabels, heat, heatRang
             ))}
         </g>
       )}
-      <rect
-        class="tile-outline"
-        x={box[0]}
-        y={box[1]}
-        width={box[2]}
-        height={box[3]}
-        fill="none"
-        stroke="#ff2d55"
-        stroke-width={3}
-        vector-effect="non-scaling-stroke"
-      />
+      {box && (
+        <rect
+          class="tile-outline"
+          x={box[0]}
+          y={box[1]}
+          width={box[2]}
+          height={box[3]}
+          fill="none"
+          stroke="#ff2d55"
+          stroke-width={3}
+          vector-effect="non-scaling-stroke"
+        />
+      )}
       <rect x={0} y={0} width={size[0]} height={size[1]} fill="none" stroke="none" />
     </>
   );

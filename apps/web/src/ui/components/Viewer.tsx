@@ -24,8 +24,8 @@ interface Props {
   section: string;
   /** µm per level-0 pixel, for the scale bar; null hides it. */
   micronsPerPixel: number | null;
-  /** The result's box, outlined, in level-0 pixels. */
-  box: Box;
+  /** The result's box, outlined, in level-0 pixels; null when browsing a section (it opens whole). */
+  box: Box | null;
   /** The region outlines of the section, already smoothed. */
   outlines: Outline[];
   showRegions: boolean;
@@ -82,7 +82,8 @@ export function Viewer(props: Props) {
           const content = v.world.getItemAt(0)?.getContentSize();
           if (!content) return;
           svg.current = addSvgOverlay(v, content.x, content.y);
-          v.viewport.fitBounds(rect(v, tileView(latest.current.box)), true);
+          const box = latest.current.box;
+          if (box) v.viewport.fitBounds(rect(v, tileView(box)), true);
           setHandle({ viewer: v, osd, size: [content.x, content.y] });
         });
         // Labels keep their screen size and the scale bar its length budget at every zoom.
@@ -142,22 +143,28 @@ export function Viewer(props: Props) {
   });
 
   const v = handle?.viewer;
-  const [x, y, w, h] = props.box;
+  const box = props.box;
   // "+" and "−" zoom about the result, not the middle of the view, so the tile stays put.
   const zoom = (factor: number) =>
-    v?.viewport.zoomBy(factor, v.viewport.imageToViewportCoordinates(x + w / 2, y + h / 2));
+    v?.viewport.zoomBy(
+      factor,
+      box ? v.viewport.imageToViewportCoordinates(box[0] + box[2] / 2, box[1] + box[3] / 2) : undefined,
+    );
+  const about = box ? 'about the tile' : '';
   return (
     <div class="viewer-wrap">
       <div class="viewer-tools" role="toolbar" aria-label="Viewer">
-        <button type="button" onClick={() => zoom(1.5)} aria-label="Zoom in about the tile" disabled={!v}>
+        <button type="button" onClick={() => zoom(1.5)} aria-label={`Zoom in ${about}`.trim()} disabled={!v}>
           +
         </button>
-        <button type="button" onClick={() => zoom(1 / 1.5)} aria-label="Zoom out about the tile" disabled={!v}>
+        <button type="button" onClick={() => zoom(1 / 1.5)} aria-label={`Zoom out ${about}`.trim()} disabled={!v}>
           −
         </button>
-        <button type="button" disabled={!v} onClick={() => v?.viewport.fitBounds(rect(v, tileView(props.box)))}>
-          Back to the tile
-        </button>
+        {box && (
+          <button type="button" disabled={!v} onClick={() => v?.viewport.fitBounds(rect(v, tileView(box)))}>
+            Back to the tile
+          </button>
+        )}
         <button type="button" class="secondary" disabled={!v} onClick={() => v?.viewport.goHome()}>
           Whole section
         </button>
@@ -168,7 +175,7 @@ export function Viewer(props: Props) {
           class="viewer"
           data-ready={handle ? 'true' : 'false'}
           role="img"
-          aria-label={`Section ${props.section}, the result's tile outlined`}
+          aria-label={`Section ${props.section}${box ? ", the result's tile outlined" : ''}`}
         />
         {props.micronsPerPixel && (
           <div class="scale-bar" ref={bar} role="img" aria-label="Scale bar">
