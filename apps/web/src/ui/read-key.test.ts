@@ -1,12 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { fetchAtlases } from './api.js';
 import { readKey, setReadKey, withReadKey } from './read-key.js';
 
-// The browser's parts the key touches, as small stand-ins: sessionStorage, document.cookie, window.prompt and fetch.
+// The browser's parts the key touches, as small stand-ins: sessionStorage, document.cookie, prompt and fetch.
 let stored: Map<string, string>;
 let cookies: string[];
 let answers: Response[];
 let sent: { path: string; authorization: string | null }[];
+let ask: Mock<(message: string) => string | null>;
 
 beforeEach(() => {
   stored = new Map();
@@ -23,7 +24,8 @@ beforeEach(() => {
       cookies.push(value);
     },
   });
-  vi.stubGlobal('window', { prompt: vi.fn(() => 'read-key-00001') });
+  ask = vi.fn((_message: string): string | null => 'read-key-00001');
+  vi.stubGlobal('prompt', ask);
   vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
     sent.push({ path, authorization: new Headers(init.headers).get('authorization') });
     return answers.shift()!;
@@ -39,7 +41,7 @@ describe('the read key of a private deployment', () => {
     answers.push(json(200, { atlases: [] }));
     expect(await fetchAtlases()).toEqual([]);
     expect(sent).toEqual([{ path: '/v1/atlases', authorization: null }]);
-    expect(window.prompt).not.toHaveBeenCalled();
+    expect(ask).not.toHaveBeenCalled();
   });
 
   it('asks once at a 401, keeps the key for the tab with its image cookie, and retries with it', async () => {
@@ -50,12 +52,12 @@ describe('the read key of a private deployment', () => {
     expect(cookies.at(-1)).toBe('cytoclip_read_key=read-key-00001; Path=/v1/; SameSite=Strict');
     await fetchAtlases(); // kept: sent without asking again
     expect(sent.at(-1)!.authorization).toBe('Bearer read-key-00001');
-    expect(window.prompt).toHaveBeenCalledTimes(1);
+    expect(ask).toHaveBeenCalledTimes(1);
   });
 
   it('forgets a wrong key and stops after one retry, with the server’s 401 as the error', async () => {
     setReadKey('stale');
-    vi.mocked(window.prompt).mockReturnValue(null);
+    ask.mockReturnValue(null);
     answers.push(json(401, { title: 'Unauthorized', detail: 'wrong API key' }));
     await expect(fetchAtlases()).rejects.toMatchObject({ status: 401, message: /wrong API key/ });
     expect(readKey()).toBeNull();

@@ -6,12 +6,24 @@
  * by GET. Any wider key (ingest, admin) also reads, but the app never needs one.
  */
 const STORAGE = 'cytoclip.readKey';
+
+/** The browser parts the key uses, typed here: this file is also type-checked without the DOM library. */
+interface Browser {
+  sessionStorage?: {
+    getItem(key: string): string | null;
+    setItem(key: string, value: string): void;
+    removeItem(key: string): void;
+  };
+  document?: { cookie: string };
+  prompt?: (message: string) => string | null;
+}
+const browser = () => globalThis as unknown as Browser;
 /** The server's READ_KEY_COOKIE (services/query src/routes/auth.ts). */
 const COOKIE = 'cytoclip_read_key';
 
 export function readKey(): string | null {
   try {
-    return globalThis.sessionStorage?.getItem(STORAGE) ?? null;
+    return browser().sessionStorage?.getItem(STORAGE) ?? null;
   } catch {
     return null; // storage blocked: no key
   }
@@ -20,13 +32,14 @@ export function readKey(): string | null {
 /** Keeps (or, with null, forgets) the key for this tab, with its cookie for images. */
 export function setReadKey(key: string | null): void {
   try {
-    if (key) globalThis.sessionStorage?.setItem(STORAGE, key);
-    else globalThis.sessionStorage?.removeItem(STORAGE);
+    if (key) browser().sessionStorage?.setItem(STORAGE, key);
+    else browser().sessionStorage?.removeItem(STORAGE);
   } catch {
     // storage blocked: the key lasts for this page only, through the cookie
   }
-  if (typeof document === 'undefined') return;
-  document.cookie = key
+  const page = browser().document;
+  if (!page) return;
+  page.cookie = key
     ? `${COOKIE}=${encodeURIComponent(key)}; Path=/v1/; SameSite=Strict`
     : `${COOKIE}=; Path=/v1/; SameSite=Strict; Max-Age=0`;
 }
@@ -46,8 +59,9 @@ export function withReadKey(init: RequestInit = {}): RequestInit {
  */
 export function askForReadKey(): boolean {
   setReadKey(null);
-  if (typeof window === 'undefined' || typeof window.prompt !== 'function') return false;
-  const key = window.prompt('This server is private: enter its read key (kept for this tab only).')?.trim();
+  const { prompt } = browser();
+  if (typeof prompt !== 'function') return false;
+  const key = prompt('This server is private: enter its read key (kept for this tab only).')?.trim();
   if (!key) return false;
   setReadKey(key);
   return true;
