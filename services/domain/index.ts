@@ -6,5 +6,6 @@ export * from './src/pid-lock.js';
 export * from './src/lexical/index.js';
 export * from './src/data-dir.js';
 export * from './src/formats.js';
+export * from './src/ontology-mapping.js';
 export * from './src/random.js';
 export * from './src/model-manifest.js';

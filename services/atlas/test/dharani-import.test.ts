@@ -97,7 +97,8 @@ describe('importDharani on a bucket copy in the published layout', () => {
         f,
       ]),
     );
-    expect(Object.keys(byName).sort()).toEqual(['CP-FCTx', 'SP-FCTx']);
+    // Regions keyed in DHARANI's namespace: never the platform's (or another atlas's) acronyms.
+    expect(Object.keys(byName).sort()).toEqual(['dharani:CP-FCTx', 'dharani:SP-FCTx']);
     const ys = geo.features.flatMap((f: { geometry: { coordinates: Rings[] } }) =>
       f.geometry.coordinates.flat(2).map((p) => p[1]!),
     );
@@ -105,12 +106,15 @@ describe('importDharani on a bucket copy in the published layout', () => {
     const [x0, y0, x1, y1] = FIXTURE.tissue;
     const mid = FIXTURE.split;
     // Two features of one id: one region, merged into a single rectangle.
-    expect(byName['CP-FCTx'].geometry.coordinates).toHaveLength(1);
-    expect(area(byName['CP-FCTx'].geometry.coordinates)).toBeCloseTo((x1 - x0) * (mid - y0));
+    expect(byName['dharani:CP-FCTx'].geometry.coordinates).toHaveLength(1);
+    expect(area(byName['dharani:CP-FCTx'].geometry.coordinates)).toBeCloseTo((x1 - x0) * (mid - y0));
     // The self-intersecting ring encloses two triangles meeting at the crossing; its drawn area was zero.
-    expect(byName['SP-FCTx'].geometry.coordinates).toHaveLength(2);
-    expect(area(byName['SP-FCTx'].geometry.coordinates)).toBeCloseTo(((x1 - x0) * (y1 - mid)) / 2);
-    expect(byName['CP-FCTx'].properties).toMatchObject({ region: 'CP-FCTx', classification: { color: [255, 0, 0] } });
+    expect(byName['dharani:SP-FCTx'].geometry.coordinates).toHaveLength(2);
+    expect(area(byName['dharani:SP-FCTx'].geometry.coordinates)).toBeCloseTo(((x1 - x0) * (y1 - mid)) / 2);
+    expect(byName['dharani:CP-FCTx'].properties).toMatchObject({
+      region: 'dharani:CP-FCTx',
+      classification: { color: [255, 0, 0] },
+    });
     const ontology = await json(join(atlas.dir, 'ontology.json'));
     expect(parseAnnotations(geo, ontology).features).toHaveLength(2);
   });
@@ -119,11 +123,32 @@ describe('importDharani on a bucket copy in the published layout', () => {
     const ontology = await json(join(atlas.dir, 'ontology.json'));
     expect(ontology.format).toBe('cytoclip-ontology/1');
     const of = (acronym: string) => ontology.regions.find((r: { acronym: string }) => r.acronym === acronym);
-    expect(of('Br')).toMatchObject({ id: 100, parent: null, color: '#aaaaaa', name: 'brain' });
-    expect(of('CP-FCTx')).toMatchObject({ id: 301, parent: 'CTX', color: '#ff0000' });
-    expect(of('VZ-FCTx').color).toBe('#0000ff');
-    expect(of('TH_401')).toMatchObject({ id: 401, parent: 'Br', name: 'thalamus (second entry)' });
+    expect(of('dharani:Br')).toMatchObject({ id: 100, parent: null, color: '#aaaaaa', name: 'brain' });
+    expect(of('dharani:CP-FCTx')).toMatchObject({ id: 301, parent: 'dharani:CTX', color: '#ff0000' });
+    expect(of('dharani:VZ-FCTx').color).toBe('#0000ff');
+    expect(of('dharani:TH_401')).toMatchObject({ id: 401, parent: 'dharani:Br', name: 'thalamus (second entry)' });
     expect(atlas.report.ontology.renamed).toEqual([{ id: '401', from: 'TH', to: 'TH_401' }]);
+  });
+
+  it('maps DHARANI regions onto the platform tree by the table in the repo; unmapped ones keep their own names', async () => {
+    const ontology = await json(join(atlas.dir, 'ontology.json'));
+    const of = (acronym: string) => ontology.regions.find((r: { acronym: string }) => r.acronym === acronym);
+    expect(of('dharani:CP-FCTx').sameAs).toEqual(['CP']);
+    expect(of('dharani:SP-FCTx').sameAs).toEqual(['SP']);
+    expect(of('dharani:VZ-FCTx').sameAs).toEqual(['VZ']);
+    expect(of('dharani:TH')).not.toHaveProperty('sameAs');
+    // The mapping's targets come with their ancestors, as the generator writes them (one tree in the catalog).
+    const platform = ontology.regions.filter((r: { acronym: string }) => !r.acronym.startsWith('dharani:'));
+    expect(platform.map((r: { acronym: string }) => r.acronym).sort()).toEqual(
+      ['Br', 'CP', 'CWall', 'Pal', 'SP', 'Tel', 'VZ'].sort(),
+    );
+    expect(of('CP')).toMatchObject({ name: 'cortical plate', parent: 'CWall' });
+    expect(atlas.report.ontology.platform).toEqual({
+      table: 'services/domain/ontologies/dharani-to-cytoclip.json',
+      mapped: 3,
+      unmapped: 4,
+      platformRegions: 7,
+    });
   });
 
   it('reports sections, regions and every skipped feature with its reason', async () => {
@@ -144,7 +169,11 @@ describe('importDharani on a bucket copy in the published layout', () => {
       skipped: { 'non-polygon': 1, 'short-ring': 1 },
       skippedTypes: { MultiPolygon: 1 },
     });
-    expect(report.regions).toMatchObject({ inOntology: 7, mapped: ['CP-FCTx', 'SP-FCTx'], unmapped: [] });
+    expect(report.regions).toMatchObject({
+      inOntology: 7,
+      mapped: ['dharani:CP-FCTx', 'dharani:SP-FCTx'],
+      unmapped: [],
+    });
     expect(report.ignoredFiles).toEqual({ count: 1, examples: ['data2d/specimen_1/Specimen_1_10_geo.tif'] });
     expect(report.failed).toEqual([]);
     expect(atlas.summary).toContain('sections: 3 found, 2 annotated, 3 imported');

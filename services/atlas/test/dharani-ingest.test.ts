@@ -59,8 +59,8 @@ describe('a DHARANI import through ingest to a region-filtered search', () => {
 
   it('labels the tiles of section 10 by the converted polygons: CP above the split, SP below', () => {
     const s10 = tiles.filter((t) => t.section === 'Specimen_1_10');
-    const cp = s10.filter((t) => t.region === 'CP-FCTx');
-    const sp = s10.filter((t) => t.region === 'SP-FCTx');
+    const cp = s10.filter((t) => t.region === 'dharani:CP-FCTx');
+    const sp = s10.filter((t) => t.region === 'dharani:SP-FCTx');
     // Tissue rows 64–256 are CP: 10 columns × 3 rows of 64 px.
     expect(cp).toHaveLength(30);
     for (const t of cp) expect(t.y + t.level0Size).toBeLessThanOrEqual(FIXTURE.split);
@@ -92,7 +92,7 @@ describe('a DHARANI import through ingest to a region-filtered search', () => {
     expect(all).toEqual(tiles.map((t) => t.id).sort());
     const stored = await vectors.get(COLLECTION, unannotated.slice(0, 3));
     for (const p of stored) expect(p.payload).toMatchObject({ region: null, regionPath: [], section: 'Specimen_1_13' });
-    expect(await search(['Br'])).toEqual(
+    expect(await search(['dharani:Br'])).toEqual(
       tiles
         .filter((t) => t.region !== null)
         .map((t) => t.id)
@@ -106,12 +106,14 @@ describe('a DHARANI import through ingest to a region-filtered search', () => {
         .filter(pick)
         .map((t) => t.id)
         .sort();
-    const cp = ids((t) => t.region === 'CP-FCTx');
+    const cp = ids((t) => t.region === 'dharani:CP-FCTx');
     expect(cp.length).toBe(30 + 60); // section 16 is all CP: 10 × 6 tissue tiles
-    expect(await search(['CP-FCTx'])).toEqual(cp);
-    expect(await search(['SP-FCTx'])).toEqual(ids((t) => t.region === 'SP-FCTx'));
-    expect(await search(['CTX'])).toEqual(ids((t) => t.region === 'CP-FCTx' || t.region === 'SP-FCTx'));
-    expect(await search(['TH'])).toEqual([]);
+    expect(await search(['dharani:CP-FCTx'])).toEqual(cp);
+    expect(await search(['dharani:SP-FCTx'])).toEqual(ids((t) => t.region === 'dharani:SP-FCTx'));
+    expect(await search(['dharani:CTX'])).toEqual(
+      ids((t) => t.region === 'dharani:CP-FCTx' || t.region === 'dharani:SP-FCTx'),
+    );
+    expect(await search(['dharani:TH'])).toEqual([]);
   });
 });
 

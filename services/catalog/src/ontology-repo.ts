@@ -24,6 +24,7 @@ export async function upsertOntology(db: Db, incoming: OntologyRegion[]): Promis
             parent: sql`excluded.parent`,
             description: sql`excluded.description`,
             color: sql`excluded.color`,
+            sameAs: sql`excluded.same_as`,
             path: sql`excluded.path`,
           },
         });
@@ -39,6 +40,7 @@ function fromOntology(r: OntologyRegion): Omit<RegionRow, 'path'> {
     parent: r.parent ?? null,
     description: r.description ?? '',
     color: r.color ?? '',
+    sameAs: r.sameAs?.length ? r.sameAs : null,
   };
 }
 
@@ -55,8 +57,15 @@ function checkUnique(incoming: OntologyRegion[]): void {
   }
 }
 
-/** Root-first ancestor paths; an unknown parent or a cycle is a clear error. */
-export function computePaths(byAcronym: Map<string, Pick<RegionRow, 'acronym' | 'parent'>>): Map<string, string[]> {
+/**
+ * Root-first ancestor paths, ending with the region; an unknown parent or a cycle is a clear error. A region mapped to
+ * platform regions (`sameAs`) has their paths first, then its own ancestors': `dharani:CP-FCTx` reads
+ * [Br, Tel, Pal, CWall, CP, dharani:Br, …, dharani:CP-FCTx], so a filter on CP (which matches points whose path holds
+ * it) finds it, and one on `dharani:CTX` too.
+ */
+export function computePaths(
+  byAcronym: Map<string, Pick<RegionRow, 'acronym' | 'parent' | 'sameAs'>>,
+): Map<string, string[]> {
   const paths = new Map<string, string[]>();
   const resolve = (acronym: string, visiting: Set<string>): string[] => {
     const known = paths.get(acronym);
@@ -75,6 +84,14 @@ export function computePaths(byAcronym: Map<string, Pick<RegionRow, 'acronym' | 
         });
       path = [...resolve(region.parent, visiting), acronym];
     }
+    const same = (region.sameAs ?? []).map((other) => {
+      if (!byAcronym.has(other))
+        throw new CytoclipError('ontology_invalid', `region "${acronym}" is the same as an unknown region "${other}"`, {
+          detail: { acronym, sameAs: other },
+        });
+      return resolve(other, visiting);
+    });
+    if (same.length) path = [...new Set([...same.flat(), ...path])];
     paths.set(acronym, path);
     return path;
   };

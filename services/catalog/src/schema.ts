@@ -77,7 +77,10 @@ export const sections = pgTable(
   ],
 );
 
-/** The ontology, shared by all atlases and keyed by acronym; `path` lists the ancestors root first, then itself. */
+/**
+ * The ontology, shared by all atlases and keyed by acronym (an imported ontology's namespaced: `dharani:CP-FCTx`);
+ * `path` lists the ancestors root first, then itself, after the paths of the platform regions it is `same_as`.
+ */
 export const regions = pgTable(
   'regions',
   {
@@ -87,6 +90,8 @@ export const regions = pgTable(
     parent: text('parent'),
     description: text('description').notNull(),
     color: text('color').notNull(),
+    /** Platform regions this one is mapped to (a mapping table in services/domain/ontologies), or null. */
+    sameAs: text('same_as').array(),
     path: text('path').array().notNull(),
   },
   (t) => [index('regions_path_idx').using('gin', t.path)],

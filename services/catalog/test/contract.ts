@@ -31,6 +31,33 @@ export function catalogContract(name: string, open: () => Promise<Catalog>, skip
     withdrawalTests(() => catalog);
     queryErrorTests(() => catalog);
     unannotatedTests(() => catalog);
+    sameAsTests(() => catalog);
+  });
+}
+
+function sameAsTests(get: () => Catalog): void {
+  it('files an imported region under the platform regions it is the same as, keeping its own namespaced path', async () => {
+    const c = get();
+    const region = (acronym: string, parent: string | null, sameAs?: string[]) => ({
+      id: acronym,
+      acronym,
+      name: acronym,
+      parent,
+      description: '',
+      color: '#123456',
+      ...(sameAs ? { sameAs } : {}),
+    });
+    await c.upsertOntology([
+      region('x:Br', null),
+      region('x:CP-F', 'x:Br', ['CP']),
+      region('x:SP', 'x:Br'), // a homonym of the platform's SP, mapped to nothing
+    ]);
+    const byAcronym = new Map((await c.listRegions()).map((r) => [r.acronym, r]));
+    expect(byAcronym.get('x:CP-F')).toMatchObject({ sameAs: ['CP'], path: ['Br', 'Tel', 'CP', 'x:Br', 'x:CP-F'] });
+    expect(byAcronym.get('x:SP')).toMatchObject({ sameAs: null, path: ['x:Br', 'x:SP'] });
+    expect((await c.descendants(['CP'])).sort()).toEqual(['CP', 'x:CP-F']);
+    expect(await c.descendants(['SP'])).toEqual(['SP']);
+    await expect(c.upsertOntology([region('x:Z', null, ['nowhere'])])).rejects.toThrow(/unknown region "nowhere"/);
   });
 }
 

@@ -52,6 +52,11 @@ export interface OntologyRegion {
   parent: string | null;
   description: string;
   color: string;
+  /**
+   * Platform regions (acronyms in this file) this region is the same as or lies inside, from a mapping table
+   * (services/domain/ontologies): it is then filed under their paths too, so their filters match it in every atlas.
+   */
+  sameAs?: string[] | null;
 }
 
 export interface Ontology {

@@ -84,6 +84,11 @@ describe('ontology.json', () => {
       [regions([]), /"regions"/],
       [regions([...ontology().regions, ontology().regions[0]!]), /Tel appears twice/],
       [regions([{ acronym: 'CP', name: 'cortical plate', parent: 'Pal' }]), /unknown parent Pal/],
+      [
+        regions([...ontology().regions, { acronym: 'x:CP', name: 'x', parent: null, sameAs: ['DG'] }]),
+        /unknown region DG/,
+      ],
+      [regions([...ontology().regions, { acronym: 'x:CP', name: 'x', parent: null, sameAs: 'CP' }]), /"sameAs"/],
       [regions([{ acronym: 'CP' }]), /needs a "name"/],
     ] as [unknown, RegExp][]) {
       const error = failure(() => parseOntology(raw, 'o.json'));

@@ -87,8 +87,14 @@ export function parseOntology(raw: unknown, file = 'ontology.json'): Ontology {
     if (seen.has(region.acronym)) throw bad(`region ${region.acronym} appears twice`);
     seen.add(region.acronym);
   }
-  for (const region of o.regions)
+  for (const region of o.regions) {
     if (region.parent != null && !seen.has(region.parent))
       throw bad(`region ${region.acronym} has unknown parent ${String(region.parent)}`);
+    if (region.sameAs == null) continue;
+    if (!Array.isArray(region.sameAs)) throw bad(`region ${region.acronym}: "sameAs" must be a list of acronyms`);
+    for (const same of region.sameAs)
+      if (typeof same !== 'string' || !seen.has(same) || same === region.acronym)
+        throw bad(`region ${region.acronym} is the same as unknown region ${String(same)}`);
+  }
   return o as Ontology;
 }

@@ -49,7 +49,10 @@ const trees = new WeakMap<AtlasFiles, string>();
 function treeHash(atlas: AtlasFiles): string {
   let hash = trees.get(atlas);
   if (hash === undefined) {
-    const edges = atlas.ontology.regions.map((r) => `${r.acronym}<${r.parent ?? ''}`).sort();
+    // A region mapped to platform regions (sameAs) is filed under their paths too: a changed mapping redoes it.
+    const edges = atlas.ontology.regions
+      .map((r) => `${r.acronym}<${r.parent ?? ''}${r.sameAs?.length ? `=${r.sameAs.join(',')}` : ''}`)
+      .sort();
     hash = hashText(edges.join('\n'));
     trees.set(atlas, hash);
   }

@@ -69,7 +69,7 @@ describe('unannotated tiles through the API', () => {
   });
 
   it('keeps them out of a region filter, and serves their image and their section', async () => {
-    const filtered = await search({ retrieval: 'dense', filter: { regions: ['CP-FCTx'] } });
+    const filtered = await search({ retrieval: 'dense', filter: { regions: ['dharani:CP-FCTx'] } });
     expect(filtered.json.results.length).toBeGreaterThan(0);
     expect(filtered.json.results.some((h: { region: unknown }) => h.region === null)).toBe(false);
     const [hit] = (await search({ retrieval: 'dense', filter: { sections: ['Specimen_1_13'] } })).json.results;

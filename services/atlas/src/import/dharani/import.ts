@@ -11,7 +11,8 @@ import {
 } from '@cytoclip/domain';
 import { atlasJsonText, writeAtlasFiles } from '../../atlas-files.js';
 import { scanSpecimen, specimensIn, type SpecimenFiles } from './layout.js';
-import { convertOntology, type ConvertedOntology } from './ontology.js';
+import { convertOntology } from './ontology.js';
+import { keyIntoPlatform } from './platform.js';
 import { emptyReport, summaryText, type ImportReport, type SpecimenReport } from './report.js';
 import { importSection, importUnannotatedSection, type DharaniSectionEntry, type SectionContext } from './section.js';
 import { DHARANI_SPECIMENS, gestationalWeekOf, SECTION_SPACING_UM, specimenId } from './specimens.js';
@@ -93,7 +94,7 @@ function weeksOf(numbers: number[], given: Record<number, number> = {}): Map<num
   return new Map(numbers.map((n) => [n, given[n] ?? gestationalWeekOf(DHARANI_SPECIMENS[n]!.pcw)]));
 }
 
-async function readOntology(root: string): Promise<ConvertedOntology> {
+async function readOntology(root: string): Promise<ReturnType<typeof keyIntoPlatform>> {
   const text = await readFile(join(root, ONTOLOGY_FILE), 'utf8').catch((cause: unknown) => {
     throw new CytoclipError(
       'ontology_missing',
@@ -111,7 +112,7 @@ async function readOntology(root: string): Promise<ConvertedOntology> {
       detail: { file: ONTOLOGY_FILE },
     });
   }
-  return convertOntology(raw, join(root, ONTOLOGY_FILE));
+  return keyIntoPlatform(convertOntology(raw, join(root, ONTOLOGY_FILE)));
 }
 
 function planAtlases(root: string, numbers: number[], out: string | undefined): AtlasPlan[] {
@@ -142,7 +143,7 @@ async function checkOutput(dir: string, root: string, replace: boolean): Promise
 async function writeAtlas(
   root: string,
   plan: AtlasPlan,
-  ontology: ConvertedOntology,
+  ontology: ReturnType<typeof keyIntoPlatform>,
   weeks: Map<number, number>,
   roots: string[],
   options: DharaniImportOptions,
@@ -159,9 +160,10 @@ async function writeAtlas(
         renamed: ontology.renamed,
         duplicateIds: ontology.duplicateIds,
         coloursFixed: ontology.coloursFixed,
+        platform: ontology.platform,
       },
     });
-    report.regions.inOntology = ontology.ontology.regions.length;
+    report.regions.inOntology = ontology.ontology.regions.length - ontology.platform.platformRegions;
     const mapped = new Set<string>();
     const specimens: Specimen[] = [];
     const sections: DharaniSectionEntry[] = [];

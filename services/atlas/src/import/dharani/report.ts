@@ -1,5 +1,6 @@
 import type { Plane } from '@cytoclip/domain';
 import type { AnnotationStats, SkipReason } from './annotations.js';
+import type { PlatformMapping } from './platform.js';
 
 /** A file that could not be used: the section is not imported, or only some of its features are. */
 export interface ImportFailure {
@@ -59,6 +60,8 @@ export interface ImportReport {
     renamed: { id: string; from: string; to: string }[];
     duplicateIds: string[];
     coloursFixed: number;
+    /** DHARANI's regions keyed into the platform's tree (namespaced, mapped by the table in services/domain). */
+    platform: PlatformMapping;
   };
   ignoredFiles: { count: number; examples: string[] };
   failed: ImportFailure[];
@@ -129,7 +132,9 @@ export function summaryText(report: ImportReport): string {
       (s.listedNotDownloaded ? `; ${s.listedNotDownloaded} listed but not downloaded` : ''),
     `  regions: ${report.regions.mapped.length} mapped, ${report.regions.unmapped.length} unmapped` +
       (report.regions.unmapped.length ? ` (ids ${report.regions.unmapped.map((u) => u.id).join(', ')})` : '') +
-      ` of ${report.regions.inOntology} in the ontology`,
+      ` of ${report.regions.inOntology} in the ontology; ` +
+      `${report.ontology.platform.mapped} mapped to the platform's tree, ${report.ontology.platform.unmapped} kept ` +
+      `under their own names (dharani:…)`,
     `  features: ${f.read} read, ${f.kept} kept (${f.repaired} repaired)` +
       (Object.keys(f.skipped).length ? `; skipped: ${counts(f.skipped)}` : '') +
       (Object.keys(f.skippedTypes).length ? ` (non-polygon: ${counts(f.skippedTypes)})` : '') +
