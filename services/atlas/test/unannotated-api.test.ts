@@ -9,8 +9,7 @@ import { CytoclipModel } from '@cytoclip/model';
 import { catalogPort, createApp, vectorsPort } from '@cytoclip/query';
 import { openVectorStore, type VectorStore } from '@cytoclip/vectors';
 import { REPO_ROOT } from '../../../test/support/index.js';
-import { dharaniBucket } from '../../atlas/test/dharani-fixture.js';
-import { post } from './fixture.js';
+import { dharaniBucket } from './dharani-fixture.js';
 
 // DHARANI's layout (annotated 1 µm/px sections and an unannotated 4 µm/px one) imported, ingested at 2 µm/px and
 // served: the unannotated section's tiles come back with `region: null`, and their images and section are viewable.
@@ -55,8 +54,14 @@ describe('unannotated tiles through the API', () => {
     await rm(base, { recursive: true, force: true });
   });
 
-  const search = (body: Record<string, unknown>) =>
-    post(app, '/v1/search', { query: { text: 'cortical plate' }, cutoff: 'none', limit: 200, ...body });
+  async function search(body: Record<string, unknown>) {
+    const res = await app.request('/v1/search', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: { text: 'cortical plate' }, cutoff: 'none', limit: 200, ...body }),
+    });
+    return { status: res.status, json: await res.json() };
+  }
 
   it('returns the unannotated section’s tiles with region null, in dense and hybrid retrieval', async () => {
     for (const retrieval of ['dense', 'hybrid']) {
