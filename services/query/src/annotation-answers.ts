@@ -72,6 +72,9 @@ export const AnnotationTilesSchema = z
     method: z.object({
       neighbours: z.number().int().openapi({ description: 'annotated tiles of other sections that vote per tile' }),
       agreement: z.number().openapi({ description: 'kNN share from which the vote is taken over zero-shot' }),
+      zeroShotFloor: z
+        .number()
+        .openapi({ description: 'calibrated probability zero-shot needs to overrule a split vote' }),
     }),
     regions: z.array(PredictedRegionSchema).openapi({ description: 'the legend: predicted regions, most tiles first' }),
     tiles: z.array(TilePredictionSchema),

@@ -13,8 +13,9 @@ import type { ItemRecord, QueryModel, QueryVectors } from './ports.js';
  * share), else whichever of the two is surer (kNN share against zero-shot probability). The kNN vote can name any
  * region the store holds; zero-shot only the model's labels.
  */
-export const KNN_NEIGHBOURS = 15;
+export const KNN_NEIGHBOURS = 5;
 export const KNN_AGREEMENT = 0.5;
+export const ZERO_SHOT_FLOOR = 0.8;
 
 export type AnnotationMethod = 'knn' | 'zero-shot';
 
@@ -75,14 +76,14 @@ function knnVote(hits: { score: number; payload?: { region?: string | null } }[]
 export function combine(
   vote: Vote | null,
   zeroShot: { acronym: string; probability: number } | undefined,
-  agreement = KNN_AGREEMENT,
+  settings: Pick<AnnotationSettings, 'agreement' | 'zeroShotFloor'> = DEFAULT_ANNOTATION,
 ): { region: string; confidence: number; method: AnnotationMethod } | null {
   const knn = vote ? { region: vote.region, confidence: vote.share, method: 'knn' as const } : null;
   const zero = zeroShot
     ? { region: zeroShot.acronym, confidence: zeroShot.probability, method: 'zero-shot' as const }
     : null;
-  if (knn && knn.confidence >= agreement) return knn;
-  if (knn && zero) return knn.confidence >= zero.confidence ? knn : zero;
+  if (knn && knn.confidence >= settings.agreement) return knn;
+  if (zero && zero.confidence >= settings.zeroShotFloor && (!knn || zero.confidence > knn.confidence)) return zero;
   return knn ?? zero;
 }
 
@@ -90,11 +91,14 @@ export function combine(
 export interface AnnotationSettings {
   neighbours: number;
   agreement: number;
+  /** The calibrated probability zero-shot needs to overrule a split vote. */
+  zeroShotFloor: number;
   zeroShot: boolean;
 }
 export const DEFAULT_ANNOTATION: AnnotationSettings = {
   neighbours: KNN_NEIGHBOURS,
   agreement: KNN_AGREEMENT,
+  zeroShotFloor: ZERO_SHOT_FLOOR,
   zeroShot: true,
 };
 
@@ -112,7 +116,7 @@ export async function predictSection(
         : [],
       options.model && settings.zeroShot ? options.model.zeroShotClassify(tile.vector).then((r) => r[0]) : undefined,
     ]);
-    const chosen = combine(knnVote(hits), zeroShot, settings.agreement);
+    const chosen = combine(knnVote(hits), zeroShot, settings);
     if (!chosen) continue;
     const [x, y, w, h] = tile.item.bbox;
     predictions.push({ tileId: tile.item.id, x, y, w, h, ...chosen, annotated: tile.item.region });

@@ -105,14 +105,14 @@ export function annotationRoutes(app: Hono, ctx: AppContext): void {
 
   app.openapi(annotationTiles, async (c) => {
     const { section, resolved, predicted } = await annotate(c.req.valid('param').id, c.req.valid('query').model);
-    const { neighbours, agreement } = DEFAULT_ANNOTATION;
+    const { neighbours, agreement, zeroShotFloor } = DEFAULT_ANNOTATION;
     return c.json(
       {
         section: section.id,
         model: resolved.index.model,
         width: section.width,
         height: section.height,
-        method: { neighbours, agreement },
+        method: { neighbours, agreement, zeroShotFloor },
         regions: summarize(predicted, await service.ontology()),
         tiles: predicted,
         againstAnnotation: scoreAgainstAnnotation(predicted),
