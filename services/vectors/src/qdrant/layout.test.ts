@@ -84,10 +84,10 @@ describe('Qdrant adapter against a fake Qdrant server', () => {
     expect([...rebuilt.points.values()][0]!.payload).toHaveProperty('weekKey');
     expect(await store.dataVersion('old_1')).toBe(1); // the points still lack lexical vectors: reindex adds them
     await store.markDataVersion('old_1', DATA_VERSION);
-    expect(fake.requests.at(-1)).toMatchObject({ method: 'PATCH', path: '/collections/old_1' });
+    expect(fake.requests.at(-1)).toMatchObject({ method: 'PATCH', path: '/collections/old_1_v1' });
     expect(await store.dataVersion('old_1')).toBe(DATA_VERSION);
     await store.upgradeLayout('old_1'); // current now: asks nothing more
-    expect(fake.writes().at(-1)).toBe('PATCH /collections/old_1');
+    expect(fake.writes().at(-1)).toBe('PATCH /collections/old_1_v1');
   });
 
   it('switches an alias to the next generation in one atomic alias update, then drops the old collection', async () => {

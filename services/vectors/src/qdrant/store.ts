@@ -417,7 +417,9 @@ export class QdrantVectorStore implements VectorStore {
   async markDataVersion(name: string, version: number): Promise<void> {
     await this.collection(name);
     const metadata = { [DATA_VERSION_KEY]: checkDataVersion(version) };
-    await this.call(() => this.client.updateCollection(name, { metadata }));
+    // Updates address the collection itself: the one behind the alias (or a pre-alias collection of that name).
+    const target = (await aliasTargets(this.client, this.call.bind(this))).get(name) ?? name;
+    await this.call(() => this.client.updateCollection(target, { metadata }));
     this.known.delete(name);
   }
 
