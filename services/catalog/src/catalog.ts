@@ -19,6 +19,7 @@ import type {
   SectionDetail,
   SectionInput,
   CompletedSection,
+  SectionBand,
   SectionResult,
   SpecimenRow,
   TileDetail,
@@ -92,8 +93,15 @@ export interface Catalog {
   /** A living owner hands an unfinished job back (shutting down): pending again, its attempt not counted. */
   releaseJob(jobId: number, owner: string): Promise<boolean>;
   /**
-   * Commits a section's rows, its outbox points and the job's completion in ONE transaction; returns the points'
-   * outbox ids. False (and nothing written) when the owner no longer holds the lease.
+   * Commits one band of a section (its row, the band's tiles and outbox points) and the job's progress in one
+   * transaction, renewing the lease; returns the points' outbox ids. A band committed before is a no-op (empty ids);
+   * one that skips ahead is refused (`band_out_of_order`). False (nothing written) when the owner lost the lease.
+   */
+  commitBand(jobId: number, owner: string, band: SectionBand, leaseMs: number): Promise<CompletedSection | false>;
+  /**
+   * Commits a section's rows, its outbox points and the job's completion in ONE transaction (after its bands, if
+   * any: their tiles count with `result.tiles`); returns the points' outbox ids. False (and nothing written) when the
+   * owner no longer holds the lease.
    */
   completeJob(jobId: number, owner: string, result: SectionResult): Promise<CompletedSection | false>;
   failJob(jobId: number, owner: string, error: { code: string; message: string }): Promise<boolean>;

@@ -146,16 +146,47 @@ export async function holdsLease(
     : null;
 }
 
+/** Closes the job; `tiles` adds to those its bands committed. */
 export async function markDone(db: Db, jobId: number, counts: { tiles: number; regionImages: number }): Promise<void> {
   await db
     .update(ingestJobs)
     .set({
       status: 'done',
-      tiles: counts.tiles,
+      tiles: sql`${ingestJobs.tiles} + ${counts.tiles}`,
       regionImages: counts.regionImages,
       finishedAt: sql`now()`,
       leaseExpiresAt: null,
       error: null,
+    })
+    .where(eq(ingestJobs.id, jobId));
+}
+
+/**
+ * Where a band stands against the job (its row locked by holdsLease): 'next' to commit, 'done' (committed before:
+ * re-committing is a no-op), or the band the job expects when `index` skips ahead.
+ */
+export async function bandState(db: Db, jobId: number, index: number): Promise<'next' | 'done' | number> {
+  const found = await db.select({ done: ingestJobs.bandsDone }).from(ingestJobs).where(eq(ingestJobs.id, jobId));
+  const done = found[0]?.done ?? 0;
+  return index < done ? 'done' : index === done ? 'next' : done;
+}
+
+/** Records a committed band and renews the lease: a worker that commits bands is alive. */
+export async function markBand(
+  db: Db,
+  jobId: number,
+  band: { index: number; bands: number; bandTiles: number; tilesPlanned: number; tiles: number },
+  leaseMs: number,
+): Promise<void> {
+  await db
+    .update(ingestJobs)
+    .set({
+      bandsDone: band.index + 1,
+      bandsTotal: band.bands,
+      bandTiles: sql`coalesce(${ingestJobs.bandTiles}, ${band.bandTiles})`,
+      tilesPlanned: band.tilesPlanned,
+      tiles: sql`${ingestJobs.tiles} + ${band.tiles}`,
+      leaseExpiresAt: sql`now() + ${leaseMs} * interval '1 millisecond'`,
     })
     .where(eq(ingestJobs.id, jobId));
 }
@@ -209,6 +240,7 @@ export async function runProgress(db: Db, runId: string): Promise<RunProgress> {
       failed: count('failed'),
     },
     tiles: jobs.reduce((n, j) => n + j.tiles, 0),
+    tilesPlanned: jobs.reduce((n, j) => n + (j.tilesPlanned ?? 0), 0),
     regionImages: jobs.reduce((n, j) => n + j.regionImages, 0),
     outboxPending: pending[0]?.n ?? 0,
     failures: jobs
@@ -216,7 +248,13 @@ export async function runProgress(db: Db, runId: string): Promise<RunProgress> {
       .map((j) => ({ section: j.section, error: j.error as { code: string; message: string } })),
     leases: jobs
       .filter((j) => j.status === 'leased')
-      .map((j) => ({ section: j.section, owner: j.leaseOwner ?? '', expiresAt: j.leaseExpiresAt ?? new Date(0) })),
+      .map((j) => ({
+        section: j.section,
+        owner: j.leaseOwner ?? '',
+        expiresAt: j.leaseExpiresAt ?? new Date(0),
+        tiles: j.tiles,
+        tilesPlanned: j.tilesPlanned,
+      })),
   };
 }
 
@@ -287,6 +325,10 @@ interface JobSqlRow {
   attempts: number;
   tiles: number;
   region_images: number;
+  bands_done: number;
+  bands_total: number | null;
+  band_tiles: number | null;
+  tiles_planned: number | null;
   error: IngestJob['error'];
 }
 
@@ -301,6 +343,10 @@ function fromSql(r: JobSqlRow): IngestJob {
     attempts: r.attempts,
     tiles: r.tiles,
     regionImages: r.region_images,
+    bandsDone: r.bands_done,
+    bandsTotal: r.bands_total,
+    bandTiles: r.band_tiles,
+    tilesPlanned: r.tiles_planned,
     error: r.error,
   };
 }

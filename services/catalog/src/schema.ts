@@ -200,6 +200,15 @@ export const ingestJobs = pgTable(
     attempts: integer('attempts').notNull().default(0),
     tiles: integer('tiles').notNull().default(0),
     regionImages: integer('region_images').notNull().default(0),
+    /**
+     * A section is committed in bands of tile rows, each in its own transaction: bands committed so far (a restarted
+     * worker resumes at the next), of how many, the band size (planned tiles per band) fixed by the first band so a
+     * resumed job cuts the same bands, and the tiles the section plans (progress within it). Null until a band commits.
+     */
+    bandsDone: integer('bands_done').notNull().default(0),
+    bandsTotal: integer('bands_total'),
+    bandTiles: integer('band_tiles'),
+    tilesPlanned: integer('tiles_planned'),
     error: jsonb('error'),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),

@@ -1,4 +1,4 @@
-import type { OntologyRegion, Specimen } from '@cytoclip/domain';
+import { CytoclipError, type OntologyRegion, type Specimen } from '@cytoclip/domain';
 import * as atlasRepo from './atlas-repo.js';
 import type { Catalog } from './catalog.js';
 import type { Copier, CopySession } from './copy.js';
@@ -19,6 +19,7 @@ import type {
   RegionImageInput,
   SectionInput,
   CompletedSection,
+  SectionBand,
   SectionResult,
   TileInput,
 } from './types.js';
@@ -105,6 +106,39 @@ export class SqlCatalog implements Catalog {
     if (this.copies(result.tiles.length))
       return this.copy!.session((db, copy) => this.commitSection(db, jobId, owner, result, copy));
     return this.commitSection(this.db, jobId, owner, result);
+  }
+
+  commitBand(jobId: number, owner: string, band: SectionBand, leaseMs: number): Promise<CompletedSection | false> {
+    if (this.copies(band.tiles.length))
+      return this.copy!.session((db, copy) => this.commitBandIn(db, jobId, owner, band, leaseMs, copy));
+    return this.commitBandIn(this.db, jobId, owner, band, leaseMs);
+  }
+
+  private commitBandIn(
+    db: Db,
+    jobId: number,
+    owner: string,
+    band: SectionBand,
+    leaseMs: number,
+    copy?: Copier,
+  ): Promise<CompletedSection | false> {
+    return db.transaction(async (t) => {
+      const tx = t as unknown as Db;
+      if (!(await ingestRepo.holdsLease(tx, jobId, owner))) return false;
+      const state = await ingestRepo.bandState(tx, jobId, band.index);
+      if (state === 'done') return { outboxIds: [] };
+      if (state !== 'next')
+        throw new CytoclipError(
+          'band_out_of_order',
+          `band ${band.index} of section ${band.section.id} cannot commit before band ${state}`,
+          { status: 409 },
+        );
+      await atlasRepo.upsertSection(tx, band.section);
+      await tileRepo.insertTiles(tx, band.tiles, copy);
+      const outboxIds = await insertOutbox(tx, band.points);
+      await ingestRepo.markBand(tx, jobId, { ...band, tiles: band.tiles.length }, leaseMs);
+      return { outboxIds };
+    });
   }
 
   private copies(rows: number): boolean {

@@ -144,6 +144,13 @@ export interface IngestJob {
   attempts: number;
   tiles: number;
   regionImages: number;
+  /** Bands of the section committed so far (see `commitBand`); a worker taking the job over resumes at the next. */
+  bandsDone: number;
+  bandsTotal: number | null;
+  /** Planned tiles per band, fixed by the job's first band (a resumed job cuts the same bands). */
+  bandTiles: number | null;
+  /** Tiles the section plans, known once its first band commits. */
+  tilesPlanned: number | null;
   error: { code: string; message: string } | null;
 }
 
@@ -155,8 +162,13 @@ export interface RunProgress {
   /** Points committed but not yet drained into the vector store. */
   outboxPending: number;
   failures: { section: string; error: { code: string; message: string } }[];
-  /** Sections being worked on: who holds each and until when (a lapsed lease is taken over by the next leaseJob). */
-  leases: { section: string; owner: string; expiresAt: Date }[];
+  /** Tiles the run's sections plan, as far as known (a section's count is known once its first band commits). */
+  tilesPlanned: number;
+  /**
+   * Sections being worked on: who holds each and until when (a lapsed lease is taken over by the next leaseJob), and
+   * how far into the section it is (tiles committed of those planned, null before its first band).
+   */
+  leases: { section: string; owner: string; expiresAt: Date; tiles: number; tilesPlanned: number | null }[];
 }
 
 /** Sections of every ingested atlas's manifest, and how many of them a model has embedded. */
@@ -191,6 +203,23 @@ export interface SectionResult {
   annotations: AnnotationInput[];
   tiles: TileInput[];
   regionImages: RegionImageInput[];
+  points: OutboxPoint[];
+}
+
+/**
+ * One band of a section's tiles (consecutive tile rows), committed in its own transaction with its outbox points, so
+ * a section's memory is bounded by its band and a killed worker's successor resumes at the first band not committed.
+ */
+export interface SectionBand {
+  /** The section's row (written with the first band so its tiles have a parent; the last commit rewrites it). */
+  section: SectionInput;
+  /** 0-based; bands commit in order. */
+  index: number;
+  bands: number;
+  /** Planned tiles per band (the layout's setting, kept by the job). */
+  bandTiles: number;
+  tilesPlanned: number;
+  tiles: TileInput[];
   points: OutboxPoint[];
 }
 

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { Catalog } from '@cytoclip/catalog';
-import { manifest, sectionResult } from './fixtures.js';
+import { manifest, section, sectionResult, tilesOf, vector } from './fixtures.js';
 
 // Contract rules for ingest across processes: who may take a section over, and how a changed source is withdrawn.
 
@@ -48,6 +48,64 @@ export function leaseRuleTests(get: () => Catalog): void {
     expect((await c.modelSections()).get('sections-model@1')).toEqual({ done: grown.done + 1, total: grown.total });
     await c.deleteAtlas('counted');
     expect((await c.modelSections()).get('sections-model@1')).toEqual(before);
+  });
+}
+
+export function bandTests(get: () => Catalog): void {
+  it('commits a section band by band: progress and lease per band, a repeated band a no-op, done only at the end', async () => {
+    const c = get();
+    await c.registerModel({ name: 'bands-model', version: '1', variant: 'tile', dim: 8 });
+    const { run } = await atlasWithRun(c, 'banded', ['bands-model@1']);
+    const job = (await c.leaseJob(run.id, 'w', 1_000))!;
+    expect(job).toMatchObject({ bandsDone: 0, bandsTotal: null, tilesPlanned: null });
+    const all = tilesOf('banded', job.section, 5);
+    const band = (index: number) => {
+      const tiles = all.slice(index * 2, index * 2 + 2);
+      const points = tiles.map((t, i) => ({
+        collection: 'bands_1',
+        pointId: t.id,
+        atlas: 'banded',
+        payload: { section: job.section },
+        vector: vector(index * 2 + i),
+      }));
+      return { section: section('banded', job.section), index, bands: 3, bandTiles: 2, tilesPlanned: 5, tiles, points };
+    };
+    const lease = async () => (await c.runProgress(run.id)).leases[0]!;
+    const before = (await lease()).expiresAt.getTime();
+
+    expect((await c.commitBand(job.id, 'w', band(0), 60_000)) as { outboxIds: number[] }).toMatchObject({
+      outboxIds: [expect.any(Number), expect.any(Number)],
+    });
+    // The band renewed the lease (a worker that commits is alive) and says how far into the section it is.
+    expect((await lease()).expiresAt.getTime()).toBeGreaterThan(before + 30_000);
+    expect(await lease()).toMatchObject({ tiles: 2, tilesPlanned: 5 });
+    expect((await c.runProgress(run.id)).tilesPlanned).toBe(5);
+    expect(await c.countTiles({ atlas: 'banded', section: job.section })).toBe(2);
+
+    // Re-committing a committed band writes nothing; skipping one is refused; another owner is refused.
+    const outbox = await c.countOutbox('bands_1');
+    expect(await c.commitBand(job.id, 'w', band(0), 60_000)).toEqual({ outboxIds: [] });
+    expect(await c.countOutbox('bands_1')).toBe(outbox);
+    await expect(c.commitBand(job.id, 'w', band(2), 60_000)).rejects.toMatchObject({ code: 'band_out_of_order' });
+    expect(await c.commitBand(job.id, 'other', band(1), 60_000)).toBe(false);
+
+    // A worker taking the job over (lease released as dead) sees where to resume.
+    expect(await c.releaseLeases(run.id, 'w')).toBe(1);
+    const again = (await c.leaseJob(run.id, 'w2', 60_000))!;
+    expect(again).toMatchObject({ id: job.id, bandsDone: 1, bandsTotal: 3, bandTiles: 2, tilesPlanned: 5 });
+    await c.commitBand(job.id, 'w2', band(1), 60_000);
+    await c.commitBand(job.id, 'w2', band(2), 60_000);
+    expect((await c.modelSections()).get('bands-model@1')!.done).toBe(0);
+    const result = { ...sectionResult('banded', job.section), tiles: [] };
+    result.points = result.points.filter((p) => p.pointId === result.regionImages[0]!.id);
+    expect(await c.completeJob(job.id, 'w2', result)).toBeTruthy();
+    const done = (await c.runProgress(run.id)).jobs;
+    expect(done.done).toBe(1);
+    expect(await c.countTiles({ atlas: 'banded', section: job.section })).toBe(5);
+    expect(await c.countOutbox('bands_1')).toBe(outbox + 3);
+    expect((await c.runProgress(run.id)).tiles).toBe(5);
+    expect((await c.modelSections()).get('bands-model@1')!.done).toBe(1);
+    await c.deleteAtlas('banded');
   });
 }
 

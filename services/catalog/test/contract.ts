@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CytoclipError } from '@cytoclip/domain';
 import type { Catalog } from '@cytoclip/catalog';
 import { ONTOLOGY, manifest, section, sectionResult, tilesOf, vector } from './fixtures.js';
-import { leaseRuleTests, withdrawalTests } from './contract-ingest.js';
+import { bandTests, leaseRuleTests, withdrawalTests } from './contract-ingest.js';
 
 /**
  * The one suite every catalog backend passes (in the style of Hono's shared router tests). `open` returns a fresh,
@@ -29,6 +29,7 @@ export function catalogContract(name: string, open: () => Promise<Catalog>, skip
     deleteTests(() => catalog);
     leaseRuleTests(() => catalog);
     withdrawalTests(() => catalog);
+    bandTests(() => catalog);
     queryErrorTests(() => catalog);
     unannotatedTests(() => catalog);
     sameAsTests(() => catalog);
