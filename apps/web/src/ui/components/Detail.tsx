@@ -69,7 +69,6 @@ export function Detail({
         </button>
       </header>
       <Summary result={result} />
-      {result.kind === 'tile' && <WhyMatch tile={result.id} />}
       <div class="detail-actions">
         <button type="button" onClick={() => onSimilar(result)}>
           Find similar
@@ -124,6 +123,8 @@ export function Detail({
         <AnnotationOverlay section={result.section} />
       </Viewer>
       {showRegions && <RegionLegend outlines={outlines} names={regionNames} onRegion={onRegion} />}
+      {/* Below the viewer, so the section stays in view on a small screen; the panel scrolls to it. */}
+      {result.kind === 'tile' && <WhyMatch tile={result.id} />}
     </section>
   );
 }
