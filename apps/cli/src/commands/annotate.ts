@@ -1,13 +1,9 @@
 import { writeFile } from 'node:fs/promises';
+import type { AnnotationGeoJson } from '@cytoclip/query/api-types';
 import { openApi } from '../api.js';
 import { output, stringOption, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { API_OPTION, MODEL_OPTION } from './search-options.js';
-
-interface AnnotationGeoJson {
-  type: 'FeatureCollection';
-  features: { properties: { region: string; name: string; confidence: number; tiles: number } }[];
-}
 
 export const annotateCommand: Command = {
   path: 'annotate',
