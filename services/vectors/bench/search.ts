@@ -1,4 +1,5 @@
 // npm run bench:search [-- --full] [--sizes 100000,1000000] [--dims 256,512] [--queries 100] [--nprobe 16[,24…]]
+// npm run bench:search -- --fixture [<cache>]: on the real embeddings `npm run bench:fixture` built instead.
 // Prints JSON: build time and peak RSS (build phase), reopen time, p50/p95 of top-10 search unfiltered / selective /
 // broad and recall@10 against exact f32 search, for each size × dimension (and each --nprobe, on the same build).
 // Each phase runs in its own process so peak RSS belongs to that phase; `afterOpen` splits the reopened store's
@@ -14,6 +15,7 @@ import { EmbeddedVectorStore } from '../index.js';
 import { DEFAULT_NPROBE } from '../src/embedded/ivf-search.js';
 import { compileFilter } from '../src/embedded/matcher.js';
 import { FILTERS, Synthetic } from './data.js';
+import { fixtureBench, fixtureDir } from './fixture-search.js';
 
 const COLLECTION = 'bench';
 const BATCH = 10_000;
@@ -190,6 +192,12 @@ async function main(): Promise<void> {
     ];
     const out = phaseName === 'build' ? await build(dir, n, dim) : await query(dir, n, dim, count);
     process.stdout.write(JSON.stringify(out));
+    return;
+  }
+  if (args.includes('--fixture')) {
+    const value = flag('fixture', '');
+    const report = await fixtureBench(fixtureDir(value.startsWith('--') ? '' : value), Number(flag('queries', '100')));
+    console.log(JSON.stringify({ ...report, machine: { cpus: cpus().length, node: process.version } }, null, 2));
     return;
   }
   const sizes = flag('sizes', args.includes('--full') ? '100000,1000000' : '100000')

@@ -69,8 +69,6 @@ export class Collection {
   ivf: Ivf | null = null;
   /** Reused by filtered exact scans (the runs of the matching partitions, copied out of the lists). */
   readonly scratch: Chunk;
-  /** Bumped when a compaction renumbers the rows: row numbers taken before it mean nothing after. */
-  generation = 0;
   private quantized: QuantizedFile;
   private savedIndexRows = 0;
   private savedSnapshotSegments = 0;
@@ -331,7 +329,6 @@ export class Collection {
     this.reader = new VectorReader(this.dim);
     this.rows = next.rows;
     this.lists = next.lists;
-    this.generation++;
     this.savedIndexRows = 0;
     this.savedSnapshotSegments = 0;
     this.checkpoint();
