@@ -85,11 +85,11 @@ function Legend({ answer }: { answer: AnnotationTiles }) {
   const truth = answer.againstAnnotation;
   return (
     <div class="annotation-legend">
-      <p class="muted">
-        Predicted regions of {answer.tiles.length} tiles ({knn} by the vote of the {answer.method.neighbours} nearest
-        annotated tiles of other sections, the rest zero-shot); the surer, the more opaque.
+      <p class="muted" title="The tiles of other sections that look most alike vote; zero-shot decides a split vote">
+        {answer.tiles.length} tiles ({knn} by the vote of the {answer.method.neighbours} most alike annotated tiles of
+        other sections); opacity = confidence.
         {truth &&
-          ` Against this section's own annotation: macro-F1 ${truth.macroF1.toFixed(2)}, ${percent(truth.accuracy)} of tiles right.`}
+          ` Against this section's annotation: macro-F1 ${truth.macroF1.toFixed(2)}, ${percent(truth.accuracy)} right.`}
       </p>
       <ul aria-label="Predicted regions">
         {answer.regions.map((r) => (
