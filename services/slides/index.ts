@@ -11,3 +11,4 @@ export { parseAnnotations, regionsOf } from './src/annotations.js';
 export type { TilePlan, CutTile } from './src/tiles.js';
 export { planTiles, labelTiles, tileGeometry, cutTiles } from './src/tiles.js';
 export { cropRegionImages } from './src/crops.js';
+export { readableInPlace, linkSectionInStore, tiffLayout, type TiffLayout } from './src/in-place.js';

@@ -86,7 +86,7 @@ export function inProcessIngest(
     async get(id) {
       await recover();
       const request = await catalog().getIngestRequest(id);
-      return request ? toJob(request) : runAsJob(platform(), id);
+      return request ? withTiles(platform(), toJob(request)) : runAsJob(platform(), id);
     },
   };
 }
@@ -136,6 +136,14 @@ function toJob(r: IngestRequest): IngestJob {
   };
 }
 
+/** Tiles committed of those planned, from the request's catalog run (sections commit in bands: a big one moves). */
+async function withTiles(platform: Platform, job: IngestJob): Promise<IngestJob> {
+  if (!job.runId || !job.progress) return job;
+  const progress = await platform.catalog.runProgress(job.runId).catch(() => null);
+  if (!progress) return job;
+  return { ...job, progress: { ...job.progress, tiles: { done: progress.tiles, planned: progress.tilesPlanned } } };
+}
+
 /** A run in the catalog (e.g. one that `cytoclip ingest` workers are doing) reported as a job: GET /v1/ingest/{runId}. */
 async function runAsJob(platform: Platform, id: string): Promise<IngestJob | null> {
   const run = await platform.catalog.getRun(id).catch(() => null);
@@ -148,7 +156,11 @@ async function runAsJob(platform: Platform, id: string): Promise<IngestJob | nul
     runId: id,
     atlas: run.atlas,
     state,
-    progress: { done: progress.jobs.done + progress.jobs.failed, total: progress.jobs.total },
+    progress: {
+      done: progress.jobs.done + progress.jobs.failed,
+      total: progress.jobs.total,
+      tiles: { done: progress.tiles, planned: progress.tilesPlanned },
+    },
     error,
     createdAt: run.createdAt.toISOString(),
     startedAt: run.createdAt.toISOString(),

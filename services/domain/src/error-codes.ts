@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   'atlas_invalid',
   'atlas_path_refused',
   'bad_tensor_shape',
+  'band_out_of_order',
   'body_too_large',
   'busy',
   'catalog_locked',

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 interface Entry {
@@ -19,14 +19,18 @@ export class FileHashes {
   private entries: Map<string, Entry> | null = null;
   private dirty = false;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    /** Files of at least this many bytes are hashed by samples (see sampledHash). */
+    private readonly sampleFrom = SAMPLE_FROM,
+  ) {}
 
   async of(path: string): Promise<string> {
     const entries = await this.load();
     const { size, mtimeMs } = await stat(path);
     const known = entries.get(path);
     if (known && known.size === size && known.mtimeMs === mtimeMs) return known.sha256;
-    const sha256 = await hashFile(path);
+    const sha256 = size >= this.sampleFrom ? await sampledHash(path, size) : await hashFile(path);
     entries.set(path, { size, mtimeMs, sha256 });
     this.dirty = true;
     return sha256;
@@ -52,6 +56,34 @@ export class FileHashes {
     this.entries ??= new Map(Object.entries(parsed));
     return this.entries;
   }
+}
+
+/** Files this large (a DHARANI 64,000² section is 2-5 GB) are hashed by samples: reading them whole costs minutes. */
+export const SAMPLE_FROM = 1 << 30;
+const SAMPLE = 1 << 20;
+const SAMPLES = 16;
+
+/**
+ * The content hash of a big file, read in 18 MiB whatever its size: SHA-256 over its size, its first and last MiB
+ * (a TIFF's header and first IFD, and where writers append the last IFDs) and 16 one-MiB blocks spread evenly between.
+ * The modification time is left out, so a moved or copied file keeps its hash; a change that touches none of the
+ * samples and keeps the size goes unseen (replace the section to force it, `--replace`).
+ */
+export async function sampledHash(path: string, size: number): Promise<string> {
+  const hash = createHash('sha256').update(`sampled/1 ${size}\n`);
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(SAMPLE);
+    const starts = [0, ...Array.from({ length: SAMPLES }, (_, i) => Math.floor(((i + 1) * size) / (SAMPLES + 2)))];
+    starts.push(Math.max(0, size - SAMPLE));
+    for (const start of starts) {
+      const { bytesRead } = await file.read(buffer, 0, SAMPLE, start);
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await file.close();
+  }
+  return hash.digest('hex');
 }
 
 export async function hashFile(path: string): Promise<string> {

@@ -47,8 +47,23 @@ export interface IngestOptions {
   owner?: string;
   /** Lease length; renewed every third of it while a section is worked on. Default 60 s. */
   leaseMs?: number;
-  /** Sections with more level-0 pixels are refused (default 2 gigapixels). */
+  /**
+   * Sections with more level-0 pixels are refused (default 16 gigapixels: a DHARANI 64,000² section is 4.1). Memory
+   * does not grow with a section (bands), but time does: ~81,000 tiles at 500 tiles/s is close to 3 minutes.
+   */
   maxSectionPixels?: number;
+  /**
+   * Planned tiles per band (default 2048): a section is cut, embedded and committed in bands of whole tile rows, each
+   * in its own transaction, and a killed ingest resumes at the first band not committed. What a section holds at
+   * once is one band: per tile, a vector per model (dim × 4 bytes) and its payload and row (~1 KB), plus the two
+   * decoded image bands the cutter reads ahead (up to 48 MB each).
+   */
+  bandTiles?: number;
+  /**
+   * Sources of at least this many bytes that already are tiled pyramidal TIFFs (JPEG, LZW, deflate or none) are read
+   * in place: DATA_DIR gets a link to them, not a copy (default 256 MiB; 0 for every such file, Infinity for none).
+   */
+  inPlaceMinBytes?: number;
   batchSize?: number;
   /**
    * Sections worked on at once (default 3): some are planned, read or committed while another's tiles are embedded,
@@ -69,6 +84,8 @@ export interface IngestProgress {
   sectionsTotal: number;
   tiles: number;
   tilesPerSecond: number;
+  /** With `tiles` events: how far into its planned tiles `section` is (committed by earlier attempts included). */
+  sectionTiles?: { done: number; planned: number };
   error?: { code: string; message: string };
 }
 
@@ -94,8 +111,9 @@ export interface IngestReport {
 /**
  * Ingests an atlas: validates manifest and ontology (refusing the whole atlas when either is wrong), withdraws what
  * changed since an earlier ingest (or refuses another atlas under the same name), records them, then leases the run's
- * section jobs (FOR UPDATE SKIP LOCKED, so N workers share a run) and commits each section's rows and embeddings with
- * its job's completion in one transaction. Reruns resume; a finished, unchanged atlas is a no-op.
+ * section jobs (FOR UPDATE SKIP LOCKED, so N workers share a run) and commits each section in bands of tile rows (its
+ * tiles and embeddings, one transaction a band), then its region images with its job's completion. Reruns resume, a
+ * killed section at its first band not committed; a finished, unchanged atlas is a no-op.
  */
 export async function ingestAtlas(options: IngestOptions): Promise<IngestReport> {
   const started = performance.now();
@@ -198,8 +216,10 @@ async function sectionContext(
     tileGroups: prepared.tileGroups,
     regionModels: prepared.regionModels,
     regionPaths: new Map(regions.map((r) => [r.acronym, r.path])),
-    maxSectionPixels: options.maxSectionPixels ?? 2e9,
+    maxSectionPixels: options.maxSectionPixels ?? 16e9,
     batchSize: options.batchSize ?? 32,
+    bandTiles: positive('bandTiles', options.bandTiles ?? 2048),
+    inPlaceMinBytes: options.inPlaceMinBytes ?? 256 * 2 ** 20,
     hashes,
   };
 }
@@ -216,7 +236,12 @@ async function workJobs(
   const counts = { done: 0, failed: 0, tiles: 0 };
   const t0 = performance.now();
   const rate = () => counts.tiles / Math.max(1e-3, (performance.now() - t0) / 1000);
-  const report = (state: IngestProgress['state'], section?: string, error?: IngestProgress['error']) =>
+  const report = (
+    state: IngestProgress['state'],
+    section?: string,
+    error?: IngestProgress['error'],
+    sectionTiles?: IngestProgress['sectionTiles'],
+  ) =>
     emit(options, {
       runId: run.id,
       section,
@@ -226,6 +251,7 @@ async function workJobs(
       tiles: counts.tiles,
       tilesPerSecond: rate(),
       ...(error ? { error } : {}),
+      ...(sectionTiles ? { sectionTiles } : {}),
     });
   report('started');
   const onStop = () => report('stopping');
@@ -244,7 +270,7 @@ async function workJobs(
       if (outcome === true) report('section-done', job.section);
       else if (outcome) report('section-failed', job.section, outcome);
     },
-    onTiles: (job, n) => ((counts.tiles += n), report('tiles', job.section)),
+    onTiles: (job, n, within) => ((counts.tiles += n), report('tiles', job.section, undefined, within)),
   };
   try {
     await Promise.all(Array.from({ length: lanes }, () => lane(settings, ctx)));
@@ -268,6 +294,12 @@ async function markComplete(catalog: Catalog, models: IngestModel[]): Promise<vo
     if (counted && counted.done < counted.total) continue;
     await catalog.setModelStatus(m.id, 'complete');
   }
+}
+
+function positive(name: string, value: number): number {
+  if (!(Number.isInteger(value) && value >= 1))
+    throw new CytoclipError('invalid_argument', `${name} must be a positive whole number, got ${value}`);
+  return value;
 }
 
 function emit(options: IngestOptions, event: Omit<IngestProgress, 'section'> & { section?: string | undefined }): void {

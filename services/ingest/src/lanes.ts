@@ -1,4 +1,4 @@
-import type { Catalog, IngestJob, IngestRun } from '@cytoclip/catalog';
+import type { Catalog, CompletedSection, IngestJob, IngestRun, OutboxPoint } from '@cytoclip/catalog';
 import { CytoclipError, type SectionEntry } from '@cytoclip/domain';
 import type { SectionIndexer } from './indexer.js';
 import { ownerIsDeadHere } from './owner.js';
@@ -19,8 +19,8 @@ export interface LaneSettings {
   stop: AbortSignal;
   /** A section committed (true), failed (its error), or handed back / lost (false). */
   onOutcome: (job: IngestJob, outcome: Outcome) => void;
-  /** Tiles of the job's section embedded so far (progress). */
-  onTiles: (job: IngestJob, count: number) => void;
+  /** Tiles of the job's section embedded now (progress), and how far into its planned tiles the section is. */
+  onTiles: (job: IngestJob, count: number, section: { done: number; planned: number }) => void;
 }
 
 export type Outcome = true | false | { code: string; message: string };
@@ -38,8 +38,13 @@ export async function lane(settings: LaneSettings, ctx: SectionContext): Promise
       if (await othersHoldSections(settings)) continue;
       return;
     }
-    const onTiles = (count: number) => settings.onTiles(job, count);
-    const outcome = await withLease(settings, job, (signal) => runJob(settings, { ...ctx, signal, onTiles }, job));
+    // Progress within the section: what earlier attempts committed counts as done.
+    const within = { done: 0, planned: 0 };
+    const onPlanned = (planned: number, committed: number) => Object.assign(within, { done: committed, planned });
+    const onTiles = (count: number) => settings.onTiles(job, count, { ...within, done: (within.done += count) });
+    const outcome = await withLease(settings, job, (signal) =>
+      runJob(settings, { ...ctx, signal, onTiles, onPlanned }, job),
+    );
     settings.onOutcome(job, outcome);
   }
 }
@@ -94,11 +99,17 @@ async function runJob(settings: LaneSettings, ctx: SectionContext, job: IngestJo
   try {
     const entry = settings.sections.get(job.section);
     if (!entry) throw new CytoclipError('section_removed', `section ${job.section} is no longer in the atlas manifest`);
-    const result = await processSection(ctx, entry);
-    const committed = await catalog.completeJob(job.id, owner, result);
-    if (!committed) return false;
-    indexer?.add(result.points, committed.outboxIds);
-    return true;
+    // Each commit hands its points to the indexer as it lands; a band committed before comes back with no ids.
+    const commit = (points: OutboxPoint[], committed: CompletedSection | false) => {
+      if (committed && committed.outboxIds.length > 0) indexer?.add(points, committed.outboxIds);
+      return committed !== false;
+    };
+    return await processSection(ctx, entry, {
+      bandsDone: job.bandsDone,
+      bandTiles: job.bandTiles,
+      band: async (band) => commit(band.points, await catalog.commitBand(job.id, owner, band, settings.leaseMs)),
+      complete: async (result) => commit(result.points, await catalog.completeJob(job.id, owner, result)),
+    });
   } catch (error) {
     if (ctx.signal?.aborted) {
       // Stopping: the section goes back to the run, uncounted, for whoever comes next. Lease lost: not ours to touch.

@@ -1,16 +1,27 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import type { AnnotationInput, OutboxPoint, RegionImageInput, SectionResult, TileInput } from '@cytoclip/catalog';
+import type {
+  AnnotationInput,
+  OutboxPoint,
+  RegionImageInput,
+  SectionBand,
+  SectionInput,
+  SectionResult,
+  TileInput,
+} from '@cytoclip/catalog';
 import { CytoclipError, sectionCopiesDir, type SectionEntry } from '@cytoclip/domain';
 import {
   copySectionToStore,
   cropRegionImages,
+  linkSectionInStore,
   openSection,
   planTiles,
+  readableInPlace,
   type SectionAnnotations,
   type SectionImage,
+  type TilePlan,
 } from '@cytoclip/slides';
 import { checkSectionFiles, type AtlasFiles } from './atlas-files.js';
 import { embedTiles } from './embed.js';
@@ -28,19 +39,44 @@ export interface SectionContext {
   regionPaths: Map<string, string[]>;
   maxSectionPixels: number;
   batchSize: number;
+  /** Planned tiles per band: a band's tiles, vectors and points are all a section holds in memory at once. */
+  bandTiles: number;
+  /** A tiled pyramidal TIFF source of at least this many bytes is read in place (linked), not copied. */
+  inPlaceMinBytes: number;
   /** Content hashes of the atlas's files (fingerprints, copy names). */
   hashes: FileHashes;
   /** Aborted when the process stops or the section's lease is lost: the work ends between batches. */
   signal?: AbortSignal;
   /** Called as tiles are embedded, for progress bars. */
   onTiles?: (count: number) => void;
+  /** Called once the section is planned: its tiles, and those committed before (a resumed section). */
+  onPlanned?: (planned: number, committed: number) => void;
+}
+
+/** Where the section's job stands, and how its work is committed (the lane binds these to the job and its lease). */
+export interface SectionCommits {
+  /** Bands committed by earlier attempts: the work resumes at the next. */
+  bandsDone: number;
+  /** The band size the job's first band fixed (null before it): a resumed section cuts the same bands. */
+  bandTiles: number | null;
+  /** Commits one band; false when the lease was lost (nothing written). */
+  band(band: SectionBand): Promise<boolean>;
+  /** Commits the section's own rows (annotations, region images and their points) and the job's completion. */
+  complete(result: SectionResult): Promise<boolean>;
 }
 
 /**
- * One section, start to finish, with nothing written to the stores: validate, copy the image into DATA_DIR as a
- * tiled pyramidal TIFF named by its content, tile, label, crop, embed. The caller commits the result in one transaction.
+ * One section, start to finish: validate, put the image into DATA_DIR (a tiled pyramidal TIFF named by its content:
+ * copied, converted, or linked where it already is one), plan its tiles, then cut, embed and commit them band by band
+ * (bands of consecutive tile rows, at most `bandTiles` tiles unless one row is longer), each band in its own
+ * transaction, starting after the bands an earlier attempt committed; last its region images, with the job's
+ * completion. False when the lease was lost on the way.
  */
-export async function processSection(ctx: SectionContext, entry: SectionEntry): Promise<SectionResult> {
+export async function processSection(
+  ctx: SectionContext,
+  entry: SectionEntry,
+  commits: SectionCommits,
+): Promise<boolean> {
   const { image: source, annotations } = await checkSectionFiles(ctx.atlas, entry);
   await checkPixels(source, entry, ctx.maxSectionPixels);
   const { imageHash, fingerprint } = await sectionSource(ctx.atlas, entry, ctx.hashes);
@@ -52,20 +88,34 @@ export async function processSection(ctx: SectionContext, entry: SectionEntry): 
   const stem = `${entry.id}-${imageHash.slice(0, 16)}`;
   const dest = join(storeDir, `${stem}.tif`);
   const existed = existsSync(dest);
-  const stored = existed ? dest : await copySectionToStore(source, storeDir, stem);
+  const stored = existed ? dest : await storeSection(ctx, source, storeDir, stem);
   try {
     const image = await openSection(stored, { cacheDir: join(ctx.dataDir, 'cache', 'sections') });
     try {
-      const result = await embedSection(ctx, entry, annotations, image, relative(ctx.dataDir, stored));
-      result.section.fingerprint = fingerprint;
-      return result;
+      const section = sectionRow(entry, image, relative(ctx.dataDir, stored), fingerprint, ctx);
+      return await embedSection(ctx, entry, annotations, image, section, commits);
     } finally {
       await image.close();
     }
   } catch (error) {
-    if (!existed) await rm(stored, { force: true }); // a failed section leaves nothing behind, not even its image
+    // A failed section leaves nothing behind, not even its image, unless a band of it committed (a resumed job
+    // needs its image where its rows point).
+    if (!existed && commits.bandsDone === 0 && !commitsMade.has(commits)) await rm(stored, { force: true });
     throw error;
   }
+}
+
+/** Jobs that committed a band in this process (their image copy is then kept on failure). */
+const commitsMade = new WeakSet<SectionCommits>();
+
+/**
+ * The store's file for a section: a link to the source where it is a big enough tiled pyramidal TIFF (copying would
+ * only duplicate it; the atlas folder must then stay), else a copy or a converted pyramid.
+ */
+async function storeSection(ctx: SectionContext, source: string, storeDir: string, stem: string): Promise<string> {
+  const { size } = await stat(source);
+  if (size >= ctx.inPlaceMinBytes && (await readableInPlace(source))) return linkSectionInStore(source, storeDir, stem);
+  return copySectionToStore(source, storeDir, stem);
 }
 
 /** Refuses a section over the pixel limit from its header alone, before anything is decoded or copied. */
@@ -88,7 +138,7 @@ async function checkPixels(path: string, entry: SectionEntry, limit: number): Pr
   if (width * height > limit)
     throw new CytoclipError(
       'image_too_large',
-      `section ${entry.id} has ${width}x${height} pixels, over the limit of ${limit}`,
+      `section ${entry.id} has ${width}x${height} pixels, over the limit of ${limit} (maxSectionPixels)`,
       {
         status: 413,
         detail: { section: entry.id, width, height, limit },
@@ -96,13 +146,45 @@ async function checkPixels(path: string, entry: SectionEntry, limit: number): Pr
     );
 }
 
+function sectionRow(
+  entry: SectionEntry,
+  image: SectionImage,
+  imagePath: string,
+  fingerprint: string,
+  ctx: SectionContext,
+): SectionInput {
+  return {
+    atlas: ctx.atlas.manifest.name,
+    id: entry.id,
+    specimen: entry.specimen,
+    plane: entry.plane,
+    index: entry.index,
+    stain: entry.stain,
+    micronsPerPixel: entry.micronsPerPixel,
+    width: image.width,
+    height: image.height,
+    levels: image.levels.length,
+    imagePath,
+    fingerprint,
+  };
+}
+
+/** One band: consecutive tile rows of one tile-model group. */
+interface Band {
+  group: TileModelGroup;
+  tiles: TilePlan[];
+  /** The band's tiles not already cut by an earlier group on the same grid (rows are written once). */
+  rows: TilePlan[];
+}
+
 async function embedSection(
   ctx: SectionContext,
   entry: SectionEntry,
   annotations: SectionAnnotations | null,
   image: SectionImage,
-  imagePath: string,
-): Promise<SectionResult> {
+  section: SectionInput,
+  commits: SectionCommits,
+): Promise<boolean> {
   const atlas = ctx.atlas.manifest.name;
   const specimen = ctx.atlas.manifest.specimens.find((s) => s.id === entry.specimen)!;
   const base = {
@@ -113,37 +195,27 @@ async function embedSection(
     plane: entry.plane,
     gestationalWeek: specimen.gestationalWeek,
   };
-  const tiles: TileInput[] = [];
-  const points: OutboxPoint[] = [];
   const grids = ctx.tileGroups.map((g) => g.grid);
-  for (const group of ctx.tileGroups) {
-    // A section coarser than the grid is cut upsampled up to MAX_TILE_UPSAMPLE; beyond it this model cuts no tiles
-    // (an annotated section still gets its region images, whose model takes any scale).
-    if (tileScale(entry.micronsPerPixel, group.grid) === 'too_coarse') continue;
-    const plan = await planTiles(image, annotations, {
-      atlas,
-      section: entry.id,
-      micronsPerPixel: entry.micronsPerPixel,
-      grid: group.grid,
-    });
-    const planned = keptTiles(plan.tiles, annotations !== null);
-    for (const t of planned) {
-      tiles.push({
-        id: t.id,
-        atlas,
-        section: entry.id,
-        x: t.x,
-        y: t.y,
-        size: group.grid.size,
-        level0Size: t.box,
-        micronsPerPixel: group.grid.micronsPerPixel,
-        region: t.region,
-        regionFraction: t.regionShare,
-        tissueFraction: t.tissueFraction,
-      });
-    }
+  // A section coarser than the grid is cut upsampled up to MAX_TILE_UPSAMPLE; beyond it this model cuts no tiles
+  // (an annotated section still gets its region images, whose model takes any scale).
+  if (
+    !annotations &&
+    grids.length > 0 &&
+    grids.every((grid) => tileScale(entry.micronsPerPixel, grid) === 'too_coarse')
+  )
+    throw tooCoarse(entry.id, entry.micronsPerPixel, grids);
+  const bandTiles = commits.bandTiles ?? ctx.bandTiles;
+  const bands = await planBands(ctx, entry, annotations, image, bandTiles);
+  const planned = bands.reduce((n, b) => n + b.rows.length, 0);
+  ctx.onPlanned?.(
+    planned,
+    bands.slice(0, commits.bandsDone).reduce((n, b) => n + b.rows.length, 0),
+  );
+  for (let index = commits.bandsDone; index < bands.length; index++) {
     ctx.signal?.throwIfAborted();
-    await embedTiles(image, planned, group, {
+    const band = bands[index]!;
+    const points: OutboxPoint[] = [];
+    await embedTiles(image, band.tiles, band.group, {
       batchSize: ctx.batchSize,
       emit: (tile, model, vector) => {
         points.push({
@@ -157,7 +229,20 @@ async function embedSection(
       onTiles: ctx.onTiles,
       signal: ctx.signal,
     });
+    const tiles = band.rows.map((t) => tileRow(atlas, entry.id, band.group, t));
+    const committed = await commits.band({
+      section,
+      index,
+      bands: bands.length,
+      bandTiles,
+      tilesPlanned: planned,
+      tiles,
+      points,
+    });
+    if (!committed) return false;
+    commitsMade.add(commits);
   }
+  const points: OutboxPoint[] = [];
   const regionImages = annotations
     ? await embedRegions(ctx, entry, annotations, image, (id, region, model, vector) => {
         points.push({
@@ -169,27 +254,75 @@ async function embedSection(
         });
       })
     : [];
-  if (
-    !annotations &&
-    grids.length > 0 &&
-    grids.every((grid) => tileScale(entry.micronsPerPixel, grid) === 'too_coarse')
-  )
-    throw tooCoarse(entry.id, entry.micronsPerPixel, grids);
-  const section = {
-    atlas,
-    id: entry.id,
-    specimen: entry.specimen,
-    plane: entry.plane,
-    index: entry.index,
-    stain: entry.stain,
-    micronsPerPixel: entry.micronsPerPixel,
-    width: image.width,
-    height: image.height,
-    levels: image.levels.length,
-    imagePath,
-  };
+  ctx.signal?.throwIfAborted();
   const geometry = annotations ? toGeoJson(annotations) : [];
-  return { section, annotations: geometry, tiles: dedupe(tiles), regionImages, points };
+  return commits.complete({ section, annotations: geometry, tiles: [], regionImages, points });
+}
+
+/**
+ * Plans every tile group's tiles (from coarse tissue and label maps: a 64,000² section's plan is a few MB) and cuts
+ * them into bands of whole tile rows, each holding at most `bandTiles` tiles unless one row holds more. The same
+ * image, annotations, models and band size give the same bands, so a resumed job's band N is the killed one's.
+ */
+async function planBands(
+  ctx: SectionContext,
+  entry: SectionEntry,
+  annotations: SectionAnnotations | null,
+  image: SectionImage,
+  bandTiles: number,
+): Promise<Band[]> {
+  const bands: Band[] = [];
+  const written = new Set<string>();
+  for (const group of ctx.tileGroups) {
+    if (tileScale(entry.micronsPerPixel, group.grid) === 'too_coarse') continue;
+    const plan = await planTiles(image, annotations, {
+      atlas: ctx.atlas.manifest.name,
+      section: entry.id,
+      micronsPerPixel: entry.micronsPerPixel,
+      grid: group.grid,
+    });
+    for (const tiles of bandsOfRows(keptTiles(plan.tiles, annotations !== null), bandTiles)) {
+      // Two tile models on one grid (other input sizes) share their tile rows: the first group writes them.
+      const rows = tiles.filter((t) => !written.has(t.id));
+      for (const t of rows) written.add(t.id);
+      bands.push({ group, tiles, rows });
+    }
+  }
+  return bands;
+}
+
+/** Consecutive tile rows packed into bands of at most `limit` tiles (a longer row is a band of its own). */
+export function bandsOfRows<T extends { row: number }>(tiles: T[], limit: number): T[][] {
+  const bands: T[][] = [];
+  let band: T[] = [];
+  for (let i = 0; i < tiles.length;) {
+    let j = i;
+    while (j < tiles.length && tiles[j]!.row === tiles[i]!.row) j++;
+    if (band.length > 0 && band.length + (j - i) > limit) {
+      bands.push(band);
+      band = [];
+    }
+    band.push(...tiles.slice(i, j));
+    i = j;
+  }
+  if (band.length > 0) bands.push(band);
+  return bands;
+}
+
+function tileRow(atlas: string, section: string, group: TileModelGroup, t: TilePlan): TileInput {
+  return {
+    id: t.id,
+    atlas,
+    section,
+    x: t.x,
+    y: t.y,
+    size: group.grid.size,
+    level0Size: t.box,
+    micronsPerPixel: group.grid.micronsPerPixel,
+    region: t.region,
+    regionFraction: t.regionShare,
+    tissueFraction: t.tissueFraction,
+  };
 }
 
 /**
@@ -246,11 +379,6 @@ function pathOf(ctx: SectionContext, region: string): string[] {
   if (!path)
     throw new CytoclipError('unknown_region', `region ${region} is not in the catalog's ontology`, { status: 422 });
   return path;
-}
-
-/** Two tile models on one grid share their tile rows. */
-function dedupe(tiles: TileInput[]): TileInput[] {
-  return [...new Map(tiles.map((t) => [t.id, t])).values()];
 }
 
 /** The parsed polygons back to GeoJSON (level-0 px), the shape the catalog and the viewer keep. */

@@ -188,7 +188,16 @@ export const IngestJobSchema = z
     id: z.string(),
     atlas: z.string(),
     state: z.enum(['queued', 'running', 'done', 'failed']),
-    progress: z.object({ done: z.number().int(), total: z.number().int() }).optional(),
+    progress: z
+      .object({
+        done: z.number().int(),
+        total: z.number().int(),
+        tiles: z.object({ done: z.number().int(), planned: z.number().int() }).optional().openapi({
+          description:
+            'tiles committed, of those planned by the sections begun so far: progress within a big section (bands)',
+        }),
+      })
+      .optional(),
     error: z.string().nullable().optional(),
     runId: z.string().optional(),
     createdAt: z.string().optional(),

@@ -213,7 +213,8 @@ export interface IngestJob {
   id: string;
   atlas: string;
   state: 'queued' | 'running' | 'done' | 'failed';
-  progress?: { done: number; total: number };
+  /** Sections done of the run's; tiles committed of those the sections begun so far plan (within a big section). */
+  progress?: { done: number; total: number; tiles?: { done: number; planned: number } };
   error?: string | null;
   /** The catalog's ingest run, once known: GET /v1/ingest/{runId} reports it from any process's work. */
   runId?: string;

@@ -1,5 +1,5 @@
 import { realpath } from 'node:fs/promises';
-import { CytoclipError, isInside } from '@cytoclip/domain';
+import { atlasRootsFromEnv, CytoclipError, isInside } from '@cytoclip/domain';
 import { levelPipeline, readPyramid, type Pyramid } from '@cytoclip/slides';
 
 /** Deep Zoom geometry: 254-px tiles with a 1-px overlap, as OpenSeadragon expects by default. */
@@ -65,7 +65,9 @@ const confined = new Map<string, Promise<string>>();
 
 /**
  * The stored section image, only where it really lies inside DATA_DIR (symlinks resolved): images are served from
- * the copies ingest writes there, never from a path a catalog row could point anywhere else. Checked once per path.
+ * the copies ingest writes there, never from a path a catalog row could point anywhere else. A section read in place
+ * (ingest links a big tiled pyramidal TIFF instead of copying it) may lie in an atlas root (CYTOCLIP_ATLAS_ROOTS, else
+ * DATA_DIR/atlases), where ingest confined it. Checked once per path.
  */
 export function storedSectionImage(dataDir: string, path: string): Promise<string> {
   let found = confined.get(path);
@@ -78,11 +80,16 @@ export function storedSectionImage(dataDir: string, path: string): Promise<strin
 }
 
 async function confine(dataDir: string, path: string): Promise<string> {
-  const [real, root] = await Promise.all([realpath(path).catch(() => null), realpath(dataDir).catch(() => null)]);
-  if (real && root && isInside(real, root)) return real;
-  throw new CytoclipError('section_image_unavailable', 'the stored section image is missing or outside DATA_DIR', {
-    status: 500,
-  });
+  const allowed = [dataDir, ...atlasRootsFromEnv(process.env, dataDir)];
+  const [real, ...roots] = await Promise.all([path, ...allowed].map((p) => realpath(p).catch(() => null)));
+  if (real && roots.some((root) => root !== null && isInside(real, root))) return real;
+  throw new CytoclipError(
+    'section_image_unavailable',
+    'the stored section image is missing or outside DATA_DIR and the atlas roots',
+    {
+      status: 500,
+    },
+  );
 }
 
 export async function sectionSize(path: string): Promise<{ width: number; height: number }> {

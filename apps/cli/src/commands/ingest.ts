@@ -101,7 +101,9 @@ function progressBar(): (e: IngestProgress) => void {
       e.sectionsDone > 0 && !final
         ? `ETA ${Math.round((elapsed / e.sectionsDone) * (e.sectionsTotal - e.sectionsDone))} s`
         : '';
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(24 - filled)}] ${e.sectionsDone}/${e.sectionsTotal} sections  ${e.tiles} tiles  ${e.tilesPerSecond.toFixed(0)} tiles/s  ${eta}  ${e.state}`;
+    // A big section takes minutes: how far into it the latest tiles are (its planned tiles, committed in bands).
+    const within = e.sectionTiles ? `  ${e.section} ${e.sectionTiles.done}/${e.sectionTiles.planned}` : '';
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(24 - filled)}] ${e.sectionsDone}/${e.sectionsTotal} sections  ${e.tiles} tiles  ${e.tilesPerSecond.toFixed(0)} tiles/s  ${eta}  ${e.state}${within}`;
     process.stderr.write(tty ? `\r${line.padEnd(100)}${final ? '\n' : ''}` : `${line}\n`);
     if (e.state === 'section-failed')
       process.stderr.write(`${tty ? '\n' : ''}  ${e.section} failed: ${e.error?.message}\n`);
