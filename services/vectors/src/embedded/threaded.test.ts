@@ -7,6 +7,7 @@ import { vectorStoreContract } from '../testing/contract.js';
 import { makePoints, randomUnit, rng } from '../testing/fixtures.js';
 import { EmbeddedVectorStore } from './store.js';
 import { openStoreThread } from './threaded.js';
+import { openVectorStore, searchThreadsFromEnv } from '../open.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -51,5 +52,17 @@ describe('embedded store thread', () => {
     const reopened = await EmbeddedVectorStore.open(threadDir);
     expect(await reopened.count('tiles')).toBe(200);
     await reopened.close();
+  });
+
+  it('is what openVectorStore opens with searchThreads 1 (CYTOCLIP_SEARCH_THREADS), which takes 0 or 1 only', async () => {
+    const dir = tempDir();
+    const store = await openVectorStore({ dataDir: dir, searchThreads: 1 });
+    await store.ensureCollection('tiles', { dim: 8 });
+    await store.upsert('tiles', makePoints(8, 2));
+    expect(await store.count('tiles')).toBe(10);
+    await expect(EmbeddedVectorStore.open(dir)).rejects.toThrow(/open in process/); // held by the thread
+    await store.close();
+    expect([undefined, '', '0', '1'].map(searchThreadsFromEnv)).toEqual([0, 0, 0, 1]);
+    expect(() => searchThreadsFromEnv('4')).toThrow(/CYTOCLIP_SEARCH_THREADS must be 0 or 1, not "4"/);
   });
 });
