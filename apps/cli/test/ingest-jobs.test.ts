@@ -17,7 +17,7 @@ interface Job {
   id: string;
   state: string;
   atlas: string;
-  progress: { done: number; total: number };
+  progress: { done: number; total: number; tiles?: { done: number; planned: number } };
   error: string | null;
   runId?: string;
   createdAt: string;
@@ -73,6 +73,9 @@ describe('POST /v1/ingest across a restart', () => {
       expect(finished).toMatchObject({ id: accepted.id, state: 'done', error: null, runId: expect.any(String) });
       expect(finished.progress.total).toBeGreaterThan(0);
       expect(finished.progress.done).toBe(finished.progress.total);
+      // Within sections: tiles committed of those planned (a big section commits in bands), all of them at the end.
+      expect(finished.progress.tiles!.planned).toBeGreaterThan(0);
+      expect(finished.progress.tiles!.done).toBe(finished.progress.tiles!.planned);
       // A process that dies mid-job leaves its record running under a lease nobody renews.
       const crashed = await platform.catalog.createIngestRequest({
         atlasPath: accepted.atlas,
