@@ -22,8 +22,8 @@ import type {
 import { SearchBar, type ImageQuery } from './components/SearchBar.js';
 import { Filters } from './components/Filters.js';
 import { Pager, RegionGroups, ResultGrid } from './components/ResultCard.js';
-import { Detail } from './components/Detail.js';
-import { SectionPanel, SectionPicker } from './components/SectionBrowser.js';
+import { SectionPicker } from './components/SectionBrowser.js';
+import type * as PanelModule from './panels.js';
 import { Insights } from './components/Insights.js';
 import { ExportButtons } from './components/ExportButtons.js';
 import { ModelNote, Notices, ReferenceTile, UploadNote } from './components/Honesty.js';
@@ -129,6 +129,8 @@ export function App() {
       : (response?.results.find((r) => r.id === state.open) ?? null)
     : null;
   useSharedResult(state, response, open, setOpenResult, setError);
+  const panels = usePanels(Boolean(open || browsed), setError);
+  const { Detail, SectionPanel } = panels ?? {};
 
   // An uploaded image is classified too, again when its µm/px changes (the server tiles it at the model's scale).
   useEffect(() => {
@@ -267,7 +269,7 @@ export function App() {
             </>
           )}
         </main>
-        {browsed && !open && (
+        {browsed && !open && SectionPanel && (
           <SectionPanel
             section={browsed}
             regionColors={colors}
@@ -276,7 +278,7 @@ export function App() {
             onClose={() => setBrowsed(null)}
           />
         )}
-        {open && (
+        {open && Detail && (
           <Detail
             result={open}
             heatQuery={heatQueryOf(query, state, image)}
@@ -313,6 +315,16 @@ function regionMaps(roots: RegionNode[]): [Map<string, string>, Map<string, stri
     nodes.forEach((n) => (n.color && colors.set(n.acronym, n.color), names.set(n.acronym, n.name), walk(n.children)));
   walk(roots);
   return [colors, names];
+}
+
+/** The detail and section panels, loaded the first time one is needed (they hold the viewer's code). */
+function usePanels(needed: boolean, setError: (e: string) => void): typeof PanelModule | null {
+  const [panels, setPanels] = useState<typeof PanelModule | null>(null);
+  useEffect(() => {
+    if (!needed || panels) return;
+    import('./panels.js').then(setPanels, (e) => setError(`The viewer could not be loaded. ${describe(e)}`));
+  }, [needed]);
+  return panels;
 }
 
 /**

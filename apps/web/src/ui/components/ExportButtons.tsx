@@ -1,8 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { ApiError, search, type SearchRequest } from '../api.js';
-import { CSV_HEADER, csvRows, geoJsonBySection, slug, type FeatureCollection } from '../export.js';
+import type { FeatureCollection } from '../export.js';
 import type { SearchResult } from '../types.js';
-import { zipStore } from '../zip.js';
 
 /** Results per API call while exporting (the API's largest page). */
 const EXPORT_PAGE = 200;
@@ -62,6 +61,8 @@ export function ExportButtons({
     const abort = (controller.current = new AbortController());
     setProblem(null);
     setProgress('Exporting…');
+    // The writers load on the first export: the search page's first load does not carry them.
+    const { CSV_HEADER, csvRows, geoJsonBySection, slug } = await import('../export.js');
     const parts: string[] = [CSV_HEADER];
     const all: SearchResult[] = [];
     try {
@@ -74,7 +75,7 @@ export function ExportButtons({
       });
       const name = `cytoclip-${slug(query)}`;
       if (kind === 'csv') download(`${name}.csv`, new Blob(parts, { type: 'text/csv' }));
-      else saveGeoJson(name, geoJsonBySection(all, query, colors));
+      else await saveGeoJson(name, geoJsonBySection(all, query, colors));
       setProgress(`Exported ${count.toLocaleString('en')} results.`);
     } catch (error) {
       setProgress(null);
@@ -119,7 +120,8 @@ export function ExportButtons({
 }
 
 /** One section: its GeoJSON file; several: a zip holding one `<section>.geojson` per section. */
-function saveGeoJson(name: string, bySection: Map<string, FeatureCollection>) {
+async function saveGeoJson(name: string, bySection: Map<string, FeatureCollection>) {
+  const { zipStore } = await import('../zip.js');
   const encoder = new TextEncoder();
   const files = [...bySection.entries()].map(([section, fc]) => ({
     name: `${section.replace(/[^A-Za-z0-9._-]+/g, '_')}.geojson`,

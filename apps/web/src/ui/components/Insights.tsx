@@ -4,7 +4,7 @@ import { filterOf, type SearchState } from '../state.js';
 import type { Classification as Labels, Query, TrajectoryPoint } from '../types.js';
 import { BarChart } from './BarChart.js';
 import { ModelNote, UploadNote } from './Honesty.js';
-import { TrajectoryChart } from './Trajectory.js';
+import type { TrajectoryChart as Chart } from './Trajectory.js';
 
 function ClassificationPanel({ classification }: { classification: Labels }) {
   return (
@@ -42,6 +42,8 @@ function TrajectoryPanel({
   onWeek(week: number): void;
 }) {
   const [points, setPoints] = useState<{ weeks: TrajectoryPoint[]; topK: number } | null>(null);
+  // The chart's code loads with its first data: most searches never open the trajectory.
+  const [TrajectoryChart, setChart] = useState<typeof Chart | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [forKey, setForKey] = useState('');
   const key = JSON.stringify([label, state.target, filterOf({ ...state, weeks: null })]);
@@ -52,7 +54,12 @@ function TrajectoryPanel({
     setProblem(null);
     try {
       // Every age: the week filter would cut the very curve the chart is for.
-      setPoints(await fetchTrajectory(query, filterOf({ ...state, weeks: null }), state.target));
+      const [weeks, module] = await Promise.all([
+        fetchTrajectory(query, filterOf({ ...state, weeks: null }), state.target),
+        import('./Trajectory.js'),
+      ]);
+      setChart(() => module.TrajectoryChart);
+      setPoints(weeks);
     } catch (error) {
       setProblem(error instanceof ApiError ? error.message : String(error));
     }
@@ -65,8 +72,8 @@ function TrajectoryPanel({
           {problem}
         </p>
       )}
-      {!problem && !points && <p role="status">Computing…</p>}
-      {points && (
+      {!problem && !(points && TrajectoryChart) && <p role="status">Computing…</p>}
+      {points && TrajectoryChart && (
         <TrajectoryChart
           points={points.weeks}
           topK={points.topK}
