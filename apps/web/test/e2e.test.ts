@@ -205,7 +205,7 @@ describe.runIf(run)('web app end to end (Chromium)', () => {
       const viewer = document.querySelector('.viewer')!.getBoundingClientRect();
       const minimap = document.querySelector('.viewer .navigator')!.getBoundingClientRect();
       const inside = (r: DOMRect, x: number, y: number) => x > r.left && x < r.right && y > r.top && y < r.bottom;
-      for (const text of document.querySelectorAll('.section-overlay .region-labels text')) {
+      for (const text of Array.from(document.querySelectorAll('.section-overlay .region-labels text'))) {
         const b = text.getBoundingClientRect();
         const [x, y] = [b.left + b.width / 2, b.top + b.height / 2];
         if (inside(viewer, x, y) && !inside(minimap, x, y)) return [text.textContent!, x, y] as const;
