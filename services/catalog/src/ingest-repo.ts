@@ -146,13 +146,14 @@ export async function holdsLease(
     : null;
 }
 
-/** Closes the job; `tiles` adds to those its bands committed. */
+/** Closes the job; `tiles` adds to those its bands committed, and the sum is what the section planned. */
 export async function markDone(db: Db, jobId: number, counts: { tiles: number; regionImages: number }): Promise<void> {
   await db
     .update(ingestJobs)
     .set({
       status: 'done',
       tiles: sql`${ingestJobs.tiles} + ${counts.tiles}`,
+      tilesPlanned: sql`${ingestJobs.tiles} + ${counts.tiles}`,
       regionImages: counts.regionImages,
       finishedAt: sql`now()`,
       leaseExpiresAt: null,

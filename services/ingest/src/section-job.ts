@@ -69,8 +69,8 @@ export interface SectionCommits {
  * One section, start to finish: validate, put the image into DATA_DIR (a tiled pyramidal TIFF named by its content:
  * copied, converted, or linked where it already is one), plan its tiles, then cut, embed and commit them band by band
  * (bands of consecutive tile rows, at most `bandTiles` tiles unless one row is longer), each band in its own
- * transaction, starting after the bands an earlier attempt committed; last its region images, with the job's
- * completion. False when the lease was lost on the way.
+ * transaction, starting after the bands an earlier attempt committed; the last band with its region images and the
+ * job's completion. False when the lease was lost on the way.
  */
 export async function processSection(
   ctx: SectionContext,
@@ -211,6 +211,9 @@ async function embedSection(
     planned,
     bands.slice(0, commits.bandsDone).reduce((n, b) => n + b.rows.length, 0),
   );
+  // The last band commits with the region images and the job's completion: a section of one band (most of them) is
+  // still one transaction, written whole or not at all, and a big one saves a commit.
+  let last: { tiles: TileInput[]; points: OutboxPoint[] } = { tiles: [], points: [] };
   for (let index = commits.bandsDone; index < bands.length; index++) {
     ctx.signal?.throwIfAborted();
     const band = bands[index]!;
@@ -230,6 +233,10 @@ async function embedSection(
       signal: ctx.signal,
     });
     const tiles = band.rows.map((t) => tileRow(atlas, entry.id, band.group, t));
+    if (index === bands.length - 1) {
+      last = { tiles, points };
+      break;
+    }
     const committed = await commits.band({
       section,
       index,
@@ -242,7 +249,7 @@ async function embedSection(
     if (!committed) return false;
     commitsMade.add(commits);
   }
-  const points: OutboxPoint[] = [];
+  const points: OutboxPoint[] = last.points;
   const regionImages = annotations
     ? await embedRegions(ctx, entry, annotations, image, (id, region, model, vector) => {
         points.push({
@@ -256,7 +263,7 @@ async function embedSection(
     : [];
   ctx.signal?.throwIfAborted();
   const geometry = annotations ? toGeoJson(annotations) : [];
-  return commits.complete({ section, annotations: geometry, tiles: [], regionImages, points });
+  return commits.complete({ section, annotations: geometry, tiles: last.tiles, regionImages, points });
 }
 
 /**
