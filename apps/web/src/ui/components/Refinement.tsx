@@ -110,6 +110,21 @@ export function RefinementChips({
   );
 }
 
+/**
+ * A thumb drawn as SVG, not the emoji: machines without an emoji font (headless Chromium here, many lab desktops on
+ * Linux) showed empty boxes.
+ */
+function ThumbIcon({ down }: { down?: boolean }) {
+  return (
+    <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" class="thumb-icon">
+      <g transform={down ? 'rotate(180 8 8)' : undefined} fill="currentColor">
+        <rect x="1" y="7" width="3" height="8" rx="0.5" />
+        <path d="M5.5 7.2 8.6 1.6c.4-.7 1.6-.5 1.6.5v3.6h3.3c.9 0 1.6.9 1.3 1.8l-1.6 6.2c-.2.7-.8 1.2-1.5 1.2H5.5z" />
+      </g>
+    </svg>
+  );
+}
+
 /** Thumbs up / down on one result card. */
 export function ThumbButtons({ result, rank, thumbs }: { result: SearchResult; rank: number; thumbs: Thumbs }) {
   const side = thumbs.sideOf(result.id);
@@ -123,7 +138,7 @@ export function ThumbButtons({ result, rank, thumbs }: { result: SearchResult; r
         title="More like this"
         onClick={() => thumbs.onThumb(result, 'up')}
       >
-        👍
+        <ThumbIcon />
       </button>
       <button
         type="button"
@@ -133,7 +148,7 @@ export function ThumbButtons({ result, rank, thumbs }: { result: SearchResult; r
         title="Less like this"
         onClick={() => thumbs.onThumb(result, 'down')}
       >
-        👎
+        <ThumbIcon down />
       </button>
     </span>
   );
