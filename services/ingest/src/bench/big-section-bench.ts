@@ -31,7 +31,7 @@ try {
     intraOpNumThreads: 1,
     imageWorkers: availableParallelism(),
   });
-  let peak = 0;
+  let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
   let bands = 0;
   const commitBand = catalog.commitBand.bind(catalog);
@@ -53,7 +53,7 @@ try {
     bandTiles,
     status: report.status,
     tiles: report.processed.tiles,
-    bands,
+    bands: report.processed.tiles > 0 ? bands + 1 : 0, // the last band commits with the section's completion
     seconds: Number(report.seconds.toFixed(1)),
     tilesPerSecond: Number(report.tilesPerSecond.toFixed(1)),
     rssBeforeMB: Math.round(rssBefore / 2 ** 20),
