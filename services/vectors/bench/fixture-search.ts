@@ -1,7 +1,8 @@
 // bench:search --fixture [<cache>]: latency and recall@10 on the collection `npm run bench:fixture` built (real tile
 // embeddings). Queries are tiles of the collection, drawn with a fixed seed; each asks for 11 hits and leaves itself
 // out, so recall@10 is over its 10 nearest other tiles. Unfiltered, and "selective": the query tile's own specimen and
-// plane. The truth is exact f32 over every live point, read from the segment files.
+// plane. The truth is exact f32 over every live point, read from the segment files. `ivf`: every search through the
+// IVF index, whatever the collection's size (below 50,000 points the store scans exactly).
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -30,11 +31,11 @@ export function fixtureDir(value: string): string {
 
 const selective = (q: QueryTile): SearchFilter => ({ specimens: [q.payload.specimen], planes: [q.payload.plane] });
 
-export async function fixtureBench(cache: string, count: number): Promise<object> {
+export async function fixtureBench(cache: string, count: number, ivf = false): Promise<object> {
   const fixture = JSON.parse(readFileSync(join(cache, 'fixture.json'), 'utf8')) as Fixture;
   const live = liveRows(join(fixture.dataDir, 'vectors', fixture.collection));
   const opened = performance.now();
-  const store = await EmbeddedVectorStore.open(fixture.dataDir);
+  const store = await EmbeddedVectorStore.open(fixture.dataDir, ivf ? { indexFrom: 1, exactUpTo: 0 } : {});
   const reopenSeconds = (performance.now() - opened) / 1000;
   try {
     const random = mulberry32(17);
@@ -80,7 +81,13 @@ export async function fixtureBench(cache: string, count: number): Promise<object
         recallAt10: round(recall / times.length),
       };
     }
-    return { bench: 'search', fixture: { ...fixture, cache }, queries: count, ...result };
+    return {
+      bench: 'search',
+      fixture: { ...fixture, cache },
+      queries: count,
+      searchPath: ivf ? 'ivf' : 'store default',
+      ...result,
+    };
   } finally {
     await store.close();
   }

@@ -1,5 +1,5 @@
 // npm run bench:search [-- --full] [--sizes 100000,1000000] [--dims 256,512] [--queries 100] [--nprobe 16[,24…]]
-// npm run bench:search -- --fixture [<cache>]: on the real embeddings `npm run bench:fixture` built instead.
+// npm run bench:search -- --fixture [<cache>] [--ivf]: on the real embeddings `npm run bench:fixture` built instead.
 // Prints JSON: build time and peak RSS (build phase), reopen time, p50/p95 of top-10 search unfiltered / selective /
 // broad and recall@10 against exact f32 search, for each size × dimension (and each --nprobe, on the same build).
 // Each phase runs in its own process so peak RSS belongs to that phase; `afterOpen` splits the reopened store's
@@ -196,7 +196,8 @@ async function main(): Promise<void> {
   }
   if (args.includes('--fixture')) {
     const value = flag('fixture', '');
-    const report = await fixtureBench(fixtureDir(value.startsWith('--') ? '' : value), Number(flag('queries', '100')));
+    const cache = fixtureDir(value.startsWith('--') ? '' : value);
+    const report = await fixtureBench(cache, Number(flag('queries', '100')), args.includes('--ivf'));
     console.log(JSON.stringify({ ...report, machine: { cpus: cpus().length, node: process.version } }, null, 2));
     return;
   }
