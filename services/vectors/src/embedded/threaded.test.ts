@@ -41,6 +41,7 @@ describe('embedded store thread', () => {
       expect(await thread.search('tiles', query, options)).toEqual(await main.search('tiles', query, options));
     }
     expect(await thread.stats('tiles')).toMatchObject({ points: 200, dead: 0 });
+    expect((thread as unknown as Record<string, unknown>).then).toBeUndefined(); // awaitable as a value, not a thenable
     const error = await thread.search('tiles', new Float32Array(3), { limit: 10 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CytoclipError);
     expect(error).toMatchObject({ status: 400, code: 'wrong_dimension' });

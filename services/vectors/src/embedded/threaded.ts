@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { CytoclipError, type ErrorCode } from '@cytoclip/domain';
 import type { CollectionOptions } from './collection.js';
-import type { EmbeddedVectorStore } from './store.js';
+import { EmbeddedVectorStore } from './store.js';
 import type { ThreadCall, ThreadError } from './store-thread.js';
 
 /** The embedded store's public face (every `VectorStore` method, plus `compact` and `stats`). */
@@ -58,7 +58,8 @@ export async function openStoreThread(
   let closed = false;
   return new Proxy({} as EmbeddedStore, {
     get(_, method) {
-      if (typeof method !== 'string' || method === 'then') return undefined; // not a thenable
+      // Only the store's methods: nothing else (not `then`: the proxy is no thenable) reads as a function.
+      if (typeof method !== 'string' || !isStoreMethod(method)) return undefined;
       if (method === 'close') {
         return async () => {
           if (closed) return;
@@ -77,6 +78,10 @@ function startWorker(workerData: unknown): Worker {
   const source = import.meta.url.endsWith('.ts');
   const entry = new URL(source ? './store-thread-source.mjs' : './store-thread.js', import.meta.url);
   return new Worker(entry, { workerData, ...(source ? { execArgv: ['--conditions=source'] } : {}) });
+}
+
+function isStoreMethod(name: string): boolean {
+  return name !== 'constructor' && typeof Reflect.get(EmbeddedVectorStore.prototype, name) === 'function';
 }
 
 function revive(error: ThreadError): Error {
