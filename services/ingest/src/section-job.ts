@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { realpath, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import type {
@@ -11,7 +11,7 @@ import type {
   SectionResult,
   TileInput,
 } from '@cytoclip/catalog';
-import { CytoclipError, sectionCopiesDir, type SectionEntry } from '@cytoclip/domain';
+import { CytoclipError, isInside, sectionCopiesDir, type SectionEntry } from '@cytoclip/domain';
 import {
   copySectionToStore,
   cropRegionImages,
@@ -61,7 +61,7 @@ export interface SectionCommits {
   bandTiles: number | null;
   /** Commits one band; false when the lease was lost (nothing written). */
   band(band: SectionBand): Promise<boolean>;
-  /** Commits the section's own rows (annotations, region images and their points) and the job's completion. */
+  /** Commits the last band with the section's own rows (annotations, region images, their points) and completion. */
   complete(result: SectionResult): Promise<boolean>;
 }
 
@@ -110,12 +110,23 @@ const commitsMade = new WeakSet<SectionCommits>();
 
 /**
  * The store's file for a section: a link to the source where it is a big enough tiled pyramidal TIFF (copying would
- * only duplicate it; the atlas folder must then stay), else a copy or a converted pyramid.
+ * only duplicate it; the atlas folder must then stay) lying under an atlas root (the viewer follows links only
+ * there), else a copy or a converted pyramid.
  */
 async function storeSection(ctx: SectionContext, source: string, storeDir: string, stem: string): Promise<string> {
   const { size } = await stat(source);
-  if (size >= ctx.inPlaceMinBytes && (await readableInPlace(source))) return linkSectionInStore(source, storeDir, stem);
+  if (size >= ctx.inPlaceMinBytes && (await underRoot(source, ctx.atlas.roots)) && (await readableInPlace(source)))
+    return linkSectionInStore(source, storeDir, stem);
   return copySectionToStore(source, storeDir, stem);
+}
+
+async function underRoot(path: string, roots: string[]): Promise<boolean> {
+  const real = await realpath(path);
+  for (const root of roots) {
+    const top = await realpath(root).catch(() => null);
+    if (top !== null && isInside(real, top)) return true;
+  }
+  return false;
 }
 
 /** Refuses a section over the pixel limit from its header alone, before anything is decoded or copied. */

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { lstat, mkdtemp, realpath, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,7 @@ describe('a big section, streamed in bands', () => {
         tileGrid: BIG_GRID,
         bandTiles: BAND_TILES,
         inPlaceMinBytes: 0,
+        atlasRoots: [atlasDir],
         onProgress: (e) => events.push(e),
       });
       expect(report.status).toBe('complete');
@@ -128,7 +130,13 @@ describe('a big section, streamed in bands', () => {
   it('resumes a section killed mid-way at its first band not committed, ending exactly as an uninterrupted run', async () => {
     expect(reference).toBeDefined();
     const dir = await dataDir();
-    const env = { GRID: '4:64', BAND_TILES: String(BAND_TILES), IN_PLACE_MIN_BYTES: '0', LEASE_MS: '2000' };
+    const env = {
+      GRID: '4:64',
+      BAND_TILES: String(BAND_TILES),
+      IN_PLACE_MIN_BYTES: '0',
+      LEASE_MS: '2000',
+      CYTOCLIP_ATLAS_ROOTS: atlasDir,
+    };
     let seen = 0;
     const killed = startWorker(
       [atlasDir, dir],
@@ -160,6 +168,46 @@ describe('a big section, streamed in bands', () => {
     expect([...after.vectors.keys()]).toEqual([...reference.vectors.keys()]);
     for (const [id, vector] of reference.vectors) expect(after.vectors.get(id)).toEqual(vector);
   }, 300_000);
+});
+
+describe('where a section is read from', () => {
+  it('copies a tiled pyramidal TIFF that lies outside every atlas root (the viewer follows links only into them)', async () => {
+    const atlasDir = await bigSectionAtlas();
+    const dataDir = await mkdtemp(join(tmpdir(), 'cytoclip-bands-copy-'));
+    const catalog = await openCatalog({ dataDir });
+    const models = await openModels();
+    const stop = new AbortController();
+    let stored: Stats | null = null;
+    try {
+      // Only the first band is needed: the file is in the store by then; the ingest stops there.
+      const commitBand = catalog.commitBand.bind(catalog);
+      catalog.commitBand = async (jobId, owner, band, leaseMs) => {
+        const committed = await commitBand(jobId, owner, band, leaseMs);
+        stored = await lstat(join(dataDir, band.section.imagePath));
+        stop.abort();
+        return committed;
+      };
+      const report = await ingestAtlas({
+        atlas: atlasDir,
+        catalog,
+        models,
+        dataDir,
+        tileGrid: BIG_GRID,
+        bandTiles: BAND_TILES,
+        inPlaceMinBytes: 0,
+        atlasRoots: [join(dataDir, 'atlases')],
+        signal: stop.signal,
+      });
+      expect(report.interrupted).toBe(true);
+      expect(stored!.isSymbolicLink()).toBe(false);
+      expect(stored!.isFile()).toBe(true);
+    } finally {
+      await Promise.all(models.map((m) => m.close()));
+      await catalog.close();
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(atlasDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('content hashes of big sources', () => {
