@@ -9,6 +9,7 @@ import { classifyCommand, heatmapCommand } from './analysis.js';
 import { annotateCommand } from './annotate.js';
 import { ingestCommand } from './ingest.js';
 import { reindexCommand } from './reindex.js';
+import { compactCommand } from './compact.js';
 import { searchCommand, similarCommand } from './search.js';
 import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
@@ -24,6 +25,7 @@ export const COMMANDS: Command[] = [
   annotateCommand,
   ingestCommand,
   reindexCommand,
+  compactCommand,
   atlasGenerateCommand,
   atlasInitCommand,
   atlasImportDharaniCommand,
