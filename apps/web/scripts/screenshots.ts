@@ -68,6 +68,14 @@ try {
   });
   await page.waitForSelector('.banner[role=alert]');
   await shoot(page, '8-bad-input');
+  // A whole-region result open: letterboxed region cards, the viewer fitted to the region and its outline, the region
+  // across ages.
+  const regions = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await regions.goto(`${server.url}/?q=${encodeURIComponent(QUERY)}&target=regions`);
+  await regions.locator('.result-card[data-kind=region] > button').first().click();
+  await regions.waitForSelector('.viewer[data-ready="true"] .result-outline', { state: 'attached' });
+  await regions.waitForSelector('.across-ages li');
+  await shoot(regions, '12-whole-region');
   // The smallest laptop screen the app is meant for, with a result open.
   const small = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   await small.goto(`${server.url}/?q=${encodeURIComponent(QUERY)}`);

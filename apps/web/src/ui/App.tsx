@@ -300,6 +300,10 @@ export function App() {
               setClassification(null);
               update({ similar: r.id, text: '', page: 1, open: null });
             }}
+            onOpen={(r) => {
+              setOpenResult(r);
+              update({ open: r.id });
+            }}
           />
         )}
       </div>

@@ -76,6 +76,9 @@ export const fetchSections = async () => (await call<SectionList>('/v1/sections'
 export const fetchAtlases = async () => (await call<AtlasList>('/v1/atlases')).atlases;
 export const fetchSection = async (id: string) =>
   readSection(await call<SectionAnswer>(`/v1/sections/${encodeURIComponent(id)}`));
+/** A section's annotation GeoJSON as stored (polygons with their holes): the outlines a region export writes. */
+export const fetchSectionAnnotations = async (id: string) =>
+  (await call<SectionAnswer>(`/v1/sections/${encodeURIComponent(id)}`)).annotations?.features ?? [];
 /** What a heatmap scores a section's tiles against: the search's text, uploaded image (with its µm/px) or tile. */
 export type HeatmapQuery = Pick<HeatmapRequest, 'query' | 'micronsPerPixel'>;
 export const fetchHeatmap = async (section: string, query: HeatmapQuery) =>

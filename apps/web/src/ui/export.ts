@@ -3,6 +3,7 @@
  * section (the coordinates QuPath uses for the section's image), so GeoJSON is written one file per section; image
  * URLs are absolute so a CSV row still opens its image outside the app.
  */
+import type { PolygonCoords } from './region-outline.js';
 import type { SearchResult } from './types.js';
 
 const CSV_COLUMNS = [
@@ -65,7 +66,7 @@ export function resultsToCsv(results: SearchResult[], firstRank = 1, origin = 'h
 export interface GeoJsonFeature {
   type: 'Feature';
   id: string;
-  geometry: { type: 'Polygon'; coordinates: [number, number][][] };
+  geometry: { type: 'Polygon'; coordinates: PolygonCoords } | { type: 'MultiPolygon'; coordinates: PolygonCoords[] };
   properties: Record<string, unknown>;
 }
 
@@ -85,8 +86,30 @@ export interface FeatureCollection {
   features: GeoJsonFeature[];
 }
 
+/** A result's box as a closed GeoJSON polygon. */
+function boxPolygon([x, y, w, h]: [number, number, number, number]): PolygonCoords {
+  return [
+    [
+      [x, y],
+      [x + w, y],
+      [x + w, y + h],
+      [x, y + h],
+      [x, y],
+    ],
+  ];
+}
+
+/** A whole region's own polygons (one: a Polygon, several parts: a MultiPolygon); a tile, or a region without them, its box. */
+function geometryOf(r: SearchResult, outline: PolygonCoords[] | undefined): GeoJsonFeature['geometry'] {
+  if (!outline?.length) return { type: 'Polygon', coordinates: boxPolygon(r.bbox) };
+  return outline.length === 1
+    ? { type: 'Polygon', coordinates: outline[0]! }
+    : { type: 'MultiPolygon', coordinates: outline };
+}
+
 /**
- * One QuPath annotation per result: its box as a closed polygon, classified by its region in the ontology's colour.
+ * One QuPath annotation per result, classified by its region in the ontology's colour: a tile's box as a closed
+ * polygon; a whole region's outline (its annotation polygons on the section, given in `outlines` by result id).
  * `firstRank` is the rank of the first result given.
  */
 export function resultsToGeoJson(
@@ -94,28 +117,17 @@ export function resultsToGeoJson(
   query: string,
   colors: Map<string, string> = new Map(),
   firstRank = 1,
+  outlines: Map<string, PolygonCoords[]> = new Map(),
 ): FeatureCollection {
   return {
     type: 'FeatureCollection',
     features: results.map((r, i) => {
-      const [x, y, w, h] = r.bbox;
       const rank = firstRank + i;
       const region = r.region?.acronym;
       return {
         type: 'Feature',
         id: r.id,
-        geometry: {
-          type: 'Polygon',
-          coordinates: [
-            [
-              [x, y],
-              [x + w, y],
-              [x + w, y + h],
-              [x, y + h],
-              [x, y],
-            ],
-          ],
-        },
+        geometry: geometryOf(r, outlines.get(r.id)),
         properties: {
           objectType: 'annotation',
           name: `#${rank} ${region ?? ''} ${r.score.toFixed(3)}`.trim(),
@@ -127,6 +139,7 @@ export function resultsToGeoJson(
           section: r.section,
           specimen: r.specimen,
           plane: r.plane,
+          kind: r.kind,
           query,
         },
       };
@@ -139,9 +152,10 @@ export function geoJsonBySection(
   results: SearchResult[],
   query: string,
   colors: Map<string, string> = new Map(),
+  outlines: Map<string, PolygonCoords[]> = new Map(),
 ): Map<string, FeatureCollection> {
   const out = new Map<string, FeatureCollection>();
-  const all = resultsToGeoJson(results, query, colors).features;
+  const all = resultsToGeoJson(results, query, colors, 1, outlines).features;
   for (const feature of all) {
     const section = String(feature.properties.section);
     const collection = out.get(section) ?? { type: 'FeatureCollection', features: [] };

@@ -2,7 +2,9 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, fetchHeatmap, fetchSection, fetchWhy, type HeatmapQuery } from '../api.js';
 import { viridis } from '../colors.js';
 import { heatRange } from '../geometry.js';
+import { outlineOf } from '../region-outline.js';
 import type { HeatCell, OpenedResult, SectionInfo } from '../types.js';
+import { AcrossAges } from './AcrossAges.js';
 import { AnnotationOverlay } from './AnnotationOverlay.js';
 import { toOutlines, type Outline } from './SectionOverlay.js';
 import { Viewer } from './Viewer.js';
@@ -18,6 +20,8 @@ interface Props {
   /** Filter the search by a region (a click on its outline or its legend entry). */
   onRegion(acronym: string): void;
   onSimilar(result: OpenedResult): void;
+  /** Open another result (a card of the region across ages). */
+  onOpen?(result: OpenedResult): void;
   onClose(): void;
 }
 
@@ -33,6 +37,7 @@ export function Detail({
   regionNames,
   onRegion,
   onSimilar,
+  onOpen,
   onClose,
 }: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
@@ -55,6 +60,12 @@ export function Detail({
     () => toOutlines((section?.polygons ?? []).map((p) => ({ ...p, color: p.color ?? regionColors.get(p.region) }))),
     [section, regionColors],
   );
+  // A whole-region result shows its own polygons on the section, not the box its image was cut to.
+  const wholeRegion = result.kind === 'region';
+  const outline = useMemo(
+    () => (wholeRegion && section ? toOutlines(outlineOf(section.polygons, result.region?.acronym)) : []),
+    [section, result.id],
+  ).map((o) => o.rings);
   const fixed = scale === 'fixed' ? fixedRange : null;
   const range = heatRange(heat.cells?.map((c) => c.score) ?? [], fixed);
 
@@ -112,6 +123,8 @@ export function Detail({
         section={result.section}
         micronsPerPixel={section?.micronsPerPixel ?? null}
         box={result.bbox}
+        fit={wholeRegion ? 'region' : 'tile'}
+        outline={outline.length ? outline : null}
         outlines={outlines}
         showRegions={showRegions}
         showLabels={showRegions && showLabels}
@@ -123,6 +136,7 @@ export function Detail({
         <AnnotationOverlay section={result.section} />
       </Viewer>
       {showRegions && <RegionLegend outlines={outlines} names={regionNames} onRegion={onRegion} />}
+      <AcrossAges result={result} {...(onOpen ? { onOpen } : {})} />
       {/* Below the viewer, so the section stays in view on a small screen; the panel scrolls to it. */}
       {result.kind === 'tile' && <WhyMatch tile={result.id} />}
     </section>

@@ -1,6 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
-import { ApiError, search, type SearchRequest } from '../api.js';
+import { ApiError, fetchSectionAnnotations, search, type SearchRequest } from '../api.js';
 import type { FeatureCollection } from '../export.js';
+import type { PolygonCoords } from '../region-outline.js';
 import type { SearchResult } from '../types.js';
 
 /** Results per API call while exporting (the API's largest page). */
@@ -75,7 +76,7 @@ export function ExportButtons({
       });
       const name = `cytoclip-${slug(query)}`;
       if (kind === 'csv') download(`${name}.csv`, new Blob(parts, { type: 'text/csv' }));
-      else await saveGeoJson(name, geoJsonBySection(all, query, colors));
+      else await saveGeoJson(name, geoJsonBySection(all, query, colors, await regionOutlines(all)));
       setProgress(`Exported ${count.toLocaleString('en')} results.`);
     } catch (error) {
       setProgress(null);
@@ -117,6 +118,23 @@ export function ExportButtons({
       )}
     </div>
   );
+}
+
+/**
+ * Each whole-region result's own polygons on its section (what QuPath should draw, not the box its image was cut to),
+ * by result id; each section's annotations fetched once. Tiles need none.
+ */
+async function regionOutlines(results: SearchResult[]): Promise<Map<string, PolygonCoords[]>> {
+  const regions = results.filter((r) => r.kind === 'region' && r.region);
+  const { regionPolygons } = await import('../region-outline.js');
+  const sections = new Map<string, ReturnType<typeof fetchSectionAnnotations>>();
+  const out = new Map<string, PolygonCoords[]>();
+  for (const r of regions) {
+    if (!sections.has(r.section)) sections.set(r.section, fetchSectionAnnotations(r.section));
+    const polygons = regionPolygons(await sections.get(r.section)!, r.region!.acronym);
+    if (polygons.length) out.set(r.id, polygons);
+  }
+  return out;
 }
 
 /** One section: its GeoJSON file; several: a zip holding one `<section>.geojson` per section. */

@@ -1,6 +1,7 @@
 import { regionLabel } from '../region-label.js';
 import type { SearchResult } from '../types.js';
 import { ThumbButtons, type Thumbs } from './Refinement.js';
+import './regions.css';
 
 export function ResultCard({
   result,
@@ -17,12 +18,19 @@ export function ResultCard({
   const label = regionLabel(result);
   const region = label.unannotated ? label.acronym : `${label.acronym} (${label.name})`;
   return (
-    <li class="result-card" data-id={result.id} data-week={result.gestationalWeek} data-plane={result.plane}>
+    <li
+      class="result-card"
+      data-id={result.id}
+      data-kind={result.kind}
+      data-week={result.gestationalWeek}
+      data-plane={result.plane}
+    >
       <button
         type="button"
         onClick={() => onOpen(result)}
         aria-label={`Result ${rank}: ${region}, score ${result.score.toFixed(3)}, ${result.gestationalWeek} GW, ${result.plane}, section ${result.section}`}
       >
+        {/* A whole region keeps its shape (letterboxed, regions.css); a tile fills the square it is. */}
         <img src={result.imageUrl} alt="" loading="lazy" width={160} height={160} />
         <span class="score">{result.score.toFixed(3)}</span>
         <span class={label.unannotated ? 'region-name unannotated' : 'region-name'}>{label.acronym}</span>

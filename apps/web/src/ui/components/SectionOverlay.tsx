@@ -21,6 +21,8 @@ export function toOutlines(polygons: Polygon[]): Outline[] {
 interface Props {
   size: [number, number];
   box: [number, number, number, number] | null;
+  /** A whole-region result's own polygons (smoothed rings): highlighted in place of its box. */
+  outline: Ring[][] | null;
   outlines: Outline[];
   showLabels: boolean;
   heat: HeatCell[] | null;
@@ -35,7 +37,7 @@ const ringPath = (rings: Ring[]) =>
  * Drawn in level-0 pixels; strokes use non-scaling widths so they stay visible at any zoom, and labels take their
  * size from `--label-size` (set by the viewer from the zoom) so they keep one screen size.
  */
-export function SectionOverlay({ size, box, outlines, showLabels, heat, heatRange, heatOpacity }: Props) {
+export function SectionOverlay({ size, box, outline, outlines, showLabels, heat, heatRange, heatOpacity }: Props) {
   const [lo, hi] = heatRange;
   const t = (s: number) => (hi > lo ? (s - lo) / (hi - lo) : 1);
   // One label per region: the largest part's.
@@ -79,18 +81,31 @@ export function SectionOverlay({ size, box, outlines, showLabels, heat, heatRang
             ))}
         </g>
       )}
-      {box && (
-        <rect
-          class="tile-outline"
-          x={box[0]}
-          y={box[1]}
-          width={box[2]}
-          height={box[3]}
+      {outline?.length ? (
+        <path
+          class="result-outline"
+          d={outline.map(ringPath).join('')}
+          data-parts={outline.length}
           fill="none"
           stroke="#ff2d55"
           stroke-width={3}
+          stroke-linejoin="round"
           vector-effect="non-scaling-stroke"
         />
+      ) : (
+        box && (
+          <rect
+            class="tile-outline"
+            x={box[0]}
+            y={box[1]}
+            width={box[2]}
+            height={box[3]}
+            fill="none"
+            stroke="#ff2d55"
+            stroke-width={3}
+            vector-effect="non-scaling-stroke"
+          />
+        )
       )}
       <rect x={0} y={0} width={size[0]} height={size[1]} fill="none" stroke="none" />
     </>

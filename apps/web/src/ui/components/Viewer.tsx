@@ -2,7 +2,8 @@ import { createContext, render, type ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type OpenSeadragonType from 'openseadragon';
 import { dziUrl } from '../api.js';
-import { insideRings, scaleBar } from '../geometry.js';
+import { insideRings, scaleBar, type Ring } from '../geometry.js';
+import { regionView } from '../region-outline.js';
 import type { HeatCell, Polygon } from '../types.js';
 import { SectionOverlay, type Outline } from './SectionOverlay.js';
 
@@ -26,6 +27,12 @@ interface Props {
   micronsPerPixel: number | null;
   /** The result's box, outlined, in level-0 pixels; null when browsing a section (it opens whole). */
   box: Box | null;
+  /**
+   * A whole-region result: the view fits the region's box with a margin (not a tile's context), and `outline`, the
+   * region's own polygons on the section (smoothed rings), is highlighted instead of the box once it is known.
+   */
+  fit?: 'tile' | 'region';
+  outline?: Ring[][] | null;
   /** The region outlines of the section, already smoothed. */
   outlines: Outline[];
   showRegions: boolean;
@@ -51,6 +58,9 @@ export const tileView = ([x, y, w, h]: Box): Box => [
   w * (2 * CONTEXT + 1),
   h * (2 * CONTEXT + 1),
 ];
+
+/** What opening a result and "back to" show: a tile with its context, a whole region fitted with a margin. */
+const resultView = (box: Box, fit: Props['fit']): Box => (fit === 'region' ? regionView(box) : tileView(box));
 
 /**
  * OpenSeadragon over the section's Deep Zoom pyramid, with a minimap (its navigator) and a scale bar in µm. One SVG,
@@ -83,7 +93,7 @@ export function Viewer(props: Props) {
           if (!content) return;
           svg.current = addSvgOverlay(v, content.x, content.y);
           const box = latest.current.box;
-          if (box) v.viewport.fitBounds(rect(v, tileView(box)), true);
+          if (box) v.viewport.fitBounds(rect(v, resultView(box, latest.current.fit)), true);
           setHandle({ viewer: v, osd, size: [content.x, content.y] });
         });
         // Labels keep their screen size and the scale bar its length budget at every zoom.
@@ -132,6 +142,7 @@ export function Viewer(props: Props) {
       <SectionOverlay
         size={handle.size}
         box={props.box}
+        outline={props.outline ?? null}
         outlines={props.showRegions ? props.outlines : []}
         showLabels={props.showLabels}
         heat={props.heat}
@@ -150,7 +161,8 @@ export function Viewer(props: Props) {
       factor,
       box ? v.viewport.imageToViewportCoordinates(box[0] + box[2] / 2, box[1] + box[3] / 2) : undefined,
     );
-  const about = box ? 'about the tile' : '';
+  const what = props.fit === 'region' ? 'region' : 'tile';
+  const about = box ? `about the ${what}` : '';
   return (
     <div class="viewer-wrap">
       <div class="viewer-tools" role="toolbar" aria-label="Viewer">
@@ -161,8 +173,12 @@ export function Viewer(props: Props) {
           −
         </button>
         {box && (
-          <button type="button" disabled={!v} onClick={() => v?.viewport.fitBounds(rect(v, tileView(box)))}>
-            Back to the tile
+          <button
+            type="button"
+            disabled={!v}
+            onClick={() => v?.viewport.fitBounds(rect(v, resultView(box, props.fit)))}
+          >
+            Back to the {what}
           </button>
         )}
         <button type="button" class="secondary" disabled={!v} onClick={() => v?.viewport.goHome()}>
@@ -175,7 +191,7 @@ export function Viewer(props: Props) {
           class="viewer"
           data-ready={handle ? 'true' : 'false'}
           role="img"
-          aria-label={`Section ${props.section}${box ? ", the result's tile outlined" : ''}`}
+          aria-label={`Section ${props.section}${box ? `, the result's ${what} outlined` : ''}`}
         />
         {props.micronsPerPixel && (
           <div class="scale-bar" ref={bar} role="img" aria-label="Scale bar">
