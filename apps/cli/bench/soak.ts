@@ -15,8 +15,11 @@ const { values } = parseArgs({
   options: {
     minutes: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '8' },
+    // off: requests only, to tell the server's own growth from what a churning ingest adds (PGlite's WASM heap grows)
+    'background-ingest': { type: 'string', default: 'on' },
   },
 });
+const BACKGROUND_INGEST = values['background-ingest'] !== 'off';
 const MINUTES = Number(values.minutes);
 const CONCURRENCY = Number(values.concurrency);
 if (!(MINUTES > 0) || !Number.isInteger(CONCURRENCY) || CONCURRENCY < 1)
@@ -203,7 +206,7 @@ try {
   }, RSS_EVERY_MS);
   const tally: Tally = { latencies: { text: [], similar: [], upload: [] }, errorsByStatus: {}, firstErrors: [] };
   const [ingests] = await Promise.all([
-    churn(url, churnDir, deadline),
+    BACKGROUND_INGEST ? churn(url, churnDir, deadline) : Promise.resolve({ done: 0, failed: 0, off: true }),
     ...Array.from({ length: CONCURRENCY }, (_, w) => loop(url, w, deadline, m, tally)),
   ]);
   clearInterval(sampler);
