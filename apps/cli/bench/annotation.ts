@@ -38,7 +38,12 @@ async function scoreVariants(platform: Platform, variants: Record<string, Partia
       const points = await platform.vectors.get(collection, ids, true);
       sections.push(points.flatMap((p) => (items.has(p.id) ? [{ item: items.get(p.id)!, vector: p.vector! }] : [])));
     }
-  const options = { vectors: vectorsPort(platform.vectors), collection, model: resolved.model };
+  const options = {
+    vectors: vectorsPort(platform.vectors),
+    collection,
+    model: resolved.model,
+    items: (ids: string[]) => service.items(ids, 'tile'),
+  };
   const out: Record<string, unknown> = {};
   for (const [name, variant] of Object.entries(variants)) {
     const settings = { ...DEFAULT_ANNOTATION, ...variant };

@@ -75,6 +75,9 @@ export const AnnotationTilesSchema = z
       zeroShotFloor: z
         .number()
         .openapi({ description: 'calibrated probability zero-shot needs to overrule a split vote' }),
+      placeWeight: z.number().openapi({
+        description: 'how much the distance between two tiles’ places in their sections lowers a voter’s similarity',
+      }),
     }),
     regions: z.array(PredictedRegionSchema).openapi({ description: 'the legend: predicted regions, most tiles first' }),
     tiles: z.array(TilePredictionSchema),

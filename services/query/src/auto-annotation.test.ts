@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { combine, rgb, scoreAgainstAnnotation, toGeoJson, type TilePrediction } from './auto-annotation.js';
+import { combine, placesOf, rgb, scoreAgainstAnnotation, toGeoJson, type TilePrediction } from './auto-annotation.js';
+import type { ItemRecord } from './ports.js';
 import { OntologyIndex } from './ontology.js';
 
 const ontology = new OntologyIndex([
@@ -81,5 +82,30 @@ describe('combine', () => {
     expect(rgb('#ff8000')).toEqual([255, 128, 0]);
     expect(rgb('#f80')).toEqual([255, 136, 0]);
     expect(rgb('teal')).toEqual([128, 128, 128]);
+  });
+});
+
+describe('placesOf', () => {
+  it("places each tile in its own section's tissue box, 0..1 on both axes", () => {
+    const item = (id: string, section: string, x: number, y: number): ItemRecord => ({
+      id,
+      kind: 'tile',
+      atlas: 'a',
+      section,
+      specimen: 'S01',
+      gestationalWeek: 20,
+      plane: 'coronal',
+      region: 'CP',
+      bbox: [x, y, 10, 10],
+    });
+    const places = placesOf([
+      item('a', 'S1', 0, 0),
+      item('b', 'S1', 100, 50),
+      item('c', 'S2', 1000, 1000),
+      item('d', 'S2', 3000, 1000),
+    ]);
+    expect(places.get('a')).toEqual({ u: 0, v: 0 });
+    expect(places.get('b')).toEqual({ u: 1, v: 1 });
+    expect(places.get('d')).toEqual({ u: 1, v: 0 }); // one row: no height to spread over
   });
 });

@@ -6,16 +6,19 @@ import type { ItemRecord, QueryModel, QueryVectors } from './ports.js';
  * Auto-annotation of one section: every stored tile of it gets a predicted region from two sources,
  *
  * - zero-shot: the tile model's calibrated softmax over its region prompts (what /v1/classify reports), and
- * - kNN: a similarity-weighted vote of the KNN_NEIGHBOURS nearest annotated tiles of OTHER sections (the section's own
- *   tiles never vote, so the figure is what an unannotated section would get);
+ * - kNN: a similarity-weighted vote of the KNN_NEIGHBOURS nearest annotated tiles of OTHER sections of the same plane
+ *   (the section's own tiles never vote, so the figure is what an unannotated section would get), nearest by cosine
+ *   less PLACE_WEIGHT × how far apart the two tiles sit in their sections' tissue (see AnnotationSettings.placeWeight);
  *
  * combined: the kNN region when at least KNN_AGREEMENT of the neighbours' similarity agrees on it (confidence = that
- * share), else whichever of the two is surer (kNN share against zero-shot probability). The kNN vote can name any
- * region the store holds; zero-shot only the model's labels.
+ * share), else zero-shot when its probability reaches ZERO_SHOT_FLOOR and beats the vote's share, else the vote. The
+ * kNN vote can name any region the store holds; zero-shot only the model's labels. Measured on the demo atlas
+ * (services/query/README.md): each choice here is the better of what was tried.
  */
 export const KNN_NEIGHBOURS = 5;
 export const KNN_AGREEMENT = 0.5;
 export const ZERO_SHOT_FLOOR = 0.8;
+export const PLACE_WEIGHT = 1;
 
 export type AnnotationMethod = 'knn' | 'zero-shot';
 
@@ -94,26 +97,98 @@ export interface AnnotationSettings {
   /** The calibrated probability zero-shot needs to overrule a split vote. */
   zeroShotFloor: number;
   zeroShot: boolean;
+  /**
+   * How much a voter's place in its section counts (0: not at all): the voters are then the tiles of other sections
+   * of the same plane ranked by cosine − placeWeight · (distance between the two tiles' places in their sections'
+   * tissue, 0..√2) − 0.01 · (weeks apart), instead of by cosine alone.
+   */
+  placeWeight: number;
 }
 export const DEFAULT_ANNOTATION: AnnotationSettings = {
   neighbours: KNN_NEIGHBOURS,
   agreement: KNN_AGREEMENT,
   zeroShotFloor: ZERO_SHOT_FLOOR,
   zeroShot: true,
+  placeWeight: PLACE_WEIGHT,
 };
+
+/** Beyond this many tiles in a plane, voters are ranked by cosine alone (placing them scores every one per tile). */
+export const MAX_PLACED_POOL = 50_000;
+const WEEK_PENALTY = 0.01;
+
+type Place = { u: number; v: number };
+
+/** Where each tile sits in its section's tissue: its centre within the box of the section's tile centres, 0..1. */
+export function placesOf(items: Iterable<ItemRecord>): Map<string, Place> {
+  const bySection = new Map<string, ItemRecord[]>();
+  for (const item of items) bySection.set(item.section, [...(bySection.get(item.section) ?? []), item]);
+  const places = new Map<string, Place>();
+  for (const list of bySection.values()) {
+    const centres = list.map(({ bbox: [x, y, w, h] }) => [x + w / 2, y + h / 2] as const);
+    const [xs, ys] = [centres.map((c) => c[0]), centres.map((c) => c[1])];
+    const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
+    const [dx, dy] = [Math.max(...xs) - x0 || 1, Math.max(...ys) - y0 || 1];
+    list.forEach((item, i) => places.set(item.id, { u: (centres[i]![0] - x0) / dx, v: (centres[i]![1] - y0) / dy }));
+  }
+  return places;
+}
+
+interface PredictOptions {
+  vectors: QueryVectors;
+  collection: string;
+  model: QueryModel | null;
+  /** Catalog items by id (for the voters' places; needed when placeWeight > 0). */
+  items?: (ids: string[]) => Promise<Map<string, ItemRecord>>;
+}
+
+/** The voters' places when the settings ask for them and the plane is small enough, else null. */
+async function voterPlaces(tiles: SectionTile[], options: PredictOptions, settings: AnnotationSettings) {
+  if (!settings.placeWeight || !options.items || !tiles.length) return null;
+  const plane = tiles[0]!.item.plane;
+  const pool = await options.vectors.scoreAll(options.collection, tiles[0]!.vector, { planes: [plane] });
+  if (pool.length > MAX_PLACED_POOL) return null;
+  const items = await options.items(pool.map((h) => h.id));
+  return placesOf([...items.values(), ...tiles.map((t) => t.item)]);
+}
+
+async function placedNeighbours(
+  tile: SectionTile,
+  places: Map<string, Place>,
+  options: PredictOptions,
+  settings: AnnotationSettings,
+) {
+  const here = places.get(tile.item.id)!;
+  const hits = await options.vectors.scoreAll(options.collection, tile.vector, { planes: [tile.item.plane] });
+  const ranked = [];
+  for (const hit of hits) {
+    const there = places.get(hit.id);
+    if (!there || hit.payload?.section === tile.item.section || !hit.payload?.region) continue;
+    const weeks = Math.abs((hit.payload.gestationalWeek ?? tile.item.gestationalWeek) - tile.item.gestationalWeek);
+    const apart = Math.hypot(here.u - there.u, here.v - there.v);
+    ranked.push({ hit, similarity: hit.score - settings.placeWeight * apart - WEEK_PENALTY * weeks });
+  }
+  return ranked
+    .sort((a, b) => b.similarity - a.similarity)
+    .slice(0, settings.neighbours)
+    .map((r) => r.hit);
+}
 
 /** Predicts every tile of a section (the tiles and their vectors as stored). */
 export async function predictSection(
   tiles: SectionTile[],
-  options: { vectors: QueryVectors; collection: string; model: QueryModel | null },
+  options: PredictOptions,
   settings: AnnotationSettings = DEFAULT_ANNOTATION,
 ): Promise<TilePrediction[]> {
+  const places = await voterPlaces(tiles, options, settings);
+  const voters = (tile: SectionTile) => {
+    if (settings.neighbours <= 0) return Promise.resolve([]);
+    if (places) return placedNeighbours(tile, places, options, settings);
+    return neighboursElsewhere(options.vectors, options.collection, tile, tiles.length, settings.neighbours);
+  };
   const predictions: TilePrediction[] = [];
   for (const tile of tiles) {
     const [hits, zeroShot] = await Promise.all([
-      settings.neighbours > 0
-        ? neighboursElsewhere(options.vectors, options.collection, tile, tiles.length, settings.neighbours)
-        : [],
+      voters(tile),
       options.model && settings.zeroShot ? options.model.zeroShotClassify(tile.vector).then((r) => r[0]) : undefined,
     ]);
     const chosen = combine(knnVote(hits), zeroShot, settings);

@@ -82,7 +82,12 @@ export function annotationRoutes(app: Hono, ctx: AppContext): void {
     if (cached && Date.now() - cached.at < PREDICTION_TTL_MS) return cached.predictions;
     for (const [k, v] of cache) if (Date.now() - v.at >= PREDICTION_TTL_MS) cache.delete(k);
     const made = sectionTiles(ctx, section, resolved).then((tiles) =>
-      predictSection(tiles, { vectors: backend.vectors, collection: resolved.index.collection, model: resolved.model }),
+      predictSection(tiles, {
+        vectors: backend.vectors,
+        collection: resolved.index.collection,
+        model: resolved.model,
+        items: (ids) => service.items(ids, 'tile'),
+      }),
     );
     cache.set(key, { at: Date.now(), predictions: made });
     made.catch(() => cache.delete(key));
@@ -105,14 +110,14 @@ export function annotationRoutes(app: Hono, ctx: AppContext): void {
 
   app.openapi(annotationTiles, async (c) => {
     const { section, resolved, predicted } = await annotate(c.req.valid('param').id, c.req.valid('query').model);
-    const { neighbours, agreement, zeroShotFloor } = DEFAULT_ANNOTATION;
+    const { neighbours, agreement, zeroShotFloor, placeWeight } = DEFAULT_ANNOTATION;
     return c.json(
       {
         section: section.id,
         model: resolved.index.model,
         width: section.width,
         height: section.height,
-        method: { neighbours, agreement, zeroShotFloor },
+        method: { neighbours, agreement, zeroShotFloor, placeWeight },
         regions: summarize(predicted, await service.ontology()),
         tiles: predicted,
         againstAnnotation: scoreAgainstAnnotation(predicted),
