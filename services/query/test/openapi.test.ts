@@ -125,6 +125,14 @@ function exchanges(): Exchange[] {
     get('a tile image too big', '/v1/tiles/{id}/image', `/v1/tiles/${tile}/image?size=99999`, 400),
     get('a region image', '/v1/region-images/{id}', `/v1/region-images/${regionImage}`),
     get('a region image cut', '/v1/region-images/{id}/image', `/v1/region-images/${regionImage}/image`),
+    get('a region image outline', '/v1/region-images/{id}/outline', `/v1/region-images/${regionImage}/outline`),
+    get(
+      'a tile id as a region image outline',
+      '/v1/region-images/{id}/outline',
+      `/v1/region-images/${tile}/outline`,
+      404,
+    ),
+    get('an outline id that is no UUID', '/v1/region-images/{id}/outline', '/v1/region-images/nope/outline', 400),
     post('search by text', '/v1/search', { query: { text: 'cortical plate' }, limit: 5 }),
     post('search by tile', '/v1/search', { query: { tileId: tile }, perSection: 1 }),
     post('search by image', '/v1/search', { query: { image } }),
@@ -236,6 +244,32 @@ describe('the OpenAPI document', () => {
     const e = { label: 'over the limit', method: 'POST', route: '/v1/classify', path: '/v1/classify', status: 429 };
     expect(await fault(ajv, e, res)).toBeNull();
     expect(spec.paths['/v1/classify']!.post!.responses['429']).toMatchObject({ headers: { 'Retry-After': {} } });
+  });
+
+  // Before the exchanges below, which delete the atlas.
+  it("answers a region image's outline with its region's polygons on its section, not its box", async () => {
+    const item = await (await stack.app.request(`/v1/region-images/${ids.regionImage}`)).json();
+    const section = await (await stack.app.request(`/v1/sections/${ids.section}`)).json();
+    const answer = await (await stack.app.request(`/v1/region-images/${ids.regionImage}/outline`)).json();
+    const [feature] = answer.features;
+    const acronym = item.region.acronym as string;
+    const polygons = section.annotations.features
+      .filter((f: { properties: { region: string } }) => f.properties.region === acronym)
+      .flatMap((f: { geometry: { type: string; coordinates: unknown[] } }) =>
+        f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates,
+      );
+    const parts = feature.geometry.type === 'Polygon' ? [feature.geometry.coordinates] : feature.geometry.coordinates;
+    expect(parts).toHaveLength(polygons.length);
+    expect(feature.properties.classification.name).toBe(acronym);
+    const points = (parts as number[][][][]).flatMap((p) => p[0]!);
+    expect(points.length).toBeGreaterThan(5); // an outline, not the box's four corners
+    const [x, y, w, h] = item.bbox as number[];
+    for (const [px, py] of points) {
+      expect(px).toBeGreaterThanOrEqual(x! - 1);
+      expect(px).toBeLessThanOrEqual(x! + w! + 1);
+      expect(py).toBeGreaterThanOrEqual(y! - 1);
+      expect(py).toBeLessThanOrEqual(y! + h! + 1);
+    }
   });
 
   it('describes every answer of every operation, sent for real', { timeout: 120_000 }, async () => {

@@ -16,6 +16,7 @@ import type { ItemRecord, SectionRecord } from '../ports.js';
 import { toResult } from '../search.js';
 import { dziTileRect, dziXml, readRegion, storedSectionImage, type ImageFormat } from '../section-images.js';
 import { maskToRegion, regionRings } from '../region-mask.js';
+import { regionOutline, RegionOutlineSchema } from '../region-outline.js';
 import { requireScope } from './auth.js';
 
 // Tile and section images never change for a given id: cache them for a day in browsers and proxies.
@@ -165,6 +166,22 @@ function itemRoutes(kind: ItemRecord['kind'], maxSide: number) {
   return { meta, image };
 }
 
+const outline = createRoute({
+  ...read,
+  method: 'get',
+  path: '/v1/region-images/{id}/outline',
+  summary: "A region image's outline: its region's polygons on its section as QuPath GeoJSON (not its box)",
+  request: { params: itemParams('region image') },
+  responses: {
+    200: json(
+      RegionOutlineSchema,
+      "One feature in the region's ontology colour; none if the section has no polygon of it",
+    ),
+    ...V1_PROBLEMS,
+    ...problems(404),
+  },
+});
+
 export function catalogRoutes(app: Hono, ctx: AppContext): void {
   const { backend, service } = ctx;
 
@@ -214,6 +231,14 @@ export function catalogRoutes(app: Hono, ctx: AppContext): void {
     const format: ImageFormat = ext === 'png' ? 'png' : 'jpeg';
     const path = await storedSectionImage(ctx.config.dataDir, found.imagePath);
     return image(c, await readRegion(path, rect.rect, rect.out, format), format);
+  });
+
+  app.openapi(outline, async (c) => {
+    const found = await item(ctx, c.req.valid('param').id, 'region');
+    const section = await sectionOf(ctx, found.section);
+    const region = found.region ?? '';
+    const color = (await ctx.service.ontology()).get(region)?.color;
+    return c.json(regionOutline(section.annotations, { id: found.id, region, section: found.section }, color), 200);
   });
 
   for (const kind of ['tile', 'region'] as const) {
