@@ -18,14 +18,16 @@ interface WeekBest {
 export function AcrossAges({ result, onOpen }: { result: OpenedResult; onOpen?(r: OpenedResult): void }) {
   const strip = useAcrossAges(result);
   const region = result.region?.acronym;
-  if (!region || !strip) return null;
+  // Drawn, empty, while the weeks load: its height is kept from the start, so the viewer above does not shrink
+  // after it has fitted the result.
+  if (!region) return null;
   const what = result.kind === 'region' ? 'region image' : 'tile';
   return (
     <section class="across-ages" aria-label={`${region} across ages`}>
       <strong>{region} across ages</strong>{' '}
       <span class="muted">(at each week the atlas holds, the {what} of this region most like this one)</span>
-      <ol>
-        {strip.map(({ week, best }) => (
+      <ol aria-busy={strip === null}>
+        {(strip ?? []).map(({ week, best }) => (
           <li key={week} data-week={week}>
             {best ? (
               <button
@@ -35,7 +37,7 @@ export function AcrossAges({ result, onOpen }: { result: OpenedResult; onOpen?(r
                 onClick={() => onOpen?.(best)}
                 aria-label={`${region} at ${week} GW: ${best.plane}, section ${best.section}${best.id === result.id ? ' (this result)' : ''}`}
               >
-                <img src={best.imageUrl} alt="" loading="lazy" width={82} height={82} />
+                <img src={best.imageUrl} alt="" loading="lazy" width={64} height={64} />
                 <span>{week} GW</span>
                 <span class="muted">{best.id === result.id ? 'this one' : best.score?.toFixed(3)}</span>
               </button>
