@@ -86,8 +86,8 @@ function Legend({ answer }: { answer: AnnotationTiles }) {
   return (
     <div class="annotation-legend">
       <p class="muted" title="The tiles of other sections that look most alike vote; zero-shot decides a split vote">
-        {answer.tiles.length} tiles ({knn} by the vote of the {answer.method.neighbours} most alike annotated tiles of
-        other sections); opacity = confidence.
+        {answer.tiles.length} tiles ({knn} by the vote of the {answer.method.neighbours} most alike annotated tiles, at
+        the same place, of other sections); opacity = confidence.
         {truth &&
           ` Against this section's annotation: macro-F1 ${truth.macroF1.toFixed(2)}, ${percent(truth.accuracy)} right.`}
       </p>
