@@ -61,26 +61,33 @@ describe.runIf(run)('refining a search (Chromium)', () => {
   });
 
   it('searches by a box drawn on the section in the viewer', async () => {
+    await searchText(page, 'subplate');
     await openResult(page, 0);
-    const layer = page.locator('.roi-layer');
-    await page.getByRole('button', { name: 'Search this area' }).click();
+    const draw = page.getByRole('button', { name: 'Search this area' });
+    await draw.click();
+    expect(await page.locator('.roi-tools').getAttribute('data-drawing')).toBe('true');
     const box = (await page.locator('.viewer').boundingBox())!;
     const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
     await untilSearched(page, async () => {
       await page.mouse.move(cx - 40, cy - 30);
       await page.mouse.down();
-      await page.mouse.move(cx + 20, cy + 10, { steps: 4 });
+      await page.mouse.move(cx, cy, { steps: 4 });
+      expect(await page.locator('.viewer .roi-box').count()).toBe(1); // the box follows the drag
       await page.mouse.move(cx + 40, cy + 30, { steps: 4 });
       await page.mouse.up();
     });
-    expect(await layer.count()).toBe(0);
-    const { query } = sent.at(-1)!;
-    const area = query.sectionRegion as { section: string; bbox: number[] };
+    expect(await page.locator('.roi-tools').getAttribute('data-drawing')).toBe('false');
+    expect(await page.locator('.viewer .roi-box').count()).toBe(0);
+    const area = sent.at(-1)!.query.sectionRegion as { section: string; bbox: number[] };
     expect(area.bbox).toHaveLength(4);
     expect(area.bbox[2]).toBeGreaterThan(0);
+    expect(area.bbox[3]).toBeGreaterThan(0);
     expect(await page.locator('.refinement [data-refine=area]').textContent()).toContain(area.section);
     await eventually(() => page.locator('.notice[data-code=region_of_interest]').count()).toBe(1);
     expect(await page.locator('.result-card').count()).toBeGreaterThan(0);
+    // Without a pointer: the part in view.
+    await untilSearched(page, () => page.getByRole('button', { name: 'Search the part in view' }).click());
+    expect(sent.at(-1)!.query.sectionRegion).toMatchObject({ section: area.section });
     expect(pageErrors).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { dziUrl } from '../api.js';
 import { insideRings, scaleBar, type Ring } from '../geometry.js';
 import { regionView } from '../region-outline.js';
 import type { HeatCell, Polygon } from '../types.js';
+import { RegionOfInterest } from './RegionOfInterest.js';
 import { SectionOverlay, type Outline } from './SectionOverlay.js';
 
 type Osd = typeof OpenSeadragonType;
@@ -205,6 +206,7 @@ export function Viewer(props: Props) {
           {problem}
         </p>
       )}
+      {box && <RegionOfInterest section={props.section} handle={handle} />}
       <ViewerContext.Provider value={handle}>{props.children}</ViewerContext.Provider>
     </div>
   );
