@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CytoclipError } from '@cytoclip/domain';
-import { vectorStoreContract } from '../testing/contract.js';
-import { makePoints, randomUnit, rng } from '../testing/fixtures.js';
-import { EmbeddedVectorStore } from './store.js';
-import { openStoreThread } from './threaded.js';
-import { openVectorStore, searchThreadsFromEnv } from '../open.js';
+import { vectorStoreContract } from '../src/testing/contract.js';
+import { makePoints, randomUnit, rng } from '../src/testing/fixtures.js';
+import { EmbeddedVectorStore } from '../src/embedded/store.js';
+import { openStoreThread } from '../src/embedded/threaded.js';
+import { openVectorStore, searchThreadsFromEnv } from '../src/open.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));

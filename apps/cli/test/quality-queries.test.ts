@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../../../test/support/index.js';
-import { parseQuerySet, readQuerySet } from './queries.js';
+import { REPO_ROOT } from '../../../test/support/index.js';
+import { parseQuerySet, readQuerySet } from '../src/quality/queries.js';
 
 describe('query sets', () => {
   it('reads lines with regions, split, source and an optional filter; blank lines are skipped', () => {

@@ -1,8 +1,8 @@
 import { describe } from 'vitest';
-import { needs } from '../../../../test/support/index.js';
-import { vectorStoreContract } from '../testing/contract.js';
-import { qdrantLayoutContract } from '../testing/qdrant-layout-contract.js';
-import { QdrantVectorStore } from './store.js';
+import { needs } from '../../../test/support/index.js';
+import { vectorStoreContract } from '../src/testing/contract.js';
+import { qdrantLayoutContract } from '../src/testing/qdrant-layout-contract.js';
+import { QdrantVectorStore } from '../src/qdrant/store.js';
 
 /**
  * The shared contract on a real Qdrant server. None can run on these machines, so it runs wherever QDRANT_URL is

@@ -2,8 +2,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { REPO_ROOT, tinyAtlas } from '../../../../test/support/index.js';
-import { main } from '../main.js';
+import { REPO_ROOT, tinyAtlas } from '../../../test/support/index.js';
+import { main } from '../src/main.js';
 
 const FIXTURE = join(REPO_ROOT, 'services/model/test/fixture-model');
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { REPO_ROOT } from '../../../../test/support/index.js';
-import { main } from '../main.js';
+import { REPO_ROOT } from '../../../test/support/index.js';
+import { main } from '../src/main.js';
 
 const FIXTURE = join(REPO_ROOT, 'services/model/test/fixture-model');
 

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { vectorStoreContract } from '../testing/contract.js';
-import { EmbeddedVectorStore } from './store.js';
+import { vectorStoreContract } from '../src/testing/contract.js';
+import { EmbeddedVectorStore } from '../src/embedded/store.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));

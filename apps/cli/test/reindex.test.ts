@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../main.js';
+import { main } from '../src/main.js';
 
 // reindexLexical itself is tested on an ingested atlas (services/ingest/test/lexical.test.ts); here the command.
 describe('cytoclip reindex / search --retrieval', () => {

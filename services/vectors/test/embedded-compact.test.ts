@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SearchFilter } from '@cytoclip/domain';
-import type { SearchOptions, VectorPoint } from '../types.js';
-import { makePoints, randomUnit, rng } from '../testing/fixtures.js';
-import { EmbeddedVectorStore } from './store.js';
+import type { SearchOptions, VectorPoint } from '../src/types.js';
+import { makePoints, randomUnit, rng } from '../src/testing/fixtures.js';
+import { EmbeddedVectorStore } from '../src/embedded/store.js';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -114,7 +114,7 @@ describe('embedded store compaction', () => {
     await reference.upsert('tiles', points);
     const expected = await answers(reference, dim);
     await reference.close();
-    const script = fileURLToPath(new URL('../testing/compact-writer.ts', import.meta.url));
+    const script = fileURLToPath(new URL('../src/testing/compact-writer.ts', import.meta.url));
     const steps = ['segment-written', 'caches-removed', 'switched', 'cache-installed', 'saved', 'done', '', ''];
     for (const step of steps) {
       const args = ['--import', 'tsx', '--conditions=source', script, dir, String(dim), '400', step];

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CytoclipError } from './errors.js';
-import { acquirePidLock } from './pid-lock.js';
+import { CytoclipError } from '../src/errors.js';
+import { acquirePidLock } from '../src/pid-lock.js';
 
 const busy = (holder: number) => new CytoclipError('store_locked', `held by ${holder}`, { status: 409 });
-const MODULE = fileURLToPath(new URL('./pid-lock.ts', import.meta.url));
+const MODULE = fileURLToPath(new URL('../src/pid-lock.ts', import.meta.url));
 
 /**
  * A child process that tries the lock once and says "got" or "busy"; a lock it got is held until `<path>.done`

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makePoints, randomUnit, rng } from '../testing/fixtures.js';
-import { EmbeddedVectorStore } from './store.js';
+import { makePoints, randomUnit, rng } from '../src/testing/fixtures.js';
+import { EmbeddedVectorStore } from '../src/embedded/store.js';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -164,7 +164,7 @@ describe('embedded store on disk', () => {
         '--import',
         'tsx',
         '--conditions=source',
-        fileURLToPath(new URL('../testing/crash-writer.ts', import.meta.url)),
+        fileURLToPath(new URL('../src/testing/crash-writer.ts', import.meta.url)),
         dir,
       ],
       {
