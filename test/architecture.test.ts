@@ -13,6 +13,7 @@ import {
   workspacePackages,
 } from './support/architecture.js';
 import { REPO_ROOT } from './support/shared.js';
+import { misplacedTests } from './support/test-placement.js';
 
 // The architecture the project aims for, checked: each package's public face is its index.ts, nothing reaches
 // into a sibling's internals, every sibling import is a declared dependency with a tsconfig reference and every
@@ -118,6 +119,36 @@ describe('architecture', () => {
       const planted = packageGraph(workspacePackages(root));
       expect(layerViolations(planted)).toEqual(['@cytoclip/domain -> @cytoclip/query: upward (layer 0 uses layer 2)']);
       expect(unusedDependencies(planted)).toEqual(['@cytoclip/query declares @cytoclip/slides']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('places every test by the one rule: unit tests beside their sources, real-backend suites in test/', () => {
+    expect(misplacedTests(REPO_ROOT)).toEqual([]);
+    // The places the rule allows are the places vitest looks.
+    const config = readFileSync(join(REPO_ROOT, 'vitest.config.ts'), 'utf8');
+    for (const glob of ['services/*/src/**', 'services/*/test/**', 'apps/*/src/**', 'apps/*/test/**', 'test/**'])
+      expect(config).toContain(`'${glob}/*.test.ts'`);
+  });
+
+  it('fails on a planted test beside the sources that starts a process, and one where vitest never looks', () => {
+    const root = mkdtempSync(join(tmpdir(), 'cytoclip-tests-'));
+    try {
+      const plant = (path: string, source: string) => {
+        mkdirSync(dirname(join(root, path)), { recursive: true });
+        writeFileSync(join(root, path), source);
+      };
+      plant('services/x/src/unit.test.ts', "import { a } from './unit.js';\n");
+      plant('services/x/src/racing.test.ts', "import { spawn } from 'node:child_process';\n");
+      plant('services/x/test/db.test.ts', "import pg from 'pg';\n");
+      plant('services/x/bench/speed.test.ts', '');
+      plant('test/e2e/all.test.ts', "import { needs } from '../support/index.js';\n");
+      expect(misplacedTests(root)).toEqual([
+        "services/x/bench/speed.test.ts: not in a package's src/ or test/, nor in test/ (vitest never runs it)",
+        'services/x/src/racing.test.ts: a test beside the sources uses a real backend, so it belongs in test/: ' +
+          'node:child_process (other processes)',
+      ]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
