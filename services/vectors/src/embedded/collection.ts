@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SearchFilter } from '@cytoclip/domain';
+import { mulberry32, type SearchFilter } from '@cytoclip/domain';
 import { DATA_VERSION } from '../data-version.js';
 import type { CollectionSpec, DeleteWhere, PointPayload, ScoredPoint, StoredPoint, VectorPoint } from '../types.js';
 import { Chunk, quantize, type Candidate } from './chunk.js';
@@ -197,7 +197,9 @@ export class Collection {
     if (live < this.options.indexFrom || (this.ivf && live <= 2 * this.ivf.builtFor)) return;
     const liveRows: number[] = [];
     for (let row = 0; row < this.rows.size; row++) if (this.rows.isAlive(row)) liveRows.push(row);
-    const ivf = Ivf.train(liveRows, this.lists);
+    // Seeded by what it indexes: the same points give the same lists, so a store answers alike on every machine and
+    // run (k-means seeded from Math.random made the approximate per-section pages differ between runs).
+    const ivf = Ivf.train(liveRows, this.lists, mulberry32(liveRows.length));
     const assignments = assignAll(ivf, this.lists, liveRows, this.rows.size);
     const lists = new Lists(this.dim, ivf.size);
     const counts = new Uint32Array(ivf.size);
