@@ -13,10 +13,13 @@ RUN npm ci --no-audit --no-fund \
 FROM node:24-bookworm-slim
 # Debian's vips (built with OpenSlide) converts SVS/NDPI/MRXS sections on ingest.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libvips-tools \
+ && apt-get install -y --no-install-recommends libvips-tools libjemalloc2 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app /app
+# jemalloc instead of glibc's malloc: sharp/libvips and onnxruntime allocate from many threads, and glibc's arenas
+# fragment under a long-running server's ingests (bench:soak: RSS +14.5 % in 10 min with glibc, +7.2 % with jemalloc).
+ENV LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATA_DIR=/data CYTOCLIP_SKIP_BUILD=1
 RUN mkdir -p /data && chown node:node /data
 USER node

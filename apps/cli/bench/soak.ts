@@ -4,6 +4,7 @@
 // while a background loop re-ingests a second copy of the atlas (replace: true) again and again. Prints one JSON
 // report: requests/s, p50/p95/p99, errors by status, the server's RSS every 10 s and its growth after the first minute.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +18,14 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     // off: requests only, to tell the server's own growth from what a churning ingest adds (PGlite's WASM heap grows)
     'background-ingest': { type: 'string', default: 'on' },
+    // glibc (the process's own malloc) or a path to libjemalloc.so.2, preloaded into the server (LD_PRELOAD)
+    allocator: { type: 'string', default: 'glibc' },
   },
 });
 const BACKGROUND_INGEST = values['background-ingest'] !== 'off';
+const ALLOCATOR = values.allocator!;
+if (ALLOCATOR !== 'glibc' && !existsSync(ALLOCATOR))
+  throw new Error(`--allocator must be glibc or the path of a malloc library to preload; ${ALLOCATOR} does not exist`);
 const MINUTES = Number(values.minutes);
 const CONCURRENCY = Number(values.concurrency);
 if (!(MINUTES > 0) || !Number.isInteger(CONCURRENCY) || CONCURRENCY < 1)
@@ -86,6 +92,24 @@ async function rssMb(pid: number): Promise<number> {
 }
 
 const admin = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+
+/**
+ * Where the server's memory sits, from its own /metrics (prom-client's process defaults): the JS heap in use and
+ * external memory (ArrayBuffers, WebAssembly memories such as PGlite's, native buffers), in MB; null if unreadable.
+ */
+async function memoryParts(url: string): Promise<{ heapMb: number; externalMb: number } | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { headers: admin })).text();
+    const read = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
+    const heap = read('nodejs_heap_size_used_bytes');
+    const external = read('nodejs_external_memory_bytes');
+    return Number.isFinite(heap) && Number.isFinite(external)
+      ? { heapMb: round(heap / 2 ** 20), externalMb: round(external / 2 ** 20) }
+      : null;
+  } catch {
+    return null;
+  }
+}
 
 async function ingest(url: string, atlas: string, replace: boolean): Promise<'done' | 'failed'> {
   const res = await fetch(`${url}/v1/ingest`, {
@@ -190,6 +214,7 @@ try {
     CYTOCLIP_API_KEY: KEY,
     CYTOCLIP_LOG_LEVEL: 'warn',
     CYTOCLIP_RATE_LIMIT: '0',
+    ...(ALLOCATOR === 'glibc' ? {} : { LD_PRELOAD: ALLOCATOR }),
   });
   const { url, child } = server;
   const prepared = performance.now();
@@ -200,10 +225,14 @@ try {
 
   const started = performance.now();
   const deadline = started + MINUTES * 60_000;
-  const rss: { t: number; mb: number }[] = [{ t: 0, mb: await rssMb(child.pid!) }];
-  const sampler = setInterval(() => {
-    void rssMb(child.pid!).then((mb) => rss.push({ t: round((performance.now() - started) / 1000), mb }));
-  }, RSS_EVERY_MS);
+  type Sample = { t: number; mb: number; heapMb?: number; externalMb?: number };
+  const sample = async (): Promise<Sample> => {
+    const t = round((performance.now() - started) / 1000);
+    const [mb, parts] = await Promise.all([rssMb(child.pid!), memoryParts(url)]);
+    return { t, mb, ...(parts ?? {}) };
+  };
+  const rss: Sample[] = [await sample()];
+  const sampler = setInterval(() => void sample().then((s) => rss.push(s)), RSS_EVERY_MS);
   const tally: Tally = { latencies: { text: [], similar: [], upload: [] }, errorsByStatus: {}, firstErrors: [] };
   const [ingests] = await Promise.all([
     BACKGROUND_INGEST ? churn(url, churnDir, deadline) : Promise.resolve({ done: 0, failed: 0, off: true }),
@@ -211,7 +240,7 @@ try {
   ]);
   clearInterval(sampler);
   const elapsed = (performance.now() - started) / 1000;
-  rss.push({ t: round(elapsed), mb: await rssMb(child.pid!) });
+  rss.push(await sample());
   const exitCode = await stop(child);
   server = null;
 
@@ -232,6 +261,7 @@ try {
     bench: 'soak',
     minutes: MINUTES,
     concurrency: CONCURRENCY,
+    allocator: ALLOCATOR,
     atlas: { preset: 'tiny', ingestSeconds },
     requests: all.length + errors,
     requestsPerSecond: round((all.length + errors) / elapsed),

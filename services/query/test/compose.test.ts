@@ -51,6 +51,11 @@ describe('compose.yaml', () => {
     expect(worker).toMatch(/FROM nvidia\/cuda:12[^\n]*cudnn/);
     const api = readFileSync(join(REPO_ROOT, 'docker/api.Dockerfile'), 'utf8');
     expect(api).toMatch(/ENTRYPOINT \["node", "apps\/cli\/bin\/cytoclip\.js"\]/);
+    // Both images preload jemalloc from the package they install (bench:soak: glibc's arenas fragment under ingests).
+    for (const file of [api, worker]) {
+      expect(file).toMatch(/apt-get install[^\n]*libjemalloc2/);
+      expect(file).toMatch(/ENV LD_PRELOAD=\/usr\/lib\/x86_64-linux-gnu\/libjemalloc\.so\.2/);
+    }
   });
 
   it('catches the mistakes it is there for', () => {
