@@ -16,6 +16,7 @@ interface Job<I, O> {
 export class MicroBatcher<I, O> {
   private readonly queue: { job: Job<I, O>; index: number }[] = [];
   private active = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
@@ -28,6 +29,15 @@ export class MicroBatcher<I, O> {
 
   get queued(): number {
     return this.queue.length;
+  }
+
+  /**
+   * Resolves once nothing is queued or running: what a close awaits before it releases the sessions, because
+   * onnxruntime-node aborts the whole process (`terminate … Napi::Error`) when a session goes while a run is in flight.
+   */
+  idle(): Promise<void> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((done) => this.waiting.push(done));
   }
 
   submit(items: I[]): Promise<O[]> {
@@ -56,6 +66,7 @@ export class MicroBatcher<I, O> {
       void this.runBatch(this.queue.splice(0, this.maxBatch)).finally(() => {
         this.active--;
         this.drain();
+        if (this.active === 0 && this.queue.length === 0) this.waiting.splice(0).forEach((done) => done());
       });
     }
   }

@@ -150,6 +150,8 @@ export class CytoclipModel {
   /** Started at the first image batch, so a process that only embeds text never spawns them. */
   private workers: ImageWorkers | null = null;
   private closed = false;
+  /** Set once the sessions are being released: nothing may run on them after. */
+  private released = false;
   /** Images whose pixel buffers embedRgb's caller handed over (see embedRgb). */
   private readonly handedOver = new WeakSet<RawImage>();
 
@@ -241,6 +243,11 @@ export class CytoclipModel {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Work already accepted finishes first — images still being decoded, then what is queued or running: releasing a
+    // session mid-run aborts the process (see MicroBatcher.idle).
+    while (this.preparing > 0) await new Promise((tick) => setTimeout(tick, 5));
+    await Promise.all([this.images.idle(), this.texts.idle()]);
+    this.released = true;
     await Promise.all([this.imageSession.release(), this.textSession.release(), this.workers?.close()]);
   }
 
@@ -322,6 +329,7 @@ export class CytoclipModel {
 
   /** Raw graph outputs (not normalised) for float NCHW pixels: what the parity check compares. */
   async rawImageEmbeddings(pixels: Float32Array, n: number): Promise<Float32Array> {
+    this.checkSessions();
     const s = this.info.image.size;
     const out = await this.imageSession.run({ pixel_values: new ort.Tensor('float32', pixels, [n, 3, s, s]) });
     return this.output(out, 'image_embeds', n);
@@ -329,9 +337,15 @@ export class CytoclipModel {
 
   /** Raw graph outputs (not normalised) for int64 input_ids [n, contextLength]. */
   async rawTextEmbeddings(ids: BigInt64Array, n: number): Promise<Float32Array> {
+    this.checkSessions();
     const ctx = this.manifest.text.contextLength;
     const out = await this.textSession.run({ input_ids: new ort.Tensor('int64', ids, [n, ctx]) });
     return this.output(out, 'text_embeds', n);
+  }
+
+  /** A released session must never run (onnxruntime-node would abort the process): a clear 503 instead. */
+  private checkSessions(): void {
+    if (this.released) throw new CytoclipError('model_closed', 'the model was closed', { status: 503 });
   }
 
   private output(out: ort.InferenceSession.ReturnType, name: string, n: number): Float32Array {

@@ -159,3 +159,16 @@ describe('CytoclipModel queue bound and devices', () => {
     }
   });
 });
+
+describe('closing a model while it works', () => {
+  it('lets the runs under way finish before the sessions go, then refuses new work with model_closed', async () => {
+    const model = await CytoclipModel.open(FIXTURE, { intraOpNumThreads: 1 });
+    const images = await Promise.all([1, 2, 3, 4].map((seed) => png(64, 64, seed)));
+    const running = model.embedImages(images);
+    const texts = model.embedTexts(['cortical plate', 'ventricular zone']);
+    await model.close(); // released mid-run, onnxruntime-node aborted the whole process
+    expect(await running).toHaveLength(4);
+    expect(await texts).toHaveLength(2);
+    await expect(model.embedTexts(['subplate'])).rejects.toMatchObject({ code: 'model_closed' });
+  });
+});
