@@ -18,12 +18,15 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     // off: requests only, to tell the server's own growth from what a churning ingest adds (PGlite's WASM heap grows)
     'background-ingest': { type: 'string', default: 'on' },
-    // glibc (the process's own malloc) or a path to libjemalloc.so.2, preloaded into the server (LD_PRELOAD)
-    allocator: { type: 'string', default: 'glibc' },
+    // auto (jemalloc as the Docker images run it, when installed, else glibc), glibc, or a malloc library to preload
+    allocator: { type: 'string', default: 'auto' },
   },
 });
 const BACKGROUND_INGEST = values['background-ingest'] !== 'off';
-const ALLOCATOR = values.allocator!;
+const JEMALLOC = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
+// The images' setting (docker/*.Dockerfile): freed pages handed back by a background thread within a second.
+const JEMALLOC_CONF = 'background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0';
+const ALLOCATOR = values.allocator === 'auto' ? (existsSync(JEMALLOC) ? JEMALLOC : 'glibc') : values.allocator!;
 if (ALLOCATOR !== 'glibc' && !existsSync(ALLOCATOR))
   throw new Error(`--allocator must be glibc or the path of a malloc library to preload; ${ALLOCATOR} does not exist`);
 const MINUTES = Number(values.minutes);
@@ -214,7 +217,7 @@ try {
     CYTOCLIP_API_KEY: KEY,
     CYTOCLIP_LOG_LEVEL: 'warn',
     CYTOCLIP_RATE_LIMIT: '0',
-    ...(ALLOCATOR === 'glibc' ? {} : { LD_PRELOAD: ALLOCATOR }),
+    ...(ALLOCATOR === 'glibc' ? {} : { LD_PRELOAD: ALLOCATOR, MALLOC_CONF: process.env.MALLOC_CONF ?? JEMALLOC_CONF }),
   });
   const { url, child } = server;
   const prepared = performance.now();
@@ -262,6 +265,7 @@ try {
     minutes: MINUTES,
     concurrency: CONCURRENCY,
     allocator: ALLOCATOR,
+    ...(ALLOCATOR === 'glibc' ? {} : { mallocConf: process.env.MALLOC_CONF ?? JEMALLOC_CONF }),
     atlas: { preset: 'tiny', ingestSeconds },
     requests: all.length + errors,
     requestsPerSecond: round((all.length + errors) / elapsed),
