@@ -54,7 +54,9 @@ describe('compose.yaml', () => {
     // Both images preload jemalloc from the package they install (bench:soak: glibc's arenas fragment under ingests).
     for (const file of [api, worker]) {
       expect(file).toMatch(/apt-get install[^\n]*libjemalloc2/);
-      expect(file).toMatch(/ENV LD_PRELOAD=\/usr\/lib\/x86_64-linux-gnu\/libjemalloc\.so\.2 \\\n\s+MALLOC_CONF=background_thread:true,/);
+      expect(file).toMatch(
+        /ENV LD_PRELOAD=\/usr\/lib\/x86_64-linux-gnu\/libjemalloc\.so\.2 \\\n\s+MALLOC_CONF=background_thread:true,/,
+      );
     }
   });
 
