@@ -52,22 +52,23 @@ export const SpecimenSchema = z
   .openapi('Specimen');
 export const SpecimenListSchema = z.object({ specimens: z.array(SpecimenSchema) }).openapi('SpecimenList');
 
+/** What a section is, without its annotations: listed for browsing, and the head of a section's own answer. */
+const SectionSummarySchema = z.object({
+  id: z.string(),
+  atlas: z.string(),
+  specimen: z.string(),
+  gestationalWeek: z.number(),
+  plane: z.enum(PLANES),
+  index: z.number().int(),
+  stain: z.string(),
+  micronsPerPixel: z.number(),
+  width: z.number().int(),
+  height: z.number().int(),
+});
+
 export const SectionListSchema = z
   .object({
-    sections: z.array(
-      z.object({
-        id: z.string(),
-        atlas: z.string(),
-        specimen: z.string(),
-        gestationalWeek: z.number(),
-        plane: z.enum(PLANES),
-        index: z.number().int(),
-        stain: z.string(),
-        micronsPerPixel: z.number(),
-        width: z.number().int(),
-        height: z.number().int(),
-      }),
-    ),
+    sections: z.array(SectionSummarySchema),
   })
   .openapi('SectionList');
 
@@ -149,22 +150,10 @@ export const AnnotationsSchema = z
   .openapi('Annotations', { description: "GeoJSON; `properties.region` and QuPath's `classification.name`" });
 export type SectionAnnotations = z.infer<typeof AnnotationsSchema>;
 
-export const SectionSchema = z
-  .object({
-    id: z.string(),
-    atlas: z.string(),
-    specimen: z.string(),
-    gestationalWeek: z.number(),
-    plane: z.enum(PLANES),
-    index: z.number().int(),
-    stain: z.string(),
-    micronsPerPixel: z.number(),
-    width: z.number().int(),
-    height: z.number().int(),
-    annotations: AnnotationsSchema.nullable(),
-    dziUrl: z.string(),
-  })
-  .openapi('Section');
+export const SectionSchema = SectionSummarySchema.extend({
+  annotations: AnnotationsSchema.nullable(),
+  dziUrl: z.string(),
+}).openapi('Section');
 
 export const ItemSchema = z
   .object({

@@ -9,18 +9,22 @@ export const MAX_EXAMPLES = 16;
 /** A region of interest may be at most this many level-0 pixels a side. */
 export const MAX_REGION_SIDE = 8192;
 
-const ITEM_KINDS = ['text', 'image', 'tileId', 'regionImageId'] as const;
+export const ITEM_KINDS = ['text', 'image', 'tileId', 'regionImageId'] as const;
+
+/** The one-item query kinds, as a search's query and as each example declare them. */
+export const itemFields = {
+  text: z.string().trim().min(1).max(1000).optional(),
+  image: z.string().min(1).optional().openapi({
+    description:
+      "base64 PNG/JPEG/TIFF/WebP (a data: URL prefix is accepted), tiled at the model's µm/px like an upload",
+  }),
+  tileId: z.uuid().optional(),
+  regionImageId: z.uuid().optional(),
+};
 
 export const ExampleSchema = z
   .strictObject({
-    text: z.string().trim().min(1).max(1000).optional(),
-    image: z
-      .string()
-      .min(1)
-      .optional()
-      .openapi({ description: "base64 PNG/JPEG/TIFF/WebP, tiled at the model's µm/px like an upload" }),
-    tileId: z.uuid().optional(),
-    regionImageId: z.uuid().optional(),
+    ...itemFields,
     weight: z.number().finite().positive().max(1000).optional().openapi({
       description: "the example's weight in its list's weighted mean (default 1)",
     }),

@@ -1,7 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { PLANES } from '@cytoclip/domain/types';
 import { RegionRefSchema } from './answers.js';
-import { ExampleListSchema, MAX_EXAMPLES, QueryVectorSchema, SectionRegionSchema } from './example-schemas.js';
+import {
+  ExampleListSchema,
+  ITEM_KINDS,
+  itemFields,
+  MAX_EXAMPLES,
+  QueryVectorSchema,
+  SectionRegionSchema,
+} from './example-schemas.js';
 import { idText } from './ids.js';
 
 // Request and answer shapes of formats.md §4. Objects are strict: an unknown field is a mistake worth naming.
@@ -22,14 +29,7 @@ export const FilterSchema = z
 
 export const QuerySchema = z
   .strictObject({
-    text: z.string().trim().min(1).max(1000).optional(),
-    image: z
-      .string()
-      .min(1)
-      .optional()
-      .openapi({ description: 'base64 PNG/JPEG/TIFF (a data: URL prefix is accepted)' }),
-    tileId: z.uuid().optional(),
-    regionImageId: z.uuid().optional(),
+    ...itemFields,
     // Several examples, a raw embedding, a region of interest: services/query/README.md "Several examples".
     positive: ExampleListSchema.optional().openapi({
       description: `up to ${MAX_EXAMPLES} examples to look like, combined as their weighted mean`,
@@ -46,7 +46,7 @@ export const QuerySchema = z
   .openapi('Query');
 
 function queryKinds(q: Record<string, unknown>): number {
-  const kinds = ['text', 'image', 'tileId', 'regionImageId', 'positive', 'vector', 'sectionRegion'];
+  const kinds = [...ITEM_KINDS, 'positive', 'vector', 'sectionRegion'];
   return kinds.filter((k) => q[k] !== undefined).length;
 }
 
